@@ -1,0 +1,88 @@
+/*
+ * The featurizer: text -> sparse hashed feature vector.
+ *
+ * This is the one place text becomes numbers, used by training
+ * (classifyd-train), by the daemon and by plugins, with the cfd_feat_config
+ * stored in the model. Pipeline for title and body:
+ *
+ *   validate UTF-8 (reject, see utf8.h)
+ *   -> NFC, only when a cheap scan finds code points NFC may change
+ *      (utf8proc; most articles skip it)
+ *   -> strip HTML tags and entities, optional news cleaning (clean_news)
+ *   -> Latin case folding
+ *   -> tokenise by Unicode class (Hangul syllables, Han, Latin, digits;
+ *      everything else separates)
+ *   -> word unigrams / bigrams / char n-grams inside tokens, hashed (inline
+ *      xxHash, seeded) into 2^hash_bits buckets, title counts * title_weight
+ *   -> per-document counts (dedup) -> sublinear TF -> optional IDF -> L2.
+ *
+ * cfd_featurize() = cfd_featurize_counts() followed by cfd_feat_weight().
+ * The split lets training compute document frequencies from raw counts, and
+ * lets the daemon count once per distinct config and weight per model.
+ *
+ * Memory: a cfd_featurizer is a reusable scratch area. It grows to the
+ * largest document seen and is never shrunk; no allocation happens per
+ * document once it is warm. Output vectors point into it and stay valid
+ * until the next call on the same featurizer.
+ *
+ * Threads: a cfd_featurizer must be used by one thread at a time (give each
+ * worker thread its own). Configs and IDF tables are only read and may be
+ * shared by any number of threads.
+ */
+#ifndef CFD_FEATURIZE_H
+#define CFD_FEATURIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+#include <classifyd/features.h>
+
+typedef struct cfd_featurizer cfd_featurizer;
+
+/* Sensible defaults (documented in featurize.c). */
+void cfd_feat_config_default(cfd_feat_config *cfg);
+
+/* 0 if every field is in range, else CFD_EINVAL with a message naming it. */
+int cfd_feat_config_check(const cfd_feat_config *cfg, cfd_error *err);
+
+/* Non-zero if the two configs produce identical features. */
+int cfd_feat_config_equal(const cfd_feat_config *a, const cfd_feat_config *b);
+
+/* 64-bit digest of a config (for grouping plugins that share featurization). */
+uint64_t cfd_feat_config_hash(const cfd_feat_config *cfg);
+
+int cfd_featurizer_new(cfd_featurizer **out);
+void cfd_featurizer_free(cfd_featurizer *fz);
+
+/*
+ * Raw per-document counts (title counts multiplied by title_weight), sorted
+ * by index, unique. No TF transform, no IDF, no normalisation.
+ * title/body may be NULL when their length is 0. Either may be empty, but
+ * if both contain no token the result is an empty vector (n == 0), not an
+ * error. Returns 0, CFD_EUTF8 (err->offset is the offset in title if
+ * err->msg says "title", else in body), CFD_ETOOBIG (over 64 MiB) or
+ * CFD_ENOMEM.
+ */
+int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg,
+                         const char *title, size_t title_len,
+                         const char *body, size_t body_len,
+                         cfd_featvec *out, cfd_error *err);
+
+/*
+ * Applies sublinear TF, IDF (idf may be NULL only when !cfg->use_idf; it has
+ * 2^hash_bits entries) and L2 normalisation to `in`, writing into the
+ * featurizer's second buffer; `in` may be a vector returned by
+ * cfd_featurize_counts on the same featurizer. Result valid until the next
+ * cfd_feat_weight or cfd_featurize call on fz.
+ */
+int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
+                    const cfd_featvec *in, cfd_featvec *out);
+
+/* counts + weight in one call. */
+int cfd_featurize(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
+                  const char *title, size_t title_len,
+                  const char *body, size_t body_len,
+                  cfd_featvec *out, cfd_error *err);
+
+#endif

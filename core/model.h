@@ -1,0 +1,120 @@
+/*
+ * Linear models: in-memory representation, scoring, probabilities, and the
+ * model file (models/FORMAT.md describes the bytes; model_file.c reads and
+ * writes them).
+ *
+ * In memory a model is sparse by feature: row_of[bucket] gives the row of the
+ * weight matrix for a hashed feature (or CFD_NO_ROW if every class weight of
+ * that feature is zero), and rows holds n_labels floats per row, all classes
+ * of one feature adjacent (feature-major), so scoring touches one cache line
+ * per feature.
+ *
+ * Scores: s[c] = bias[c] + sum_f x_f * w[f][c]  (liblinear's decision values,
+ * bias term included as liblinear does with -B 1).
+ * Probabilities: softmax(s * prob_scale), prob_scale fitted at training time
+ * on held-out data (temperature scaling; see training/calibrate.c), which
+ * calibrates both logistic-regression and SVM models.
+ *
+ * Ownership: a cfd_model owns every pointer in it; cfd_model_free releases
+ * all. A loaded model is immutable.
+ * Threads: load/save/free from any thread, one call per model at a time;
+ * cfd_model_scores/probs only read the model and write the caller's buffer,
+ * so any number of threads may score with one shared model concurrently.
+ * Loading touches no process-global state (unlike liblinear's load_model,
+ * which calls setlocale).
+ */
+#ifndef CFD_MODEL_H
+#define CFD_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+#include <classifyd/features.h>
+
+#define CFD_NO_ROW UINT32_MAX
+#define CFD_MAX_LABELS 1024
+#define CFD_MAX_LABEL_LEN 256
+#define CFD_MAX_NAME_LEN 128
+
+/* On-disk weight encodings (the in-memory form is always float32). */
+enum cfd_weight_encoding {
+    CFD_WEIGHTS_F32 = 0, /* float32 per weight */
+    CFD_WEIGHTS_Q8 = 1   /* per-row float32 scale + int8 per weight */
+};
+
+typedef struct cfd_model_meta {
+    char version[64];      /* user-visible model version, e.g. "20261128T0830Z" */
+    char data_sha256[65];  /* hex sha256 of the training data file(s) */
+    uint64_t n_examples;
+    char solver[32];       /* e.g. "L2R_LR", "L2R_L2LOSS_SVC_DUAL" */
+    double c;              /* liblinear C */
+    int64_t created_unix;  /* seconds since the epoch, UTC */
+    char *metrics_json;    /* owned; dev or CV metrics as a JSON object, or NULL */
+    char *notes;           /* owned; free text (licence, provenance) or NULL */
+} cfd_model_meta;
+
+typedef struct cfd_model {
+    char *name;                /* plugin the model is for: "topic", "section", ... */
+    uint32_t n_labels;
+    char **labels;             /* n_labels NUL-terminated UTF-8 strings */
+    cfd_feat_config feat;
+    float *idf;                /* 2^feat.hash_bits entries, or NULL */
+    uint32_t n_buckets;        /* 2^feat.hash_bits */
+    uint32_t *row_of;          /* n_buckets entries */
+    uint32_t n_rows;
+    float *rows;               /* n_rows * n_labels, feature-major */
+    float *bias;               /* n_labels */
+    float prob_scale;          /* > 0 */
+    cfd_model_meta meta;
+    uint64_t checksum;         /* file checksum (XXH3-64 of all bytes before it) */
+    char checksum_hex[17];     /* 16 hex digits of checksum */
+} cfd_model;
+
+/*
+ * Builds a model from a dense feature-major weight matrix w[n_buckets][n_labels]
+ * (rows that are all zero are dropped). Copies labels, name, w, bias, idf.
+ * Used by training. meta is copied (strings duplicated).
+ */
+int cfd_model_from_dense(const char *name, const char *const *labels, uint32_t n_labels,
+                         const cfd_feat_config *feat, const float *w, const float *bias,
+                         const float *idf, float prob_scale, const cfd_model_meta *meta,
+                         cfd_model **out, cfd_error *err);
+
+void cfd_model_free(cfd_model *m);
+
+/* Loads and fully validates a model file. Safe on hostile input. */
+int cfd_model_load(const char *path, cfd_model **out, cfd_error *err);
+
+/* Same, from memory (used by the file loader, tests and the fuzzer). */
+int cfd_model_load_buffer(const void *buf, size_t len, cfd_model **out, cfd_error *err);
+
+/*
+ * Writes the model atomically: to "path.tmp.<pid>", fsync, rename to path.
+ * Sets m->checksum/checksum_hex to what was written (the only field it changes).
+ */
+int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
+                   cfd_error *err);
+
+/* Serialises to a malloc'd buffer (caller frees). Same side effect as save. */
+int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf,
+                        size_t *len, cfd_error *err);
+
+/* Decision values for x into scores[0..n_labels). x indexes must be < n_buckets. */
+void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores);
+
+/* Calibrated probabilities from scores (softmax(scores * prob_scale)). */
+void cfd_model_probs(const cfd_model *m, const float *scores, float *probs);
+
+/* Index of the largest value (first on ties). */
+uint32_t cfd_argmax(const float *v, uint32_t n);
+
+/*
+ * Exports to liblinear's text model format (solver_type, nr_class, label,
+ * nr_feature, bias 1, w) so liblinear's predict_values gives the same
+ * decision values: feature index f+1 is bucket f, the bias is the last
+ * feature. Labels are written as 0..n_labels-1 (our label order).
+ */
+int cfd_model_export_liblinear(const cfd_model *m, const char *path, cfd_error *err);
+
+#endif
