@@ -1,0 +1,127 @@
+/*
+ * The classification engine: the daemon's plugins, their current models, the
+ * aggregation rules, and the function that turns one article into one reply
+ * object. The network side (server.c, http.c, handlers) knows nothing about
+ * plugins or models; it decodes requests into cfd_article and hands them here.
+ *
+ * Model versions. For each plugin the engine keeps the current model version
+ * and the previous one (for rollback). A request takes a snapshot of every
+ * plugin's current version when it starts (one atomic reference each) and is
+ * scored entirely by that snapshot; a reload publishes a new version
+ * atomically; an old version is unloaded when its last user releases it.
+ *
+ * Threads:
+ *   cfd_engine_open/close        main thread, before loops start / after
+ *                                they stop.
+ *   cfd_engine_worker_*          each worker (event-loop) thread owns one
+ *                                cfd_engine_worker; classify with it from
+ *                                that thread only.
+ *   cfd_engine_classify          any thread, with its own worker; many at once.
+ *   cfd_engine_reload/rollback   blocking (reads files, runs plugin load()):
+ *                                never on an event loop thread; call from
+ *                                uv_queue_work or a signal-handling thread.
+ *                                Serialised internally (one at a time).
+ *   cfd_engine_plugins_json,
+ *   cfd_engine_metrics,
+ *   cfd_engine_ready             any thread, cheap, lock-free reads or a
+ *                                short internal lock.
+ */
+#ifndef CFD_ENGINE_H
+#define CFD_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+
+#include "buf.h"
+
+typedef struct cfd_engine cfd_engine;
+typedef struct cfd_engine_worker cfd_engine_worker;
+
+/* Log levels for the engine's log callback (same numbers as syslog). */
+enum cfd_log_level { CFD_LOG_ERROR = 3, CFD_LOG_WARN = 4, CFD_LOG_INFO = 6, CFD_LOG_DEBUG = 7 };
+
+typedef void (*cfd_log_fn)(void *ud, int level, const char *msg);
+
+/* One plugin -> model file override from the config ("section=section-v2.cfdm"). */
+typedef struct cfd_engine_model_override {
+    const char *plugin;
+    const char *model_file;        /* relative to models_dir */
+} cfd_engine_model_override;
+
+typedef struct cfd_engine_config {
+    const char *plugin_dir;        /* plugins are loaded only from here */
+    const char *models_dir;        /* model paths must resolve inside it */
+    const char *const *plugins;    /* names to load; NULL = every *.so in plugin_dir */
+    size_t n_plugins;
+    const cfd_engine_model_override *models;
+    size_t n_models;
+    const char *aggregate_file;    /* decision rules; NULL = built-in defaults */
+    cfd_log_fn log;                /* may be NULL; called from any thread */
+    void *log_ud;
+} cfd_engine_config;
+
+/*
+ * Loads plugins and their models. A plugin whose model fails to load is
+ * kept (the daemon serves, /readyz says not ready) and the error is logged;
+ * a plugin that fails its ABI check is an error (returns CFD_EVERSION).
+ */
+int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *err);
+void cfd_engine_close(cfd_engine *e);
+
+int cfd_engine_worker_new(cfd_engine *e, cfd_engine_worker **out);
+void cfd_engine_worker_free(cfd_engine_worker *w);
+
+/* One article. Strings need not be NUL-terminated; all are valid UTF-8. */
+typedef struct cfd_article {
+    const char *id;          /* may be NULL (then no "id" in the reply) */
+    size_t id_len;
+    const char *title;
+    size_t title_len;
+    const char *body;
+    size_t body_len;
+    const char *const *plugins; /* subset of plugins to run; NULL = all */
+    const size_t *plugin_lens;
+    size_t n_plugins;
+} cfd_article;
+
+/*
+ * Appends the reply object for one article to out:
+ *   {"id":..., "results": {"topic": {"label":..., "probs": [[label,p],...] sorted
+ *    by p desc, "model": {"name","version","checksum"}}, ...},
+ *    "decision": {"section":..., "probability":..., "review": bool,
+ *    "reasons": [...]}, "took_us": N}
+ * Returns 0; CFD_ENOENT if a requested plugin does not exist (err names it);
+ * CFD_EEMPTY if title and body are both empty; CFD_EBUSY if a requested
+ * plugin has no model. A plugin that fails on this article is reported inside
+ * its result ("error": {...}) and does not fail the article.
+ */
+int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out,
+                        cfd_error *err);
+
+/* 1 when every plugin has a model. */
+int cfd_engine_ready(cfd_engine *e);
+
+/* Appends {"plugins": [...]} for GET /v1/plugins. */
+int cfd_engine_plugins_json(cfd_engine *e, cfd_buf *out);
+
+/* Appends Prometheus text lines (per-plugin time, articles, model loads and
+ * failures) for GET /metrics. */
+int cfd_engine_metrics(cfd_engine *e, cfd_buf *out);
+
+/*
+ * Loads `model_file` (relative to models_dir; NULL = the configured one) for
+ * `plugin` (NULL = every plugin, each its configured model) and publishes it
+ * on success; on any failure the old model keeps serving. Appends a JSON
+ * object describing the outcome to result. Also re-reads the aggregation
+ * rules when plugin is NULL.
+ */
+int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
+                      cfd_buf *result, cfd_error *err);
+
+/* Makes the previous version current again (and the current one previous). */
+int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result,
+                        cfd_error *err);
+
+#endif
