@@ -1,0 +1,181 @@
+/*
+ * Tests for core/utf8.c: every kind of invalid sequence RFC 3629 forbids is
+ * rejected at the offset of its first byte, and decode/encode round-trip
+ * every scalar value.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <classifyd/error.h>
+
+#include "utf8.h"
+
+static void expect_bad(const char *s, size_t len, size_t want_off)
+{
+    size_t off = 12345;
+    assert_int_equal(cfd_utf8_validate(s, len, &off), CFD_EUTF8);
+    assert_int_equal(off, want_off);
+}
+
+static void expect_good(const char *s, size_t len)
+{
+    size_t off = 12345;
+    assert_int_equal(cfd_utf8_validate(s, len, &off), 0);
+    assert_int_equal(off, 12345); /* untouched on success */
+}
+
+static void test_valid(void **state)
+{
+    (void)state;
+    expect_good("", 0);
+    expect_good("hello, world", 12);
+    expect_good("\xea\xb8\xb0\xec\x9e\x90", 6);                 /* 기자 */
+    expect_good("a\0b", 3);                                     /* NUL is valid */
+    expect_good("\xc2\x80\xdf\xbf", 4);                         /* U+0080, U+07FF */
+    expect_good("\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf", 12);
+    expect_good("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", 8);         /* U+10000, U+10FFFF */
+    expect_good("\xf0\x9f\x98\x80", 4);                         /* emoji */
+    expect_good(NULL, 0);
+}
+
+static void test_overlong(void **state)
+{
+    (void)state;
+    expect_bad("ab\xc0\xaf", 4, 2);          /* '/' as 2 bytes */
+    expect_bad("\xc1\xbf", 2, 0);
+    expect_bad("xyz\xe0\x80\xaf", 6, 3);     /* '/' as 3 bytes */
+    expect_bad("\xe0\x9f\xbf", 3, 0);        /* U+07FF as 3 bytes */
+    expect_bad("\xf0\x8f\xbf\xbf", 4, 0);    /* U+FFFF as 4 bytes */
+}
+
+static void test_surrogate(void **state)
+{
+    (void)state;
+    expect_bad("ok \xed\xa0\x80", 6, 3);     /* U+D800 */
+    expect_bad("\xed\xbf\xbf", 3, 0);        /* U+DFFF */
+}
+
+static void test_above_max(void **state)
+{
+    (void)state;
+    expect_bad("\xf4\x90\x80\x80", 4, 0);    /* U+110000 */
+    expect_bad("12345678\xf5\x80\x80\x80", 12, 8);
+    expect_bad("\xff", 1, 0);
+    expect_bad("\xfe", 1, 0);
+}
+
+static void test_stray_continuation(void **state)
+{
+    (void)state;
+    expect_bad("\x80", 1, 0);
+    expect_bad("abcdefghij\xbf", 11, 10);
+    /* one continuation byte too many after a valid 2-byte sequence */
+    expect_bad("\xc3\xa9\xa9", 3, 2);
+}
+
+static void test_truncated(void **state)
+{
+    (void)state;
+    expect_bad("ab\xc3", 3, 2);
+    expect_bad("ab\xea\xb8", 4, 2);                 /* 기 cut after 2 bytes */
+    expect_bad("\xf0\x9f\x98", 3, 0);
+    expect_bad("\xea\xb8 x", 4, 0);                  /* interrupted by ASCII */
+    expect_bad("\xf0\x9f\x98\x41", 4, 0);
+}
+
+static void test_offset_after_long_ascii(void **state)
+{
+    (void)state;
+    /* The 8-byte fast path must report the exact offset. */
+    char buf[300];
+    for (size_t bad = 0; bad < 40; bad++) {
+        memset(buf, 'a', sizeof buf);
+        buf[bad] = (char)0x80;
+        expect_bad(buf, sizeof buf, bad);
+    }
+}
+
+static void test_decode(void **state)
+{
+    (void)state;
+    uint32_t cp = 0;
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\xea\xb8\xb0", 3, &cp), 3);
+    assert_int_equal(cp, 0xAE30);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"A", 1, &cp), 1);
+    assert_int_equal(cp, 'A');
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+    assert_int_equal(cp, 0x1F600);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\xea\xb8\xb0", 2, &cp), 0);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\xed\xa0\x80", 3, &cp), 0);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\xc0\x80", 2, &cp), 0);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"\x80", 1, &cp), 0);
+    assert_int_equal(cfd_utf8_decode((const unsigned char *)"x", 0, &cp), 0);
+}
+
+static void test_roundtrip_all_scalars(void **state)
+{
+    (void)state;
+    char buf[4];
+    for (uint32_t cp = 0; cp <= 0x10FFFF; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        size_t n = cfd_utf8_encode(cp, buf);
+        size_t want = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+        assert_int_equal(n, want);
+        assert_int_equal(cfd_utf8_validate(buf, n, NULL), 0);
+        uint32_t back = 0xFFFFFFFF;
+        assert_int_equal(cfd_utf8_decode((const unsigned char *)buf, n, &back), n);
+        if (back != cp)
+            fail_msg("round trip of U+%04X gave U+%04X", cp, back);
+    }
+}
+
+static void test_all_lead_bytes(void **state)
+{
+    (void)state;
+    /* Independent oracle: a lead byte followed by enough continuation bytes
+     * is valid exactly when it decodes to a scalar value with the shortest
+     * encoding. */
+    for (unsigned lead = 0x80; lead <= 0xFF; lead++) {
+        for (unsigned second = 0x80; second <= 0xBF; second++) {
+            unsigned char s[4] = {(unsigned char)lead, (unsigned char)second, 0x80, 0x80};
+            size_t n = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+            int valid;
+            if (lead < 0xC0 || lead > 0xF7) {
+                valid = 0;
+            } else {
+                uint32_t cp = lead & (0x7F >> n);
+                for (size_t k = 1; k < n; k++)
+                    cp = (cp << 6) | (s[k] & 0x3F);
+                size_t shortest = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+                valid = shortest == n && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+            }
+            int rc = cfd_utf8_validate((const char *)s, n, NULL);
+            if ((rc == 0) != valid)
+                fail_msg("lead %02X second %02X: got %d, want valid=%d", lead, second, rc, valid);
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_valid),
+        cmocka_unit_test(test_overlong),
+        cmocka_unit_test(test_surrogate),
+        cmocka_unit_test(test_above_max),
+        cmocka_unit_test(test_stray_continuation),
+        cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_offset_after_long_ascii),
+        cmocka_unit_test(test_decode),
+        cmocka_unit_test(test_roundtrip_all_scalars),
+        cmocka_unit_test(test_all_lead_bytes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
