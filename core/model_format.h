@@ -1,0 +1,84 @@
+/*
+ * Internal to the core library: the constants of the model file format
+ * (models/FORMAT.md is the byte-by-byte description) and the rules that make
+ * a model valid, shared by the three places that must agree on them: the
+ * reader (model_read.c), the writer (model_write.c) and cfd_model_from_dense
+ * (model.c). Keeping one copy of the rules is what guarantees that anything
+ * the writer accepts, the reader accepts too.
+ *
+ * Threads: constants and pure functions.
+ */
+#ifndef CFD_MODEL_FORMAT_H
+#define CFD_MODEL_FORMAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+/* "\x89CFDM\r\n\x1a": the high byte catches 7-bit transfers, CR LF catches
+ * newline conversion, ^Z stops `type` on Windows (the PNG trick). */
+#define CFD_MF_MAGIC "\x89" "CFDM\r\n\x1a"
+#define CFD_MF_MAGIC_LEN 8
+#define CFD_MF_MAJOR 1         /* readers reject any other major */
+#define CFD_MF_MINOR 0         /* written; any minor of our major is read */
+#define CFD_MF_HEADER_LEN 24   /* magic, major, minor, n_sections, file_length */
+#define CFD_MF_SECTION_HDR 16  /* tag[4], flags u32, length u64 */
+#define CFD_MF_TRAILER_LEN 8   /* XXH3-64 of everything before it */
+#define CFD_MF_MAX_SECTIONS 64
+#define CFD_MF_FLAG_REQUIRED 1u /* a reader that does not know the tag must reject the file */
+
+#define CFD_MF_FEAT_LEN 20     /* FEAT payload bytes in format 1.x */
+#define CFD_MF_WGHT_HDR 16     /* n_labels, n_buckets, n_rows, encoding, 3 reserved */
+#define CFD_MF_IDF_HDR 8       /* n, encoding, 3 reserved */
+#define CFD_MF_IDF_F32 0
+
+#define CFD_MF_ABSENT UINT32_MAX /* length of an absent optional string */
+#define CFD_MF_TEXT_MAX (1u << 20) /* metrics_json and notes, bytes */
+#define CFD_MF_FILE_MAX ((uint64_t)1 << 32) /* largest model file we read */
+
+/* Tags, as the 4 bytes that appear in the file. */
+#define CFD_MF_TAG_NAME "NAME"
+#define CFD_MF_TAG_LABL "LABL"
+#define CFD_MF_TAG_FEAT "FEAT"
+#define CFD_MF_TAG_WGHT "WGHT"
+#define CFD_MF_TAG_BIAS "BIAS"
+#define CFD_MF_TAG_IDF "IDF "
+#define CFD_MF_TAG_META "META"
+
+static inline int cfd_f32_is_finite(float f)
+{
+    uint32_t u;
+    __builtin_memcpy(&u, &f, 4);
+    return (u & 0x7f800000u) != 0x7f800000u;
+}
+
+/*
+ * Checks one piece of text stored in a model: at most `max` bytes, no NUL,
+ * valid UTF-8 and, when `plain` is set, no ASCII control characters (names
+ * and labels end up in TSV, logs and HTTP headers). `empty_ok` allows "".
+ * `what` names it in the message ("label 3"), `file_off` is the file offset
+ * of s[0] or (size_t)-1. Returns 0 or CFD_ETOOBIG / CFD_EEMPTY / CFD_EFORMAT /
+ * CFD_EUTF8 (err->offset = offset of the bad byte).
+ */
+int cfd_model_check_text(const char *what, const char *s, size_t len, size_t max,
+                         int empty_ok, int plain, size_t file_off, cfd_error *err);
+
+/* 2 <= n <= CFD_MAX_LABELS, each label a valid plain text of 1..
+ * CFD_MAX_LABEL_LEN bytes, no two equal. offs (may be NULL) gives the file
+ * offset of each label for messages. */
+int cfd_model_check_labels(const char *const *labels, uint32_t n, const size_t *offs,
+                           cfd_error *err);
+
+/* The string fields of a cfd_model_meta: NUL-terminated within their arrays,
+ * valid UTF-8, data_sha256 empty or 64 lowercase hex digits, c finite >= 0. */
+int cfd_model_check_meta(const cfd_model_meta *meta, cfd_error *err);
+
+/* Whole in-memory model, as the writer needs it: everything above plus the
+ * featurizer config, table sizes, IDF presence, finite weights, prob_scale. */
+int cfd_model_check(const cfd_model *m, cfd_error *err);
+
+/* Duplicates meta into *dst (strings copied); dst is zeroed first. */
+int cfd_model_meta_copy(cfd_model_meta *dst, const cfd_model_meta *src);
+
+#endif
