@@ -1,0 +1,339 @@
+/*
+ * classifyctl batch FILE.tsv|FILE.jsonl: classify a whole file.
+ *
+ * Articles go to the daemon as NDJSON requests of --chunk articles (and at
+ * most 512 KiB, under the daemon's default body limit), one after another on
+ * one keep-alive connection. Reply lines stream back (chunked) and are
+ * handled as they arrive: written to --output, counted, and compared with the
+ * gold label when the input has one. A progress bar runs on stderr; at the
+ * end a summary (articles, errors by code, rate, decisions sent to review,
+ * and with gold labels accuracy, macro-F1 and per-label P/R/F1 of --plugin).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "dataset.h"
+#include "evaluate.h"
+#include "term.h"
+
+#define CFD__MAX_REQUEST (512u * 1024u)
+
+typedef struct cfd__batch {
+    cfd_ctl *ctl;
+    cfd_dataset ds;
+    cfd_eval ev;
+    FILE *out;
+    size_t *chunk_recs;   /* record index of each line of the current request */
+    size_t chunk_n;       /* lines in the current request */
+    size_t chunk_done;    /* reply lines seen for it */
+    cfd_buf partial;      /* reply bytes after the last newline */
+    size_t done, ok, errors, review, no_pred;
+    cJSON *codes;         /* error code -> count */
+    int progress;
+    double t0, last_bar;
+} cfd__batch;
+
+static double cfd__now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void cfd__count_code(cfd__batch *b, const char *code)
+{
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(b->codes, code);
+    if (c)
+        cJSON_SetNumberValue(c, c->valuedouble + 1);
+    else
+        cJSON_AddNumberToObject(b->codes, code, 1);
+    b->errors++;
+}
+
+static void cfd__bar(cfd__batch *b, int final)
+{
+    if (!b->progress)
+        return;
+    double now = cfd__now();
+    if (!final && now - b->last_bar < 0.1)
+        return;
+    b->last_bar = now;
+    size_t total = b->ds.n;
+    int width = 30, fill = total ? (int)((double)width * (double)b->done / (double)total) : 0;
+    fputs("\r[", stderr);
+    for (int i = 0; i < width; i++)
+        fputc(i < fill ? '#' : '.', stderr);
+    double el = now - b->t0;
+    fprintf(stderr, "] %zu/%zu %3.0f%%  %.0f/s  errors %zu ", b->done, total,
+            total ? 100.0 * (double)b->done / (double)total : 100.0,
+            el > 0 ? (double)b->done / el : 0.0, b->errors);
+    if (final)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+/* The label the evaluated plugin gave, or NULL. */
+static const char *cfd__predicted(const cJSON *root, const char *plugin)
+{
+    if (strcmp(plugin, "decision") == 0) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "decision");
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(d, "section");
+        return cJSON_IsString(s) ? s->valuestring : NULL;
+    }
+    const cJSON *res = cJSON_GetObjectItemCaseSensitive(root, "results");
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(res, plugin);
+    const cJSON *l = cJSON_GetObjectItemCaseSensitive(r, "label");
+    return cJSON_IsString(l) ? l->valuestring : NULL;
+}
+
+static void cfd__reply_line(cfd__batch *b, const char *line, size_t n)
+{
+    if (b->out) {
+        fwrite(line, 1, n, b->out);
+        fputc('\n', b->out);
+    }
+    if (b->chunk_done >= b->chunk_n) {
+        cfd__count_code(b, "extra_reply_line");
+        return;
+    }
+    const cfd_record *rec = &b->ds.recs[b->chunk_recs[b->chunk_done++]];
+    b->done++;
+    cJSON *root = cJSON_ParseWithLength(line, n);
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    if (!root) {
+        cfd__count_code(b, "unparsable_reply");
+    } else if (err) {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(err, "code");
+        cfd__count_code(b, cJSON_IsString(code) ? code->valuestring : "error");
+    } else {
+        b->ok++;
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "decision");
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "review")))
+            b->review++;
+        if (rec->label) {
+            const char *pred = cfd__predicted(root, b->ctl->plugin);
+            if (!pred)
+                b->no_pred++;
+            cfd_eval_add(&b->ev, rec->label, pred ? pred : "(none)");
+        }
+    }
+    cJSON_Delete(root);
+    cfd__bar(b, 0);
+}
+
+static int cfd__on_body(void *ud, const char *p, size_t n)
+{
+    cfd__batch *b = ud;
+    const char *end = p + n;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) {
+            cfd_buf_append(&b->partial, p, (size_t)(end - p));
+            break;
+        }
+        if (b->partial.len) {
+            cfd_buf_append(&b->partial, p, (size_t)(nl - p));
+            if (b->partial.oom)
+                return -1;
+            cfd__reply_line(b, b->partial.data, b->partial.len);
+            cfd_buf_reset(&b->partial);
+        } else if (nl > p) {
+            cfd__reply_line(b, p, (size_t)(nl - p));
+        }
+        p = nl + 1;
+    }
+    return b->partial.oom ? -1 : 0;
+}
+
+static void cfd__summary(cfd__batch *b, FILE *f)
+{
+    double el = cfd__now() - b->t0;
+    if (b->ctl->json) {
+        cJSON *s = cJSON_CreateObject();
+        cJSON_AddNumberToObject(s, "articles", (double)b->ds.n);
+        cJSON_AddNumberToObject(s, "ok", (double)b->ok);
+        cJSON_AddNumberToObject(s, "errors", (double)b->errors);
+        cJSON_AddItemReferenceToObject(s, "error_codes", b->codes);
+        cJSON_AddNumberToObject(s, "seconds", el);
+        cJSON_AddNumberToObject(s, "articles_per_s", el > 0 ? (double)b->done / el : 0);
+        cJSON_AddNumberToObject(s, "review", (double)b->review);
+        if (b->ev.total) {
+            cJSON *e = cJSON_AddObjectToObject(s, "evaluation");
+            cJSON_AddStringToObject(e, "plugin", b->ctl->plugin);
+            cJSON_AddNumberToObject(e, "n", (double)b->ev.total);
+            cJSON_AddNumberToObject(e, "accuracy", cfd_eval_accuracy(&b->ev));
+            cJSON_AddNumberToObject(e, "macro_f1", cfd_eval_macro_f1(&b->ev));
+            cJSON_AddNumberToObject(e, "no_prediction", (double)b->no_pred);
+            cJSON *labels = cJSON_AddObjectToObject(e, "labels");
+            for (size_t i = 0; i < b->ev.n_labels; i++) {
+                double p, r, f1;
+                cfd_eval_label_prf(&b->ev.labels[i], &p, &r, &f1);
+                cJSON *l = cJSON_AddObjectToObject(labels, b->ev.labels[i].name);
+                cJSON_AddNumberToObject(l, "precision", p);
+                cJSON_AddNumberToObject(l, "recall", r);
+                cJSON_AddNumberToObject(l, "f1", f1);
+                cJSON_AddNumberToObject(l, "support", (double)b->ev.labels[i].gold);
+            }
+        }
+        char *js = cJSON_PrintUnformatted(s);
+        if (js)
+            fprintf(f, "%s\n", js);
+        cJSON_free(js);
+        cJSON_Delete(s);
+        return;
+    }
+    fprintf(f, "articles %zu  ok %zu  errors %zu  in %.2f s (%.0f articles/s)\n", b->ds.n,
+            b->ok, b->errors, el, el > 0 ? (double)b->done / el : 0.0);
+    const cJSON *c;
+    cJSON_ArrayForEach(c, b->codes)
+        fprintf(f, "  error %-20s %.0f\n", c->string, c->valuedouble);
+    fprintf(f, "decisions sent to editor review: %zu of %zu\n", b->review, b->ok);
+    if (!b->ev.total)
+        return;
+    fprintf(f, "against gold labels (plugin %s, %zu articles%s):\n", b->ctl->plugin,
+            b->ev.total, b->no_pred ? ", some without a prediction" : "");
+    fprintf(f, "  accuracy %.4f  macro-F1 %.4f\n", cfd_eval_accuracy(&b->ev),
+            cfd_eval_macro_f1(&b->ev));
+    fprintf(f, "  ");
+    cfd_term_pad(f, "label", 14);
+    fprintf(f, " precision  recall      f1  support\n");
+    for (size_t i = 0; i < b->ev.n_labels; i++) {
+        double p, r, f1;
+        cfd_eval_label_prf(&b->ev.labels[i], &p, &r, &f1);
+        fprintf(f, "  ");
+        cfd_term_pad(f, b->ev.labels[i].name, 14);
+        fprintf(f, " %9.3f %7.3f %7.3f %8zu\n", p, r, f1, b->ev.labels[i].gold);
+    }
+}
+
+/* Sends records [from, to) that have no local error; returns an exit code. */
+static int cfd__send_chunk(cfd__batch *b, size_t from, size_t to, cfd_buf *body)
+{
+    cfd_buf_reset(body);
+    b->chunk_n = b->chunk_done = 0;
+    for (size_t i = from; i < to; i++) {
+        cfd_record *r = &b->ds.recs[i];
+        if (r->error)
+            continue;
+        cfd_buf_append(body, r->json, r->json_len);
+        cfd_buf_putc(body, '\n');
+        b->chunk_recs[b->chunk_n++] = i;
+    }
+    if (body->oom) {
+        fprintf(stderr, "classifyctl: out of memory\n");
+        return CFD_CTL_EINPUT;
+    }
+    if (b->chunk_n == 0)
+        return CFD_CTL_OK;
+    cfd_http_reply reply;
+    cfd_http_reply_init(&reply);
+    cfd_buf_reset(&b->partial);
+    char what[64];
+    snprintf(what, sizeof what, "batch (lines %zu-%zu)", b->ds.recs[from].line,
+             b->ds.recs[to - 1].line);
+    int rc = cfd_ctl_call(b->ctl, what, "POST", "/v1/classify", "application/x-ndjson",
+                          body->data, body->len, cfd__on_body, b, &reply);
+    if (rc == CFD_CTL_OK && b->partial.len)
+        cfd__reply_line(b, b->partial.data, b->partial.len);
+    if (rc == CFD_CTL_EDAEMON) {
+        /* The whole request was refused: every article in it failed. */
+        char code[48];
+        snprintf(code, sizeof code, "http_%d", reply.status);
+        for (; b->chunk_done < b->chunk_n; b->chunk_done++, b->done++)
+            cfd__count_code(b, code);
+        rc = CFD_CTL_OK;
+    } else if (rc == CFD_CTL_OK && b->chunk_done < b->chunk_n) {
+        fprintf(stderr, "classifyctl: %s: the daemon answered %zu of %zu lines\n", what,
+                b->chunk_done, b->chunk_n);
+        for (; b->chunk_done < b->chunk_n; b->chunk_done++, b->done++)
+            cfd__count_code(b, "missing_reply_line");
+    }
+    cfd_http_reply_free(&reply);
+    return rc;
+}
+
+int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
+{
+    if (argc != 1) {
+        fprintf(stderr, "classifyctl: usage: batch FILE.tsv|FILE.jsonl\n");
+        return CFD_CTL_EUSAGE;
+    }
+    cfd__batch b = {.ctl = ctl};
+    cfd_error err;
+    cfd_error_clear(&err);
+    cfd_dataset_opts o = {.label_field = ctl->label_field, .plugins = ctl->plugins,
+                          .limit = ctl->limit};
+    if (cfd_dataset_load(argv[0], &o, &b.ds, &err) != 0) {
+        fprintf(stderr, "classifyctl: %s\n", err.msg);
+        return CFD_CTL_EINPUT;
+    }
+    int rc = CFD_CTL_OK;
+    cfd_buf body = CFD_BUF_INIT;
+    cfd_eval_init(&b.ev);
+    b.codes = cJSON_CreateObject();
+    b.chunk_recs = malloc(ctl->chunk * sizeof *b.chunk_recs);
+    if (!b.codes || !b.chunk_recs) {
+        fprintf(stderr, "classifyctl: out of memory\n");
+        rc = CFD_CTL_EINPUT;
+        goto done;
+    }
+    FILE *summary = stdout;
+    if (ctl->output) {
+        if (strcmp(ctl->output, "-") == 0) {
+            b.out = stdout;
+            summary = stderr;
+        } else if (!(b.out = fopen(ctl->output, "w"))) {
+            perror(ctl->output);
+            rc = CFD_CTL_EINPUT;
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < b.ds.n; i++) {
+        if (b.ds.recs[i].error) {
+            fprintf(stderr, "classifyctl: %s:%zu: %s (not sent)\n", argv[0], b.ds.recs[i].line,
+                    b.ds.recs[i].error);
+            cfd__count_code(&b, "bad_input_line");
+            b.done++;
+        }
+    }
+    b.progress = ctl->progress >= 0 ? ctl->progress : isatty(2);
+    b.t0 = cfd__now();
+    size_t from = 0;
+    while (from < b.ds.n && rc == CFD_CTL_OK) {
+        size_t to = from, bytes = 0;
+        while (to < b.ds.n && to - from < ctl->chunk) {
+            size_t add = b.ds.recs[to].json ? b.ds.recs[to].json_len + 1 : 0;
+            if (to > from && bytes + add > CFD__MAX_REQUEST)
+                break;
+            bytes += add;
+            to++;
+        }
+        rc = cfd__send_chunk(&b, from, to, &body);
+        from = to;
+    }
+    cfd__bar(&b, 1);
+    if (rc == CFD_CTL_OK) {
+        cfd__summary(&b, summary);
+        if (b.errors)
+            rc = CFD_CTL_EPARTIAL;
+    }
+    if (b.out && b.out != stdout && fclose(b.out) != 0) {
+        perror(ctl->output);
+        rc = CFD_CTL_EINPUT;
+    }
+done:
+    cfd_buf_free(&body);
+    cfd_buf_free(&b.partial);
+    free(b.chunk_recs);
+    cJSON_Delete(b.codes);
+    cfd_eval_free(&b.ev);
+    cfd_dataset_free(&b.ds);
+    return rc;
+}
