@@ -1,0 +1,461 @@
+/*
+ * Aggregation rules: INI loading (libinih) and the per-article decision.
+ * The rule itself is documented in aggregate.h and docs/AGGREGATION.md.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "aggregate.h"
+#include "json_prob.h"
+#include "plugin_loader.h"
+
+typedef struct cfd__agg_map {
+    char *from;
+    char *to;                    /* NULL: "-", ignore this label */
+} cfd__agg_map;
+
+typedef struct cfd__agg_evidence {
+    char plugin[CFD_PLUGIN_NAME_MAX + 1];
+    float weight;
+    float disagree_min;          /* 0: no disagreement check */
+    int same_names;
+    cfd__agg_map *map;
+    uint32_t n_map, cap_map;
+} cfd__agg_evidence;
+
+struct cfd_agg_rules {
+    char *source;
+    char section_plugin[CFD_PLUGIN_NAME_MAX + 1];
+    float min_probability;
+    float min_margin;
+    char negative_plugin[CFD_PLUGIN_NAME_MAX + 1];
+    char negative_label[128];
+    float negative_min;          /* 0: off */
+    cfd__agg_evidence ev[CFD_AGG_MAX_EVIDENCE];
+    uint32_t n_ev;
+};
+
+void cfd_agg_free(cfd_agg_rules *r)
+{
+    if (r == NULL)
+        return;
+    for (uint32_t k = 0; k < r->n_ev; k++) {
+        for (uint32_t i = 0; i < r->ev[k].n_map; i++) {
+            free(r->ev[k].map[i].from);
+            free(r->ev[k].map[i].to);
+        }
+        free(r->ev[k].map);
+    }
+    free(r->source);
+    free(r);
+}
+
+const char *cfd_agg_source(const cfd_agg_rules *r) { return r->source; }
+
+static cfd_agg_rules *cfd__agg_new(const char *source)
+{
+    cfd_agg_rules *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->source = strdup(source);
+    if (r->source == NULL) {
+        free(r);
+        return NULL;
+    }
+    strcpy(r->section_plugin, "section");
+    r->min_probability = 0.5f;
+    r->min_margin = 0.0f;
+    strcpy(r->negative_label, "negative");
+    return r;
+}
+
+/* ---- INI parsing ---- */
+
+typedef struct cfd__agg_parse {
+    cfd_agg_rules *r;
+    cfd_error err;               /* first error (line added by the caller) */
+    int failed;
+} cfd__agg_parse;
+
+static int cfd__fail(cfd__agg_parse *ps, int code, const char *fmt, const char *a, const char *b)
+{
+    if (!ps->failed) {
+        cfd_error_set(&ps->err, code, (size_t)-1, fmt, a, b);
+        ps->failed = 1;
+    }
+    return 0; /* tells inih this line failed */
+}
+
+static int cfd__parse_prob(const char *v, float *out)
+{
+    char *end;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0))
+        return -1;
+    *out = (float)d;
+    return 0;
+}
+
+static int cfd__parse_bool(const char *v, int *out)
+{
+    if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "on"))
+        *out = 1;
+    else if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "off"))
+        *out = 0;
+    else
+        return -1;
+    return 0;
+}
+
+static int cfd__set_name(char *dst, const char *v)
+{
+    if (!cfd_plugin_name_valid(v, strlen(v)))
+        return -1;
+    strcpy(dst, v);
+    return 0;
+}
+
+static cfd__agg_evidence *cfd__evidence(cfd__agg_parse *ps, const char *plugin)
+{
+    cfd_agg_rules *r = ps->r;
+    for (uint32_t k = 0; k < r->n_ev; k++)
+        if (!strcmp(r->ev[k].plugin, plugin))
+            return &r->ev[k];
+    if (r->n_ev == CFD_AGG_MAX_EVIDENCE || !cfd_plugin_name_valid(plugin, strlen(plugin)))
+        return NULL;
+    cfd__agg_evidence *e = &r->ev[r->n_ev++];
+    memset(e, 0, sizeof(*e));
+    strcpy(e->plugin, plugin);
+    e->weight = 0.5f;
+    e->same_names = 1;
+    return e;
+}
+
+static int cfd__add_map(cfd__agg_evidence *e, const char *from, const char *to)
+{
+    for (uint32_t i = 0; i < e->n_map; i++)
+        if (!strcmp(e->map[i].from, from))
+            return -2;
+    if (e->n_map == e->cap_map) {
+        uint32_t cap = e->cap_map ? e->cap_map * 2 : 8;
+        cfd__agg_map *m = realloc(e->map, cap * sizeof(*m));
+        if (m == NULL)
+            return -1;
+        e->map = m;
+        e->cap_map = cap;
+    }
+    cfd__agg_map *m = &e->map[e->n_map];
+    m->from = strdup(from);
+    m->to = strcmp(to, "-") ? strdup(to) : NULL;
+    if (m->from == NULL || (strcmp(to, "-") && m->to == NULL)) {
+        free(m->from);
+        free(m->to);
+        return -1;
+    }
+    e->n_map++;
+    return 0;
+}
+
+static int cfd__ini_handler(void *user, const char *section, const char *name,
+                            const char *value)
+{
+    cfd__agg_parse *ps = user;
+    cfd_agg_rules *r = ps->r;
+
+    if (!strcmp(section, "decision")) {
+        int bad = 0;
+        if (!strcmp(name, "section_plugin"))
+            bad = cfd__set_name(r->section_plugin, value);
+        else if (!strcmp(name, "min_probability"))
+            bad = cfd__parse_prob(value, &r->min_probability);
+        else if (!strcmp(name, "min_margin"))
+            bad = cfd__parse_prob(value, &r->min_margin);
+        else if (!strcmp(name, "negative_plugin"))
+            bad = cfd__set_name(r->negative_plugin, value);
+        else if (!strcmp(name, "negative_min"))
+            bad = cfd__parse_prob(value, &r->negative_min);
+        else if (!strcmp(name, "negative_label")) {
+            if (value[0] == '\0' || strlen(value) >= sizeof(r->negative_label))
+                bad = -1;
+            else
+                strcpy(r->negative_label, value);
+        } else
+            return cfd__fail(ps, CFD_EFORMAT,
+                             "unknown key \"%s\" in [decision] (expected section_plugin, "
+                             "min_probability, min_margin, negative_plugin, negative_label or "
+                             "negative_min)%s",
+                             name, "");
+        if (bad)
+            return cfd__fail(ps, CFD_EFORMAT,
+                             "bad value \"%s\" for %s (probabilities are numbers in [0,1], "
+                             "plugin names [a-z0-9_-]{1,32})",
+                             value, name);
+        return 1;
+    }
+    if (!strncmp(section, "evidence.", 9)) {
+        cfd__agg_evidence *e = cfd__evidence(ps, section + 9);
+        if (e == NULL)
+            return cfd__fail(ps, CFD_EFORMAT,
+                             "bad section [%s]: expected [evidence.<plugin name>], at most 16%s",
+                             section, "");
+        if (!strcmp(name, "weight")) {
+            char *end;
+            double d = strtod(value, &end);
+            if (end == value || *end != '\0' || !(d >= 0.0 && d <= 100.0))
+                return cfd__fail(ps, CFD_EFORMAT,
+                                 "bad weight \"%s\" in [%s] (expected a number in [0,100])",
+                                 value, section);
+            e->weight = (float)d;
+        } else if (!strcmp(name, "disagree_min")) {
+            if (cfd__parse_prob(value, &e->disagree_min))
+                return cfd__fail(ps, CFD_EFORMAT,
+                                 "bad disagree_min \"%s\" in [%s] (expected a number in [0,1])",
+                                 value, section);
+        } else if (!strcmp(name, "same_names")) {
+            if (cfd__parse_bool(value, &e->same_names))
+                return cfd__fail(ps, CFD_EFORMAT,
+                                 "bad same_names \"%s\" in [%s] (expected yes or no)", value,
+                                 section);
+        } else {
+            if (value[0] == '\0')
+                return cfd__fail(ps, CFD_EFORMAT,
+                                 "label \"%s\" in [%s] maps to nothing (write a section label "
+                                 "or - to ignore it)",
+                                 name, section);
+            int rc = cfd__add_map(e, name, value);
+            if (rc == -2)
+                return cfd__fail(ps, CFD_EFORMAT, "label \"%s\" mapped twice in [%s]", name,
+                                 section);
+            if (rc != 0)
+                return cfd__fail(ps, CFD_ENOMEM, "out of memory%s%s", "", "");
+        }
+        return 1;
+    }
+    return cfd__fail(ps, CFD_EFORMAT,
+                     "unknown section [%s] (expected [decision] or [evidence.<plugin>])%s",
+                     section, "");
+}
+
+static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_agg_rules **out,
+                           cfd_error *err)
+{
+    if (line == -1) {
+        cfd_agg_free(ps->r);
+        return cfd_error_set(err, CFD_ENOENT, (size_t)-1, "%s: cannot open: %s", name,
+                             strerror(errno));
+    }
+    if (line != 0 || ps->failed) {
+        int code = ps->failed ? ps->err.code : CFD_EFORMAT;
+        if (ps->failed)
+            cfd_error_set(err, code, (size_t)-1, "%s:%d: %s", name, line, ps->err.msg);
+        else
+            cfd_error_set(err, code, (size_t)-1,
+                          "%s:%d: syntax error (expected [section], key = value, or a "
+                          "comment starting with ; or #; lines under 200 bytes)",
+                          name, line);
+        cfd_agg_free(ps->r);
+        return code;
+    }
+    *out = ps->r;
+    return 0;
+}
+
+int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
+{
+    cfd__agg_parse ps = {0};
+    *out = NULL;
+    ps.r = cfd__agg_new(path);
+    if (ps.r == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    errno = 0;
+    int line = ini_parse(path, cfd__ini_handler, &ps);
+    return cfd__agg_finish(&ps, line, path, out, err);
+}
+
+int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_error *err)
+{
+    cfd__agg_parse ps = {0};
+    *out = NULL;
+    ps.r = cfd__agg_new(name);
+    if (ps.r == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    int line = ini_parse_string(text, cfd__ini_handler, &ps);
+    return cfd__agg_finish(&ps, line, name, out, err);
+}
+
+int cfd_agg_default(cfd_agg_rules **out, cfd_error *err)
+{
+    static const char text[] = "[decision]\n"
+                               "section_plugin = section\n"
+                               "min_probability = 0.5\n"
+                               "[evidence.topic]\n"
+                               "weight = 0.5\n"
+                               "[evidence.rules]\n"
+                               "weight = 0.5\n";
+    return cfd_agg_parse(text, "built-in", out, err);
+}
+
+/* ---- deciding ---- */
+
+static const cfd_agg_result *cfd__find(const cfd_agg_result *res, size_t n, const char *plugin)
+{
+    for (size_t i = 0; i < n; i++)
+        if (res[i].probs != NULL && !strcmp(res[i].plugin, plugin))
+            return &res[i];
+    return NULL;
+}
+
+/* Section index that label l of evidence plugin e supports, or -1. */
+static int cfd__map(const cfd__agg_evidence *e, const char *l, const cfd_agg_result *sec)
+{
+    const char *to = NULL;
+    uint32_t i;
+    for (i = 0; i < e->n_map; i++)
+        if (!strcmp(e->map[i].from, l))
+            break;
+    if (i < e->n_map)
+        to = e->map[i].to;
+    else if (e->same_names)
+        to = l;
+    if (to == NULL)
+        return -1;
+    for (uint32_t j = 0; j < sec->n_labels; j++)
+        if (!strcmp(sec->labels[j], to))
+            return (int)j;
+    return -1;
+}
+
+static uint32_t cfd__argmax(const float *p, uint32_t n)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; i++)
+        if (p[i] > p[best])
+            best = i;
+    return best;
+}
+
+#define CFD__REASON(d, ...)                                                          \
+    do {                                                                              \
+        if ((d)->n_reasons < CFD_AGG_MAX_REASONS)                                     \
+            snprintf((d)->reasons[(d)->n_reasons++], CFD_AGG_REASON_MAX, __VA_ARGS__); \
+    } while (0)
+
+void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
+                    float *score, cfd_agg_decision *d)
+{
+    d->section = NULL;
+    d->probability = 0;
+    d->review = 0;
+    d->n_reasons = 0;
+
+    const cfd_agg_result *sec = cfd__find(res, n_res, r->section_plugin);
+    if (sec == NULL || sec->n_labels == 0) {
+        CFD__REASON(d, "no_section: plugin %s gave no result", r->section_plugin);
+        d->review = 1;
+        return;
+    }
+    uint32_t n = sec->n_labels;
+    for (uint32_t s = 0; s < n; s++)
+        score[s] = sec->probs[s] > 0 ? sec->probs[s] : 0;
+    for (uint32_t k = 0; k < r->n_ev; k++) {
+        const cfd__agg_evidence *e = &r->ev[k];
+        const cfd_agg_result *ev = cfd__find(res, n_res, e->plugin);
+        if (ev == NULL || e->weight <= 0 || ev == sec)
+            continue;
+        for (uint32_t l = 0; l < ev->n_labels; l++) {
+            if (!(ev->probs[l] > 0))
+                continue;
+            int j = cfd__map(e, ev->labels[l], sec);
+            if (j >= 0)
+                score[j] += e->weight * ev->probs[l];
+        }
+    }
+    double z = 0;
+    for (uint32_t s = 0; s < n; s++)
+        z += score[s];
+    uint32_t win = cfd__argmax(score, n);
+    float second = 0;
+    uint32_t second_i = win;
+    for (uint32_t s = 0; s < n; s++)
+        if (s != win && (second_i == win || score[s] > second)) {
+            second = score[s];
+            second_i = s;
+        }
+    d->section = sec->labels[win];
+    d->probability = z > 0 ? (float)(score[win] / z) : 0;
+    float p2 = z > 0 ? (float)(second / z) : 0;
+
+    if (d->probability < r->min_probability)
+        CFD__REASON(d, "low_confidence: %s %.2f < %.2f", d->section, d->probability,
+                    r->min_probability);
+    if (r->min_margin > 0 && second_i != win && d->probability - p2 < r->min_margin)
+        CFD__REASON(d, "close_call: %s %.2f vs %s %.2f (margin < %.2f)", d->section,
+                    d->probability, sec->labels[second_i], p2, r->min_margin);
+    for (uint32_t k = 0; k < r->n_ev; k++) {
+        const cfd__agg_evidence *e = &r->ev[k];
+        if (!(e->disagree_min > 0))
+            continue;
+        const cfd_agg_result *ev = cfd__find(res, n_res, e->plugin);
+        if (ev == NULL || ev->n_labels == 0 || ev == sec)
+            continue;
+        uint32_t top = cfd__argmax(ev->probs, ev->n_labels);
+        if (!(ev->probs[top] >= e->disagree_min))
+            continue;
+        int j = cfd__map(e, ev->labels[top], sec);
+        if (j >= 0 && (uint32_t)j != win)
+            CFD__REASON(d, "disagreement: %s says %s (%.2f), supporting section %s, not %s",
+                        e->plugin, ev->labels[top], ev->probs[top], sec->labels[j],
+                        d->section);
+    }
+    if (r->negative_min > 0 && r->negative_plugin[0]) {
+        const cfd_agg_result *neg = cfd__find(res, n_res, r->negative_plugin);
+        if (neg != NULL)
+            for (uint32_t l = 0; l < neg->n_labels; l++)
+                if (!strcmp(neg->labels[l], r->negative_label) &&
+                    neg->probs[l] >= r->negative_min)
+                    CFD__REASON(d, "negative_tone: %s %s %.2f >= %.2f", neg->plugin,
+                                r->negative_label, neg->probs[l], r->negative_min);
+    }
+    d->review = d->n_reasons > 0;
+}
+
+/* Length of s without a UTF-8 sequence cut short by snprintf truncation. */
+static size_t cfd__utf8_whole_len(const char *s, size_t cap)
+{
+    size_t n = strnlen(s, cap);
+    size_t i = n;
+    while (i > 0 && ((unsigned char)s[i - 1] & 0xC0) == 0x80 && n - i < 3)
+        i--;
+    if (i > 0 && ((unsigned char)s[i - 1] & 0x80)) {
+        unsigned char lead = (unsigned char)s[i - 1];
+        size_t want = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+        if (n - (i - 1) < want)
+            return i - 1;
+    }
+    return n;
+}
+
+int cfd_agg_decision_json(const cfd_agg_decision *d, cfd_buf *out)
+{
+    cfd_buf_puts(out, "{\"section\":");
+    if (d->section != NULL)
+        cfd_buf_json_str(out, d->section, strlen(d->section));
+    else
+        cfd_buf_puts(out, "null");
+    cfd_buf_puts(out, ",\"probability\":");
+    cfd_json_prob(out, d->probability);
+    cfd_buf_puts(out, d->review ? ",\"review\":true,\"reasons\":[" : ",\"review\":false,\"reasons\":[");
+    for (uint32_t i = 0; i < d->n_reasons; i++) {
+        if (i)
+            cfd_buf_putc(out, ',');
+        cfd_buf_json_str(out, d->reasons[i], cfd__utf8_whole_len(d->reasons[i], CFD_AGG_REASON_MAX));
+    }
+    cfd_buf_puts(out, "]}");
+    return out->oom ? CFD_ENOMEM : 0;
+}

@@ -1,0 +1,108 @@
+/*
+ * Aggregation: the plugins' distributions -> one filing decision, so a
+ * newsroom can file confident articles automatically and send the rest to
+ * an editor. docs/AGGREGATION.md shows it on the sample articles.
+ *
+ * The rule, precisely. Let S be the section plugin (config: section_plugin)
+ * with labels s_1..s_n and probabilities p_S(s). Every evidence plugin k
+ * ([evidence.<plugin>] sections) has a weight w_k >= 0 and a label map m_k
+ * from its labels to section labels: explicit "label = section" entries,
+ * "label = -" to ignore a label, and, when same_names = yes (the default),
+ * every other label maps to the section label with the same name if there
+ * is one. Then
+ *
+ *     score(s) = p_S(s) + sum_k w_k * sum_{l : m_k(l) = s} p_k(l)
+ *     P(s)     = score(s) / sum_t score(t)
+ *
+ * (a linear opinion pool: a plugin that abstains -- the rules plugin with no
+ * matching rule has all-zero probabilities -- changes nothing). The
+ * decision is the s with the largest P (first in the section model's label
+ * order on ties), its P is "probability". `review` is true, with one
+ * reason each, when any of:
+ *   low_confidence  P(winner) < min_probability;
+ *   close_call      P(winner) - P(runner-up) < min_margin;
+ *   disagreement    an evidence plugin k with disagree_min > 0 has top label
+ *                   l with p_k(l) >= disagree_min, m_k(l) is a section label,
+ *                   and it is not the winner;
+ *   negative_tone   negative_min > 0 and the negative_plugin's probability of
+ *                   negative_label >= negative_min;
+ *   no_section      the section plugin did not run or failed (then section
+ *                   is null and probability 0).
+ * Plugins that did not run or failed simply give no evidence.
+ *
+ * Rules file (INI, read with libinih; lines under 200 bytes):
+ *     [decision]
+ *     section_plugin = section
+ *     min_probability = 0.55
+ *     min_margin = 0.10
+ *     negative_plugin = sentiment
+ *     negative_label = negative
+ *     negative_min = 0.85
+ *     [evidence.topic]
+ *     weight = 0.5
+ *     disagree_min = 0.6
+ *     same_names = yes
+ *     IT과학 = IT과학        ; any other key: topic label = section label
+ * Unknown keys in [decision], unknown sections, bad numbers: CFD_EFORMAT
+ * naming file:line.
+ *
+ * Ownership: a cfd_agg_rules is immutable after load; the engine publishes
+ * it like a model version. Threads: cfd_agg_decide only reads the rules and
+ * writes the caller's buffers, from any number of threads at once; it does
+ * not allocate.
+ */
+#ifndef CFD_AGGREGATE_H
+#define CFD_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+
+#include "buf.h"
+
+#define CFD_AGG_MAX_REASONS 8
+#define CFD_AGG_REASON_MAX 192
+#define CFD_AGG_MAX_EVIDENCE 16
+
+typedef struct cfd_agg_rules cfd_agg_rules;
+
+/* One plugin's outcome for the article, as the engine hands it over. */
+typedef struct cfd_agg_result {
+    const char *plugin;          /* plugin name, NUL-terminated */
+    const char *const *labels;   /* the labels of the model that scored it */
+    uint32_t n_labels;
+    const float *probs;          /* NULL: plugin not run or failed */
+} cfd_agg_result;
+
+typedef struct cfd_agg_decision {
+    const char *section;         /* a label of the section model, or NULL */
+    float probability;
+    int review;
+    uint32_t n_reasons;
+    char reasons[CFD_AGG_MAX_REASONS][CFD_AGG_REASON_MAX]; /* "code: detail" */
+} cfd_agg_decision;
+
+/* Loads rules from an INI file. */
+int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err);
+/* Same, from a string (tests; `name` is used in messages). */
+int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_error *err);
+/* The built-in defaults (section_plugin = section, min_probability 0.5,
+ * evidence.topic weight 0.5 with same_names, evidence.rules weight 0.5). */
+int cfd_agg_default(cfd_agg_rules **out, cfd_error *err);
+void cfd_agg_free(cfd_agg_rules *r);
+
+/* Where the rules came from ("models/aggregate.conf" or "built-in"). */
+const char *cfd_agg_source(const cfd_agg_rules *r);
+
+/*
+ * Decides for one article. scratch must hold as many floats as the section
+ * model has labels (CFD_PLUGIN_MAX_LABELS is always enough).
+ */
+void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
+                    float *scratch, cfd_agg_decision *out);
+
+/* Appends {"section":..,"probability":..,"review":..,"reasons":[..]}. */
+int cfd_agg_decision_json(const cfd_agg_decision *d, cfd_buf *out);
+
+#endif

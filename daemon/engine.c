@@ -1,0 +1,578 @@
+/*
+ * The classification engine: start-up (plugins, models, rules), per-worker
+ * state, and the per-article path -- snapshot, featurize once per distinct
+ * config, run the plugins, aggregate, write the reply JSON straight into the
+ * caller's buffer. Reload, rollback, GET /v1/plugins and metrics are in
+ * engine_admin.c.
+ *
+ * The per-article path allocates nothing once a worker is warm: probability
+ * buffers, sort indexes, error slots and the featurizer scratch belong to
+ * the worker; reply JSON is appended to the caller's reusable cfd_buf; the
+ * model identity and label strings are pre-rendered JSON in each version.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_internal.h"
+#include "json_prob.h"
+
+static inline uint64_t cfd__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Single-writer counter: a plain load and store, atomic only so that the
+ * metrics reader never sees a torn value. */
+static inline void cfd__bump(atomic_ullong *c, unsigned long long d)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                          memory_order_relaxed);
+}
+
+void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
+{
+    if (e->log == NULL)
+        return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    e->log(e->log_ud, level, msg);
+}
+
+/* ---- start-up and shutdown ---- */
+
+static void cfd__rules_destroy(cfd_rc_obj *o)
+{
+    cfd_agg_free(((cfd__rules_obj *)o)->rules);
+    free(o);
+}
+
+int cfd__engine_load_rules(cfd_engine *e, cfd_error *err)
+{
+    cfd_agg_rules *rules = NULL;
+    int rc = e->aggregate_file ? cfd_agg_load(e->aggregate_file, &rules, err)
+                               : cfd_agg_default(&rules, err);
+    if (rc != 0) {
+        atomic_fetch_add(&e->agg_loads_failed, 1);
+        cfd__elog(e, CFD_LOG_ERROR, "aggregation rules: %s", err ? err->msg : cfd_strerror(rc));
+        return rc;
+    }
+    cfd__rules_obj *o = cfd_rc_alloc(sizeof(*o), cfd__rules_destroy);
+    if (o == NULL) {
+        cfd_agg_free(rules);
+        atomic_fetch_add(&e->agg_loads_failed, 1);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+    o->rules = rules;
+    cfd_rc_unref(cfd_rc_exchange(&e->rules, &o->rc));
+    atomic_fetch_add(&e->agg_loads_ok, 1);
+    cfd__elog(e, CFD_LOG_INFO, "aggregation rules loaded from %s", cfd_agg_source(rules));
+    return 0;
+}
+
+int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_error *err)
+{
+    cfd__eplugin *pl = &e->pl[i];
+    cfd_model_version *v;
+    if (model_file == NULL)
+        model_file = pl->model_file;
+    if (model_file == NULL)
+        return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                             "plugin %s names no default model; configure one (%s=FILE)",
+                             pl->name, pl->name);
+    int rc = cfd_registry_load(&pl->reg, model_file, &v, err);
+    if (rc != 0) {
+        cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
+        cfd__elog(e, CFD_LOG_ERROR, "plugin %s: model %s not loaded (%s), %s%s: %s", pl->name,
+                  model_file, cfd_errname(rc),
+                  cur ? "still serving version " : "no model to serve",
+                  cur ? cur->version : "", err ? err->msg : "");
+        if (cur)
+            cfd_registry_release(&pl->reg, cur);
+        return rc;
+    }
+    cfd__elog(e, CFD_LOG_INFO,
+              "plugin %s: serving %s (version %s, checksum %s, %u labels), loaded in %u ms",
+              pl->name, model_file, v->version, v->info.checksum, (unsigned)v->info.n_labels,
+              (unsigned)v->load_ms);
+    cfd_registry_publish(&pl->reg, v);
+    return 0;
+}
+
+void cfd_engine_close(cfd_engine *e)
+{
+    if (e == NULL)
+        return;
+    if (e->n_workers != 0)
+        cfd__elog(e, CFD_LOG_ERROR, "engine closed with %u workers alive (bug)", e->n_workers);
+    for (size_t i = 0; e->pl != NULL && i < e->n; i++) {
+        cfd_registry_destroy(&e->pl[i].reg);
+        free(e->pl[i].model_file);
+        free(e->pl[i].key_json);
+    }
+    cfd_rc_unref(cfd_rc_exchange(&e->rules, NULL));
+    cfd_plugin_close_all(e->lps, e->n); /* after every model is unloaded */
+    free(e->pl);
+    free(e->models_dir);
+    free(e->aggregate_file);
+    pthread_mutex_destroy(&e->admin_lock);
+    pthread_mutex_destroy(&e->workers_lock);
+    free(e);
+}
+
+int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *err)
+{
+    int rc;
+    *out = NULL;
+    if (cfg->plugin_dir == NULL || cfg->models_dir == NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "engine needs a plugin directory and a models directory");
+    cfd_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    pthread_mutex_init(&e->admin_lock, NULL);
+    pthread_mutex_init(&e->workers_lock, NULL);
+    atomic_init(&e->rules.word, 0);
+    e->log = cfg->log;
+    e->log_ud = cfg->log_ud;
+    e->models_dir = strdup(cfg->models_dir);
+    e->aggregate_file = cfg->aggregate_file ? strdup(cfg->aggregate_file) : NULL;
+    if (e->models_dir == NULL || (cfg->aggregate_file && e->aggregate_file == NULL)) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    rc = cfd_plugin_open_all(cfg->plugin_dir, cfg->plugins, cfg->n_plugins, &e->lps, &e->n,
+                             err);
+    if (rc != 0)
+        goto fail;
+    if (e->n > CFD_ENGINE_MAX_PLUGINS) {
+        rc = cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
+                           "%zu plugins in %s; at most %d are supported", e->n,
+                           cfg->plugin_dir, CFD_ENGINE_MAX_PLUGINS);
+        goto fail;
+    }
+    e->pl = calloc(e->n, sizeof(*e->pl));
+    if (e->pl == NULL) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        cfd__eplugin *pl = &e->pl[i];
+        pl->p = e->lps[i].p;
+        pl->name = pl->p->name;
+        pl->name_len = strlen(pl->name);
+        rc = cfd_registry_init(&pl->reg, pl->p, cfg->models_dir, err);
+        if (rc != 0)
+            goto fail;
+        cfd_buf b = CFD_BUF_INIT;
+        cfd_buf_json_str(&b, pl->name, pl->name_len);
+        cfd_buf_putc(&b, ':');
+        if (b.oom) {
+            cfd_buf_free(&b);
+            rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+            goto fail;
+        }
+        pl->key_json = b.data;
+        pl->key_json_len = b.len;
+        if (pl->p->default_model && pl->p->default_model[0]) {
+            pl->model_file = strdup(pl->p->default_model);
+            if (pl->model_file == NULL) {
+                rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+                goto fail;
+            }
+        }
+    }
+    for (size_t k = 0; k < cfg->n_models; k++) {
+        const cfd_engine_model_override *ov = &cfg->models[k];
+        size_t i;
+        for (i = 0; i < e->n; i++)
+            if (!strcmp(e->pl[i].name, ov->plugin))
+                break;
+        if (i == e->n) {
+            rc = cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                               "a model is configured for plugin \"%.40s\", which is not loaded "
+                               "(plugins come from %s)",
+                               ov->plugin, cfg->plugin_dir);
+            goto fail;
+        }
+        char *f = strdup(ov->model_file);
+        if (f == NULL) {
+            rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+            goto fail;
+        }
+        free(e->pl[i].model_file);
+        e->pl[i].model_file = f;
+    }
+    rc = cfd__engine_load_rules(e, err);
+    if (rc != 0)
+        goto fail;
+    /* A missing or broken model does not stop the daemon: it serves the
+     * other plugins and /readyz says why it is not ready. */
+    for (size_t i = 0; i < e->n; i++) {
+        cfd_error lerr;
+        cfd_error_clear(&lerr);
+        (void)cfd__engine_load_model(e, i, NULL, &lerr);
+    }
+    *out = e;
+    return 0;
+fail:
+    cfd_engine_close(e);
+    return rc;
+}
+
+/* ---- workers ---- */
+
+int cfd_engine_worker_new(cfd_engine *e, cfd_engine_worker **out)
+{
+    *out = NULL;
+    cfd_engine_worker *w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return CFD_ENOMEM;
+    w->e = e;
+    w->probs = calloc(e->n ? e->n : 1, CFD_PLUGIN_MAX_LABELS * sizeof(float));
+    if (w->probs == NULL || cfd_fcache_init(&w->fc) != 0) {
+        cfd_fcache_free(&w->fc);
+        free(w->probs);
+        free(w);
+        return CFD_ENOMEM;
+    }
+    pthread_mutex_lock(&e->workers_lock);
+    if (e->n_workers >= CFD_ENGINE_MAX_WORKERS) {
+        pthread_mutex_unlock(&e->workers_lock);
+        cfd_fcache_free(&w->fc);
+        free(w->probs);
+        free(w);
+        return CFD_EBUSY;
+    }
+    w->next = e->workers;
+    if (e->workers)
+        e->workers->prev = w;
+    e->workers = w;
+    e->n_workers++;
+    pthread_mutex_unlock(&e->workers_lock);
+    *out = w;
+    return 0;
+}
+
+static void cfd__fold(cfd__counters *dst, const cfd__counters *src)
+{
+#define F(x) atomic_fetch_add(&dst->x, atomic_load(&src->x))
+    F(articles);
+    F(featurizations);
+    F(weightings);
+    for (int i = 0; i < CFD_ENGINE_MAX_PLUGINS; i++) {
+        F(plugin_ns[i]);
+        F(plugin_runs[i]);
+        F(plugin_errors[i]);
+    }
+#undef F
+}
+
+void cfd_engine_worker_free(cfd_engine_worker *w)
+{
+    if (w == NULL)
+        return;
+    cfd_engine *e = w->e;
+    pthread_mutex_lock(&e->workers_lock);
+    cfd__fold(&e->dead, &w->c);
+    if (w->prev)
+        w->prev->next = w->next;
+    else
+        e->workers = w->next;
+    if (w->next)
+        w->next->prev = w->prev;
+    e->n_workers--;
+    pthread_mutex_unlock(&e->workers_lock);
+    cfd_fcache_free(&w->fc);
+    free(w->probs);
+    free(w);
+}
+
+/* ---- one article ---- */
+
+/* Blank: only ASCII white space, U+00A0 or U+3000. */
+static int cfd__blank(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        if (p[i] == ' ' || p[i] == '\t' || p[i] == '\n' || p[i] == '\r' || p[i] == '\f' ||
+            p[i] == '\v') {
+            i++;
+        } else if (i + 1 < n && p[i] == 0xC2 && p[i + 1] == 0xA0) {
+            i += 2;
+        } else if (i + 2 < n && p[i] == 0xE3 && p[i + 1] == 0x80 && p[i + 2] == 0x80) {
+            i += 3;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Plugins with equal featurizer configs and IDF tables next to each other,
+ * raw-text plugins last (see featurize_cache.h). */
+static int cfd__order_before(const cfd_model_version *a, const cfd_model_version *b)
+{
+    if ((a->info.feat == NULL) != (b->info.feat == NULL))
+        return a->info.feat != NULL;
+    if (a->feat_hash != b->feat_hash)
+        return a->feat_hash < b->feat_hash;
+    return a->idf_key < b->idf_key;
+}
+
+/* Sorts idx[0..n) by probs descending, label order on ties. Shell sort with
+ * Ciura's gaps: in place, no allocation, plain insertion sort for the usual
+ * handful of labels. */
+static void cfd__sort_probs(uint16_t *idx, const float *p, uint32_t n)
+{
+    static const uint32_t gaps[] = {701, 301, 132, 57, 23, 10, 4, 1};
+    for (uint32_t i = 0; i < n; i++)
+        idx[i] = (uint16_t)i;
+    for (size_t g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++) {
+        uint32_t gap = gaps[g];
+        for (uint32_t i = gap; i < n; i++) {
+            uint16_t t = idx[i];
+            uint32_t j = i;
+            while (j >= gap && (p[idx[j - gap]] < p[t] ||
+                                (p[idx[j - gap]] == p[t] && idx[j - gap] > t))) {
+                idx[j] = idx[j - gap];
+                j -= gap;
+            }
+            idx[j] = t;
+        }
+    }
+}
+
+static void cfd__release_all(cfd_engine_worker *w)
+{
+    cfd_engine *e = w->e;
+    for (size_t i = 0; i < e->n; i++) {
+        if (w->snap[i] != NULL) {
+            cfd_registry_release(&e->pl[i].reg, w->snap[i]);
+            w->snap[i] = NULL;
+        }
+    }
+}
+
+static int cfd__select(cfd_engine_worker *w, const cfd_article *a, cfd_error *err)
+{
+    cfd_engine *e = w->e;
+    if (a->plugins == NULL) {
+        memset(w->selected, 1, e->n);
+        return 0;
+    }
+    memset(w->selected, 0, e->n);
+    if (a->n_plugins == 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "\"plugins\" is empty; omit it to run every plugin");
+    for (size_t k = 0; k < a->n_plugins; k++) {
+        const char *name = a->plugins[k];
+        size_t len = a->plugin_lens ? a->plugin_lens[k] : strlen(name);
+        size_t i;
+        for (i = 0; i < e->n; i++)
+            if (e->pl[i].name_len == len && memcmp(e->pl[i].name, name, len) == 0)
+                break;
+        if (i == e->n)
+            return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                                 "unknown plugin \"%.*s\" (GET /v1/plugins lists them)",
+                                 (int)(len > 64 ? 64 : len), name);
+        w->selected[i] = 1;
+    }
+    return 0;
+}
+
+/* Runs the selected plugins in featurization order. */
+static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cfd_error *err)
+{
+    cfd_engine *e = w->e;
+    cfd_fcache_begin(&w->fc, a->title, a->title_len, a->body, a->body_len);
+    for (size_t k = 0; k < n_sel; k++) {
+        uint32_t i = w->order[k];
+        const cfd_model_version *v = w->snap[i];
+        cfd_plugin_input in = {a->title, a->title_len, a->body, a->body_len, NULL};
+        w->detail[i] = -1;
+        if (v->info.feat != NULL) {
+            const cfd_featvec *fv;
+            int rc = cfd_fcache_get(&w->fc, v->info.feat, v->info.idf, v->idf_key, &fv,
+                                    &w->errs[i]);
+            if (rc == CFD_EUTF8) { /* the article's fault, not the plugin's */
+                if (err)
+                    *err = w->errs[i];
+                return rc;
+            }
+            if (rc != 0) {
+                w->rc[i] = rc;
+                cfd__bump(&w->c.plugin_errors[i], 1);
+                continue;
+            }
+            in.features = fv;
+        }
+        cfd_plugin_output po = {w->probs + (size_t)i * CFD_PLUGIN_MAX_LABELS,
+                                v->info.n_labels, -1};
+        uint64_t t0 = cfd__now_ns();
+        int rc = e->pl[i].p->classify(v->model, &in, &po);
+        cfd__bump(&w->c.plugin_ns[i], cfd__now_ns() - t0);
+        cfd__bump(&w->c.plugin_runs[i], 1);
+        if (rc == 0) {
+            for (uint32_t l = 0; l < v->info.n_labels; l++)
+                if (!(po.probs[l] >= 0.0f && po.probs[l] <= 1.0f)) {
+                    rc = cfd_error_set(&w->errs[i], CFD_ERANGE, (size_t)-1,
+                                       "plugin %s returned probability %g for label %u, "
+                                       "outside [0,1] (plugin bug)",
+                                       e->pl[i].name, (double)po.probs[l], (unsigned)l);
+                    break;
+                }
+        } else {
+            if (rc > 0)
+                rc = CFD_EINVAL;
+            cfd_error_set(&w->errs[i], rc, (size_t)-1, "plugin %s failed on this article: %s",
+                          e->pl[i].name, cfd_strerror(rc));
+        }
+        w->rc[i] = rc;
+        w->detail[i] = po.detail;
+        if (rc != 0)
+            cfd__bump(&w->c.plugin_errors[i], 1);
+    }
+    cfd__bump(&w->c.featurizations, w->fc.n_counts - w->fc_counts_seen);
+    cfd__bump(&w->c.weightings, w->fc.n_weights - w->fc_weights_seen);
+    w->fc_counts_seen = w->fc.n_counts;
+    w->fc_weights_seen = w->fc.n_weights;
+    return 0;
+}
+
+static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
+{
+    const cfd_model_version *v = w->snap[i];
+    if (w->rc[i] != 0) {
+        const cfd_error *pe = &w->errs[i];
+        cfd_buf_puts(out, "{\"error\":{\"code\":\"");
+        cfd_buf_puts(out, cfd_errname(w->rc[i]));
+        cfd_buf_puts(out, "\",\"message\":");
+        cfd_buf_json_str(out, pe->msg, strlen(pe->msg));
+        cfd_buf_puts(out, "},\"model\":");
+        cfd_buf_append(out, v->model_json, v->model_json_len);
+        cfd_buf_putc(out, '}');
+        return;
+    }
+    const float *p = w->probs + i * CFD_PLUGIN_MAX_LABELS;
+    uint32_t n = v->info.n_labels;
+    cfd__sort_probs(w->idx, p, n);
+    cfd_buf_puts(out, "{\"label\":");
+    if (p[w->idx[0]] > 0)
+        cfd_buf_append(out, v->labels_json + v->label_off[w->idx[0]],
+                       v->label_off[w->idx[0] + 1] - v->label_off[w->idx[0]]);
+    else
+        cfd_buf_puts(out, "null"); /* abstained (e.g. no rule matched) */
+    cfd_buf_puts(out, ",\"probs\":[");
+    for (uint32_t k = 0; k < n; k++) {
+        uint16_t l = w->idx[k];
+        cfd_buf_puts(out, k ? ",{\"label\":" : "{\"label\":");
+        cfd_buf_append(out, v->labels_json + v->label_off[l], v->label_off[l + 1] - v->label_off[l]);
+        cfd_buf_puts(out, ",\"p\":");
+        cfd_json_prob(out, p[l]);
+        cfd_buf_putc(out, '}');
+    }
+    cfd_buf_puts(out, "],\"model\":");
+    cfd_buf_append(out, v->model_json, v->model_json_len);
+    if (w->detail[i] >= 0)
+        cfd_buf_printf(out, ",\"detail\":%d", (int)w->detail[i]);
+    cfd_buf_putc(out, '}');
+}
+
+int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out,
+                        cfd_error *err)
+{
+    uint64_t t0 = cfd__now_ns();
+    cfd_engine *e = w->e;
+    size_t mark = out->len;
+    size_t n_sel = 0;
+    int rc;
+
+    if (cfd__blank(a->title, a->title_len) && cfd__blank(a->body, a->body_len))
+        return cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
+                             "the article has no text: title and body are both empty");
+    rc = cfd__select(w, a, err);
+    if (rc != 0)
+        return rc;
+
+    /* Snapshot: one reference per plugin, held until the reply is written. */
+    for (size_t i = 0; i < e->n; i++) {
+        if (!w->selected[i])
+            continue;
+        w->snap[i] = cfd_registry_acquire(&e->pl[i].reg);
+        if (w->snap[i] == NULL) {
+            cfd__release_all(w);
+            return cfd_error_set(err, CFD_EBUSY, (size_t)-1,
+                                 "plugin %s has no model loaded yet (GET /v1/plugins shows "
+                                 "its last load error)",
+                                 e->pl[i].name);
+        }
+        w->rc[i] = 0;
+        /* insertion into the featurization order */
+        size_t k = n_sel++;
+        while (k > 0 && cfd__order_before(w->snap[i], w->snap[w->order[k - 1]])) {
+            w->order[k] = w->order[k - 1];
+            k--;
+        }
+        w->order[k] = (uint32_t)i;
+    }
+    cfd__rules_obj *rules = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
+
+    rc = cfd__run(w, a, n_sel, err);
+    if (rc != 0)
+        goto done;
+
+    size_t n_agg = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        if (!w->selected[i])
+            continue;
+        const cfd_model_version *v = w->snap[i];
+        w->agg[n_agg++] = (cfd_agg_result){
+            e->pl[i].name, v->info.labels, v->info.n_labels,
+            w->rc[i] == 0 ? w->probs + i * CFD_PLUGIN_MAX_LABELS : NULL};
+    }
+    cfd_agg_decide(rules->rules, w->agg, n_agg, w->scratch, &w->decision);
+
+    cfd_buf_putc(out, '{');
+    if (a->id != NULL) {
+        cfd_buf_puts(out, "\"id\":");
+        cfd_buf_json_str(out, a->id, a->id_len);
+        cfd_buf_putc(out, ',');
+    }
+    cfd_buf_puts(out, "\"results\":{");
+    int first = 1;
+    for (size_t i = 0; i < e->n; i++) {
+        if (!w->selected[i])
+            continue;
+        if (!first)
+            cfd_buf_putc(out, ',');
+        first = 0;
+        cfd_buf_append(out, e->pl[i].key_json, e->pl[i].key_json_len);
+        cfd__write_result(w, i, out);
+    }
+    cfd_buf_puts(out, "},\"decision\":");
+    cfd_agg_decision_json(&w->decision, out);
+    cfd_buf_printf(out, ",\"took_us\":%llu}",
+                   (unsigned long long)((cfd__now_ns() - t0) / 1000));
+    if (out->oom)
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory writing the reply");
+    else
+        cfd__bump(&w->c.articles, 1);
+done:
+    if (rules != NULL)
+        cfd_rc_release(&e->rules, &rules->rc);
+    cfd__release_all(w);
+    if (rc != 0 && !out->oom) {
+        out->len = mark;
+        if (out->data)
+            out->data[mark] = '\0';
+    }
+    return rc;
+}

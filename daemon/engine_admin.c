@@ -1,0 +1,233 @@
+/*
+ * The engine's administrative side: reload and rollback of model versions
+ * (and of the aggregation rules), GET /v1/plugins, readiness and the
+ * engine's Prometheus lines. Everything here is off the per-article path;
+ * reload and rollback are serialised by admin_lock and never block readers
+ * (publication is one atomic exchange, see model_registry.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine_internal.h"
+
+int cfd_engine_ready(cfd_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (atomic_load_explicit(&e->pl[i].reg.current.word, memory_order_relaxed) == 0)
+            return 0;
+    return 1;
+}
+
+static int cfd__find_plugin(cfd_engine *e, const char *name, cfd_error *err)
+{
+    for (size_t i = 0; i < e->n; i++)
+        if (!strcmp(e->pl[i].name, name))
+            return (int)i;
+    return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                         "unknown plugin \"%.40s\" (GET /v1/plugins lists them)", name);
+}
+
+/* {"plugin":"x","model":{..}|null,"previous":{..}|null[,"error":{..}]} */
+static void cfd__outcome(cfd_engine *e, size_t i, int rc, const cfd_error *err, cfd_buf *out)
+{
+    cfd__eplugin *pl = &e->pl[i];
+    cfd_buf_puts(out, "{\"plugin\":");
+    cfd_buf_json_str(out, pl->name, pl->name_len);
+    pthread_mutex_lock(&pl->reg.lock);
+    cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
+    cfd_buf_puts(out, ",\"model\":");
+    cfd_model_version_json(cur, out);
+    cfd_buf_puts(out, ",\"previous\":");
+    cfd_model_version_json(pl->reg.previous, out);
+    if (cur != NULL)
+        cfd_registry_release(&pl->reg, cur);
+    pthread_mutex_unlock(&pl->reg.lock);
+    if (rc != 0) {
+        const char *msg = err && err->msg[0] ? err->msg : cfd_strerror(rc);
+        cfd_buf_puts(out, ",\"error\":{\"code\":\"");
+        cfd_buf_puts(out, cfd_errname(rc));
+        cfd_buf_puts(out, "\",\"message\":");
+        cfd_buf_json_str(out, msg, strlen(msg));
+        cfd_buf_putc(out, '}');
+    }
+    cfd_buf_putc(out, '}');
+}
+
+int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
+                      cfd_buf *result, cfd_error *err)
+{
+    cfd_error local;
+    if (err == NULL)
+        err = &local;
+    cfd_error_clear(err);
+    pthread_mutex_lock(&e->admin_lock);
+    int rc;
+    if (plugin != NULL) {
+        int i = cfd__find_plugin(e, plugin, err);
+        if (i < 0) {
+            rc = i;
+            goto out;
+        }
+        rc = cfd__engine_load_model(e, (size_t)i, model_file, err);
+        if (result)
+            cfd__outcome(e, (size_t)i, rc, err, result);
+        goto out;
+    }
+    /* Everything: each plugin's configured model, then the rules. The first
+     * failure is returned; the others are still attempted. */
+    rc = 0;
+    if (result)
+        cfd_buf_puts(result, "{\"plugins\":[");
+    for (size_t i = 0; i < e->n; i++) {
+        cfd_error perr;
+        cfd_error_clear(&perr);
+        int prc = cfd__engine_load_model(e, i, NULL, &perr);
+        if (prc != 0 && rc == 0) {
+            rc = prc;
+            *err = perr;
+        }
+        if (result) {
+            if (i)
+                cfd_buf_putc(result, ',');
+            cfd__outcome(e, i, prc, &perr, result);
+        }
+    }
+    cfd_error rerr;
+    cfd_error_clear(&rerr);
+    int rrc = cfd__engine_load_rules(e, &rerr);
+    if (rrc != 0 && rc == 0) {
+        rc = rrc;
+        *err = rerr;
+    }
+    if (result) {
+        cfd__rules_obj *ro = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
+        const char *src = ro ? cfd_agg_source(ro->rules) : "";
+        cfd_buf_puts(result, "],\"aggregate\":{\"source\":");
+        cfd_buf_json_str(result, src, strlen(src));
+        if (ro)
+            cfd_rc_release(&e->rules, &ro->rc);
+        if (rrc != 0) {
+            cfd_buf_puts(result, ",\"error\":{\"code\":\"");
+            cfd_buf_puts(result, cfd_errname(rrc));
+            cfd_buf_puts(result, "\",\"message\":");
+            cfd_buf_json_str(result, rerr.msg, strlen(rerr.msg));
+            cfd_buf_putc(result, '}');
+        }
+        cfd_buf_puts(result, "}}");
+    }
+out:
+    pthread_mutex_unlock(&e->admin_lock);
+    return rc;
+}
+
+int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result, cfd_error *err)
+{
+    pthread_mutex_lock(&e->admin_lock);
+    int rc = cfd__find_plugin(e, plugin, err);
+    if (rc >= 0) {
+        size_t i = (size_t)rc;
+        rc = cfd_registry_rollback(&e->pl[i].reg, err);
+        if (rc == 0) {
+            cfd_model_version *cur = cfd_registry_acquire(&e->pl[i].reg);
+            cfd__elog(e, CFD_LOG_INFO, "plugin %s: rolled back to %s (version %s)",
+                      e->pl[i].name, cur->file, cur->version);
+            cfd_registry_release(&e->pl[i].reg, cur);
+        }
+        if (result)
+            cfd__outcome(e, i, rc, err, result);
+    }
+    pthread_mutex_unlock(&e->admin_lock);
+    return rc;
+}
+
+int cfd_engine_plugins_json(cfd_engine *e, cfd_buf *out)
+{
+    cfd_buf_puts(out, "{\"plugins\":[");
+    for (size_t i = 0; i < e->n; i++) {
+        cfd__eplugin *pl = &e->pl[i];
+        const char *desc = pl->p->description ? pl->p->description : "";
+        if (i)
+            cfd_buf_putc(out, ',');
+        cfd_buf_puts(out, "{\"name\":");
+        cfd_buf_json_str(out, pl->name, pl->name_len);
+        cfd_buf_puts(out, ",\"description\":");
+        cfd_buf_json_str(out, desc, strlen(desc));
+        cfd_buf_puts(out, ",\"configured_model\":");
+        if (pl->model_file)
+            cfd_buf_json_str(out, pl->model_file, strlen(pl->model_file));
+        else
+            cfd_buf_puts(out, "null");
+        cfd_buf_putc(out, ',');
+        cfd_registry_describe(&pl->reg, out);
+        cfd_buf_putc(out, '}');
+    }
+    cfd__rules_obj *ro = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
+    const char *src = ro ? cfd_agg_source(ro->rules) : "";
+    cfd_buf_puts(out, "],\"aggregate\":{\"source\":");
+    cfd_buf_json_str(out, src, strlen(src));
+    cfd_buf_puts(out, "}}");
+    if (ro)
+        cfd_rc_release(&e->rules, &ro->rc);
+    return out->oom ? CFD_ENOMEM : 0;
+}
+
+/* Sums a counter over the freed workers and the live ones. */
+#define CFD__SUM(e, field, total)                                                  \
+    do {                                                                            \
+        (total) = atomic_load_explicit(&(e)->dead.field, memory_order_relaxed);     \
+        for (cfd_engine_worker *w_ = (e)->workers; w_; w_ = w_->next)               \
+            (total) += atomic_load_explicit(&w_->c.field, memory_order_relaxed);    \
+    } while (0)
+
+int cfd_engine_metrics(cfd_engine *e, cfd_buf *out)
+{
+    unsigned long long v;
+    pthread_mutex_lock(&e->workers_lock);
+    CFD__SUM(e, articles, v);
+    cfd_buf_printf(out, "# HELP classifyd_articles_total Articles classified.\n"
+                        "# TYPE classifyd_articles_total counter\n"
+                        "classifyd_articles_total %llu\n", v);
+    CFD__SUM(e, featurizations, v);
+    cfd_buf_printf(out, "# HELP classifyd_featurizations_total Texts featurized (once per "
+                        "article and distinct featurizer config).\n"
+                        "# TYPE classifyd_featurizations_total counter\n"
+                        "classifyd_featurizations_total %llu\n", v);
+    cfd_buf_puts(out, "# HELP classifyd_plugin_seconds_total Time spent in each plugin's "
+                      "classify().\n# TYPE classifyd_plugin_seconds_total counter\n");
+    for (size_t i = 0; i < e->n; i++) {
+        CFD__SUM(e, plugin_ns[i], v);
+        cfd_buf_printf(out, "classifyd_plugin_seconds_total{plugin=\"%s\"} %.6f\n",
+                       e->pl[i].name, (double)v / 1e9);
+    }
+    cfd_buf_puts(out, "# HELP classifyd_plugin_errors_total Articles a plugin failed on.\n"
+                      "# TYPE classifyd_plugin_errors_total counter\n");
+    for (size_t i = 0; i < e->n; i++) {
+        CFD__SUM(e, plugin_errors[i], v);
+        cfd_buf_printf(out, "classifyd_plugin_errors_total{plugin=\"%s\"} %llu\n",
+                       e->pl[i].name, v);
+    }
+    pthread_mutex_unlock(&e->workers_lock);
+    cfd_buf_puts(out, "# HELP classifyd_model_loads_total Model loads by plugin and result.\n"
+                      "# TYPE classifyd_model_loads_total counter\n");
+    for (size_t i = 0; i < e->n; i++) {
+        cfd_model_registry *r = &e->pl[i].reg;
+        cfd_buf_printf(out,
+                       "classifyd_model_loads_total{plugin=\"%s\",result=\"ok\"} %llu\n"
+                       "classifyd_model_loads_total{plugin=\"%s\",result=\"error\"} %llu\n",
+                       e->pl[i].name, atomic_load(&r->loads_ok), e->pl[i].name,
+                       atomic_load(&r->loads_failed));
+    }
+    cfd_buf_puts(out, "# HELP classifyd_models_loaded Model versions in memory (current, "
+                      "previous, and retired ones still finishing requests).\n"
+                      "# TYPE classifyd_models_loaded gauge\n");
+    for (size_t i = 0; i < e->n; i++)
+        cfd_buf_printf(out, "classifyd_models_loaded{plugin=\"%s\"} %lld\n", e->pl[i].name,
+                       atomic_load(&e->pl[i].reg.live_versions));
+    cfd_buf_printf(out,
+                   "# HELP classifyd_aggregate_loads_total Aggregation rule loads by result.\n"
+                   "# TYPE classifyd_aggregate_loads_total counter\n"
+                   "classifyd_aggregate_loads_total{result=\"ok\"} %llu\n"
+                   "classifyd_aggregate_loads_total{result=\"error\"} %llu\n",
+                   atomic_load(&e->agg_loads_ok), atomic_load(&e->agg_loads_failed));
+    return out->oom ? CFD_ENOMEM : 0;
+}

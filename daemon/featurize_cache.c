@@ -1,0 +1,66 @@
+/*
+ * Per-article featurization cache; see featurize_cache.h.
+ */
+#include <string.h>
+
+#include "featurize_cache.h"
+
+int cfd_fcache_init(cfd_fcache *c)
+{
+    memset(c, 0, sizeof(*c));
+    return cfd_featurizer_new(&c->fz);
+}
+
+void cfd_fcache_free(cfd_fcache *c)
+{
+    if (c->fz != NULL)
+        cfd_featurizer_free(c->fz);
+    c->fz = NULL;
+}
+
+void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const char *body,
+                      size_t body_len)
+{
+    c->title = title;
+    c->title_len = title_len;
+    c->body = body;
+    c->body_len = body_len;
+    c->have_counts = 0;
+    c->have_weighted = 0;
+}
+
+int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
+                   uint64_t idf_key, const cfd_featvec **out, cfd_error *err)
+{
+    if (!cfg->use_idf) {
+        idf = NULL;
+        idf_key = 0;
+    }
+    if (!c->have_counts || !cfd_feat_config_equal(&c->counts_cfg, cfg)) {
+        cfd_error_clear(&c->counts_err);
+        c->counts_rc = cfd_featurize_counts(c->fz, cfg, c->title, c->title_len, c->body,
+                                            c->body_len, &c->counts, &c->counts_err);
+        c->counts_cfg = *cfg;
+        c->have_counts = 1;
+        c->have_weighted = 0;
+        c->n_counts++;
+    }
+    if (c->counts_rc != 0) {
+        if (err != NULL)
+            *err = c->counts_err;
+        return c->counts_rc;
+    }
+    if (!c->have_weighted || c->weighted_idf_key != idf_key) {
+        int rc = cfd_feat_weight(c->fz, cfg, idf, &c->counts, &c->weighted);
+        c->n_weights++;
+        if (rc != 0) {
+            c->have_weighted = 0;
+            return cfd_error_set(err, rc, (size_t)-1, "weighting features failed: %s",
+                                 cfd_strerror(rc));
+        }
+        c->weighted_idf_key = idf_key;
+        c->have_weighted = 1;
+    }
+    *out = &c->weighted;
+    return 0;
+}

@@ -1,0 +1,65 @@
+/*
+ * Per-article featurization cache: three plugins must not cost three
+ * featurizations.
+ *
+ * Featurizing is the dominant cost of classifying an article (~30 us for a
+ * full article), and the plugins' models often share a featurizer config.
+ * The cache remembers, for the current article, the last raw counts
+ * (keyed by config) and the last weighted vector (keyed by config + IDF
+ * digest): cfd_featurize_counts runs once per distinct config and
+ * cfd_feat_weight once per distinct (config, IDF). The engine visits
+ * plugins sorted by (config hash, IDF digest) so equal keys are adjacent and
+ * "last one" is enough -- no table, no allocation.
+ *
+ * Memory: wraps one cfd_featurizer (grown to the largest article, never
+ * shrunk). Vectors returned stay valid until the next call with a different
+ * key or the next cfd_fcache_begin.
+ *
+ * Threads: one cache per worker thread.
+ */
+#ifndef CFD_FEATURIZE_CACHE_H
+#define CFD_FEATURIZE_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+#include <classifyd/features.h>
+
+#include "featurize.h"
+
+typedef struct cfd_fcache {
+    cfd_featurizer *fz;
+    const char *title, *body;
+    size_t title_len, body_len;
+    int have_counts;
+    int counts_rc;               /* result of the last counts call */
+    cfd_error counts_err;
+    cfd_feat_config counts_cfg;
+    cfd_featvec counts;
+    int have_weighted;
+    uint64_t weighted_idf_key;   /* 0 = no IDF */
+    cfd_featvec weighted;
+    /* Statistics since creation (read by the owner thread only). */
+    uint64_t n_counts;
+    uint64_t n_weights;
+} cfd_fcache;
+
+int cfd_fcache_init(cfd_fcache *c);
+void cfd_fcache_free(cfd_fcache *c);
+
+/* Starts a new article; the text must stay valid until the next begin. */
+void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const char *body,
+                      size_t body_len);
+
+/*
+ * Features of the current article for (cfg, idf). idf_key identifies the
+ * IDF table's contents (0 when cfg->use_idf is 0; equal tables, equal keys).
+ * Returns 0 and sets *out, or the featurizer's error (CFD_EUTF8 with the
+ * offset, CFD_ETOOBIG, CFD_ENOMEM) -- remembered, so every plugin with the
+ * same config gets the same error without re-running.
+ */
+int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
+                   uint64_t idf_key, const cfd_featvec **out, cfd_error *err);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * The linear-model plugin: one source compiled three times, as topic.so,
+ * sentiment.so and section.so (plugins/CMakeLists.txt passes
+ * -DCFD_LINEAR_NAME="topic" -DCFD_LINEAR_DESC="..."; the default model is
+ * <name>.cfdm). The model file carries its own featurizer config and IDF
+ * table (core/model.h), so the daemon featurizes for it and this plugin only
+ * scores: cfd_model_scores + cfd_model_probs on the daemon's features.
+ *
+ * classify() allocates nothing: scores go to a stack array bounded by
+ * CFD_MAX_LABELS, probabilities to the daemon's buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <classifyd/plugin.h>
+
+#include "model.h"
+
+#ifndef CFD_LINEAR_NAME
+#error "compile with -DCFD_LINEAR_NAME=\"topic\" (see plugins/CMakeLists.txt)"
+#endif
+#ifndef CFD_LINEAR_DESC
+#define CFD_LINEAR_DESC "linear model"
+#endif
+
+_Static_assert(CFD_MAX_LABELS <= CFD_PLUGIN_MAX_LABELS,
+               "model label limit must fit the plugin ABI's");
+
+static int linear_load(const char *path, void **model, cfd_plugin_model_info *info,
+                       cfd_error *err)
+{
+    cfd_model *m = NULL;
+    int rc = cfd_model_load(path, &m, err);
+    if (rc != 0)
+        return rc;
+    memset(info, 0, sizeof(*info));
+    info->name = m->name;
+    info->version = m->meta.version;
+    info->checksum = m->checksum_hex;
+    info->n_labels = m->n_labels;
+    info->labels = (const char *const *)m->labels;
+    info->feat = &m->feat;
+    info->idf = m->feat.use_idf ? m->idf : NULL;
+    info->any_name = 0;
+    *model = m;
+    return 0;
+}
+
+static void linear_unload(void *model) { cfd_model_free(model); }
+
+static int linear_classify(const void *model, const cfd_plugin_input *in,
+                           cfd_plugin_output *out)
+{
+    const cfd_model *m = model;
+    float scores[CFD_MAX_LABELS];
+    static const cfd_featvec empty = {NULL, 0};
+
+    if (out->n_labels != m->n_labels)
+        return CFD_EINVAL;
+    cfd_model_scores(m, in->features ? in->features : &empty, scores);
+    cfd_model_probs(m, scores, out->probs);
+    return 0;
+}
+
+CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {
+    CFD_PLUGIN_HEADER,
+    .name = CFD_LINEAR_NAME,
+    .description = CFD_LINEAR_DESC,
+    .default_model = CFD_LINEAR_NAME ".cfdm",
+    .load = linear_load,
+    .unload = linear_unload,
+    .classify = linear_classify,
+};
