@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "model.h"
 
 /* "\x89CFDM\r\n\x1a": the high byte catches 7-bit transfers, CR LF catches
@@ -45,6 +46,29 @@
 #define CFD_MF_TAG_BIAS "BIAS"
 #define CFD_MF_TAG_IDF "IDF "
 #define CFD_MF_TAG_META "META"
+
+/* Known sections in the order a file must have them (unknown ones may sit
+ * anywhere); the reader uses the rank to enforce order and reject
+ * duplicates in one test. */
+enum { CFD_MF_S_NAME = 1, CFD_MF_S_LABL, CFD_MF_S_FEAT, CFD_MF_S_WGHT, CFD_MF_S_BIAS,
+       CFD_MF_S_IDF, CFD_MF_S_META, CFD_MF_S_COUNT };
+
+/* One section being parsed (model_read.c walks, model_sections.c parses). */
+typedef struct cfd_mf_sec {
+    cfd_rd r;          /* over the payload (cut short if the file is) */
+    char tag[5];       /* printable copy for messages */
+    size_t off;        /* file offset of the section header */
+    uint64_t declared; /* payload length from the header */
+    int cut;           /* the file ends inside this payload */
+    uint64_t file_len; /* from the file header */
+    size_t have;       /* bytes actually present in the whole buffer */
+    cfd_error *err;
+} cfd_mf_sec;
+
+/* Parses the payload of a known section into m, checking it on its own and
+ * against the sections already parsed (which the reader guarantees precede
+ * it). Returns 0 or a CFD_E* code with s->err filled. */
+int cfd_mf_parse_section(int kind, cfd_mf_sec *s, cfd_model *m);
 
 static inline int cfd_f32_is_finite(float f)
 {
