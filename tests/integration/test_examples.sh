@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The examples users copy from: examples/python_client.py (standard library
+# only) and examples/curl.sh, run against the real daemon, output checked.
+. "$(dirname "$0")/lib.sh"
+it_init "$@"
+it_start_daemon
+export CLASSIFYD_SOCKET=$SOCK
+py() { timeout 60 python3 "$SRC/examples/python_client.py" "$@"; }
+
+out=$(py health); rc=$?
+it_eq "python_client health exit 0" 0 $rc
+it_eq "python_client health" "alive=ok ready=true" "$out"
+
+out=$(py plugins)
+for p in topic section sentiment; do
+  it_match "python_client plugins lists $p" "^$p	" "$out"
+done
+
+out=$(py classify --title '한국은행, 기준금리 동결' '한국은행 금융통화위원회는 기준금리를 동결했다.'); rc=$?
+it_eq "python_client classify exit 0" 0 $rc
+it_match "python_client classify prints every plugin and the decision" \
+  'section=[^(]+\(0\.[0-9]+\).*decision=[^ ]+ review=(true|false)' "$out"
+
+out=$(py batch "$DATA/samples/articles.jsonl" 2>"$IT_TMP/err"); rc=$?
+it_eq "python_client batch exit 0" 0 $rc
+it_eq "python_client batch: one streamed reply per article" 3 "$(grep -c 'decision=' <<<"$out")"
+it_match "python_client batch keeps the ids in order" \
+  "$(python3 -c 'import json,sys; print(".*".join(json.loads(l)["id"] for l in open(sys.argv[1])))' "$DATA/samples/articles.jsonl")" \
+  "$(tr '\n' ' ' <<<"$out")"
+
+out=$(py classify '   '); rc=$?
+it_eq "python_client: empty text is a daemon error (exit 1)" 1 $rc
+
+out=$(timeout 60 bash "$SRC/examples/curl.sh" "$SOCK" 2>&1); rc=$?
+it_eq "curl.sh exit 0" 0 $rc
+it_match "curl.sh: healthz" '"status": ?"ok"' "$out"
+it_match "curl.sh: classify JSON echoes the id" '"id": ?"ex-1"' "$out"
+it_match "curl.sh: NDJSON gives both lines" '"ex-2".*' "$out"
+it_match "curl.sh: NDJSON second line" '"ex-3"' "$out"
+it_match "curl.sh: invalid JSON is a 400 with an offset" '"offset": ?[0-9]+.*\(HTTP 400\)' "$out"
+it_match "curl.sh: metrics" '^classifyd_' "$out"

@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# Protocol basics against the real daemon, with curl --unix-socket, socat and
+# classifyctl: classify as JSON, text/plain and streamed NDJSON; keep-alive
+# and pipelining (several requests in one write); /v1/plugins, /healthz,
+# /readyz, /metrics; 404/405; classifyctl's subcommands.
+. "$(dirname "$0")/lib.sh"
+it_init "$@"
+it_start_daemon
+
+# ---- health, readiness
+out=$(it_curl http://localhost/healthz)
+it_match "/healthz 200" '^HTTP 200$' "$out"
+it_eq "/healthz body" "ok" "$(head -n1 <<<"$out" | it_json 'd["status"]')"
+out=$(it_curl http://localhost/readyz)
+it_match "/readyz 200" '^HTTP 200$' "$out"
+it_eq "/readyz ready" "true" "$(head -n1 <<<"$out" | it_json 'd["ready"]')"
+
+# ---- plugins
+plugins=$(curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/v1/plugins)
+check=$(python3 - "$plugins" <<'EOF'
+import json, sys
+d = json.loads(sys.argv[1])
+names = {p["name"] for p in d["plugins"]}
+for want in ("topic", "section", "sentiment"):
+    assert want in names, "plugin %s missing from %s" % (want, names)
+for p in d["plugins"]:
+    m = p["model"]
+    assert p["labels"], p["name"] + " has no labels"
+    for k in ("name", "version", "checksum", "loaded_at"):
+        assert m.get(k) not in (None, ""), "%s: model.%s missing" % (p["name"], k)
+    assert "previous" in p, p["name"] + ": no previous field"
+print("ok")
+EOF
+)
+it_eq "/v1/plugins lists topic, section, sentiment with labels and model identity" ok "$check"
+
+# ---- classify, JSON
+reply=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+        --data-binary "$IT_ARTICLE" http://localhost/v1/classify)
+check=$(python3 - "$reply" "$plugins" <<'EOF'
+import json, sys
+r = json.loads(sys.argv[1])
+labels = {p["name"]: set(p["labels"]) for p in json.loads(sys.argv[2])["plugins"]}
+assert r["id"] == "t1", "id not echoed"
+for name in ("topic", "section", "sentiment"):
+    res = r["results"][name]
+    probs = [(e["label"], e["p"]) if isinstance(e, dict) else tuple(e) for e in res["probs"]]
+    ps = [p for _, p in probs]
+    assert ps == sorted(ps, reverse=True), name + ": probs not sorted"
+    assert abs(sum(ps) - 1) < 1e-3, "%s: probs sum to %f" % (name, sum(ps))
+    assert {l for l, _ in probs} == labels[name], name + ": probs do not cover the model's labels"
+    assert res["label"] == probs[0][0], name + ": label is not the top probability"
+    for k in ("name", "version", "checksum"):
+        assert res["model"][k], name + ": model." + k
+d = r["decision"]
+assert isinstance(d["review"], bool) and "section" in d and "probability" in d, "decision shape"
+assert isinstance(d.get("reasons"), list), "decision.reasons"
+assert isinstance(r["took_us"], int), "took_us"
+print("ok")
+EOF
+)
+it_eq "classify JSON: every plugin's sorted distribution, model identity, decision" ok "$check"
+
+# Only some plugins.
+out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+      --data-binary '{"body":"주가가 크게 올랐다","plugins":["sentiment"]}' http://localhost/v1/classify)
+it_eq "classify with plugins: [sentiment] runs only sentiment" '["sentiment"]' \
+  "$(it_json 'sorted(d["results"])' <<<"$out")"
+
+# ---- classify, text/plain
+out=$(printf '손흥민이 결승골을 넣어 토트넘이 승리했다. 감독은 경기 후 선수들을 칭찬했다.' |
+      it_curl -H 'Content-Type: text/plain; charset=utf-8' --data-binary @- http://localhost/v1/classify)
+it_match "text/plain 200" '^HTTP 200$' "$out"
+it_match "text/plain reply has results" '"results"' "$out"
+
+# ---- NDJSON streaming: three lines, the middle one bad
+printf '%s\n' '{"id":"n1","body":"국회 본회의에서 예산안이 통과됐다."}' '{"id":"n2","body":' \
+  '{"id":"n3","body":"새 스마트폰이 출시됐다."}' > "$IT_TMP/in.ndjson"
+curl -sS --max-time 10 --unix-socket "$SOCK" -D "$IT_TMP/h" -H 'Content-Type: application/x-ndjson' \
+  --data-binary @"$IT_TMP/in.ndjson" http://localhost/v1/classify > "$IT_TMP/out.ndjson"
+it_match "NDJSON 200" '^HTTP/1.1 200' "$(cat "$IT_TMP/h")"
+it_match "NDJSON reply is chunked" '[Tt]ransfer-[Ee]ncoding: chunked' "$(cat "$IT_TMP/h")"
+it_match "NDJSON content type" 'application/x-ndjson' "$(cat "$IT_TMP/h")"
+check=$(python3 - "$IT_TMP/out.ndjson" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
+assert len(lines) == 3, "%d reply lines for 3 input lines" % len(lines)
+assert lines[0]["id"] == "n1" and "results" in lines[0], "line 1"
+assert lines[1].get("line") == 2 and lines[1]["error"]["code"], "line 2 should be an error naming line 2: %r" % lines[1]
+assert lines[2]["id"] == "n3" and "results" in lines[2], "line 3"
+print("ok")
+EOF
+)
+it_eq "NDJSON: one reply line per input line, in order, bad line reported with its number" ok "$check"
+
+# ---- keep-alive and pipelining: three requests in one write with socat
+body='{"id":"p2","body":"코스피가 2% 넘게 올랐다."}'
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nPOST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%sGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' \
+  "$(printf '%s' "$body" | wc -c)" "$body" | it_raw 5 > "$IT_TMP/pipe.out"
+check=$(python3 - "$IT_TMP/pipe.out" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+heads = [i for i in range(len(data)) if data.startswith(b"HTTP/1.1 ", i)]
+assert len(heads) == 3, "expected 3 replies, got %d: %r" % (len(heads), data[:300])
+assert all(data[i + 9:i + 12] == b"200" for i in heads), "not all 200"
+a, b, c = (data[heads[0]:heads[1]], data[heads[1]:heads[2]], data[heads[2]:])
+assert b'"status"' in a, "first reply is not /healthz"
+assert b'"p2"' in b and b'"results"' in b, "second reply is not the classification"
+assert b'"ready"' in c, "third reply is not /readyz"
+print("ok")
+EOF
+)
+it_eq "pipelining: 3 requests in one write get 3 replies in order on one connection" ok "$check"
+
+# ---- errors on paths and methods
+it_eq "unknown path: 404" 404 "$(it_status http://localhost/nope)"
+it_eq "unknown plugin: 404" 404 "$(it_status -H 'Content-Type: application/json' \
+  --data-binary '{"body":"x","plugins":["nope"]}' http://localhost/v1/classify)"
+hdr=$(curl -sS --max-time 10 --unix-socket "$SOCK" -o /dev/null -D - -X DELETE http://localhost/v1/classify)
+it_match "wrong method: 405" '^HTTP/1.1 405' "$hdr"
+it_match "405 carries Allow" '[Aa]llow: .*POST' "$hdr"
+it_eq "unsupported content type: 415" 415 "$(it_status -H 'Content-Type: text/html' \
+  --data-binary '<p>x</p>' http://localhost/v1/classify)"
+
+# ---- metrics
+m=$(curl -sS --max-time 10 --unix-socket "$SOCK" -D "$IT_TMP/mh" http://localhost/metrics)
+it_match "/metrics content type" 'text/plain' "$(cat "$IT_TMP/mh")"
+for name in classifyd_requests_total classifyd_request_duration_seconds_bucket \
+            classifyd_plugin_seconds_total classifyd_articles_total classifyd_open_connections \
+            classifyd_model_loads_total classifyd_resident_memory_bytes; do
+  it_match "/metrics has $name" "^$name" "$m"
+done
+it_match "/metrics counts classify requests by status" \
+  'classifyd_requests_total\{[^}]*endpoint="[^"]*classify[^"]*"[^}]*\} [1-9]' "$m"
+
+# ---- classifyctl against the daemon
+ctl() { timeout 60 "$BIN/classifyctl" --socket "$SOCK" "$@"; }
+out=$(printf '%s' "$IT_ARTICLE" | ctl classify 2>&1); rc=$?
+it_eq "classifyctl classify exit 0" 0 $rc
+it_match "classifyctl classify table shows the decision" '^decision: section ' "$out"
+it_match "classifyctl classify table shows each plugin" '^section ' "$out"
+out=$(printf '%s' "$IT_ARTICLE" | ctl classify --format json -)
+it_eq "classifyctl classify --format json is the reply" t1 "$(it_json 'd["id"]' <<<"$out")"
+out=$(printf '기사 본문입니다' | ctl classify --title '정부, 새 예산안 발표' --plugins section --format json)
+it_eq "classifyctl classify --title --plugins" '["section"]' "$(it_json 'sorted(d["results"])' <<<"$out")"
+out=$(printf '{"body": "x' | ctl classify 2>&1); rc=$?
+it_eq "classifyctl: daemon error gives exit 1" 1 $rc
+it_match "classifyctl prints the daemon's status and code" '400 [a-z_]+: ' "$out"
+out=$(ctl plugins); it_match "classifyctl plugins" '^section: ' "$out"
+out=$(ctl health); rc=$?
+it_eq "classifyctl health exit 0" 0 $rc
+it_match "classifyctl health says ready" 'ready: yes' "$out"
+out=$(ctl metrics); it_match "classifyctl metrics" '^classifyd_articles_total' "$out"
+head -n 200 "$DATA/news8/train.tsv" > "$IT_TMP/b.tsv"
+out=$(ctl batch --chunk 64 --no-progress -o "$IT_TMP/b.out" "$IT_TMP/b.tsv"); rc=$?
+it_eq "classifyctl batch exit 0" 0 $rc
+it_match "classifyctl batch summary" '^articles 200  ok 200  errors 0' "$out"
+it_match "classifyctl batch accuracy and macro-F1" 'accuracy 0\.[0-9]+  macro-F1 0\.[0-9]+' "$out"
+it_eq "classifyctl batch wrote one reply per article" 200 "$(wc -l < "$IT_TMP/b.out")"
+out=$(ctl batch --format json --no-progress --label-field site_section "$DATA/samples/articles.jsonl")
+it_eq "classifyctl batch JSONL with a chosen label field" 3 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
+ctl -s "$IT_TMP/none.sock" health >/dev/null 2>&1; rc=$?
+it_eq "classifyctl: unreachable daemon gives exit 3" 3 $rc
+
+it_stop_daemon; rc=$?
+it_eq "daemon exits 0 on SIGTERM" 0 $rc
+it_check "socket file removed at exit" test ! -e "$SOCK"
