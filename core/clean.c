@@ -1,0 +1,360 @@
+/*
+ * News cleaning: bylines, datelines, e-mail, URLs, broadcast markers and
+ * copyright notices out of article text; the rules are in clean.h.
+ *
+ * One left-to-right pass. At each byte that can start a pattern ('[', '(',
+ * '@', 'h', 'w', the lead bytes of 【 ◀ ⓒ © and of the Hangul syllables 기,
+ * 특, 저, 무) a matcher looks at a bounded window and returns the span to
+ * remove. Patterns that begin before their trigger (the local part of an
+ * e-mail before '@', the name before 기자) reach back only into text not yet
+ * copied out, so nothing is ever copied twice.
+ */
+#define _GNU_SOURCE /* memmem */
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "clean.h"
+#include "utf8.h"
+
+#define U_GIJA "\xea\xb8\xb0\xec\x9e\x90"                  /* 기자 */
+#define U_TEUKPAWON "\xed\x8a\xb9\xed\x8c\x8c\xec\x9b\x90" /* 특파원 */
+#define U_IMNIDA "\xec\x9e\x85\xeb\x8b\x88\xeb\x8b\xa4"    /* 입니다 */
+#define U_GEUMJI "\xea\xb8\x88\xec\xa7\x80"                /* 금지 */
+#define U_MUDAN "\xeb\xac\xb4\xeb\x8b\xa8"                 /* 무단 */
+#define U_JEOJAKGWONJA "\xec\xa0\x80\xec\x9e\x91\xea\xb6\x8c\xec\x9e\x90" /* 저작권자 */
+#define U_COPY_CIRCLED "\xe2\x93\x92"                      /* ⓒ */
+#define U_COPY "\xc2\xa9"                                  /* © */
+
+typedef struct cfd__span {
+    size_t start, end;
+} cfd__span;
+
+static inline int cfd__has(const unsigned char *s, size_t len, size_t i, const char *lit,
+                           size_t n)
+{
+    return len - i >= n && memcmp(s + i, lit, n) == 0;
+}
+
+/* Hangul syllable ending at s[k) (k >= 3)? Returns its code point or 0. */
+static inline uint32_t cfd__syl_before(const unsigned char *s, size_t k)
+{
+    if (k < 3)
+        return 0;
+    uint32_t cp;
+    if (cfd_utf8_decode(s + k - 3, 3, &cp) != 3 || cp < 0xAC00 || cp > 0xD7A3)
+        return 0;
+    return cp;
+}
+
+static inline int cfd__syl_at(const unsigned char *s, size_t len, size_t i)
+{
+    uint32_t cp;
+    return len - i >= 3 && cfd_utf8_decode(s + i, 3, &cp) == 3 && cp >= 0xAC00 && cp <= 0xD7A3;
+}
+
+/* Common Korean surnames (first syllable of a byline name), sorted:
+ * 가 강 견 경 계 고 공 곽 구 국 권 금 기 길 김 나 남 노 도 독 라 려 로 류 리 마 맹 명 모 문 민 박 반 방 배 백 변 봉 빈 서 석 선 설 성 소 손 송 승 시 신 심 안 양 어 엄 여 연 염 예 오 옥 왕 용 우 원 위 유 육 윤 은 이 인 임 장 전 정 제 조 주 지 진 차 채 천 최 추 탁 태 편 표 피 하 한 함 허 현 호 홍 황 */
+static const uint16_t cfd__surnames[] = {
+    0xAC00, 0xAC15, 0xACAC, 0xACBD, 0xACC4, 0xACE0, 0xACF5, 0xACFD, 0xAD6C, 0xAD6D,
+    0xAD8C, 0xAE08, 0xAE30, 0xAE38, 0xAE40, 0xB098, 0xB0A8, 0xB178, 0xB3C4, 0xB3C5,
+    0xB77C, 0xB824, 0xB85C, 0xB958, 0xB9AC, 0xB9C8, 0xB9F9, 0xBA85, 0xBAA8, 0xBB38,
+    0xBBFC, 0xBC15, 0xBC18, 0xBC29, 0xBC30, 0xBC31, 0xBCC0, 0xBD09, 0xBE48, 0xC11C,
+    0xC11D, 0xC120, 0xC124, 0xC131, 0xC18C, 0xC190, 0xC1A1, 0xC2B9, 0xC2DC, 0xC2E0,
+    0xC2EC, 0xC548, 0xC591, 0xC5B4, 0xC5C4, 0xC5EC, 0xC5F0, 0xC5FC, 0xC608, 0xC624,
+    0xC625, 0xC655, 0xC6A9, 0xC6B0, 0xC6D0, 0xC704, 0xC720, 0xC721, 0xC724, 0xC740,
+    0xC774, 0xC778, 0xC784, 0xC7A5, 0xC804, 0xC815, 0xC81C, 0xC870, 0xC8FC, 0xC9C0,
+    0xC9C4, 0xCC28, 0xCC44, 0xCC9C, 0xCD5C, 0xCD94, 0xD0C1, 0xD0DC, 0xD3B8, 0xD45C,
+    0xD53C, 0xD558, 0xD55C, 0xD568, 0xD5C8, 0xD604, 0xD638, 0xD64D, 0xD669,
+};
+
+static int cfd__is_surname(uint32_t cp)
+{
+    size_t lo = 0, hi = sizeof cfd__surnames / sizeof cfd__surnames[0];
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (cfd__surnames[mid] == cp)
+            return 1;
+        if (cfd__surnames[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* Title modifiers allowed right before 기자. */
+static const char *const cfd__title_mods[] = {
+    "\xec\x84\xa0\xec\x9e\x84", /* 선임 */
+    "\xec\x9d\xb8\xed\x84\xb4", /* 인턴 */
+    "\xec\x88\x98\xec\x8a\xb5", /* 수습 */
+    "\xea\xb0\x9d\xec\x9b\x90", /* 객원 */
+    "\xec\xa0\x84\xeb\xac\xb8", /* 전문 */
+    "\xec\x82\xac\xec\xa7\x84", /* 사진 */
+    "\xec\x98\x81\xec\x83\x81", /* 영상 */
+};
+
+/*
+ * Byline whose title (기자 / 특파원, tlen bytes) starts at s[i]; the name may
+ * start no earlier than floor. Returns 1 and the span if it is one.
+ */
+static int cfd__byline(const unsigned char *s, size_t len, size_t i, size_t tlen, size_t floor,
+                       cfd__span *sp)
+{
+    size_t end = i + tlen;
+    if (end < len && cfd__syl_at(s, len, end)) {
+        if (!cfd__has(s, len, end, U_IMNIDA, 9) || (end + 9 < len && cfd__syl_at(s, len, end + 9)))
+            return 0; /* 기자단, 기자회견, ... */
+        end += 9;
+    }
+    size_t k = i;
+    if (tlen == 6 && k >= floor + 6) { /* optional modifier before 기자 */
+        for (size_t m = 0; m < sizeof cfd__title_mods / sizeof cfd__title_mods[0]; m++)
+            if (memcmp(s + k - 6, cfd__title_mods[m], 6) == 0) {
+                k -= 6;
+                break;
+            }
+    }
+    if (k > floor && s[k - 1] == ' ')
+        k--;
+    /* The name: 2-4 syllables, preceded by a non-syllable. */
+    size_t nsyl = 0;
+    while (nsyl < 5 && k >= floor + 3 && cfd__syl_before(s, k)) {
+        k -= 3;
+        nsyl++;
+    }
+    if (nsyl < 2 || nsyl > 4)
+        return 0;
+    if (k > 0 && cfd__syl_before(s, k))
+        return 0; /* the run continues below floor: not a word start we own */
+    if (!cfd__is_surname(cfd__syl_before(s, k + 3)))
+        return 0;
+    sp->start = k;
+    sp->end = end;
+    return 1;
+}
+
+static inline int cfd__email_local(unsigned char c)
+{
+    return (unsigned char)((c | 32) - 'a') < 26 || (unsigned char)(c - '0') < 10 || c == '.' ||
+           c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static inline int cfd__domain_char(unsigned char c)
+{
+    return (unsigned char)((c | 32) - 'a') < 26 || (unsigned char)(c - '0') < 10 || c == '.' ||
+           c == '-';
+}
+
+static int cfd__email(const unsigned char *s, size_t len, size_t at, size_t floor, cfd__span *sp)
+{
+    size_t a = at;
+    while (a > floor && cfd__email_local(s[a - 1]))
+        a--;
+    if (a == at)
+        return 0;
+    size_t e = at + 1;
+    while (e < len && cfd__domain_char(s[e]))
+        e++;
+    while (e > at + 1 && (s[e - 1] == '.' || s[e - 1] == '-'))
+        e--; /* "kjb@yna.co.kr." ends a sentence */
+    size_t dot = e;
+    while (dot > at + 1 && s[dot - 1] != '.')
+        dot--;
+    /* dot is just past the last '.': a non-empty label before it and a
+     * top-level domain of at least two letters after it */
+    if (dot <= at + 2 || e - dot < 2)
+        return 0;
+    for (size_t k = dot; k < e; k++)
+        if ((unsigned char)((s[k] | 32) - 'a') >= 26)
+            return 0;
+    sp->start = a;
+    sp->end = e;
+    return 1;
+}
+
+static inline int cfd__url_char(unsigned char c)
+{
+    return c > 0x20 && c < 0x7F && c != '"' && c != '<' && c != '>' && c != '\'' && c != '`' &&
+           c != '{' && c != '}' && c != '|' && c != '\\' && c != '^';
+}
+
+static int cfd__url(const unsigned char *s, size_t len, size_t i, cfd__span *sp)
+{
+    if (i > 0 && (unsigned char)((s[i - 1] | 32) - 'a') < 26)
+        return 0; /* inside a word */
+    size_t n;
+    if (len - i >= 7 && strncasecmp((const char *)s + i, "http://", 7) == 0)
+        n = 7;
+    else if (len - i >= 8 && strncasecmp((const char *)s + i, "https://", 8) == 0)
+        n = 8;
+    else if (len - i >= 5 && strncasecmp((const char *)s + i, "www.", 4) == 0 &&
+             cfd__domain_char(s[i + 4]))
+        n = 4;
+    else
+        return 0;
+    size_t e = i + n;
+    while (e < len && cfd__url_char(s[e]))
+        e++;
+    sp->start = i;
+    sp->end = e;
+    return 1;
+}
+
+/*
+ * A bracketed segment from s[i] (open, olen bytes) to close (clen bytes)
+ * with at most CFD_CLEAN_BRACKET_MAX code points inside, no nested open.
+ * need_eq: the content must contain '=' (datelines).
+ */
+static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char *open,
+                        size_t olen, const char *close, size_t clen, int need_eq, cfd__span *sp)
+{
+    size_t k = i + olen, ncp = 0;
+    int eq = 0;
+    while (k < len && ncp <= CFD_CLEAN_BRACKET_MAX) {
+        if (cfd__has(s, len, k, close, clen)) {
+            if (ncp == 0 || (need_eq && !eq))
+                return 0;
+            sp->start = i;
+            sp->end = k + clen;
+            return 1;
+        }
+        if (cfd__has(s, len, k, open, olen))
+            return 0;
+        eq |= s[k] == '=';
+        ncp += (s[k] & 0xC0) != 0x80;
+        k++;
+    }
+    return 0;
+}
+
+/* Finds lit (n bytes) in s[from, min(len, from + window)); returns its
+ * offset or SIZE_MAX. */
+static size_t cfd__find(const unsigned char *s, size_t len, size_t from, size_t window,
+                        const char *lit, size_t n)
+{
+    if (from >= len)
+        return SIZE_MAX;
+    size_t lim = len - from < window ? len - from : window;
+    const unsigned char *p = memmem(s + from, lim, lit, n);
+    return p ? (size_t)(p - s) : SIZE_MAX;
+}
+
+static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t tlen, int symbol,
+                          cfd__span *sp)
+{
+    size_t from = i + tlen;
+    size_t e = cfd__find(s, len, from, CFD_CLEAN_TAIL_MAX, U_GEUMJI, 6);
+    if (e != SIZE_MAX) {
+        e += 6;
+    } else {
+        size_t lim = len - from < CFD_CLEAN_TAIL_MAX ? len : from + CFD_CLEAN_TAIL_MAX;
+        for (size_t k = from; k + 8 <= lim; k++)
+            if ((s[k] | 32) == 'r' && strncasecmp((const char *)s + k, "reserved", 8) == 0) {
+                e = k + 8;
+                break;
+            }
+    }
+    if (e == SIZE_MAX) {
+        if (!symbol)
+            return 0;
+        /* "ⓒ 연합뉴스": the symbol and the next word */
+        e = from;
+        while (e < len && s[e] == ' ')
+            e++;
+        while (e < len && s[e] != ' ' && s[e] != ',' && s[e] != '.')
+            e++;
+    }
+    while (e < len && (s[e] == '.' || s[e] == '>' || s[e] == ']' || s[e] == ')'))
+        e++;
+    sp->start = i;
+    sp->end = e;
+    return 1;
+}
+
+/* Dispatches on the byte at s[i]; returns 1 and the span if a pattern
+ * matches there. */
+static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor, cfd__span *sp)
+{
+    switch (s[i]) {
+    case '[':
+        return cfd__bracket(s, len, i, "[", 1, "]", 1, 0, sp);
+    case '(':
+        return cfd__bracket(s, len, i, "(", 1, ")", 1, 1, sp);
+    case '@':
+        return cfd__email(s, len, i, floor, sp);
+    case 'h': case 'H': case 'w': case 'W':
+        return cfd__url(s, len, i, sp);
+    case 'c': case 'C':
+        if (len - i >= 9 && strncasecmp((const char *)s + i, "copyright", 9) == 0)
+            return cfd__copyright(s, len, i, 9, 0, sp);
+        return 0;
+    case 0xC2:
+        if (cfd__has(s, len, i, U_COPY, 2))
+            return cfd__copyright(s, len, i, 2, 1, sp);
+        return 0;
+    case 0xE2:
+        if (cfd__has(s, len, i, U_COPY_CIRCLED, 3))
+            return cfd__copyright(s, len, i, 3, 1, sp);
+        if (cfd__has(s, len, i, "\xe2\x97\x80", 3)) /* ◀ ... ▶ */
+            return cfd__bracket(s, len, i, "\xe2\x97\x80", 3, "\xe2\x96\xb6", 3, 0, sp);
+        return 0;
+    case 0xE3:
+        if (cfd__has(s, len, i, "\xe3\x80\x90", 3)) /* 【 ... 】 */
+            return cfd__bracket(s, len, i, "\xe3\x80\x90", 3, "\xe3\x80\x91", 3, 0, sp);
+        return 0;
+    case 0xEA:
+        if (cfd__has(s, len, i, U_GIJA, 6))
+            return cfd__byline(s, len, i, 6, floor, sp);
+        return 0;
+    case 0xED:
+        if (cfd__has(s, len, i, U_TEUKPAWON, 9))
+            return cfd__byline(s, len, i, 9, floor, sp);
+        return 0;
+    case 0xEC:
+        if (cfd__has(s, len, i, U_JEOJAKGWONJA, 12))
+            return cfd__copyright(s, len, i, 12, 0, sp);
+        return 0;
+    case 0xEB:
+        if (cfd__has(s, len, i, U_MUDAN, 6)) {
+            /* only "무단 전재/복제/배포", not "무단 횡단" */
+            size_t w = i + 6 + (i + 6 < len && s[i + 6] == ' ');
+            if (cfd__has(s, len, w, "\xec\xa0\x84\xec\x9e\xac", 6) ||  /* 전재 */
+                cfd__has(s, len, w, "\xeb\xb3\xb5\xec\xa0\x9c", 6) ||  /* 복제 */
+                cfd__has(s, len, w, "\xeb\xb0\xb0\xed\x8f\xac", 6))    /* 배포 */
+                return cfd__copyright(s, len, i, 6, 0, sp);
+        }
+        return 0;
+    default:
+        return 0;
+    }
+}
+
+/* Bytes that can start a pattern. */
+static const unsigned char cfd__trigger[256] = {
+    ['['] = 1, ['('] = 1, ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
+    ['c'] = 1, ['C'] = 1, [0xC2] = 1, [0xE2] = 1, [0xE3] = 1, [0xEA] = 1, [0xEB] = 1,
+    [0xEC] = 1, [0xED] = 1,
+};
+
+size_t cfd_clean_news(const char *str, size_t len, char *out)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0, o = 0, run = 0; /* s[run, i) is not yet copied to out */
+    if (len == 0)
+        return 0;
+    while (i < len) {
+        cfd__span sp;
+        if (!cfd__trigger[s[i]] || !cfd__match(s, len, i, run, &sp)) {
+            i++;
+            continue;
+        }
+        memcpy(out + o, s + run, sp.start - run);
+        o += sp.start - run;
+        if (o > 0 && out[o - 1] != ' ')
+            out[o++] = ' ';
+        i = run = sp.end;
+    }
+    memcpy(out + o, s + run, len - run);
+    return o + len - run;
+}

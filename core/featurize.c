@@ -1,0 +1,529 @@
+/*
+ * The featurizer (see featurize.h for the contract and the pipeline).
+ *
+ * Where the time goes, for a 2.6 KB Korean article (~900 syllables, ~300
+ * words, ~2,000 hashed features): decoding and tokenising, hashing (inline
+ * XXH3, hash.h), and above all turning ~2,000 bucket numbers into a sorted
+ * list of distinct buckets with counts. That last step is an LSD radix sort
+ * whose digit width is chosen from the number of entries and hash_bits
+ * (fewest passes * (entries + buckets)), then one merging pass; it needs no
+ * hash table to clear and gives sorted output directly. TF uses a table of
+ * 1 + ln(k) for small integer counts instead of logf per feature.
+ *
+ * Scratch memory lives in struct cfd_featurizer and only grows.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <classifyd/error.h>
+#include <classifyd/features.h>
+
+#include "clean.h"
+#include "featurize.h"
+#include "hash.h"
+#include "markup.h"
+#include "normalize.h"
+#include "tokenize.h"
+#include "utf8.h"
+
+#define CFD__MAX_INPUT ((size_t)64 << 20) /* title + body, see featurize.h */
+#define CFD__TITLE_BIT UINT32_C(0x80000000)
+#define CFD__TF_TABLE 256
+#define CFD__RADIX_MAX_BITS 12
+
+struct cfd_featurizer {
+    char *text[2];            /* text after markup removal / cleaning */
+    size_t text_cap[2];
+    char *tok;                /* token text (tokenize.h) */
+    size_t tok_cap;
+    cfd_nfc_scratch nfc;
+    uint32_t *ent, *tmp;      /* hashed entries: bucket | CFD__TITLE_BIT */
+    size_t ent_cap, n_ent;
+    cfd_feature *counts, *weighted;
+    size_t counts_cap, weighted_cap;
+    uint32_t hist[CFD__RADIX_MAX_BITS > 8 ? 3 : 3][1u << CFD__RADIX_MAX_BITS];
+    float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
+};
+
+/*
+ * Defaults for Korean news (the quality engineer tunes them against
+ * training/RESULTS.md; a model stores the config it was trained with, so
+ * changing these never changes an existing model):
+ *  - hash_bits 20: ~1M buckets. news8 + ynat have a few hundred thousand
+ *    distinct unigrams, bigrams and syllable n-grams; at 2^20 collisions
+ *    cost well under a point of accuracy, and pruning/quantisation, not
+ *    fewer buckets, keeps model files small.
+ *  - word unigrams + bigrams: bigrams catch fixed phrases (정상 회담,
+ *    "26 일" from 26일) that carry topic.
+ *  - char n-grams 1..3 inside words: Korean words are stem + particle
+ *    (정부는, 정부가, 정부의); syllable 1- to 3-grams share the stem across
+ *    those forms, and single syllables (北, 軍, 檢 in headlines; 골, 팀) are
+ *    strong topic cues in short ynat headlines. 4-grams rarely add
+ *    anything a unigram does not.
+ *  - sublinear TF + L2: long articles must not dominate by length; the
+ *    usual choice for linear text classifiers.
+ *  - IDF off by default: it needs a table stored in the model (training
+ *    computes it when use_idf is set); sublinear TF + L2 with a regularised
+ *    linear model already down-weights ubiquitous features.
+ *  - title_weight 2: the title is the densest summary of the article.
+ *  - clean_news 1: bylines, datelines, e-mail and broadcaster markers name
+ *    the source, not the topic, and hurt on articles from other sites/years.
+ */
+void cfd_feat_config_default(cfd_feat_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->hash_bits = 20;
+    cfg->word_unigrams = 1;
+    cfg->word_bigrams = 1;
+    cfg->char_min = 1;
+    cfg->char_max = 3;
+    cfg->sublinear_tf = 1;
+    cfg->use_idf = 0;
+    cfg->l2_normalize = 1;
+    cfg->clean_news = 1;
+    cfg->title_weight = 2.0f;
+    cfg->seed = UINT32_C(0x63666431); /* "cfd1" */
+}
+
+int cfd_feat_config_check(const cfd_feat_config *cfg, cfd_error *err)
+{
+    if (cfg == NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "featurizer config: NULL");
+    if (cfg->hash_bits < CFD_HASH_BITS_MIN || cfg->hash_bits > CFD_HASH_BITS_MAX)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurizer config: hash_bits is %u, expected %d..%d",
+                             cfg->hash_bits, CFD_HASH_BITS_MIN, CFD_HASH_BITS_MAX);
+    const struct {
+        const char *name;
+        uint8_t v;
+    } flags[] = {
+        {"word_unigrams", cfg->word_unigrams}, {"word_bigrams", cfg->word_bigrams},
+        {"sublinear_tf", cfg->sublinear_tf},   {"use_idf", cfg->use_idf},
+        {"l2_normalize", cfg->l2_normalize},   {"clean_news", cfg->clean_news},
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++)
+        if (flags[i].v > 1)
+            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                 "featurizer config: %s is %u, expected 0 or 1", flags[i].name,
+                                 flags[i].v);
+    if (cfg->char_min == 0 && cfg->char_max != 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurizer config: char_max is %u but char_min is 0; set both to 0 "
+                             "to disable character n-grams, or char_min to 1..%u",
+                             cfg->char_max, cfg->char_max);
+    if (cfg->char_min != 0 && (cfg->char_max < cfg->char_min || cfg->char_max > CFD_CHAR_NGRAM_MAX))
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurizer config: character n-gram range %u..%u, expected "
+                             "1 <= char_min <= char_max <= %d",
+                             cfg->char_min, cfg->char_max, CFD_CHAR_NGRAM_MAX);
+    if (!cfg->word_unigrams && !cfg->word_bigrams && cfg->char_min == 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurizer config: no features enabled; enable word_unigrams, "
+                             "word_bigrams or character n-grams");
+    for (size_t i = 0; i < sizeof cfg->reserved; i++)
+        if (cfg->reserved[i] != 0)
+            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                 "featurizer config: reserved[%zu] is %u, expected 0 (a config "
+                                 "from a newer classifyd?)",
+                                 i, cfg->reserved[i]);
+    if (!isfinite(cfg->title_weight) || cfg->title_weight < 0.0f || cfg->title_weight > 100.0f)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurizer config: title_weight is %g, expected 0..100 "
+                             "(1 = title counts like body)",
+                             (double)cfg->title_weight);
+    return 0;
+}
+
+/* The config as explicit little-endian bytes (never raw struct bytes). */
+static void cfd__config_bytes(const cfd_feat_config *cfg, unsigned char b[20])
+{
+    b[0] = cfg->hash_bits;
+    b[1] = cfg->word_unigrams;
+    b[2] = cfg->word_bigrams;
+    b[3] = cfg->char_min;
+    b[4] = cfg->char_max;
+    b[5] = cfg->sublinear_tf;
+    b[6] = cfg->use_idf;
+    b[7] = cfg->l2_normalize;
+    b[8] = cfg->clean_news;
+    memcpy(b + 9, cfg->reserved, 3);
+    uint32_t tw;
+    memcpy(&tw, &cfg->title_weight, 4);
+    for (int i = 0; i < 4; i++) {
+        b[12 + i] = (unsigned char)(tw >> (8 * i));
+        b[16 + i] = (unsigned char)(cfg->seed >> (8 * i));
+    }
+}
+
+int cfd_feat_config_equal(const cfd_feat_config *a, const cfd_feat_config *b)
+{
+    unsigned char x[20], y[20];
+    cfd__config_bytes(a, x);
+    cfd__config_bytes(b, y);
+    return memcmp(x, y, sizeof x) == 0;
+}
+
+uint64_t cfd_feat_config_hash(const cfd_feat_config *cfg)
+{
+    unsigned char b[20];
+    cfd__config_bytes(cfg, b);
+    return XXH3_64bits(b, sizeof b);
+}
+
+int cfd_featurizer_new(cfd_featurizer **out)
+{
+    cfd_featurizer *fz = calloc(1, sizeof *fz);
+    if (fz == NULL)
+        return CFD_ENOMEM;
+    fz->tf[0] = 0.0f;
+    for (int k = 1; k < CFD__TF_TABLE; k++)
+        fz->tf[k] = (float)(1.0 + log((double)k));
+    *out = fz;
+    return 0;
+}
+
+void cfd_featurizer_free(cfd_featurizer *fz)
+{
+    if (fz == NULL)
+        return;
+    free(fz->text[0]);
+    free(fz->text[1]);
+    free(fz->tok);
+    cfd_nfc_scratch_free(&fz->nfc);
+    free(fz->ent);
+    free(fz->tmp);
+    free(fz->counts);
+    free(fz->weighted);
+    free(fz);
+}
+
+/* Grows *p to at least n elements of size sz (contents kept). */
+static int cfd__reserve(void **p, size_t *cap, size_t n, size_t sz)
+{
+    if (n <= *cap)
+        return 0;
+    size_t c = *cap ? *cap : 64;
+    while (c < n)
+        c = c > SIZE_MAX / 4 ? n : c * 2;
+    if (c > SIZE_MAX / sz)
+        return CFD_ENOMEM;
+    void *q = realloc(*p, c * sz);
+    if (q == NULL)
+        return CFD_ENOMEM;
+    *p = q;
+    *cap = c;
+    return 0;
+}
+
+static int cfd__reserve_entries(cfd_featurizer *fz, size_t n)
+{
+    if (n <= fz->ent_cap)
+        return 0;
+    size_t cap = fz->ent_cap;
+    if (cfd__reserve((void **)&fz->ent, &cap, n, sizeof(uint32_t)) != 0)
+        return CFD_ENOMEM;
+    size_t cap2 = fz->ent_cap;
+    if (cfd__reserve((void **)&fz->tmp, &cap2, cap, sizeof(uint32_t)) != 0)
+        return CFD_ENOMEM;
+    fz->ent_cap = cap < cap2 ? cap : cap2;
+    return 0;
+}
+
+/*
+ * Validates, strips markup, normalises and (optionally) cleans one text.
+ * *out points into the featurizer (or at s itself when nothing changed) and
+ * is valid until the next call.
+ */
+static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *s, size_t len,
+                        const char *what, const char **out, size_t *out_len, cfd_error *err)
+{
+    size_t bad;
+    if (cfd_utf8_validate(s, len, &bad) != 0)
+        return cfd_error_set(err, CFD_EUTF8, bad,
+                             "%s: invalid UTF-8 at byte %zu (byte 0x%02x); send UTF-8 text", what,
+                             bad, (unsigned)(unsigned char)s[bad]);
+    const char *cur = s;
+    int in_buf = -1; /* which text[] buffer cur is in, if any */
+    if (cfd_markup_present(cur, len)) {
+        if (cfd__reserve((void **)&fz->text[0], &fz->text_cap[0], len + 1, 1) != 0)
+            goto nomem;
+        len = cfd_strip_markup(cur, len, fz->text[0]);
+        cur = fz->text[0];
+        in_buf = 0;
+    }
+    if (cfd_nfc_quick_check(cur, len)) {
+        int rc = cfd_nfc(&fz->nfc, cur, len, &cur, &len);
+        if (rc != 0)
+            return cfd_error_set(err, rc, (size_t)-1, "%s: Unicode normalisation failed: %s",
+                                 what, cfd_strerror(rc));
+        in_buf = -1;
+    }
+    if (cfg->clean_news && len > 0) {
+        int b = in_buf == 0 ? 1 : 0;
+        if (cfd__reserve((void **)&fz->text[b], &fz->text_cap[b], len + 1, 1) != 0)
+            goto nomem;
+        len = cfd_clean_news(cur, len, fz->text[b]);
+        cur = fz->text[b];
+    }
+    *out = cur;
+    *out_len = len;
+    return 0;
+nomem:
+    return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", what);
+}
+
+/* Tokenises one prepared text and appends its hashed features. */
+static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *s, size_t len,
+                     uint32_t flag, const uint64_t *seeds)
+{
+    if (len == 0)
+        return 0;
+    if (cfd__reserve((void **)&fz->tok, &fz->tok_cap, CFD_TOK_OUT_MIN(len), 1) != 0)
+        return CFD_ENOMEM;
+    const unsigned bits = cfg->hash_bits;
+    const unsigned cmin = cfg->char_min, cmax = cfg->char_max;
+    const size_t per_cp = cmin ? cmax - cmin + 1 : 0;
+    cfd_tokenizer t;
+    cfd_token tok;
+    uint64_t prev = 0;
+    int have_prev = 0;
+    size_t n = fz->n_ent;
+    cfd_tok_init(&t, s, len, fz->tok);
+    while (cfd_tok_next(&t, &tok)) {
+        size_t m = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
+        size_t need = n + 2 + per_cp * m;
+        if (need > fz->ent_cap) {
+            fz->n_ent = n;
+            if (cfd__reserve_entries(fz, need + need / 2) != 0)
+                return CFD_ENOMEM;
+        }
+        uint32_t *ent = fz->ent;
+        uint64_t h = cfd_hash_bytes(tok.s, tok.len, seeds[CFD_HK_UNIGRAM]);
+        if (cfg->word_unigrams)
+            ent[n++] = cfd_hash_bucket(h, bits) | flag;
+        if (cfg->word_bigrams && have_prev)
+            ent[n++] = cfd_hash_bucket(cfd_hash_bigram(prev, h, seeds[CFD_HK_BIGRAM]), bits) | flag;
+        prev = h;
+        have_prev = 1;
+        if (per_cp == 0 || tok.cls == CFD_TOK_DIGIT)
+            continue;
+        for (unsigned g = cmin; g <= cmax && g <= m; g++) {
+            const uint64_t seed = seeds[CFD_HK_CHAR + g];
+            for (size_t i = 0; i + g <= m; i++)
+                ent[n++] = cfd_hash_bucket(cfd_hash_bytes(tok.s + tok.off[i],
+                                                          (size_t)(tok.off[i + g] - tok.off[i]),
+                                                          seed),
+                                           bits) |
+                           flag;
+        }
+    }
+    fz->n_ent = n;
+    return 0;
+}
+
+/*
+ * Sorts a[0..n) by the low `bits` bits (stable LSD radix sort). Returns the
+ * array holding the result (a or tmp).
+ */
+static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *a, uint32_t *tmp, size_t n,
+                           unsigned bits)
+{
+    const uint32_t mask = (UINT32_C(1) << bits) - 1;
+    if (n < 64) {
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = a[i];
+            size_t j = i;
+            while (j > 0 && (a[j - 1] & mask) > (x & mask)) {
+                a[j] = a[j - 1];
+                j--;
+            }
+            a[j] = x;
+        }
+        return a;
+    }
+    /* Digit width: fewest passes * (n + 2^width) over widths 4..12. */
+    unsigned width = CFD__RADIX_MAX_BITS;
+    size_t best = SIZE_MAX;
+    for (unsigned w = 4; w <= CFD__RADIX_MAX_BITS; w++) {
+        unsigned passes = (bits + w - 1) / w;
+        if (passes > 3)
+            continue;
+        size_t cost = passes * (n + ((size_t)1 << w));
+        if (cost < best) {
+            best = cost;
+            width = w;
+        }
+    }
+    unsigned passes = (bits + width - 1) / width;
+    width = (bits + passes - 1) / passes; /* balance the digits */
+    const size_t nb = (size_t)1 << width;
+    const uint32_t dmask = (uint32_t)nb - 1;
+    for (unsigned p = 0; p < passes; p++)
+        memset(fz->hist[p], 0, nb * sizeof(uint32_t));
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = a[i];
+        for (unsigned p = 0; p < passes; p++)
+            fz->hist[p][(x >> (p * width)) & dmask]++;
+    }
+    for (unsigned p = 0; p < passes; p++) {
+        uint32_t *h = fz->hist[p], sum = 0;
+        for (size_t d = 0; d < nb; d++) {
+            uint32_t c = h[d];
+            h[d] = sum;
+            sum += c;
+        }
+        unsigned shift = p * width;
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = a[i];
+            tmp[h[(x >> shift) & dmask]++] = x;
+        }
+        uint32_t *t = a;
+        a = tmp;
+        tmp = t;
+    }
+    return a;
+}
+
+int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *title,
+                         size_t title_len, const char *body, size_t body_len, cfd_featvec *out,
+                         cfd_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    int rc = cfd_feat_config_check(cfg, err);
+    if (rc != 0)
+        return rc;
+    if ((title == NULL && title_len) || (body == NULL && body_len))
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurize: NULL text with a non-zero length");
+    if (title_len > CFD__MAX_INPUT || body_len > CFD__MAX_INPUT - title_len)
+        return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
+                             "featurize: title + body is %zu bytes, the limit is %zu MiB",
+                             title_len + body_len, CFD__MAX_INPUT >> 20);
+
+    uint64_t seeds[CFD_HK_COUNT];
+    for (unsigned k = 0; k < CFD_HK_COUNT; k++)
+        seeds[k] = cfd_hash_kind_seed(cfg->seed, k);
+
+    fz->n_ent = 0;
+    const char *text;
+    size_t len;
+    if (title_len) {
+        if ((rc = cfd__prepare(fz, cfg, title, title_len, "title", &text, &len, err)) != 0)
+            return rc;
+        if (cfg->title_weight > 0.0f && cfd__emit(fz, cfg, text, len, CFD__TITLE_BIT, seeds) != 0)
+            goto nomem;
+    }
+    if (body_len) {
+        if ((rc = cfd__prepare(fz, cfg, body, body_len, "body", &text, &len, err)) != 0)
+            return rc;
+        if (cfd__emit(fz, cfg, text, len, 0, seeds) != 0)
+            goto nomem;
+    }
+    size_t n = fz->n_ent;
+    if (n == 0)
+        return 0;
+    if (cfd__reserve((void **)&fz->counts, &fz->counts_cap, n, sizeof(cfd_feature)) != 0)
+        goto nomem;
+
+    const uint32_t *e = cfd__sort(fz, fz->ent, fz->tmp, n, cfg->hash_bits);
+    const uint32_t mask = (UINT32_C(1) << cfg->hash_bits) - 1;
+    const float tw = cfg->title_weight;
+    cfd_feature *c = fz->counts;
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t idx = e[i] & mask, body_n = 0, title_n = 0;
+        do {
+            if (e[i] & CFD__TITLE_BIT)
+                title_n++;
+            else
+                body_n++;
+            i++;
+        } while (i < n && (e[i] & mask) == idx);
+        float v = (float)body_n + tw * (float)title_n;
+        if (v > 0.0f) {
+            c[k].index = idx;
+            c[k].value = v;
+            k++;
+        }
+    }
+    out->items = c;
+    out->n = (uint32_t)k;
+    return 0;
+nomem:
+    return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "featurize: out of memory");
+}
+
+int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
+                    const cfd_featvec *in, cfd_featvec *out)
+{
+    out->items = NULL;
+    out->n = 0;
+    if (cfg->use_idf && idf == NULL)
+        return CFD_EINVAL;
+    if (cfg->hash_bits < CFD_HASH_BITS_MIN || cfg->hash_bits > CFD_HASH_BITS_MAX)
+        return CFD_EINVAL;
+    const uint32_t n = in->n;
+    if (n == 0)
+        return 0;
+    if (cfd__reserve((void **)&fz->weighted, &fz->weighted_cap, n, sizeof(cfd_feature)) != 0)
+        return CFD_ENOMEM;
+    const uint32_t limit = UINT32_C(1) << cfg->hash_bits;
+    const cfd_feature *src = in->items;
+    cfd_feature *dst = fz->weighted;
+    double ss = 0.0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t idx = src[i].index;
+        float v = src[i].value;
+        if (idx >= limit)
+            return CFD_EINVAL;
+        if (cfg->sublinear_tf && v > 1.0f) {
+            /* 1 + ln v; counts below 1 (title_weight < 1) stay as they are
+             * so the transform is monotone and never negative. */
+            uint32_t iv = (uint32_t)v;
+            v = (iv < CFD__TF_TABLE && (float)iv == v) ? fz->tf[iv] : 1.0f + logf(v);
+        }
+        if (cfg->use_idf)
+            v *= idf[idx];
+        dst[i].index = idx;
+        dst[i].value = v;
+        ss += (double)v * v;
+    }
+    if (!isfinite(ss))
+        return CFD_ERANGE; /* a non-finite IDF entry */
+    if (cfg->l2_normalize && ss > 0.0) {
+        float inv = (float)(1.0 / sqrt(ss));
+        for (uint32_t i = 0; i < n; i++)
+            dst[i].value *= inv;
+    }
+    out->items = dst;
+    out->n = n;
+    return 0;
+}
+
+int cfd_featurize(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
+                  const char *title, size_t title_len, const char *body, size_t body_len,
+                  cfd_featvec *out, cfd_error *err)
+{
+    cfd_featvec counts;
+    int rc = cfd_featurize_counts(fz, cfg, title, title_len, body, body_len, &counts, err);
+    if (rc != 0) {
+        out->items = NULL;
+        out->n = 0;
+        return rc;
+    }
+    if (cfg->use_idf && idf == NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "featurize: the config uses IDF but no IDF table was given");
+    rc = cfd_feat_weight(fz, cfg, idf, &counts, out);
+    if (rc == CFD_ERANGE)
+        return cfd_error_set(err, rc, (size_t)-1,
+                             "featurize: the IDF table holds a non-finite value; the model is "
+                             "damaged, retrain it");
+    if (rc != 0)
+        return cfd_error_set(err, rc, (size_t)-1, "featurize: weighting failed: %s",
+                             cfd_strerror(rc));
+    return 0;
+}
