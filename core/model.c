@@ -70,10 +70,8 @@ int cfd_model_from_dense(const char *name, const char *const *labels, uint32_t n
                                    (size_t)-1, err)) != 0 ||
         (rc = cfd_model_check_labels(labels, n_labels, NULL, err)) != 0)
         return rc;
-    if ((rc = cfd_feat_config_check(feat, err)) != 0) {
-        cfd_error_prefix(err, "featurizer config");
-        return rc;
-    }
+    if ((rc = cfd_feat_config_check(feat, err)) != 0)
+        return rc; /* its message names the field */
     if (feat->use_idf != (idf != NULL))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              feat->use_idf ? "featurizer config has use_idf = 1 but no IDF table "

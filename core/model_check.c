@@ -145,10 +145,8 @@ int cfd_model_check(const cfd_model *m, cfd_error *err)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "model '%s' has no label array", m->name);
     if ((rc = cfd_model_check_labels((const char *const *)m->labels, m->n_labels, NULL, err)) != 0)
         return rc;
-    if ((rc = cfd_feat_config_check(&m->feat, err)) != 0) {
-        cfd_error_prefix(err, "featurizer config");
-        return rc;
-    }
+    if ((rc = cfd_feat_config_check(&m->feat, err)) != 0)
+        return rc; /* its message names the field */
     if (m->n_buckets != (uint32_t)1 << m->feat.hash_bits)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "n_buckets is %u; hash_bits %u requires %u", m->n_buckets,

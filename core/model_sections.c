@@ -184,7 +184,7 @@ static int cfd__parse_feat(cfd_mf_sec *s, cfd_model *m)
     int rc = cfd_feat_config_check(f, s->err);
     if (rc != 0) {
         s->err->offset = at;
-        cfd_error_prefix(s->err, "section FEAT (at offset %zu): bad featurizer config", s->off);
+        cfd_error_prefix(s->err, "section FEAT (at offset %zu)", s->off);
         return rc;
     }
     m->n_buckets = (uint32_t)1 << f->hash_bits;
