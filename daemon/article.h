@@ -1,0 +1,63 @@
+/*
+ * Request bodies -> cfd_article: the JSON object of POST /v1/classify, a
+ * text/plain body, and the lines of an NDJSON batch. Validation happens here,
+ * once, before the engine sees anything: the whole input must be valid UTF-8
+ * (the error gives the byte offset of the first bad byte), JSON must parse
+ * (the error gives the offset where parsing stopped), the object must have
+ * the documented shape, and title + body must not both be blank.
+ *
+ * Ownership: the decoder owns the parsed JSON tree; the article's strings
+ * point into it (or into the caller's body for text/plain) and stay valid
+ * until the next decode or cfd_article_decoder_free. One decoder per worker
+ * thread; the decoder is reused from request to request.
+ */
+#ifndef CFD_ARTICLE_H
+#define CFD_ARTICLE_H
+
+#include <stddef.h>
+
+#include <classifyd/error.h>
+
+#include "engine.h"
+
+#define CFD_ARTICLE_MAX_PLUGINS 32
+
+typedef struct cfd_article_decoder {
+    void *root;                                   /* cJSON tree of the last decode */
+    const char *plugins[CFD_ARTICLE_MAX_PLUGINS];
+    size_t plugin_lens[CFD_ARTICLE_MAX_PLUGINS];
+} cfd_article_decoder;
+
+void cfd_article_decoder_init(cfd_article_decoder *d);
+void cfd_article_decoder_free(cfd_article_decoder *d);
+
+/*
+ * Decodes {"id","title","body","plugins"} from json[0..len). Returns 0 or:
+ *   CFD_EUTF8   invalid UTF-8, err->offset = byte offset in json
+ *   CFD_EFORMAT malformed JSON, err->offset = where parsing failed
+ *   CFD_EINVAL  valid JSON of the wrong shape (err names the field)
+ *   CFD_EEMPTY  title and body both missing or blank
+ * Set skip_utf8 when the caller already validated the bytes.
+ */
+int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len,
+                            int skip_utf8, cfd_article *a, cfd_error *err);
+
+/* A text/plain body: the whole body is the article body (no title). */
+int cfd_article_decode_text(const char *text, size_t len, cfd_article *a, cfd_error *err);
+
+/* Stable error code for the JSON reply ("invalid_utf8", "malformed_json",
+ * "wrong_shape", "empty_text", ...). */
+const char *cfd_article_error_code(int rc);
+
+/* 1 when s[0..n) holds only white space (ASCII, U+00A0, U+3000, U+FEFF). */
+int cfd_article_blank(const char *s, size_t n);
+
+/*
+ * NDJSON iteration: returns 1 and the next non-blank line of body (without
+ * its "\n" or "\r\n") and its 1-based line number, advancing *pos and
+ * *lineno; returns 0 at the end.
+ */
+int cfd_ndjson_next(const char *body, size_t len, size_t *pos, size_t *lineno,
+                    const char **line, size_t *line_len);
+
+#endif

@@ -1,0 +1,554 @@
+/*
+ * Configuration: one table of options drives the INI file, the flags, the
+ * --help text and --check-config's dump, so the four cannot drift apart.
+ * See config.h.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "log.h"
+
+enum cfd__kind { K_STR, K_MODE, K_SIZE, K_MS, K_UINT, K_LEVEL, K_JOURNAL, K_TCP, K_LIST, K_MODEL };
+
+typedef struct cfd__opt {
+    const char *name;   /* flag spelling; the file key uses '_' for '-' */
+    const char *section;
+    enum cfd__kind kind;
+    size_t off;
+    const char *arg;
+    const char *help;
+} cfd__opt;
+
+#define OFF(f) offsetof(cfd_config, f)
+
+static const cfd__opt cfd__opts[] = {
+    {"socket", "server", K_STR, OFF(socket_path), "PATH",
+     "Unix socket to listen on (default run/classifyd.sock)"},
+    {"socket-mode", "server", K_MODE, OFF(socket_mode), "MODE",
+     "permission bits of the socket file, octal (default 0660)"},
+    {"tcp", "server", K_TCP, OFF(tcp_host), "HOST:PORT",
+     "also listen on TCP (default off; \"off\" disables; admin calls refused there)"},
+    {"workers", "server", K_UINT, OFF(workers), "N",
+     "event loops, each classifying on its own thread (default: one per core)"},
+    {"max-connections", "server", K_UINT, OFF(max_connections), "N",
+     "open connections over all loops; more are answered 503 and closed (default 4096)"},
+    {"max-body", "limits", K_SIZE, OFF(max_body), "SIZE",
+     "largest request body, e.g. 1M (default 1M); larger: 413"},
+    {"max-header", "limits", K_SIZE, OFF(max_header), "SIZE",
+     "largest request line + headers (default 16K); larger: 431"},
+    {"max-pending-output", "limits", K_SIZE, OFF(max_pending_output), "SIZE",
+     "unsent reply bytes per connection above which its requests wait (default 256K)"},
+    {"idle-timeout", "limits", K_MS, OFF(idle_timeout_ms), "TIME",
+     "close a connection idle this long, or not reading its replies (default 60s)"},
+    {"read-timeout", "limits", K_MS, OFF(read_timeout_ms), "TIME",
+     "a request must arrive whole within this time of its first byte (default 10s); else 408"},
+    {"shutdown-grace", "server", K_MS, OFF(shutdown_grace_ms), "TIME",
+     "on SIGTERM/SIGINT, time given to in-flight requests (default 10s)"},
+    {"log-level", "log", K_LEVEL, OFF(log_level), "LEVEL",
+     "error, warn, info or debug (default info)"},
+    {"log-journal", "log", K_JOURNAL, OFF(log_journal), "auto|yes|no",
+     "\"<N>\" priority prefixes for journald instead of timestamps (default auto)"},
+    {"request-log", "log", K_STR, OFF(request_log), "FILE",
+     "append one line per request to FILE (\"-\" = stderr; default off)"},
+    {"models", "engine", K_STR, OFF(models_dir), "DIR",
+     "models directory (default models)"},
+    {"plugins", "engine", K_STR, OFF(plugin_dir), "DIR",
+     "plugin directory (default build/lib/classifyd/plugins)"},
+    {"enable", "engine", K_LIST, OFF(plugins), "NAME,...",
+     "plugins to load (default: every plugin in the plugin directory)"},
+    {"aggregate", "engine", K_STR, OFF(aggregate_file), "FILE",
+     "decision rules file (default: the engine's built-in rules)"},
+    {"model", "models", K_MODEL, OFF(models), "PLUGIN=FILE",
+     "serve FILE (in the models directory) for PLUGIN; repeatable. File: [models] PLUGIN = FILE"},
+};
+
+#define N_OPTS (sizeof(cfd__opts) / sizeof(cfd__opts[0]))
+
+void cfd_config_defaults(cfd_config *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->socket_path = strdup("run/classifyd.sock");
+    c->socket_mode = 0660;
+    c->workers = 0;
+    c->max_connections = 4096;
+    c->max_body = 1u << 20;
+    c->max_header = 16u << 10;
+    c->max_pending_output = 256u << 10;
+    c->idle_timeout_ms = 60000;
+    c->read_timeout_ms = 10000;
+    c->shutdown_grace_ms = 10000;
+    c->log_level = CFD_LOG_INFO;
+    c->log_journal = -1;
+    c->models_dir = strdup("models");
+    c->plugin_dir = strdup("build/lib/classifyd/plugins");
+}
+
+static void cfd__free_list(cfd_config *c)
+{
+    for (size_t i = 0; i < c->n_plugins; i++)
+        free(c->plugins[i]);
+    free(c->plugins);
+    c->plugins = NULL;
+    c->n_plugins = 0;
+}
+
+void cfd_config_free(cfd_config *c)
+{
+    free(c->config_file);
+    free(c->socket_path);
+    free(c->tcp_host);
+    free(c->request_log);
+    free(c->models_dir);
+    free(c->plugin_dir);
+    free(c->aggregate_file);
+    cfd__free_list(c);
+    for (size_t i = 0; i < c->n_models; i++) {
+        free((char *)c->models[i].plugin);
+        free((char *)c->models[i].model_file);
+    }
+    free(c->models);
+    memset(c, 0, sizeof(*c));
+}
+
+int cfd_config_parse_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)*s))
+        return CFD_EINVAL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return CFD_EINVAL;
+    unsigned shift = 0;
+    if (*end && end[1] == '\0' && strchr("kKmMgG", *end)) {
+        shift = (*end == 'k' || *end == 'K') ? 10 : (*end == 'm' || *end == 'M') ? 20 : 30;
+        end++;
+    }
+    if (*end || v > (SIZE_MAX >> shift))
+        return CFD_EINVAL;
+    *out = (size_t)(v << shift);
+    return 0;
+}
+
+int cfd_config_parse_duration(const char *s, unsigned *ms)
+{
+    char *end;
+    errno = 0;
+    if (!isdigit((unsigned char)*s))
+        return CFD_EINVAL;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno)
+        return CFD_EINVAL;
+    unsigned long long mul;
+    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
+        mul = 1000;
+    else if (strcmp(end, "ms") == 0)
+        mul = 1;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+        mul = 60000;
+    else
+        return CFD_EINVAL;
+    if (v > UINT_MAX / mul)
+        return CFD_EINVAL;
+    *ms = (unsigned)(v * mul);
+    return 0;
+}
+
+static int cfd__set_str(char **slot, const char *v)
+{
+    char *d = strdup(v);
+    if (d == NULL)
+        return CFD_ENOMEM;
+    free(*slot);
+    *slot = d;
+    return 0;
+}
+
+static int cfd__set_tcp(cfd_config *c, const char *v, cfd_error *err)
+{
+    if (strcmp(v, "off") == 0 || strcmp(v, "") == 0) {
+        free(c->tcp_host);
+        c->tcp_host = NULL;
+        return 0;
+    }
+    const char *colon = strrchr(v, ':');
+    if (colon == NULL || colon == v)
+        goto bad;
+    char *end;
+    errno = 0;
+    unsigned long port = strtoul(colon + 1, &end, 10);
+    if (errno || *end || colon[1] == '\0' || port > 65535)
+        goto bad;
+    size_t hl = (size_t)(colon - v);
+    if (v[0] == '[' && hl >= 2 && v[hl - 1] == ']') { /* [::1]:8080 */
+        v++;
+        hl -= 2;
+    }
+    char *h = strndup(v, hl);
+    if (h == NULL)
+        return CFD_ENOMEM;
+    free(c->tcp_host);
+    c->tcp_host = h;
+    c->tcp_port = (unsigned)port;
+    return 0;
+bad:
+    return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                         "tcp: expected HOST:PORT (e.g. 127.0.0.1:8080) or \"off\", got \"%s\"", v);
+}
+
+static int cfd__set_list(cfd_config *c, const char *v)
+{
+    cfd__free_list(c);
+    const char *p = v;
+    while (*p) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *q = p;
+        while (*q && *q != ',' && !isspace((unsigned char)*q))
+            q++;
+        if (q > p) {
+            char **n = realloc(c->plugins, (c->n_plugins + 1) * sizeof(*n));
+            if (n == NULL)
+                return CFD_ENOMEM;
+            c->plugins = n;
+            if ((n[c->n_plugins] = strndup(p, (size_t)(q - p))) == NULL)
+                return CFD_ENOMEM;
+            c->n_plugins++;
+        }
+        p = q;
+    }
+    return 0;
+}
+
+static int cfd__add_model(cfd_config *c, const char *plugin, size_t plen, const char *file)
+{
+    for (size_t i = 0; i < c->n_models; i++) {
+        if (strlen(c->models[i].plugin) == plen && memcmp(c->models[i].plugin, plugin, plen) == 0) {
+            char *f = strdup(file);
+            if (f == NULL)
+                return CFD_ENOMEM;
+            free((char *)c->models[i].model_file);
+            c->models[i].model_file = f;
+            return 0;
+        }
+    }
+    cfd_engine_model_override *n = realloc(c->models, (c->n_models + 1) * sizeof(*n));
+    if (n == NULL)
+        return CFD_ENOMEM;
+    c->models = n;
+    char *p = strndup(plugin, plen), *f = strdup(file);
+    if (p == NULL || f == NULL) {
+        free(p);
+        free(f);
+        return CFD_ENOMEM;
+    }
+    n[c->n_models].plugin = p;
+    n[c->n_models].model_file = f;
+    c->n_models++;
+    return 0;
+}
+
+static const cfd__opt *cfd__find(const char *name)
+{
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const char *a = cfd__opts[i].name, *b = name;
+        while (*a && (*a == *b || (*a == '-' && *b == '_')))
+            a++, b++;
+        if (*a == '\0' && *b == '\0')
+            return &cfd__opts[i];
+    }
+    return NULL;
+}
+
+int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error *err)
+{
+    const cfd__opt *o = cfd__find(name);
+    if (o == NULL)
+        return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                             "unknown option \"%s\" (see classifyd --help)", name);
+    void *slot = (char *)c + o->off;
+    char *end;
+    int r = 0;
+    switch (o->kind) {
+    case K_STR:
+        if (value[0] == '\0' && o->off != OFF(socket_path) && o->off != OFF(models_dir) &&
+            o->off != OFF(plugin_dir)) {
+            free(*(char **)slot);
+            *(char **)slot = NULL;
+            return 0;
+        }
+        if (value[0] == '\0')
+            goto bad;
+        r = cfd__set_str(slot, value);
+        break;
+    case K_MODE: {
+        errno = 0;
+        unsigned long m = strtoul(value, &end, 8);
+        if (errno || *end || value[0] == '\0' || m > 0777)
+            goto bad;
+        *(unsigned *)slot = (unsigned)m;
+        break;
+    }
+    case K_SIZE:
+        if (cfd_config_parse_size(value, slot) != 0 || *(size_t *)slot == 0)
+            goto bad;
+        break;
+    case K_MS:
+        if (cfd_config_parse_duration(value, slot) != 0)
+            goto bad;
+        break;
+    case K_UINT: {
+        errno = 0;
+        unsigned long v = strtoul(value, &end, 10);
+        if (errno || *end || value[0] == '\0' || value[0] == '-' || v > 1000000)
+            goto bad;
+        if (v == 0 && o->off != OFF(workers))
+            goto bad;
+        *(unsigned *)slot = (unsigned)v;
+        break;
+    }
+    case K_LEVEL: {
+        int l = cfd_log_level_parse(value);
+        if (l < 0)
+            goto bad;
+        *(int *)slot = l;
+        break;
+    }
+    case K_JOURNAL:
+        if (strcmp(value, "auto") == 0)
+            *(int *)slot = -1;
+        else if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 || strcmp(value, "1") == 0)
+            *(int *)slot = 1;
+        else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 || strcmp(value, "0") == 0)
+            *(int *)slot = 0;
+        else
+            goto bad;
+        break;
+    case K_TCP:
+        return cfd__set_tcp(c, value, err);
+    case K_LIST:
+        r = cfd__set_list(c, value);
+        break;
+    case K_MODEL: {
+        const char *eq = strchr(value, '=');
+        if (eq == NULL || eq == value || eq[1] == '\0')
+            goto bad;
+        r = cfd__add_model(c, value, (size_t)(eq - value), eq + 1);
+        break;
+    }
+    }
+    if (r != 0)
+        return cfd_error_set(err, r, (size_t)-1, "%s: out of memory", o->name);
+    return 0;
+bad:
+    return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "%s: expected %s (%s), got \"%s\"",
+                         o->name, o->arg, o->help, value);
+}
+
+typedef struct cfd__ini_ctx {
+    cfd_config *c;
+    cfd_error *err;
+} cfd__ini_ctx;
+
+static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+    cfd__ini_ctx *x = user;
+    if (strcmp(section, "models") == 0)
+        return cfd__add_model(x->c, name, strlen(name), value) == 0;
+    const cfd__opt *o = cfd__find(name);
+    if (o != NULL && o->kind != K_MODEL && strcmp(section, o->section) != 0) {
+        cfd_error_set(x->err, CFD_EINVAL, (size_t)-1, "option \"%s\" belongs in section [%s], not [%s]",
+                      name, o->section, section);
+        return 0;
+    }
+    return cfd_config_set(x->c, name, value, x->err) == 0;
+}
+
+int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
+{
+    cfd__ini_ctx x = {c, err};
+    cfd_error_clear(err);
+    int r = ini_parse(path, cfd__ini_handler, &x);
+    if (r == 0)
+        return 0;
+    if (r == -1)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: cannot open: %s", path, strerror(errno));
+    if (r == -2)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+    if (err && err->code != 0) {
+        cfd_error_prefix(err, "%s:%d", path, r);
+        return CFD_EINVAL;
+    }
+    return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                         "%s:%d: syntax error: expected \"[section]\" or \"key = value\"", path, r);
+}
+
+/* Splits "--name=value" / "--name value"; returns the value or NULL. */
+static const char *cfd__flag_value(int argc, char **argv, int *i, const char *arg, char *name,
+                                   size_t cap)
+{
+    const char *eq = strchr(arg, '=');
+    size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(name, arg, n);
+    name[n] = '\0';
+    if (eq)
+        return eq + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
+int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err)
+{
+    char name[64];
+    cfd_error_clear(err);
+    /* First pass: --config, so that the file is read before the flags. */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0 || strncmp(a, "--config=", 9) == 0) {
+            const char *v = a[1] == 'c' ? (i + 1 < argc ? argv[++i] : NULL)
+                                        : cfd__flag_value(argc, argv, &i, a + 2, name, sizeof(name));
+            if (v == NULL)
+                return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "--config: expected FILE");
+            if (cfd__set_str(&c->config_file, v) != 0)
+                return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        }
+    }
+    if (c->config_file) {
+        int r = cfd_config_load_file(c, c->config_file, err);
+        if (r != 0)
+            return r;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            c->help = 1;
+        } else if (strcmp(a, "-V") == 0 || strcmp(a, "--version") == 0) {
+            c->version = 1;
+        } else if (strcmp(a, "--check-config") == 0) {
+            c->check_config = 1;
+        } else if (strcmp(a, "-c") == 0) {
+            i++;
+        } else if (strncmp(a, "--", 2) == 0) {
+            const char *v = cfd__flag_value(argc, argv, &i, a + 2, name, sizeof(name));
+            if (strcmp(name, "config") == 0)
+                continue;
+            const cfd__opt *o = cfd__find(name);
+            if (o == NULL)
+                return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                     "unknown option \"%s\" (see classifyd --help)", a);
+            if (v == NULL)
+                return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "--%s: expected %s", name, o->arg);
+            int r = cfd_config_set(c, name, v, err);
+            if (r != 0)
+                return r == CFD_ENOENT ? CFD_EINVAL : r;
+        } else {
+            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                 "unexpected argument \"%s\" (classifyd takes only options; see --help)",
+                                 a);
+        }
+    }
+    return 0;
+}
+
+void cfd_config_engine(const cfd_config *c, cfd_engine_config *ec)
+{
+    memset(ec, 0, sizeof(*ec));
+    ec->plugin_dir = c->plugin_dir;
+    ec->models_dir = c->models_dir;
+    ec->plugins = (const char *const *)c->plugins;
+    ec->n_plugins = c->n_plugins;
+    ec->models = c->models;
+    ec->n_models = c->n_models;
+    ec->aggregate_file = c->aggregate_file;
+    ec->log = cfd_log_engine;
+    ec->log_ud = NULL;
+}
+
+static void cfd__dump_value(const cfd_config *c, const cfd__opt *o, cfd_buf *out)
+{
+    const void *slot = (const char *)c + o->off;
+    switch (o->kind) {
+    case K_STR: {
+        const char *s = *(char *const *)slot;
+        cfd_buf_puts(out, s ? s : "");
+        break;
+    }
+    case K_MODE: cfd_buf_printf(out, "%04o", *(const unsigned *)slot); break;
+    case K_SIZE: cfd_buf_printf(out, "%zu", *(const size_t *)slot); break;
+    case K_MS: cfd_buf_printf(out, "%ums", *(const unsigned *)slot); break;
+    case K_UINT: cfd_buf_printf(out, "%u", *(const unsigned *)slot); break;
+    case K_LEVEL: cfd_buf_puts(out, cfd_log_level_name(*(const int *)slot)); break;
+    case K_JOURNAL: {
+        int j = *(const int *)slot;
+        cfd_buf_puts(out, j < 0 ? "auto" : j ? "yes" : "no");
+        break;
+    }
+    case K_TCP:
+        if (c->tcp_host)
+            cfd_buf_printf(out, strchr(c->tcp_host, ':') ? "[%s]:%u" : "%s:%u", c->tcp_host,
+                           c->tcp_port);
+        else
+            cfd_buf_puts(out, "off");
+        break;
+    case K_LIST:
+        for (size_t i = 0; i < c->n_plugins; i++)
+            cfd_buf_printf(out, "%s%s", i ? "," : "", c->plugins[i]);
+        break;
+    case K_MODEL: break;
+    }
+}
+
+int cfd_config_dump(const cfd_config *c, cfd_buf *out)
+{
+    const char *section = "";
+    for (size_t i = 0; i < N_OPTS; i++) {
+        const cfd__opt *o = &cfd__opts[i];
+        if (o->kind == K_MODEL)
+            continue;
+        if (strcmp(section, o->section) != 0) {
+            cfd_buf_printf(out, "%s[%s]\n", i ? "\n" : "", o->section);
+            section = o->section;
+        }
+        for (const char *p = o->name; *p; p++)
+            cfd_buf_putc(out, *p == '-' ? '_' : *p);
+        cfd_buf_puts(out, " = ");
+        cfd__dump_value(c, o, out);
+        cfd_buf_putc(out, '\n');
+    }
+    cfd_buf_puts(out, "\n[models]\n");
+    for (size_t i = 0; i < c->n_models; i++)
+        cfd_buf_printf(out, "%s = %s\n", c->models[i].plugin, c->models[i].model_file);
+    return out->oom ? CFD_ENOMEM : 0;
+}
+
+void cfd_config_usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: classifyd [OPTION]...\n"
+            "Classify news articles sent over HTTP/1.1 on a Unix socket with loadable plugins.\n\n"
+            "  -c, --config FILE          read options from FILE (INI; see etc/classifyd.conf);\n"
+            "                             flags given on the command line win\n");
+    for (size_t i = 0; i < N_OPTS; i++) {
+        char left[64];
+        snprintf(left, sizeof(left), "--%s %s", cfd__opts[i].name, cfd__opts[i].arg);
+        fprintf(f, "      %-23s%s%s\n", left, strlen(left) > 22 ? "\n                             " : "",
+                cfd__opts[i].help);
+    }
+    fprintf(f,
+            "      --check-config         validate the configuration, print it and exit\n"
+            "  -h, --help                 show this help and exit\n"
+            "  -V, --version              show the version and exit\n\n"
+            "SIZE takes K, M or G suffixes (powers of 1024); TIME is seconds or has a\n"
+            "ms, s or m suffix. Signals: SIGHUP reloads every plugin's configured model\n"
+            "and the decision rules; SIGTERM/SIGINT stop accepting, finish in-flight\n"
+            "requests within --shutdown-grace, remove the socket and exit 0.\n");
+}

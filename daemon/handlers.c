@@ -1,0 +1,170 @@
+/*
+ * POST /v1/classify: one article as JSON or text/plain, or a batch as
+ * NDJSON streamed back one line per article as each is done. The article is
+ * classified inline on this loop's thread with its own engine worker (see
+ * server.h for why); the engine's reply object is copied once into the
+ * connection's output behind the headers.
+ */
+#include <string.h>
+
+#include "handlers.h"
+#include "log.h"
+
+int cfd_engine_error_status(int rc, const char **code)
+{
+    switch (rc) {
+    case CFD_ENOENT: *code = "unknown_plugin"; return 404;
+    case CFD_EEMPTY: *code = "empty_text"; return 400;
+    case CFD_EUTF8: *code = "invalid_utf8"; return 400;
+    case CFD_EINVAL: *code = "wrong_shape"; return 400;
+    case CFD_ETOOBIG: *code = "too_large"; return 413;
+    case CFD_EBUSY: *code = "not_ready"; return 503;
+    default: *code = "internal_error"; return 500;
+    }
+}
+
+void cfd_reply_json(cfd_conn *c, const cfd_http_request *r, int status, const char *body,
+                    size_t len, const char *extra)
+{
+    int keep = cfd_conn_keep_alive(c, r);
+    size_t before = c->out.len;
+    cfd_http_head(&c->out, status, "application/json", (long long)len + 1, keep, extra,
+                  c->w->date);
+    cfd_buf_append(&c->out, body, len);
+    cfd_buf_putc(&c->out, '\n');
+    cfd_conn_finish(c, status, c->out.len - before);
+    if (!keep)
+        c->close_after = 1;
+}
+
+static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
+{
+    cfd_worker *w = c->w;
+    cfd_article a;
+    cfd_error err;
+    cfd_error_clear(&err);
+    int rc = r->ctype == CFD_CTYPE_TEXT
+                 ? cfd_article_decode_text(r->body, r->body_len, &a, &err)
+                 : cfd_article_decode_json(&w->dec, r->body, r->body_len, 0, &a, &err);
+    if (rc != 0) {
+        cfd_conn_error(c, r, 400, cfd_article_error_code(rc), err.msg, err.offset, NULL, 0);
+        return;
+    }
+    cfd_buf_reset(&w->scratch);
+    rc = cfd_engine_classify(w->ew, &a, &w->scratch, &err);
+    if (rc == 0 && w->scratch.oom)
+        rc = CFD_ENOMEM;
+    if (rc != 0) {
+        const char *code;
+        int status = cfd_engine_error_status(rc, &code);
+        if (status >= 500 && status != 503)
+            cfd_log(CFD_LOG_ERROR, "classify failed: %s", err.msg);
+        cfd_conn_error(c, r, status, code, err.msg[0] ? err.msg : cfd_strerror(rc), err.offset,
+                       status == 503 ? "Retry-After: 1\r\n" : NULL, 0);
+        return;
+    }
+    cfd_reply_json(c, r, 200, w->scratch.data, w->scratch.len, NULL);
+}
+
+void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r)
+{
+    if (!r->has_length) {
+        cfd_conn_error(c, r, 411, "length_required",
+                       "POST /v1/classify needs a body with Content-Length or "
+                       "Transfer-Encoding: chunked",
+                       (size_t)-1, NULL, 0);
+        return;
+    }
+    switch (r->ctype) {
+    case CFD_CTYPE_NONE: /* curl -d without -H: assume JSON */
+    case CFD_CTYPE_JSON:
+    case CFD_CTYPE_TEXT:
+        cfd__classify_one(c, r);
+        return;
+    case CFD_CTYPE_NDJSON:
+        c->nd_active = 1;
+        c->nd_pos = 0;
+        c->nd_lineno = 0;
+        c->nd_chunked = r->http_minor >= 1;
+        c->nd_keep = c->nd_chunked && cfd_conn_keep_alive(c, r);
+        {
+            size_t before = c->out.len;
+            cfd_http_head(&c->out, 200, "application/x-ndjson",
+                          c->nd_chunked ? CFD_HTTP_CHUNKED : CFD_HTTP_UNTIL_CLOSE,
+                          c->nd_keep ? (r->http_minor == 0 ? 2 : 1) : 0, NULL, c->w->date);
+            c->nd_bytes = c->out.len - before;
+        }
+        cfd_ndjson_step(c);
+        return;
+    default:
+        cfd_conn_error(c, r, 415, "unsupported_media_type",
+                       "Content-Type must be application/json (one article), text/plain "
+                       "(the article body) or application/x-ndjson (one article per line)",
+                       (size_t)-1, NULL, 0);
+        return;
+    }
+}
+
+/* One NDJSON line -> one reply line (without the newline) in w->scratch. */
+static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lineno)
+{
+    cfd_worker *w = c->w;
+    cfd_article a;
+    cfd_error err;
+    const char *code;
+    cfd_error_clear(&err);
+    cfd_buf_reset(&w->scratch);
+    int rc = cfd_article_decode_json(&w->dec, line, n, 0, &a, &err);
+    if (rc != 0) {
+        code = cfd_article_error_code(rc);
+    } else {
+        rc = cfd_engine_classify(w->ew, &a, &w->scratch, &err);
+        if (rc == 0 && !w->scratch.oom)
+            return;
+        if (rc == 0)
+            rc = CFD_ENOMEM;
+        cfd_engine_error_status(rc, &code);
+        cfd_buf_reset(&w->scratch);
+    }
+    cfd_buf_printf(&w->scratch, "{\"line\":%zu,", lineno);
+    /* {"line":N,"error":{...}}: reuse the error object writer, minus its brace. */
+    cfd_buf tmp = CFD_BUF_INIT;
+    cfd_http_error_json(&tmp, code, err.msg[0] ? err.msg : cfd_strerror(rc), err.offset);
+    if (tmp.len > 1)
+        cfd_buf_append(&w->scratch, tmp.data + 1, tmp.len - 1);
+    cfd_buf_free(&tmp);
+}
+
+int cfd_ndjson_step(cfd_conn *c)
+{
+    cfd_worker *w = c->w;
+    const cfd_http_request *r = &c->in.req;
+    const char *line;
+    size_t n;
+    size_t limit = w->srv->cfg->max_pending_output;
+    while (cfd_ndjson_next(r->body, r->body_len, &c->nd_pos, &c->nd_lineno, &line, &n)) {
+        cfd__ndjson_line(c, line, n, c->nd_lineno);
+        cfd_buf_putc(&w->scratch, '\n');
+        size_t before = c->out.len;
+        if (c->nd_chunked)
+            cfd_http_chunk(&c->out, w->scratch.data, w->scratch.len);
+        else
+            cfd_buf_append(&c->out, w->scratch.data, w->scratch.len);
+        c->nd_bytes += c->out.len - before;
+        cfd_metrics_add(&w->metrics.ndjson_lines, 1);
+        cfd_conn_flush(c); /* stream: this line leaves now */
+        if (c->closing)
+            return 1;
+        if (cfd_conn_pending_output(c) > limit)
+            return 0; /* the client is slow: go on when the output drains */
+    }
+    size_t before = c->out.len;
+    if (c->nd_chunked)
+        cfd_http_chunk_end(&c->out);
+    c->nd_bytes += c->out.len - before;
+    c->nd_active = 0;
+    cfd_conn_finish(c, 200, c->nd_bytes);
+    if (!c->nd_keep)
+        c->close_after = 1;
+    return 1;
+}

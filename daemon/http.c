@@ -1,0 +1,400 @@
+/*
+ * HTTP/1.1 request assembly on http_parser and reply formatting; see http.h.
+ *
+ * Limits are enforced as bytes arrive: the header budget is counted in the
+ * url/field/value callbacks, a Content-Length over the body limit is refused
+ * in on_headers_complete (before any body byte is read), and a chunked body
+ * is cut off as soon as its decoded size passes the limit.
+ */
+#include <ctype.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "http.h"
+
+#define CFD__BODY_KEEP (64u << 10) /* larger body buffers are freed after use */
+
+static int cfd__fail(cfd_http_in *in, int status, const char *code, const char *msg)
+{
+    in->err_status = status;
+    in->err_code = code;
+    in->err_msg = msg;
+    return -1;
+}
+
+static int cfd__count(cfd_http_in *in, size_t n)
+{
+    in->header_bytes += n;
+    if (in->header_bytes > in->limits->max_header)
+        return cfd__fail(in, 431, "headers_too_large",
+                         "request line and headers exceed the configured limit (max_header): "
+                         "send fewer or shorter headers");
+    return 0;
+}
+
+static int cfd__on_message_begin(http_parser *p)
+{
+    cfd_http_in *in = p->data;
+    cfd_buf_reset(&in->url);
+    if (in->body.cap > CFD__BODY_KEEP)
+        cfd_buf_free(&in->body);
+    cfd_buf_reset(&in->body);
+    in->header_bytes = 0;
+    in->field_len = in->value_len = 0;
+    in->in_value = 0;
+    in->ctype = CFD_CTYPE_NONE;
+    in->expect_continue = 0;
+    in->continue_sent = 0;
+    in->headers_done = 0;
+    in->in_message = 1;
+    in->complete = 0;
+    return 0;
+}
+
+static int cfd__on_url(http_parser *p, const char *at, size_t len)
+{
+    cfd_http_in *in = p->data;
+    if (cfd__count(in, len) != 0)
+        return -1;
+    return cfd_buf_append(&in->url, at, len) == 0 ? 0
+                                                  : cfd__fail(in, 503, "out_of_memory",
+                                                              "out of memory; retry later");
+}
+
+static int cfd__media_is(const char *v, size_t n, const char *type)
+{
+    size_t tl = strlen(type);
+    return n == tl && strncasecmp(v, type, n) == 0;
+}
+
+static void cfd__finish_header(cfd_http_in *in)
+{
+    const char *v = in->value;
+    size_t n = in->value_len;
+    while (n && (*v == ' ' || *v == '\t'))
+        v++, n--;
+    if (in->field_len == 12 && memcmp(in->field, "content-type", 12) == 0) {
+        size_t m = 0;
+        while (m < n && v[m] != ';' && v[m] != ' ' && v[m] != '\t')
+            m++;
+        if (cfd__media_is(v, m, "application/json"))
+            in->ctype = CFD_CTYPE_JSON;
+        else if (cfd__media_is(v, m, "text/plain"))
+            in->ctype = CFD_CTYPE_TEXT;
+        else if (cfd__media_is(v, m, "application/x-ndjson") ||
+                 cfd__media_is(v, m, "application/ndjson") ||
+                 cfd__media_is(v, m, "application/jsonl") ||
+                 cfd__media_is(v, m, "application/x-jsonlines"))
+            in->ctype = CFD_CTYPE_NDJSON;
+        else
+            in->ctype = CFD_CTYPE_OTHER;
+    } else if (in->field_len == 6 && memcmp(in->field, "expect", 6) == 0) {
+        while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
+            n--;
+        if (n == 12 && strncasecmp(v, "100-continue", 12) == 0)
+            in->expect_continue = 1;
+    }
+    in->field_len = in->value_len = 0;
+    in->in_value = 0;
+}
+
+static int cfd__on_header_field(http_parser *p, const char *at, size_t len)
+{
+    cfd_http_in *in = p->data;
+    if (cfd__count(in, len + 4) != 0) /* ": " and CRLF count too */
+        return -1;
+    if (in->in_value)
+        cfd__finish_header(in);
+    for (size_t i = 0; i < len; i++) {
+        if (in->field_len < sizeof(in->field))
+            in->field[in->field_len] = (char)tolower((unsigned char)at[i]);
+        if (in->field_len <= sizeof(in->field))
+            in->field_len++; /* sizeof(field)+1 = "too long, matches nothing" */
+    }
+    return 0;
+}
+
+static int cfd__on_header_value(http_parser *p, const char *at, size_t len)
+{
+    cfd_http_in *in = p->data;
+    if (cfd__count(in, len) != 0)
+        return -1;
+    in->in_value = 1;
+    size_t room = sizeof(in->value) - in->value_len;
+    size_t n = len < room ? len : room;
+    memcpy(in->value + in->value_len, at, n);
+    in->value_len += n;
+    return 0;
+}
+
+static int cfd__on_headers_complete(http_parser *p)
+{
+    cfd_http_in *in = p->data;
+    if (in->in_value)
+        cfd__finish_header(in);
+    int chunked = (p->flags & F_CHUNKED) != 0;
+    int has_cl = (p->flags & F_CONTENTLENGTH) != 0;
+    in->req.has_length = chunked || has_cl;
+    in->headers_done = 1;
+    if (has_cl && !chunked && p->content_length > in->limits->max_body)
+        return cfd__fail(in, 413, "body_too_large",
+                         "request body exceeds the configured limit (max_body): split the "
+                         "input or raise max_body");
+    return 0;
+}
+
+static int cfd__on_body(http_parser *p, const char *at, size_t len)
+{
+    cfd_http_in *in = p->data;
+    if (len > in->limits->max_body - in->body.len)
+        return cfd__fail(in, 413, "body_too_large",
+                         "request body exceeds the configured limit (max_body): split the "
+                         "input or raise max_body");
+    if (in->body.len == 0 && in->body.cap == 0 && in->parser.content_length != ULLONG_MAX &&
+        !(in->parser.flags & F_CHUNKED)) {
+        /* One allocation of the announced size instead of doublings. */
+        if (cfd_buf_reserve(&in->body, len + in->parser.content_length) != 0)
+            goto oom;
+    }
+    if (cfd_buf_append(&in->body, at, len) != 0)
+        goto oom;
+    return 0;
+oom:
+    return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
+}
+
+static void cfd__split_path(cfd_http_in *in)
+{
+    const char *u = in->url.data ? in->url.data : "";
+    size_t n = in->url.len;
+    /* absolute-form: http://host/path */
+    if (n > 7 && (strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0)) {
+        const char *s = memchr(u + 8, '/', n - 8);
+        if (s == NULL)
+            s = u + n;
+        n -= (size_t)(s - u);
+        u = s;
+    }
+    size_t m = 0;
+    while (m < n && u[m] != '?' && u[m] != '#')
+        m++;
+    in->req.path = u;
+    in->req.path_len = m;
+}
+
+static int cfd__on_message_complete(http_parser *p)
+{
+    cfd_http_in *in = p->data;
+    in->in_message = 0;
+    in->complete = 1;
+    in->req.method = (int)p->method;
+    in->req.http_minor = p->http_major == 1 ? (int)p->http_minor : 0;
+    in->req.keep_alive = http_should_keep_alive(p) != 0;
+    in->req.ctype = in->ctype;
+    if (cfd_buf_reserve(&in->body, 0) != 0) /* guarantees the NUL terminator */
+        return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
+    in->req.body = in->body.data;
+    in->req.body_len = in->body.len;
+    cfd__split_path(in);
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings cfd__settings = {
+    .on_message_begin = cfd__on_message_begin,
+    .on_url = cfd__on_url,
+    .on_header_field = cfd__on_header_field,
+    .on_header_value = cfd__on_header_value,
+    .on_headers_complete = cfd__on_headers_complete,
+    .on_body = cfd__on_body,
+    .on_message_complete = cfd__on_message_complete,
+};
+
+void cfd_http_in_init(cfd_http_in *in, const cfd_http_limits *limits)
+{
+    memset(in, 0, sizeof(*in));
+    http_parser_init(&in->parser, HTTP_REQUEST);
+    in->parser.data = in;
+    in->limits = limits;
+}
+
+void cfd_http_in_free(cfd_http_in *in)
+{
+    cfd_buf_free(&in->url);
+    cfd_buf_free(&in->body);
+}
+
+int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
+{
+    http_parser *p = &in->parser;
+    if (HTTP_PARSER_ERRNO(p) == HPE_PAUSED)
+        http_parser_pause(p, 0);
+    in->complete = 0;
+    *used = http_parser_execute(p, &cfd__settings, data, len);
+    if (in->complete)
+        return CFD_HTTP_REQUEST;
+    if (in->err_status)
+        return CFD_HTTP_ERROR;
+    enum http_errno e = HTTP_PARSER_ERRNO(p);
+    if (e == HPE_OK)
+        return CFD_HTTP_MORE;
+    if (e == HPE_HEADER_OVERFLOW) {
+        cfd__fail(in, 431, "headers_too_large",
+                  "request line and headers are too large: send fewer or shorter headers");
+    } else if (e == HPE_INVALID_EOF_STATE) {
+        cfd__fail(in, 400, "incomplete_request",
+                  "the connection was closed before the request was complete");
+    } else if (e == HPE_INVALID_CONTENT_LENGTH || e == HPE_UNEXPECTED_CONTENT_LENGTH) {
+        cfd__fail(in, 400, "bad_request",
+                  "invalid Content-Length (or Content-Length together with chunked "
+                  "Transfer-Encoding): send exactly one of them");
+    } else if (e == HPE_INVALID_CHUNK_SIZE) {
+        cfd__fail(in, 400, "bad_request", "malformed chunked body: invalid chunk size line");
+    } else {
+        in->err_status = 400;
+        in->err_code = "bad_request";
+        in->err_msg = http_errno_description(e);
+    }
+    return CFD_HTTP_ERROR;
+}
+
+int cfd_http_want_continue(cfd_http_in *in)
+{
+    if (!in->expect_continue || !in->headers_done || in->continue_sent || in->err_status ||
+        !in->in_message)
+        return 0;
+    in->continue_sent = 1;
+    return 1;
+}
+
+const char *cfd_http_status_text(int status)
+{
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Content";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 503: return "Service Unavailable";
+    default: return "Unknown";
+    }
+}
+
+static void cfd__put_u(cfd_buf *out, unsigned long long v)
+{
+    char tmp[24];
+    size_t n = sizeof(tmp);
+    do {
+        tmp[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    cfd_buf_append(out, tmp + n, sizeof(tmp) - n);
+}
+
+#define CFD__LIT(out, s) cfd_buf_append((out), (s), sizeof(s) - 1)
+
+void cfd_http_head(cfd_buf *out, int status, const char *ctype, long long content_length,
+                   int keep_alive, const char *extra, const char *date)
+{
+    CFD__LIT(out, "HTTP/1.1 ");
+    cfd__put_u(out, (unsigned)status);
+    cfd_buf_putc(out, ' ');
+    cfd_buf_puts(out, cfd_http_status_text(status));
+    CFD__LIT(out, "\r\nServer: classifyd\r\n");
+    if (date) {
+        CFD__LIT(out, "Date: ");
+        cfd_buf_puts(out, date);
+        CFD__LIT(out, "\r\n");
+    }
+    if (ctype) {
+        CFD__LIT(out, "Content-Type: ");
+        cfd_buf_puts(out, ctype);
+        CFD__LIT(out, "\r\n");
+    }
+    if (content_length >= 0) {
+        CFD__LIT(out, "Content-Length: ");
+        cfd__put_u(out, (unsigned long long)content_length);
+        CFD__LIT(out, "\r\n");
+    } else if (content_length == CFD_HTTP_CHUNKED) {
+        CFD__LIT(out, "Transfer-Encoding: chunked\r\n");
+    }
+    if (!keep_alive)
+        CFD__LIT(out, "Connection: close\r\n");
+    else if (keep_alive == 2)
+        CFD__LIT(out, "Connection: keep-alive\r\n");
+    if (extra)
+        cfd_buf_puts(out, extra);
+    CFD__LIT(out, "\r\n");
+}
+
+void cfd_http_reply(cfd_buf *out, int status, const char *ctype, const char *body, size_t len,
+                    int keep_alive, const char *extra, const char *date)
+{
+    cfd_http_head(out, status, ctype, (long long)len, keep_alive, extra, date);
+    cfd_buf_append(out, body, len);
+}
+
+void cfd_http_error_json(cfd_buf *out, const char *code, const char *msg, size_t offset)
+{
+    CFD__LIT(out, "{\"error\":{\"code\":");
+    cfd_buf_json_str(out, code, strlen(code));
+    CFD__LIT(out, ",\"message\":");
+    cfd_buf_json_str(out, msg, strlen(msg));
+    if (offset != (size_t)-1) {
+        CFD__LIT(out, ",\"offset\":");
+        cfd__put_u(out, offset);
+    }
+    CFD__LIT(out, "}}");
+}
+
+void cfd_http_reply_error(cfd_buf *out, int status, const char *code, const char *msg,
+                          size_t offset, int keep_alive, const char *extra, const char *date)
+{
+    /* The body's length is needed before it is appended: format it apart
+     * (error replies are not the hot path). */
+    cfd_buf tmp = CFD_BUF_INIT;
+    cfd_http_error_json(&tmp, code, msg, offset);
+    cfd_buf_putc(&tmp, '\n');
+    if (tmp.oom) {
+        out->oom = 1;
+        return;
+    }
+    cfd_http_reply(out, status, "application/json", tmp.data, tmp.len, keep_alive, extra, date);
+    cfd_buf_free(&tmp);
+}
+
+void cfd_http_chunk(cfd_buf *out, const char *data, size_t len)
+{
+    if (len == 0)
+        return;
+    cfd_buf_printf(out, "%zx\r\n", len);
+    cfd_buf_append(out, data, len);
+    CFD__LIT(out, "\r\n");
+}
+
+void cfd_http_chunk_end(cfd_buf *out) { CFD__LIT(out, "0\r\n\r\n"); }
+
+void cfd_http_date(char out[30], int64_t unix_seconds)
+{
+    static const char days[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char months[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t t = (time_t)unix_seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char tmp[64];
+    snprintf(tmp, sizeof(tmp), "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+             tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    memcpy(out, tmp, 29); /* four-digit years: always 29 characters */
+    out[29] = '\0';
+}

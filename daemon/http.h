@@ -1,0 +1,137 @@
+/*
+ * HTTP/1.1 on top of http_parser: turns a byte stream (split anywhere,
+ * pipelined requests back to back) into whole requests one at a time, enforces
+ * the header and body limits while the bytes arrive, and formats replies
+ * (fixed-length and chunked) into a cfd_buf.
+ *
+ * One cfd_http_in per connection. cfd_http_feed parses until one request is
+ * complete and then stops (the parser is paused), so the caller can answer
+ * requests strictly in order and stop taking new ones while a reply is
+ * pending; bytes after the request are left unconsumed for the next call.
+ * The request's url and body point into buffers owned by the cfd_http_in and
+ * stay valid until the next cfd_http_feed call. Buffers are reused from one
+ * request to the next (no allocation per request once warm); a body buffer
+ * grown past 64 KiB is released after its request.
+ *
+ * Nothing here does I/O or knows about libuv, so the tests feed it bytes.
+ * Threads: one cfd_http_in belongs to one thread; the reply functions are
+ * pure.
+ */
+#ifndef CFD_HTTP_H
+#define CFD_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+
+#include "buf.h"
+
+typedef struct cfd_http_limits {
+    size_t max_header;   /* request line + headers, bytes (431 above) */
+    size_t max_body;     /* body bytes after de-chunking (413 above) */
+} cfd_http_limits;
+
+enum cfd_ctype {
+    CFD_CTYPE_NONE = 0,  /* no Content-Type header */
+    CFD_CTYPE_JSON,      /* application/json */
+    CFD_CTYPE_TEXT,      /* text/plain */
+    CFD_CTYPE_NDJSON,    /* application/x-ndjson (or application/jsonl) */
+    CFD_CTYPE_OTHER
+};
+
+typedef struct cfd_http_request {
+    int method;                /* enum http_method */
+    const char *path;          /* URL path without the query; not NUL-terminated */
+    size_t path_len;
+    int ctype;                 /* enum cfd_ctype */
+    int has_length;            /* Content-Length given or chunked body */
+    int keep_alive;            /* the client wants the connection kept */
+    int http_minor;            /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
+    const char *body;          /* NUL-terminated copy, body_len bytes */
+    size_t body_len;
+} cfd_http_request;
+
+typedef struct cfd_http_in {
+    http_parser parser;
+    const cfd_http_limits *limits;
+    cfd_buf url;
+    cfd_buf body;
+    size_t header_bytes;
+    char field[32];            /* current header name (lower case, cut) */
+    size_t field_len;
+    char value[96];            /* current header value (cut) */
+    size_t value_len;
+    int in_value;
+    int ctype;
+    int expect_continue;
+    int in_message;            /* a request has begun and is not complete */
+    int complete;
+    int continue_sent;
+    int headers_done;
+    /* error found while parsing: status to answer, then close */
+    int err_status;
+    const char *err_code;
+    const char *err_msg;
+    cfd_http_request req;
+} cfd_http_in;
+
+enum cfd_http_result {
+    CFD_HTTP_MORE = 0,     /* all bytes consumed, no whole request yet */
+    CFD_HTTP_REQUEST = 1,  /* in->req is a whole request */
+    CFD_HTTP_ERROR = 2     /* in->err_status/err_code/err_msg: reply and close */
+};
+
+void cfd_http_in_init(cfd_http_in *in, const cfd_http_limits *limits);
+void cfd_http_in_free(cfd_http_in *in);
+
+/*
+ * Parses data[0..len) up to the end of one request. *used is the number of
+ * bytes consumed; the rest must be fed again later. len == 0 tells the parser
+ * the peer closed its side.
+ */
+int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used);
+
+/* 1 when the request being received asked for "Expect: 100-continue" and its
+ * headers passed the limits: the caller should send cfd_http_continue now.
+ * Returns 1 only once per request. */
+int cfd_http_want_continue(cfd_http_in *in);
+#define CFD_HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
+
+/* 1 when part of a request has been received. */
+static inline int cfd_http_in_message(const cfd_http_in *in) { return in->in_message; }
+
+const char *cfd_http_status_text(int status);
+
+#define CFD_HTTP_CHUNKED (-1LL)     /* content_length: Transfer-Encoding: chunked */
+#define CFD_HTTP_UNTIL_CLOSE (-2LL) /* content_length: body ends when the connection does */
+
+/*
+ * Appends a status line and headers. content_length is the body size, or
+ * CFD_HTTP_CHUNKED, or CFD_HTTP_UNTIL_CLOSE (HTTP/1.0 streaming).
+ * extra: additional header lines, each ending in "\r\n", or NULL. date: the
+ * value of the Date header (cfd_http_date), or NULL to omit it.
+ */
+void cfd_http_head(cfd_buf *out, int status, const char *ctype, long long content_length,
+                   int keep_alive, const char *extra, const char *date);
+
+/* Status line, headers and body in one go. */
+void cfd_http_reply(cfd_buf *out, int status, const char *ctype, const char *body, size_t len,
+                    int keep_alive, const char *extra, const char *date);
+
+/* Appends the JSON error object {"error":{"code","message"[,"offset"]}}
+ * (offset omitted when (size_t)-1). */
+void cfd_http_error_json(cfd_buf *out, const char *code, const char *msg, size_t offset);
+
+/* A whole error reply (JSON body). */
+void cfd_http_reply_error(cfd_buf *out, int status, const char *code, const char *msg,
+                          size_t offset, int keep_alive, const char *extra, const char *date);
+
+/* One chunk of a chunked body (empty data is skipped), and the last chunk. */
+void cfd_http_chunk(cfd_buf *out, const char *data, size_t len);
+void cfd_http_chunk_end(cfd_buf *out);
+
+/* Writes an IMF-fixdate ("Sat, 28 Nov 2026 09:00:00 GMT") into out[30]. */
+void cfd_http_date(char out[30], int64_t unix_seconds);
+
+#endif

@@ -1,0 +1,167 @@
+/*
+ * Event and request logging for the daemon; see log.h. The settings are
+ * process-wide (set once at start, read-only afterwards): a daemon has one
+ * stderr.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <classifyd/error.h>
+
+#include "log.h"
+
+static int cfd__log_level = CFD_LOG_INFO;
+static int cfd__log_journal;
+static int cfd__request_fd = -1;
+
+static const struct {
+    int level;
+    const char *name;
+} cfd__levels[] = {
+    {CFD_LOG_ERROR, "error"},
+    {CFD_LOG_WARN, "warn"},
+    {CFD_LOG_INFO, "info"},
+    {CFD_LOG_DEBUG, "debug"},
+};
+
+int cfd_log_level_parse(const char *s)
+{
+    for (size_t i = 0; i < sizeof(cfd__levels) / sizeof(cfd__levels[0]); i++)
+        if (strcmp(s, cfd__levels[i].name) == 0)
+            return cfd__levels[i].level;
+    if (strcmp(s, "warning") == 0)
+        return CFD_LOG_WARN;
+    return -1;
+}
+
+const char *cfd_log_level_name(int level)
+{
+    for (size_t i = 0; i < sizeof(cfd__levels) / sizeof(cfd__levels[0]); i++)
+        if (cfd__levels[i].level == level)
+            return cfd__levels[i].name;
+    return "?";
+}
+
+void cfd_log_setup(int level, int journal)
+{
+    cfd__log_level = level;
+    cfd__log_journal = journal;
+}
+
+int cfd_log_enabled(int level) { return level <= cfd__log_level; }
+
+static void cfd__write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static size_t cfd__timestamp(char *out, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    int m = snprintf(out + n, cap - n, ".%03ldZ", ts.tv_nsec / 1000000);
+    return m > 0 ? n + (size_t)m : n;
+}
+
+static void cfd__vlog(int level, const char *fmt, va_list ap)
+{
+    char line[1024];
+    size_t n;
+    if (cfd__log_journal) {
+        n = (size_t)snprintf(line, sizeof(line), "<%d>", level);
+    } else {
+        n = cfd__timestamp(line, sizeof(line));
+        n += (size_t)snprintf(line + n, sizeof(line) - n, " %-5s ", cfd_log_level_name(level));
+    }
+    int m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+    if (m < 0)
+        m = 0;
+    n += (size_t)m;
+    if (n > sizeof(line) - 2)
+        n = sizeof(line) - 2;
+    /* One event, one line: newlines inside a message would split it. */
+    for (size_t i = 0; i < n; i++)
+        if (line[i] == '\n' || line[i] == '\r')
+            line[i] = ' ';
+    line[n++] = '\n';
+    cfd__write_all(STDERR_FILENO, line, n);
+}
+
+void cfd_log(int level, const char *fmt, ...)
+{
+    if (!cfd_log_enabled(level))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    cfd__vlog(level, fmt, ap);
+    va_end(ap);
+}
+
+void cfd_log_engine(void *ud, int level, const char *msg)
+{
+    (void)ud;
+    cfd_log(level, "%s", msg);
+}
+
+int cfd_log_open_requests(const char *path)
+{
+    if (path == NULL || path[0] == '\0')
+        return 0;
+    if (strcmp(path, "-") == 0) {
+        cfd__request_fd = STDERR_FILENO;
+        return 0;
+    }
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return CFD_EIO;
+    cfd__request_fd = fd;
+    return 0;
+}
+
+void cfd_log_close_requests(void)
+{
+    if (cfd__request_fd > STDERR_FILENO)
+        close(cfd__request_fd);
+    cfd__request_fd = -1;
+}
+
+int cfd_log_requests_enabled(void) { return cfd__request_fd >= 0; }
+
+void cfd_log_request(const char *method, const char *path, size_t path_len, int status,
+                     size_t bytes, unsigned long long us)
+{
+    if (cfd__request_fd < 0)
+        return;
+    char line[512];
+    size_t n = cfd__timestamp(line, sizeof(line));
+    if (path_len > 200)
+        path_len = 200;
+    int m = snprintf(line + n, sizeof(line) - n, " %s ", method);
+    n += m > 0 ? (size_t)m : 0;
+    /* The path is client input: keep only printable ASCII in the log. */
+    for (size_t i = 0; i < path_len; i++) {
+        unsigned char c = (unsigned char)path[i];
+        line[n++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    m = snprintf(line + n, sizeof(line) - n, " %d %zu %lluus\n", status, bytes, us);
+    n += m > 0 ? (size_t)m : 0;
+    if (n > sizeof(line))
+        n = sizeof(line);
+    cfd__write_all(cfd__request_fd, line, n);
+}

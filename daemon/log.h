@@ -1,0 +1,44 @@
+/*
+ * The daemon's log: one line per event on stderr, with a level, so that
+ * journald (which reads "<N>" syslog priority prefixes) or a plain terminal
+ * both show it well. Also the optional request log: one line per HTTP
+ * request, appended to a file.
+ *
+ * Threads: cfd_log_setup/cfd_log_open_requests run on the main thread before
+ * the event loops start and cfd_log_close_requests after they stop; every
+ * other function may be called from any thread. Each line is written with
+ * one write(2), so lines from different threads never interleave.
+ */
+#ifndef CFD_LOG_H
+#define CFD_LOG_H
+
+#include <stddef.h>
+
+#include "engine.h" /* enum cfd_log_level */
+
+/* Parses "error", "warn", "info", "debug"; returns the level or -1. */
+int cfd_log_level_parse(const char *s);
+const char *cfd_log_level_name(int level);
+
+/*
+ * level: lines above it are dropped. journal: 1 = "<N>" prefix and no
+ * timestamp (journald adds its own), 0 = ISO-8601 UTC timestamp and level
+ * name.
+ */
+void cfd_log_setup(int level, int journal);
+int cfd_log_enabled(int level);
+
+void cfd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Adapter for cfd_engine_config.log (ud unused). */
+void cfd_log_engine(void *ud, int level, const char *msg);
+
+/* Opens path for appending request lines ("-" = stderr). Returns 0 or CFD_EIO. */
+int cfd_log_open_requests(const char *path);
+void cfd_log_close_requests(void);
+int cfd_log_requests_enabled(void);
+/* One request line: method, path, status, reply bytes, microseconds. */
+void cfd_log_request(const char *method, const char *path, size_t path_len, int status,
+                     size_t bytes, unsigned long long us);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * classifyd's main(): configuration, logging, the listening socket, the
+ * engine, then the loops until SIGTERM/SIGINT. Exit status: 0 after a clean
+ * stop (and for --help, --version, a good --check-config), 1 when start-up
+ * fails, 2 for a command-line or configuration error.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "config.h"
+#include "engine.h"
+#include "log.h"
+#include "server.h"
+
+#ifndef CFD_VERSION
+#define CFD_VERSION "0"
+#endif
+
+/* 1,000 idle connections must fit: use the hard limit on open files. */
+static void cfd__raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+static int cfd__check(const cfd_config *cfg)
+{
+    if (cfg->workers > 256) {
+        fprintf(stderr, "classifyd: workers: at most 256, got %u\n", cfg->workers);
+        return 2;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cfd_config cfg;
+    cfd_error err;
+    cfd_server srv;
+    cfd_engine *engine = NULL;
+    int status = 1;
+
+    cfd_config_defaults(&cfg);
+    if (cfd_config_from_args(&cfg, argc, argv, &err) != 0) {
+        fprintf(stderr, "classifyd: %s\n", err.msg);
+        cfd_config_free(&cfg);
+        return 2;
+    }
+    if (cfg.help) {
+        cfd_config_usage(stdout);
+        cfd_config_free(&cfg);
+        return 0;
+    }
+    if (cfg.version) {
+        printf("classifyd %s (plugin ABI %d.%d)\n", CFD_VERSION, 1, 0);
+        cfd_config_free(&cfg);
+        return 0;
+    }
+    if ((status = cfd__check(&cfg)) != 0) {
+        cfd_config_free(&cfg);
+        return status;
+    }
+    status = 1;
+    int journal = cfg.log_journal >= 0 ? cfg.log_journal : getenv("JOURNAL_STREAM") != NULL;
+    cfd_log_setup(cfg.log_level, journal);
+    signal(SIGPIPE, SIG_IGN);
+    cfd__raise_nofile();
+
+    cfd_engine_config ec;
+    cfd_config_engine(&cfg, &ec);
+
+    if (cfg.check_config) {
+        cfd_error_clear(&err);
+        if (cfd_engine_open(&ec, &engine, &err) != 0) {
+            fprintf(stderr, "classifyd: %s\n", err.msg);
+            status = 2;
+        } else {
+            cfd_buf b = CFD_BUF_INIT;
+            int ready = cfd_engine_ready(engine);
+            cfd_config_dump(&cfg, &b);
+            fputs(b.data ? b.data : "", stdout);
+            if (ready)
+                printf("# configuration OK: every plugin has a model\n");
+            else
+                printf("# plugins load, but not every plugin has a model (see above)\n");
+            cfd_buf_free(&b);
+            cfd_engine_close(engine);
+            status = ready ? 0 : 1;
+        }
+        cfd_config_free(&cfg);
+        return status;
+    }
+
+    if (cfd_log_open_requests(cfg.request_log) != 0) {
+        cfd_log(CFD_LOG_ERROR, "cannot open the request log %s", cfg.request_log);
+        goto out;
+    }
+    cfd_error_clear(&err);
+    if (cfd_server_listen(&srv, &cfg, &err) != 0) {
+        cfd_log(CFD_LOG_ERROR, "%s", err.msg);
+        goto out;
+    }
+    cfd_error_clear(&err);
+    if (cfd_engine_open(&ec, &engine, &err) != 0) {
+        cfd_log(CFD_LOG_ERROR, "%s", err.msg);
+        cfd_server_close(&srv);
+        goto out;
+    }
+    if (!cfd_engine_ready(engine))
+        cfd_log(CFD_LOG_WARN, "not every plugin has a model: /readyz answers 503 until one "
+                              "is loaded (see the errors above)");
+    cfd_log(CFD_LOG_INFO, "classifyd %s: models %s, plugins %s", CFD_VERSION, cfg.models_dir,
+            cfg.plugin_dir);
+    cfd_error_clear(&err);
+    if (cfd_server_run(&srv, engine, &err) != 0) {
+        cfd_log(CFD_LOG_ERROR, "%s", err.msg);
+        cfd_server_close(&srv);
+        cfd_engine_close(engine);
+        goto out;
+    }
+    cfd_server_close(&srv);
+    cfd_engine_close(engine);
+    cfd_log(CFD_LOG_INFO, "stopped");
+    status = 0;
+out:
+    cfd_log_close_requests();
+    cfd_config_free(&cfg);
+    return status;
+}

@@ -1,0 +1,567 @@
+/*
+ * Listening sockets, the per-core event loops and the main thread's
+ * signal loop; see server.h for the architecture.
+ */
+#define _GNU_SOURCE /* struct ucred, accept4 */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+#include "server.h"
+
+#define CFD__ACCEPT_BATCH 32
+#define CFD__BACKLOG 1024
+
+/* ---- socket set-up ---------------------------------------------------- */
+
+static int cfd__unix_addr(const char *path, struct sockaddr_un *a, cfd_error *err)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(a->sun_path))
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "socket path \"%s\" is longer than %zu bytes: choose a shorter "
+                             "--socket", path, sizeof(a->sun_path) - 1);
+    memcpy(a->sun_path, path, strlen(path));
+    return 0;
+}
+
+/* An existing file at the path: refuse if a daemon answers, remove if stale. */
+static int cfd__probe_socket(const char *path, const struct sockaddr_un *a, cfd_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0
+                               : cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: %s", path,
+                                               strerror(errno));
+    if (!S_ISSOCK(st.st_mode))
+        return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
+                             "%s exists and is not a socket: remove it or choose another --socket",
+                             path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+    int rc = connect(fd, (const struct sockaddr *)a, sizeof(*a));
+    int e = errno;
+    close(fd);
+    if (rc == 0 || e == EAGAIN)
+        return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
+                             "another daemon is listening on %s: stop it first, or choose "
+                             "another --socket", path);
+    if (e != ECONNREFUSED)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot probe the existing socket %s: %s",
+                             path, strerror(e));
+    if (unlink(path) != 0 && errno != ENOENT)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot remove the stale socket %s: %s",
+                             path, strerror(errno));
+    cfd_log(CFD_LOG_INFO, "removed stale socket %s (nobody was listening)", path);
+    return 0;
+}
+
+static void cfd__make_parent(const char *path)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0755) == 0)
+        cfd_log(CFD_LOG_INFO, "created directory %s for the socket", dir);
+}
+
+static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    struct sockaddr_un a;
+    int rc;
+    if ((rc = cfd__unix_addr(cfg->socket_path, &a, err)) != 0 ||
+        (rc = cfd__probe_socket(cfg->socket_path, &a, err)) != 0)
+        return rc;
+    cfd__make_parent(cfg->socket_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+    /* Create the file with no more than the wanted mode, then set it exactly
+     * (umask is process-wide, but no other thread runs yet). */
+    mode_t old = umask(0777 & ~(mode_t)cfg->socket_mode);
+    rc = bind(fd, (const struct sockaddr *)&a, sizeof(a));
+    int e = errno;
+    umask(old);
+    if (rc != 0) {
+        close(fd);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot bind %s: %s", cfg->socket_path,
+                             strerror(e));
+    }
+    struct stat st;
+    if (chmod(cfg->socket_path, (mode_t)cfg->socket_mode) != 0 || stat(cfg->socket_path, &st) != 0 ||
+        listen(fd, CFD__BACKLOG) != 0) {
+        e = errno;
+        close(fd);
+        unlink(cfg->socket_path);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on %s: %s",
+                             cfg->socket_path, strerror(e));
+    }
+    s->sock_dev = st.st_dev;
+    s->sock_ino = st.st_ino;
+    s->unix_fd = fd;
+    return 0;
+}
+
+static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[8];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(port, sizeof(port), "%u", cfg->tcp_port);
+    int g = getaddrinfo(cfg->tcp_host, port, &hints, &res);
+    if (g != 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "tcp %s:%u: %s", cfg->tcp_host,
+                             cfg->tcp_port, gai_strerror(g));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1, e = 0;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, CFD__BACKLOG) != 0)
+        e = errno;
+    freeaddrinfo(res);
+    if (e) {
+        if (fd >= 0)
+            close(fd);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on tcp %s:%u: %s",
+                             cfg->tcp_host, cfg->tcp_port, strerror(e));
+    }
+    s->tcp_fd = fd;
+    return 0;
+}
+
+int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->unix_fd = s->tcp_fd = -1;
+    s->limits.max_body = cfg->max_body;
+    s->limits.max_header = cfg->max_header;
+    int rc = cfd__listen_unix(s, cfg, err);
+    if (rc == 0 && cfg->tcp_host)
+        rc = cfd__listen_tcp(s, cfg, err);
+    if (rc != 0)
+        cfd_server_close(s);
+    return rc;
+}
+
+void cfd_server_close(cfd_server *s)
+{
+    if (s->unix_fd >= 0) {
+        struct stat st;
+        /* Remove the file only if it is still the socket we created. */
+        if (stat(s->cfg->socket_path, &st) == 0 && st.st_dev == s->sock_dev &&
+            st.st_ino == s->sock_ino)
+            unlink(s->cfg->socket_path);
+        close(s->unix_fd);
+        s->unix_fd = -1;
+    }
+    if (s->tcp_fd >= 0) {
+        close(s->tcp_fd);
+        s->tcp_fd = -1;
+    }
+}
+
+/* ---- accepting -------------------------------------------------------- */
+
+static void cfd__refuse(cfd_worker *w, int fd)
+{
+    static const char body[] =
+        "{\"error\":{\"code\":\"too_many_connections\",\"message\":\"the daemon has "
+        "max_connections open; retry later or reuse connections\"}}\n";
+    char reply[512];
+    int n = snprintf(reply, sizeof(reply),
+                     "HTTP/1.1 503 Service Unavailable\r\nServer: classifyd\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\nRetry-After: 1\r\n\r\n%s",
+                     sizeof(body) - 1, body);
+    /* Best effort on a fresh socket: its buffer takes this at once. */
+    if (write(fd, reply, (size_t)n) < 0)
+        cfd_log(CFD_LOG_DEBUG, "refusing a connection: %s", strerror(errno));
+    close(fd);
+    cfd_metrics_add(&w->metrics.connections_refused, 1);
+}
+
+static cfd_worker *cfd__least_loaded(cfd_server *s, cfd_worker *self)
+{
+    cfd_worker *best = self;
+    unsigned best_load = atomic_load(&self->load);
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        unsigned l = atomic_load(&s->workers[i].load);
+        if (l < best_load) {
+            best = &s->workers[i];
+            best_load = l;
+        }
+    }
+    return best;
+}
+
+static void cfd__handoff(cfd_worker *t, int fd, int is_unix)
+{
+    uv_mutex_lock(&t->inbox_lock);
+    if (t->inbox_len == t->inbox_cap) {
+        size_t cap = t->inbox_cap ? t->inbox_cap * 2 : 64;
+        int *n = realloc(t->inbox, cap * sizeof(*n));
+        if (n == NULL) {
+            uv_mutex_unlock(&t->inbox_lock);
+            close(fd);
+            atomic_fetch_sub(&t->load, 1);
+            atomic_fetch_sub(&t->srv->open_total, 1);
+            return;
+        }
+        t->inbox = n;
+        t->inbox_cap = cap;
+    }
+    t->inbox[t->inbox_len++] = fd * 2 + (is_unix ? 1 : 0);
+    uv_mutex_unlock(&t->inbox_lock);
+    uv_async_send(&t->wake);
+}
+
+static void cfd__accept_cb(uv_poll_t *p, int status, int events)
+{
+    cfd_listen *l = p->data;
+    cfd_worker *w = p->loop->data;
+    cfd_server *s = w->srv;
+    (void)events;
+    if (status < 0)
+        return;
+    for (int i = 0; i < CFD__ACCEPT_BATCH; i++) {
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+            if (errno == EINTR || errno == ECONNABORTED)
+                continue;
+            if (errno == EMFILE || errno == ENFILE) {
+                /* Out of descriptors: pause this listener until the next sweep. */
+                cfd_log(CFD_LOG_WARN, "accept: %s; raise the open files limit or lower "
+                                      "max_connections", strerror(errno));
+                uv_poll_stop(p);
+                l->active = 0;
+            }
+            return;
+        }
+        if (atomic_fetch_add(&s->open_total, 1) >= s->cfg->max_connections) {
+            atomic_fetch_sub(&s->open_total, 1);
+            cfd__refuse(w, fd);
+            continue;
+        }
+        cfd_worker *t = cfd__least_loaded(s, w);
+        atomic_fetch_add(&t->load, 1);
+        if (t == w)
+            cfd_conn_open(w, fd, l->is_unix);
+        else
+            cfd__handoff(t, fd, l->is_unix);
+    }
+}
+
+/* ---- per-loop housekeeping -------------------------------------------- */
+
+static void cfd__stop_listening(cfd_worker *w)
+{
+    for (int i = 0; i < 2; i++) {
+        cfd_listen *l = &w->listen[i];
+        if (l->fd < 0)
+            continue;
+        uv_close((uv_handle_t *)&l->poll, NULL);
+        close(l->fd);
+        l->fd = -1;
+        l->active = 0;
+    }
+}
+
+static void cfd__take_inbox(cfd_worker *w)
+{
+    uv_mutex_lock(&w->inbox_lock);
+    int *fds = w->inbox;
+    size_t n = w->inbox_len;
+    w->inbox = NULL;
+    w->inbox_len = w->inbox_cap = 0;
+    uv_mutex_unlock(&w->inbox_lock);
+    for (size_t i = 0; i < n; i++)
+        cfd_conn_open(w, fds[i] / 2, fds[i] & 1);
+    free(fds);
+}
+
+static void cfd__sweep_cb(uv_timer_t *t);
+
+static void cfd__set_sweep(cfd_worker *w)
+{
+    const cfd_config *cfg = w->srv->cfg;
+    uint64_t every = cfg->read_timeout_ms < cfg->idle_timeout_ms ? cfg->read_timeout_ms
+                                                                 : cfg->idle_timeout_ms;
+    every /= 4;
+    if (every > 1000)
+        every = 1000;
+    if (every < 50)
+        every = 50;
+    if (w->draining)
+        every = 25;
+    uv_timer_start(&w->sweep, cfd__sweep_cb, every, every);
+}
+
+static void cfd__wake_cb(uv_async_t *a)
+{
+    cfd_worker *w = a->data;
+    cfd__take_inbox(w);
+    if (atomic_exchange(&w->drain_req, 0) && !w->draining) {
+        w->draining = 1;
+        cfd__stop_listening(w);
+        cfd__set_sweep(w);
+    }
+    if (atomic_exchange(&w->force_req, 0))
+        cfd_conn_close_all(w);
+}
+
+static void cfd__sweep_cb(uv_timer_t *t)
+{
+    cfd_worker *w = t->data;
+    uint64_t now = uv_now(&w->loop);
+    cfd_http_date(w->date, (int64_t)time(NULL));
+    cfd_conn_sweep(w, now);
+    for (int i = 0; i < 2; i++) { /* resume a listener paused by EMFILE */
+        cfd_listen *l = &w->listen[i];
+        if (l->fd >= 0 && !l->active && !w->draining) {
+            uv_poll_start(&l->poll, UV_READABLE, cfd__accept_cb);
+            l->active = 1;
+        }
+    }
+    if (w->draining && w->conns == NULL) {
+        /* Last handles: the loop ends once they are closed. */
+        uv_close((uv_handle_t *)&w->sweep, NULL);
+        uv_close((uv_handle_t *)&w->wake, NULL);
+    }
+}
+
+static void cfd__worker_main(void *arg)
+{
+    cfd_worker *w = arg;
+    uv_run(&w->loop, UV_RUN_DEFAULT);
+    /* Handed-over fds that arrived after the wake handle closed. */
+    uv_mutex_lock(&w->inbox_lock);
+    for (size_t i = 0; i < w->inbox_len; i++)
+        close(w->inbox[i] / 2);
+    free(w->inbox);
+    w->inbox = NULL;
+    w->inbox_len = 0;
+    uv_mutex_unlock(&w->inbox_lock);
+    cfd_engine_worker_free(w->ew);
+    w->ew = NULL;
+    cfd_article_decoder_free(&w->dec);
+    cfd_buf_free(&w->scratch);
+    atomic_fetch_sub(&w->srv->workers_left, 1);
+    uv_async_send(&w->srv->worker_done);
+}
+
+static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_error *err)
+{
+    int rc;
+    w->srv = s;
+    w->index = index;
+    w->listen[0].fd = w->listen[1].fd = -1;
+    if ((rc = uv_loop_init(&w->loop)) != 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "uv_loop_init: %s", uv_strerror(rc));
+    w->loop.data = w;
+    uv_mutex_init(&w->inbox_lock);
+    cfd_metrics_init(&w->metrics);
+    cfd_article_decoder_init(&w->dec);
+    cfd_http_date(w->date, (int64_t)time(NULL));
+    uv_timer_init(&w->loop, &w->sweep);
+    w->sweep.data = w;
+    uv_async_init(&w->loop, &w->wake, cfd__wake_cb);
+    w->wake.data = w;
+    int fds[2] = {s->unix_fd, s->tcp_fd};
+    for (int i = 0; i < 2; i++) {
+        if (fds[i] < 0)
+            continue;
+        cfd_listen *l = &w->listen[i];
+        l->fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
+        if (l->fd < 0)
+            return cfd_error_set(err, CFD_EIO, (size_t)-1, "dup: %s", strerror(errno));
+        l->is_unix = i == 0;
+        uv_poll_init_socket(&w->loop, &l->poll, l->fd);
+        l->poll.data = l;
+        uv_poll_start(&l->poll, UV_READABLE, cfd__accept_cb);
+        l->active = 1;
+    }
+    cfd__set_sweep(w);
+    rc = cfd_engine_worker_new(s->engine, &w->ew);
+    if (rc != 0)
+        return cfd_error_set(err, rc, (size_t)-1, "cannot create an engine worker: %s",
+                             cfd_strerror(rc));
+    return 0;
+}
+
+/* ---- the main thread's loop: signals and reloads --------------------- */
+
+typedef struct cfd__hup_job {
+    uv_work_t work;
+    cfd_server *s;
+    int rc;
+    cfd_error err;
+    cfd_buf result;
+} cfd__hup_job;
+
+static void cfd__hup_work(uv_work_t *req)
+{
+    cfd__hup_job *j = req->data;
+    cfd_error_clear(&j->err);
+    j->rc = cfd_engine_reload(j->s->engine, NULL, NULL, &j->result, &j->err);
+}
+
+static void cfd__start_reload(cfd_server *s);
+
+static void cfd__hup_done(uv_work_t *req, int status)
+{
+    cfd__hup_job *j = req->data;
+    cfd_server *s = j->s;
+    if (j->rc == 0 && status == 0)
+        cfd_log(CFD_LOG_INFO, "SIGHUP: reload done: %s", j->result.data ? j->result.data : "");
+    else
+        cfd_log(CFD_LOG_ERROR, "SIGHUP: reload failed (old models keep serving): %s",
+                j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc));
+    cfd_buf_free(&j->result);
+    free(j);
+    s->reload_running = 0;
+    if (s->reload_again && !s->stopping) {
+        s->reload_again = 0;
+        cfd__start_reload(s);
+    }
+}
+
+static void cfd__start_reload(cfd_server *s)
+{
+    if (s->reload_running) {
+        s->reload_again = 1; /* one more after this one: it may have read old files */
+        return;
+    }
+    cfd__hup_job *j = calloc(1, sizeof(*j));
+    if (j == NULL)
+        return;
+    j->s = s;
+    j->work.data = j;
+    if (uv_queue_work(&s->main_loop, &j->work, cfd__hup_work, cfd__hup_done) != 0) {
+        free(j);
+        return;
+    }
+    s->reload_running = 1;
+}
+
+static void cfd__force_all(cfd_server *s)
+{
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        atomic_store(&s->workers[i].force_req, 1);
+        uv_async_send(&s->workers[i].wake);
+    }
+}
+
+static void cfd__grace_cb(uv_timer_t *t)
+{
+    cfd_server *s = t->data;
+    cfd_log(CFD_LOG_WARN, "shutdown grace period over: closing the remaining connections");
+    cfd__force_all(s);
+}
+
+static void cfd__signal_cb(uv_signal_t *h, int signum)
+{
+    cfd_server *s = h->data;
+    if (signum == SIGHUP) {
+        cfd_log(CFD_LOG_INFO, "SIGHUP: reloading every plugin's configured model");
+        cfd__start_reload(s);
+        return;
+    }
+    if (s->stopping) {
+        cfd_log(CFD_LOG_WARN, "%s again: closing every connection now", strsignal(signum));
+        cfd__force_all(s);
+        return;
+    }
+    s->stopping = 1;
+    cfd_log(CFD_LOG_INFO, "%s: no new connections; finishing in-flight requests (grace %u ms)",
+            strsignal(signum), s->cfg->shutdown_grace_ms);
+    for (unsigned i = 0; i < s->n_workers; i++) {
+        atomic_store(&s->workers[i].drain_req, 1);
+        uv_async_send(&s->workers[i].wake);
+    }
+    uv_timer_start(&s->grace, cfd__grace_cb, s->cfg->shutdown_grace_ms, 0);
+}
+
+static void cfd__worker_done_cb(uv_async_t *a)
+{
+    cfd_server *s = a->data;
+    if (atomic_load(&s->workers_left) != 0)
+        return;
+    uv_close((uv_handle_t *)&s->sig_term, NULL);
+    uv_close((uv_handle_t *)&s->sig_int, NULL);
+    uv_close((uv_handle_t *)&s->sig_hup, NULL);
+    uv_close((uv_handle_t *)&s->grace, NULL);
+    uv_close((uv_handle_t *)&s->worker_done, NULL);
+}
+
+int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
+{
+    int rc;
+    unsigned n = s->cfg->workers ? s->cfg->workers : uv_available_parallelism();
+    s->engine = e;
+    if ((rc = uv_loop_init(&s->main_loop)) != 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "uv_loop_init: %s", uv_strerror(rc));
+    s->workers = calloc(n, sizeof(*s->workers));
+    if (s->workers == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    s->n_workers = n;
+    for (unsigned i = 0; i < n; i++)
+        if ((rc = cfd__worker_init(s, &s->workers[i], i, err)) != 0)
+            return rc; /* start-up failure: the process exits */
+    uv_signal_init(&s->main_loop, &s->sig_term);
+    uv_signal_init(&s->main_loop, &s->sig_int);
+    uv_signal_init(&s->main_loop, &s->sig_hup);
+    s->sig_term.data = s->sig_int.data = s->sig_hup.data = s;
+    uv_signal_start(&s->sig_term, cfd__signal_cb, SIGTERM);
+    uv_signal_start(&s->sig_int, cfd__signal_cb, SIGINT);
+    uv_signal_start(&s->sig_hup, cfd__signal_cb, SIGHUP);
+    uv_timer_init(&s->main_loop, &s->grace);
+    s->grace.data = s;
+    uv_async_init(&s->main_loop, &s->worker_done, cfd__worker_done_cb);
+    s->worker_done.data = s;
+    atomic_store(&s->workers_left, n);
+    for (unsigned i = 0; i < n; i++) {
+        if ((rc = uv_thread_create(&s->workers[i].thread, cfd__worker_main, &s->workers[i])) != 0)
+            return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot start a worker thread: %s",
+                                 uv_strerror(rc));
+    }
+    cfd_log(CFD_LOG_INFO, "listening on %s%s%s with %u worker loop%s", s->cfg->socket_path,
+            s->cfg->tcp_host ? " and tcp " : "", s->cfg->tcp_host ? s->cfg->tcp_host : "", n,
+            n == 1 ? "" : "s");
+    uv_run(&s->main_loop, UV_RUN_DEFAULT);
+    for (unsigned i = 0; i < n; i++) {
+        uv_thread_join(&s->workers[i].thread);
+        uv_loop_close(&s->workers[i].loop);
+        uv_mutex_destroy(&s->workers[i].inbox_lock);
+    }
+    uv_loop_close(&s->main_loop);
+    free(s->workers);
+    s->workers = NULL;
+    s->n_workers = 0;
+    return 0;
+}
+
+int cfd_server_render_metrics(cfd_server *s, cfd_buf *out)
+{
+    cfd_metrics *loops[256];
+    size_t n = s->n_workers < 256 ? s->n_workers : 256;
+    for (size_t i = 0; i < n; i++)
+        loops[i] = &s->workers[i].metrics;
+    return cfd_metrics_render(loops, n, out);
+}

@@ -1,0 +1,125 @@
+/*
+ * Listening sockets, event loops and the daemon's lifecycle.
+ *
+ * Architecture. The daemon runs N event loops (N = --workers, default one
+ * per core), each on its own thread and each a complete worker: it accepts
+ * connections, parses HTTP, and classifies inline with its own
+ * cfd_engine_worker. Classification takes tens of microseconds, so running it
+ * on the loop thread costs less than handing every request to a pool and
+ * back; a loop is "blocked" only by the articles it is itself serving, and
+ * the other loops keep going. Models are shared read-only between loops.
+ *
+ * Accepting. The listening sockets are opened once; every loop watches its
+ * own dup() of each listening fd (uv_poll_t) and calls accept4() itself.
+ * The accepted fd is kept by the accepting loop when that loop has no more
+ * open connections than the least loaded loop, and is otherwise handed to the
+ * least loaded loop through its inbox (mutex + uv_async_t). Connections thus
+ * spread evenly over the loops even when one loop wins every accept race.
+ * Over --max-connections, a connection gets a short 503 and is closed.
+ *
+ * The main thread's loop handles only signals and reloads:
+ *   SIGHUP         cfd_engine_reload(e, NULL, NULL) on the libuv thread pool
+ *                  (never on an I/O loop).
+ *   SIGTERM/SIGINT stop accepting on every loop; replies from then on carry
+ *                  "Connection: close"; every request already received is
+ *                  answered; idle connections are closed; after
+ *                  --shutdown-grace whatever is left is closed; then the
+ *                  socket file is removed and cfd_server_run returns 0.
+ * Admin requests (POST /v1/plugins/...) are run by the loop that received
+ * them with uv_queue_work (the work itself on the thread pool), and the
+ * reply is written from its after-work callback on that same loop.
+ *
+ * Socket file. At start, an existing file at the socket path is probed: if a
+ * daemon answers a connect() there, start-up fails (CFD_EEXIST); a socket
+ * nobody listens on is stale and is removed; anything that is not a socket is
+ * left alone and start-up fails. The new socket gets --socket-mode (default
+ * 0660) before it starts listening. At exit it is removed if it is still ours
+ * (same inode).
+ *
+ * Threads: cfd_server_* are called from the main thread only.
+ */
+#ifndef CFD_SERVER_H
+#define CFD_SERVER_H
+
+#include <stdatomic.h>
+#include <sys/types.h>
+
+#include <uv.h>
+
+#include <classifyd/error.h>
+
+#include "article.h"
+#include "config.h"
+#include "engine.h"
+#include "http.h"
+#include "metrics.h"
+
+#define CFD_READ_BUF (64u << 10)
+
+struct cfd_conn;
+struct cfd_server;
+
+typedef struct cfd_listen {
+    uv_poll_t poll;
+    int fd;             /* this loop's dup() of the listening fd */
+    int is_unix;
+    int active;
+} cfd_listen;
+
+/* One event loop, its thread and everything it owns. */
+typedef struct cfd_worker {
+    struct cfd_server *srv;
+    unsigned index;
+    uv_loop_t loop;
+    uv_thread_t thread;
+    cfd_listen listen[2];
+    uv_timer_t sweep;          /* timeouts, Date header, drain progress */
+    uv_async_t wake;           /* inbox, drain and force-close requests */
+    uv_mutex_t inbox_lock;
+    int *inbox;                /* accepted fds handed over by other loops; */
+    size_t inbox_len, inbox_cap; /* fd * 2 + is_unix */
+    atomic_int drain_req, force_req;
+    int draining;
+    cfd_engine_worker *ew;
+    cfd_article_decoder dec;
+    cfd_buf scratch;           /* the engine's reply for one article */
+    cfd_metrics metrics;
+    struct cfd_conn *conns;    /* every open connection (for sweeps) */
+    atomic_uint load;          /* open connections, read by other loops */
+    char date[30];             /* Date header value, refreshed every second */
+    char read_buf[CFD_READ_BUF]; /* one read buffer for every connection */
+} cfd_worker;
+
+typedef struct cfd_server {
+    const cfd_config *cfg;
+    cfd_engine *engine;
+    cfd_http_limits limits;
+    cfd_worker *workers;
+    unsigned n_workers;
+    int unix_fd, tcp_fd;       /* listening sockets (-1 = none) */
+    dev_t sock_dev;            /* identity of the socket file we made */
+    ino_t sock_ino;
+    atomic_uint open_total;    /* open connections over all loops */
+    uv_loop_t main_loop;
+    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_timer_t grace;
+    uv_async_t worker_done;
+    atomic_uint workers_left;
+    int stopping;
+    int reload_running, reload_again;
+} cfd_server;
+
+/* Probes and binds the socket(s). Main thread, before cfd_server_run. */
+int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);
+
+/* Starts the loops and blocks on the main loop until shut down. Returns 0
+ * after a clean stop, or an error if the loops could not start. */
+int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err);
+
+/* Closes listening sockets and removes the socket file (if still ours). */
+void cfd_server_close(cfd_server *s);
+
+/* Every loop's metrics, for a scrape (any thread). */
+int cfd_server_render_metrics(cfd_server *s, cfd_buf *out);
+
+#endif
