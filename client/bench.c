@@ -46,6 +46,7 @@ static void cfd__usage(FILE *f)
 "      --warmup S        seconds not counted in figures (default 0)\n"
 "      --drain S         at the end, wait this long for replies in flight\n"
 "                        (default 10)\n"
+"  SIGINT or SIGTERM ends the run early; the report is still printed.\n"
 "      --record FILE     append every reply body of good requests to FILE, one\n"
 "                        JSON object per line (for checks by scripts)\n"
 "  -h, --help, -V, --version\n"
@@ -165,6 +166,16 @@ static void cfd__on_stop_then_drain(uv_timer_t *t)
     cfd__on_stop(t);
     if (b->drain_s > 0)
         uv_timer_start(&b->drain_timer, cfd__on_drain, (uint64_t)(b->drain_s * 1000), 0);
+}
+
+/* SIGINT/SIGTERM: end the run now as if the duration were over (replies in
+ * flight are still awaited and the report printed). */
+static void cfd__on_signal(uv_signal_t *sig, int signum)
+{
+    cfd_bench *b = sig->data;
+    uv_timer_stop(&b->stop_timer);
+    if (!b->stopping)
+        cfd__on_stop_then_drain(&b->stop_timer);
 }
 
 static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
@@ -307,6 +318,13 @@ int main(int argc, char **argv)
         return 2;
     }
     uv_timer_start(&b.stop_timer, cfd__on_stop_then_drain, (uint64_t)(b.duration_s * 1000), 0);
+    uv_signal_t sigs[2];
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(b.loop, &sigs[i]);
+        sigs[i].data = &b;
+        uv_signal_start(&sigs[i], cfd__on_signal, i ? SIGTERM : SIGINT);
+        uv_unref((uv_handle_t *)&sigs[i]); /* the run ends when the connections do */
+    }
     uv_run(b.loop, UV_RUN_DEFAULT);
     if (!b.t_end_ns)
         b.t_end_ns = uv_hrtime();
@@ -321,6 +339,8 @@ int main(int argc, char **argv)
         fail = 1;
     }
     cfd_bench_conns_free(&b);
+    for (int i = 0; i < 2; i++)
+        uv_close((uv_handle_t *)&sigs[i], NULL);
     uv_close((uv_handle_t *)&b.stop_timer, NULL);
     uv_close((uv_handle_t *)&b.drain_timer, NULL);
     uv_run(b.loop, UV_RUN_DEFAULT);

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Daemon throughput and latency, with fastText side by side, in one run.
+#
+#   bench/run-daemon-bench.sh [BUILD_DIR] [SECONDS]     (defaults: build, 10)
+#
+# Starts build/bin/classifyd on a temporary socket with the repository's
+# models (models/*.cfdm) and the built plugins, then measures with
+# build/bin/classifyd-bench:
+#   1. full articles (../shared/data/news8/train.tsv, ~2.6 KB), all default
+#      plugins, many connections with pipelining: articles/s and latency
+#   2. the same as NDJSON batches of 32 articles
+#   3. one request at a time on one connection: a single request's latency
+#   4. headlines (../shared/data/ynat/dev.tsv), pipelined and as NDJSON
+#   5. the daemon's resident memory (VmRSS, and the peak VmHWM)
+# and, on the same machine in the same run, fastText: a supervised model is
+# trained on the same news8 articles and `fasttext predict` is timed on the
+# same articles (one model, its own single prediction thread).
+# Prints every figure and rewrites bench/RESULTS.md with them.
+# Run it on an otherwise idle machine; it takes about 7 x SECONDS + 30 s.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:-$root/build}" && pwd)
+secs=${2:-10}
+data=$root/../shared/data
+bin=$build/bin
+tmp=$(mktemp -d /tmp/cfd-bench.XXXXXX)
+sock=$tmp/d.sock
+pid=
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null && sleep 0.5 && kill -9 "$pid" 2>/dev/null
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+for f in "$bin/classifyd" "$bin/classifyd-bench"; do
+  [ -x "$f" ] || { echo "run-daemon-bench: $f not built (cmake --build $build)" >&2; exit 1; }
+done
+for m in topic section sentiment; do
+  [ -f "$root/models/$m.cfdm" ] || { echo "run-daemon-bench: models/$m.cfdm missing" >&2; exit 1; }
+done
+
+"$bin/classifyd" --socket "$sock" --models "$root/models" --plugins "$build/lib/classifyd/plugins" \
+  --log-level warn 2>"$tmp/daemon.log" &
+pid=$!
+for _ in $(seq 1 300); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://x/readyz || true)" = 200 ] && break
+  kill -0 "$pid" || { cat "$tmp/daemon.log"; exit 1; }
+  sleep 0.1
+done
+plugins=$(curl -s --unix-socket "$sock" http://x/v1/plugins |
+  python3 -c 'import json,sys; print(", ".join("%s (%s)" % (p["name"], (p.get("model") or {}).get("version")) for p in json.load(sys.stdin)["plugins"]))')
+
+run() { # name, bench args...
+  local name=$1; shift
+  echo "== $name: classifyd-bench $*" >&2
+  local out
+  out=$("$bin/classifyd-bench" --socket "$sock" --warmup 1 "$@" || true)
+  echo "$out" >&2
+  local args="$*"
+  printf '%s\t%s\t%s\n' "$name" "classifyd-bench --socket SOCK --warmup 1 ${args//$data/../shared/data}" "$out" \
+    >> "$tmp/results.tsv"
+}
+: > "$tmp/results.tsv"
+run "full articles, 4 conns x 16 pipelined" --data "$data/news8/train.tsv" -c 4 -p 16 -t "$secs"
+run "full articles, NDJSON 32/request, 2 conns x 2" --data "$data/news8/train.tsv" -c 2 -p 2 --ndjson 32 -t "$secs"
+run "full articles, one request at a time" --data "$data/news8/train.tsv" -c 1 -p 1 -t "$secs"
+run "headlines, 4 conns x 32 pipelined" --data "$data/ynat/dev.tsv" -c 4 -p 32 -t "$secs"
+run "headlines, NDJSON 128/request, 2 conns x 2" --data "$data/ynat/dev.tsv" -c 2 -p 2 --ndjson 128 -t "$secs"
+run "headlines, one request at a time" --data "$data/ynat/dev.tsv" -c 1 -p 1 -t "$secs"
+rss=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+hwm=$(awk '/^VmHWM:/ {print $2}' "/proc/$pid/status")
+echo "== daemon resident memory: VmRSS $rss KiB, peak VmHWM $hwm KiB" >&2
+kill -TERM "$pid"; wait "$pid" || true; pid=
+
+# fastText on the same articles, trained on the same data in this run.
+ft="not run (fasttext not installed: scripts/deps.sh bench)"
+if command -v fasttext >/dev/null; then
+  awk -F'\t' '{print "__label__" $1 " " $2}' "$data/news8/train.tsv" > "$tmp/ft-train.txt"
+  cut -f2 "$data/news8/train.tsv" > "$tmp/ft-text.txt"
+  n=$(wc -l < "$tmp/ft-text.txt")
+  echo "== fasttext supervised -input news8 -epoch 25 -wordNgrams 2 -thread 1" >&2
+  fasttext supervised -input "$tmp/ft-train.txt" -output "$tmp/ft" -epoch 25 -wordNgrams 2 \
+    -thread 1 -verbose 0
+  best=0
+  for rep in 1 2 3; do   # best of three, like a warm cache
+    t0=$(date +%s.%N)
+    fasttext predict "$tmp/ft.bin" "$tmp/ft-text.txt" > "$tmp/ft-pred.txt"
+    t1=$(date +%s.%N)
+    rate=$(python3 -c "print(round($n / ($t1 - $t0), 1))")
+    best=$(python3 -c "print(max($best, $rate))")
+  done
+  ft="$best articles/s ($n news8 articles, fasttext predict, 1 model, best of 3 incl. model load)"
+  echo "== fasttext: $ft" >&2
+fi
+
+commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+python3 - "$tmp/results.tsv" "$rss" "$hwm" "$ft" "$commit" "$cpu" "$(nproc)" "$plugins" "$secs" \
+  > "$root/bench/RESULTS.md" <<'EOF'
+import json, sys, datetime
+res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs = sys.argv[1:10]
+rows = [l.rstrip("\n").split("\t") for l in open(res, encoding="utf-8") if l.strip()]
+print("# classifyd daemon benchmark\n")
+print("Produced by `bench/run-daemon-bench.sh` (%s s per run, 1 s warm-up not counted) on %s x %s, commit %s, %s UTC." %
+      (secs, ncpu, cpu, commit, datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")))
+print("The daemon serves the repository's default models with the built plugins: %s.\n" % plugins)
+print("The load generator runs on the same 2 cores as the daemon, so every figure includes its cost.\n")
+print("| run | articles/s | requests/s | p50 µs | p90 µs | p99 µs | max µs | failed |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for name, cmd, out in rows:
+    try:
+        d = json.loads(out)
+    except ValueError:
+        print("| %s | (bench failed) | | | | | | |" % name); continue
+    l = d["latency_us"]
+    print("| %s | %.0f | %.0f | %d | %d | %d | %d | %d |" % (name, d["articles_per_s"], d["requests_per_s"],
+          l["p50"], l["p90"], l["p99"], l["max"], d["failed"] + d["truncated"] + d["unanswered"]))
+print("\nLatency is per request (an NDJSON request carries many articles), from writing it to the last byte of its reply,")
+print("so pipelined figures include queueing behind the requests ahead.\n")
+print("Resident memory of the daemon after all runs: **%.1f MB** (VmRSS), peak %.1f MB (VmHWM).\n" % (int(rss) / 1024, int(hwm) / 1024))
+print("fastText, same machine, same run, trained on the same news8 articles (`fasttext supervised -epoch 25 -wordNgrams 2`), `fasttext predict` on the same articles: **%s**.\n" % ft)
+print("## Commands\n")
+for name, cmd, out in rows:
+    print("- %s: `%s`" % (name, cmd))
+print("\nRaw reports:\n\n```")
+for name, cmd, out in rows:
+    print(out)
+print("```")
+EOF
+echo "run-daemon-bench: wrote $root/bench/RESULTS.md" >&2
+cat "$root/bench/RESULTS.md"
