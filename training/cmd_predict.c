@@ -1,0 +1,161 @@
+/*
+ * `classifyd-train predict`: apply a model to lines of text, one output line
+ * per input line: label<TAB>probability (with --all, every label:probability
+ * pair). Inputs may be plain text, TSV (label<TAB>text: the label is ignored)
+ * or JSON lines, mixed freely (--format forces one).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmds.h"
+#include "dataset.h"
+#include "featurize.h"
+#include "model.h"
+
+enum { O_MODEL = 1, O_FORMAT, O_ALL };
+
+static const cfd_opt cfd__predict_opts[] = {
+    {"model", 1, O_MODEL}, {"format", 1, O_FORMAT}, {"all", 0, O_ALL}, {NULL, 0, 0},
+};
+
+static void cfd__predict_help(void)
+{
+    printf("usage: classifyd-train predict --model MODEL [--format F] [--all] [FILE|-]\n"
+           "\n"
+           "Reads FILE (or standard input) and prints, for every line, the most probable\n"
+           "label and its calibrated probability separated by a TAB.\n"
+           "\n"
+           "  --model MODEL   model file\n"
+           "  --format F      auto (default): a line starting with '{' is JSON\n"
+           "                  {\"title\",\"body\"}, a line with a TAB is label<TAB>text (the\n"
+           "                  label is ignored), anything else is plain text;\n"
+           "                  text: every line is plain text; tsv; jsonl\n"
+           "  --all           after label and probability, every label:probability pair\n");
+}
+
+int cfd_cmd_predict(int argc, char **argv)
+{
+    const char *model_path = NULL, *input = NULL;
+    int plain = 0, all = 0;
+    enum cfd_data_format fmt = CFD_FORMAT_AUTO;
+    cfd_cli it;
+    cfd_cli_init(&it, "predict", argc, argv, cfd__predict_opts, NULL);
+    const char *arg;
+    int id;
+    while ((id = cfd_cli_next(&it, &arg)) != CFD_OPT_END) {
+        switch (id) {
+        case CFD_OPT_ERROR: return CFD_EXIT_USAGE;
+        case CFD_OPT_HELP: cfd__predict_help(); return CFD_EXIT_OK;
+        case CFD_OPT_POSITIONAL:
+            if (input != NULL) {
+                cfd_cli_usage_error("predict", "one input file at most (got \"%s\" and \"%s\")",
+                                    input, arg);
+                return CFD_EXIT_USAGE;
+            }
+            input = arg;
+            break;
+        case O_MODEL: model_path = arg; break;
+        case O_ALL: all = 1; break;
+        case O_FORMAT:
+            if (strcmp(arg, "text") == 0) {
+                plain = 1;
+            } else if (cfd_data_format_parse(arg, &fmt) != 0) {
+                cfd_cli_usage_error("predict", "--format: expected auto, text, tsv or jsonl, "
+                                    "got \"%s\"", arg);
+                return CFD_EXIT_USAGE;
+            }
+            break;
+        }
+    }
+    if (model_path == NULL) {
+        cfd_cli_usage_error("predict", "--model is required");
+        return CFD_EXIT_USAGE;
+    }
+    const char *name = input == NULL || strcmp(input, "-") == 0 ? "<stdin>" : input;
+    cfd_error err;
+    cfd_error_clear(&err);
+    cfd_model *m = NULL;
+    cfd_featurizer *fz = NULL;
+    FILE *in = NULL;
+    char *line = NULL;
+    size_t cap = 0;
+    float *s = NULL, *p = NULL;
+    cfd_record rec = {0};
+    int rc;
+    if ((rc = cfd_model_load(model_path, &m, &err)) != 0)
+        goto fail;
+    if (input == NULL || strcmp(input, "-") == 0) {
+        in = stdin;
+    } else if ((in = fopen(input, "r")) == NULL) {
+        rc = cfd_error_set(&err, CFD_ENOENT, (size_t)-1, "%s: cannot open: %m", input);
+        goto fail;
+    }
+    s = malloc(m->n_labels * sizeof(float));
+    p = malloc(m->n_labels * sizeof(float));
+    if (s == NULL || p == NULL || cfd_featurizer_new(&fz) != 0) {
+        rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    ssize_t len;
+    unsigned lineno = 0;
+    while ((len = getline(&line, &cap, in)) >= 0) {
+        lineno++;
+        if (len > 0 && line[len - 1] == '\n')
+            len--;
+        if (len > 0 && line[len - 1] == '\r')
+            len--;
+        if (plain) { /* the whole line is the body, TABs and braces included */
+            rec.title = strdup("");
+            rec.body = strndup(line, (size_t)len);
+            rec.body_len = (size_t)len;
+            rc = rec.title == NULL || rec.body == NULL
+                     ? cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory")
+                     : 0;
+        } else {
+            rc = cfd_record_parse(line, (size_t)len, fmt, &rec, &err);
+        }
+        if (rc != 0) {
+            cfd_error_prefix(&err, "%s:%u", name, lineno);
+            goto fail;
+        }
+        cfd_featvec v;
+        rc = cfd_featurize(fz, &m->feat, m->idf, rec.title, rec.title_len, rec.body,
+                           rec.body_len, &v, &err);
+        cfd_record_clear(&rec);
+        if (rc != 0) {
+            cfd_error_prefix(&err, "%s:%u", name, lineno);
+            goto fail;
+        }
+        cfd_model_scores(m, &v, s);
+        cfd_model_probs(m, s, p);
+        uint32_t best = cfd_argmax(p, m->n_labels);
+        printf("%s\t%.4f", m->labels[best], (double)p[best]);
+        for (uint32_t c = 0; all && c < m->n_labels; c++)
+            printf("\t%s:%.4f", m->labels[c], (double)p[c]);
+        putchar('\n');
+    }
+    if (ferror(in)) {
+        rc = cfd_error_set(&err, CFD_EIO, (size_t)-1, "%s: read error", name);
+        goto fail;
+    }
+    if (fflush(stdout) != 0) {
+        rc = cfd_error_set(&err, CFD_EIO, (size_t)-1, "writing the output failed: %m");
+        goto fail;
+    }
+    rc = 0;
+    goto done;
+fail:
+    fprintf(stderr, "classifyd-train predict: %s\n", err.msg[0] ? err.msg : cfd_strerror(rc));
+done:
+    cfd_record_clear(&rec);
+    if (in != NULL && in != stdin)
+        fclose(in);
+    free(line);
+    free(s);
+    free(p);
+    cfd_featurizer_free(fz);
+    cfd_model_free(m);
+    return rc == 0 ? CFD_EXIT_OK : CFD_EXIT_ERROR;
+}

@@ -1,0 +1,665 @@
+/*
+ * Reading labelled data files (TSV and JSON lines) for classifyd-train.
+ *
+ * The whole file is read into one buffer (hashed with sha256 on the way, for
+ * the model's provenance record). TSV examples point into that buffer, cut in
+ * place; JSON strings are decoded by cJSON and copied into a chunked arena so
+ * pointers stay stable. Every line is validated as UTF-8 before it is parsed,
+ * so every error can name file, line, byte offset and column.
+ */
+#include "dataset.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+#include <openssl/evp.h>
+
+#include "model.h"
+#include "utf8.h"
+
+/* ---- arena: stable storage for decoded JSON strings ---------------------- */
+
+#define CFD__ARENA_CHUNK (1u << 20)
+
+struct cfd_dataset_arena {
+    struct cfd_dataset_arena *next;
+    size_t used, cap;
+    char data[];
+};
+
+static char *cfd__arena_strdup(cfd_dataset_arena **head, const char *s, size_t n)
+{
+    cfd_dataset_arena *a = *head;
+    if (a == NULL || a->cap - a->used < n + 1) {
+        size_t cap = n + 1 > CFD__ARENA_CHUNK ? n + 1 : CFD__ARENA_CHUNK;
+        cfd_dataset_arena *c = malloc(sizeof(*c) + cap);
+        if (c == NULL)
+            return NULL;
+        c->used = 0;
+        c->cap = cap;
+        /* A big string gets its own chunk behind the current one, so the
+         * current chunk's free space is not wasted. */
+        if (a != NULL && cap > CFD__ARENA_CHUNK) {
+            c->next = a->next;
+            a->next = c;
+        } else {
+            c->next = a;
+            *head = c;
+        }
+        a = c;
+    }
+    char *p = a->data + a->used;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    a->used += n + 1;
+    return p;
+}
+
+static void cfd__arena_free(cfd_dataset_arena *a)
+{
+    while (a != NULL) {
+        cfd_dataset_arena *next = a->next;
+        free(a);
+        a = next;
+    }
+}
+
+/* ---- formats ------------------------------------------------------------- */
+
+int cfd_data_format_parse(const char *s, enum cfd_data_format *out)
+{
+    if (strcmp(s, "auto") == 0)
+        *out = CFD_FORMAT_AUTO;
+    else if (strcmp(s, "tsv") == 0)
+        *out = CFD_FORMAT_TSV;
+    else if (strcmp(s, "jsonl") == 0 || strcmp(s, "json") == 0)
+        *out = CFD_FORMAT_JSONL;
+    else
+        return CFD_EINVAL;
+    return 0;
+}
+
+const char *cfd_data_format_name(enum cfd_data_format f)
+{
+    switch (f) {
+    case CFD_FORMAT_TSV: return "tsv";
+    case CFD_FORMAT_JSONL: return "jsonl";
+    default: return "auto";
+    }
+}
+
+static int cfd__ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcasecmp(s + n - m, suffix) == 0;
+}
+
+static enum cfd_data_format cfd__detect(const char *path, const char *buf, size_t len)
+{
+    if (cfd__ends_with(path, ".tsv") || cfd__ends_with(path, ".txt"))
+        return CFD_FORMAT_TSV;
+    if (cfd__ends_with(path, ".jsonl") || cfd__ends_with(path, ".ndjson") ||
+        cfd__ends_with(path, ".json"))
+        return CFD_FORMAT_JSONL;
+    for (size_t i = 0; i < len; i++) {
+        char c = buf[i];
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        return c == '{' ? CFD_FORMAT_JSONL : CFD_FORMAT_TSV;
+    }
+    return CFD_FORMAT_TSV;
+}
+
+/* ---- reading the file ---------------------------------------------------- */
+
+static int cfd__read_file(const char *path, char **out, size_t *out_len, cfd_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
+                             "%s: cannot open: %s", path, strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: not a regular file", path);
+    }
+    if ((uint64_t)st.st_size > CFD_DATASET_MAX_BYTES) {
+        close(fd);
+        return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
+                             "%s: %lld bytes is more than the %zu bytes a data file may have; "
+                             "split it", path, (long long)st.st_size, CFD_DATASET_MAX_BYTES);
+    }
+    size_t cap = (size_t)st.st_size + 1, len = 0;
+    char *buf = malloc(cap);
+    if (buf == NULL) {
+        close(fd);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+    }
+    for (;;) {
+        if (len + 1 >= cap) { /* file grew while we read it */
+            break;
+        }
+        ssize_t r = read(fd, buf + len, cap - 1 - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            close(fd);
+            return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: read failed: %s", path,
+                                 strerror(e));
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    buf[len] = '\0';
+    *out = buf;
+    *out_len = len;
+    return 0;
+}
+
+static void cfd__sha256(const char *buf, size_t len, unsigned char out[32], char hex[65])
+{
+    unsigned int n = 32;
+    EVP_Digest(buf, len, out, &n, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", out[i]);
+}
+
+/* ---- labels -------------------------------------------------------------- */
+
+typedef struct cfd__labels {
+    char **names;
+    uint32_t n, cap;
+    int fixed;
+    uint32_t last; /* cache: consecutive lines often share a label */
+} cfd__labels;
+
+static int cfd__label_check(const char *s, size_t n, char *why, size_t why_len)
+{
+    if (n == 0) {
+        snprintf(why, why_len, "empty label (expected a label before the first TAB)");
+        return -1;
+    }
+    if (n > CFD_MAX_LABEL_LEN) {
+        snprintf(why, why_len, "label is %zu bytes long (at most %d)", n, CFD_MAX_LABEL_LEN);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            snprintf(why, why_len, "label contains control character 0x%02x",
+                     (unsigned char)s[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Returns the label's index, adding it unless the set is fixed (-1: unknown,
+ * -2: out of memory). */
+static long cfd__label_id(cfd__labels *L, const char *s, size_t n)
+{
+    if (L->last < L->n && strlen(L->names[L->last]) == n &&
+        memcmp(L->names[L->last], s, n) == 0)
+        return L->last;
+    for (uint32_t i = 0; i < L->n; i++) {
+        if (strlen(L->names[i]) == n && memcmp(L->names[i], s, n) == 0) {
+            L->last = i;
+            return i;
+        }
+    }
+    if (L->fixed)
+        return -1;
+    if (L->n >= CFD_MAX_LABELS)
+        return -3;
+    if (L->n == L->cap) {
+        uint32_t cap = L->cap ? L->cap * 2 : 16;
+        char **p = realloc(L->names, cap * sizeof(*p));
+        if (p == NULL)
+            return -2;
+        L->names = p;
+        L->cap = cap;
+    }
+    char *copy = strndup(s, n);
+    if (copy == NULL)
+        return -2;
+    L->names[L->n] = copy;
+    L->last = L->n;
+    return L->n++;
+}
+
+static int cfd__strptrcmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* ---- one line ------------------------------------------------------------ */
+
+typedef struct cfd__fields {
+    const char *label;
+    size_t label_len;
+    const char *title;
+    size_t title_len;
+    const char *body;
+    size_t body_len;
+} cfd__fields;
+
+/* Splits a TSV line in place (NUL-terminating fields). */
+static int cfd__tsv_fields(char *line, size_t len, int need_label, cfd__fields *f,
+                           cfd_error *err)
+{
+    char *tab = memchr(line, '\t', len);
+    if (tab == NULL) {
+        if (need_label)
+            return cfd_error_set(err, CFD_EFORMAT, 0,
+                                 "no TAB in the line (expected label<TAB>text)");
+        f->label = NULL;
+        f->label_len = 0;
+        f->title = "";
+        f->title_len = 0;
+        f->body = line;
+        f->body_len = len;
+        return 0;
+    }
+    f->label = line;
+    f->label_len = (size_t)(tab - line);
+    *tab = '\0';
+    char *rest = tab + 1;
+    size_t rest_len = len - f->label_len - 1;
+    char *tab2 = memchr(rest, '\t', rest_len);
+    if (tab2 == NULL) {
+        f->title = "";
+        f->title_len = 0;
+        f->body = rest;
+        f->body_len = rest_len;
+    } else {
+        *tab2 = '\0';
+        f->title = rest;
+        f->title_len = (size_t)(tab2 - rest);
+        f->body = tab2 + 1;
+        f->body_len = rest_len - f->title_len - 1;
+        if (memchr(f->body, '\t', f->body_len) != NULL)
+            return cfd_error_set(err, CFD_EFORMAT, (size_t)(tab2 - line),
+                                 "more than three TAB-separated fields (expected "
+                                 "label<TAB>text or label<TAB>title<TAB>body)");
+    }
+    return 0;
+}
+
+/* Label of a JSON value: a string, or an integer written in decimal. */
+static int cfd__json_label(const cJSON *v, char *tmp, size_t tmp_len, const char **s, size_t *n)
+{
+    if (cJSON_IsString(v)) {
+        *s = v->valuestring;
+        *n = strlen(v->valuestring);
+        return 0;
+    }
+    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
+        snprintf(tmp, tmp_len, "%lld", (long long)v->valuedouble);
+        *s = tmp;
+        *n = strlen(tmp);
+        return 0;
+    }
+    return -1;
+}
+
+static int cfd__json_text(const cJSON *obj, const char *key, const char **s, size_t *n,
+                          cfd_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (v == NULL || cJSON_IsNull(v)) {
+        *s = "";
+        *n = 0;
+        return 0;
+    }
+    if (!cJSON_IsString(v))
+        return cfd_error_set(err, CFD_EFORMAT, 0, "\"%s\" is not a string", key);
+    *s = v->valuestring;
+    *n = strlen(v->valuestring);
+    size_t bad;
+    if (cfd_utf8_validate(*s, *n, &bad) != 0)
+        return cfd_error_set(err, CFD_EUTF8, 0,
+                             "\"%s\" decodes to invalid UTF-8 at byte %zu of the string "
+                             "(a lone \\u surrogate escape?)", key, bad);
+    return 0;
+}
+
+/* Parses a JSON line; on success *json owns the strings f points to. */
+static int cfd__json_fields(const char *line, size_t len, int need_label, cfd__fields *f,
+                            char *tmp, size_t tmp_len, cJSON **json, cfd_error *err)
+{
+    const char *end = NULL;
+    cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    if (obj == NULL) {
+        size_t col = end != NULL && end >= line && end <= line + len ? (size_t)(end - line) : 0;
+        return cfd_error_set(err, CFD_EFORMAT, col,
+                             "invalid JSON near column %zu (expected one object "
+                             "{\"label\": ..., \"title\": ..., \"body\": ...} per line)", col + 1);
+    }
+    /* trailing garbage after the object */
+    if (end != NULL) {
+        for (const char *p = end; p < line + len; p++) {
+            if (*p != ' ' && *p != '\t' && *p != '\r') {
+                cJSON_Delete(obj);
+                return cfd_error_set(err, CFD_EFORMAT, (size_t)(p - line),
+                                     "unexpected text after the JSON object at column %zu",
+                                     (size_t)(p - line) + 1);
+            }
+        }
+    }
+    int rc;
+    if (!cJSON_IsObject(obj)) {
+        rc = cfd_error_set(err, CFD_EFORMAT, 0, "the line is JSON but not an object");
+        goto fail;
+    }
+    const cJSON *lab = cJSON_GetObjectItemCaseSensitive(obj, "label");
+    f->label = NULL;
+    f->label_len = 0;
+    if (lab != NULL && !cJSON_IsNull(lab)) {
+        if (cfd__json_label(lab, tmp, tmp_len, &f->label, &f->label_len) != 0) {
+            rc = cfd_error_set(err, CFD_EFORMAT, 0, "\"label\" is neither a string nor an integer");
+            goto fail;
+        }
+    } else if (need_label) {
+        rc = cfd_error_set(err, CFD_EFORMAT, 0, "missing \"label\" key");
+        goto fail;
+    }
+    if ((rc = cfd__json_text(obj, "title", &f->title, &f->title_len, err)) != 0)
+        goto fail;
+    if ((rc = cfd__json_text(obj, "body", &f->body, &f->body_len, err)) != 0)
+        goto fail;
+    if (f->body_len == 0 &&
+        (rc = cfd__json_text(obj, "text", &f->body, &f->body_len, err)) != 0)
+        goto fail;
+    *json = obj;
+    return 0;
+fail:
+    cJSON_Delete(obj);
+    return rc;
+}
+
+/* ---- the dataset --------------------------------------------------------- */
+
+int cfd_dataset_label_index(const cfd_dataset *ds, const char *s)
+{
+    for (uint32_t i = 0; i < ds->n_labels; i++)
+        if (strcmp(ds->labels[i], s) == 0)
+            return (int)i;
+    return -1;
+}
+
+void cfd_dataset_free(cfd_dataset *ds)
+{
+    if (ds == NULL)
+        return;
+    free(ds->path);
+    free(ds->ex);
+    for (uint32_t i = 0; i < ds->n_labels; i++)
+        free(ds->labels[i]);
+    free(ds->labels);
+    free(ds->file_buf);
+    cfd__arena_free(ds->arena);
+    free(ds);
+}
+
+static int cfd__push(cfd_dataset *ds, size_t *cap, const cfd_example *e)
+{
+    if (ds->n == *cap) {
+        size_t nc = *cap ? *cap * 2 : 1024;
+        cfd_example *p = realloc(ds->ex, nc * sizeof(*p));
+        if (p == NULL)
+            return CFD_ENOMEM;
+        ds->ex = p;
+        *cap = nc;
+    }
+    ds->ex[ds->n++] = *e;
+    return 0;
+}
+
+static void cfd__label_list(const cfd__labels *L, char *out, size_t out_len)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (uint32_t i = 0; i < L->n && pos + 8 < out_len; i++) {
+        int w = snprintf(out + pos, out_len - pos, "%s%s", i ? ", " : "", L->names[i]);
+        if (w < 0 || (size_t)w >= out_len - pos) {
+            snprintf(out + out_len - 4, 4, "...");
+            return;
+        }
+        pos += (size_t)w;
+    }
+}
+
+int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
+                     const char *const *fixed_labels, uint32_t n_fixed,
+                     cfd_dataset **out, cfd_error *err)
+{
+    *out = NULL;
+    cfd__labels L = {0};
+    uint32_t *remap = NULL;
+    size_t cap = 0;
+    int rc;
+    cfd_dataset *ds = calloc(1, sizeof(*ds));
+    if (ds == NULL || (ds->path = strdup(path)) == NULL) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+        goto fail;
+    }
+    size_t len = 0;
+    if ((rc = cfd__read_file(path, &ds->file_buf, &len, err)) != 0)
+        goto fail;
+    cfd__sha256(ds->file_buf, len, ds->sha256, ds->sha256_hex);
+    ds->format = fmt != CFD_FORMAT_AUTO ? fmt : cfd__detect(path, ds->file_buf, len);
+    if (n_fixed > 0) {
+        L.fixed = 1;
+        L.names = (char **)fixed_labels; /* only read in fixed mode */
+        L.n = n_fixed;
+    }
+    char *p = ds->file_buf, *end = ds->file_buf + len;
+    uint32_t lineno = 0;
+    while (p < end) {
+        lineno++;
+        char *nl = memchr(p, '\n', (size_t)(end - p));
+        char *line = p;
+        size_t line_len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        size_t line_off = (size_t)(p - ds->file_buf);
+        p = nl ? nl + 1 : end;
+        if (line_len > 0 && line[line_len - 1] == '\r')
+            line_len--;
+        line[line_len] = '\0';
+        size_t bad;
+        if (cfd_utf8_validate(line, line_len, &bad) != 0) {
+            rc = cfd_error_set(err, CFD_EUTF8, line_off + bad,
+                               "%s:%u: invalid UTF-8 at byte %zu (column %zu of the line); "
+                               "the file must be UTF-8", path, lineno, line_off + bad, bad + 1);
+            goto fail;
+        }
+        size_t blank = 0;
+        while (blank < line_len && (line[blank] == ' ' || line[blank] == '\t'))
+            blank++;
+        if (blank == line_len)
+            continue;
+        cfd__fields f;
+        cJSON *json = NULL;
+        char tmp[32];
+        if (ds->format == CFD_FORMAT_TSV)
+            rc = cfd__tsv_fields(line, line_len, 1, &f, err);
+        else
+            rc = cfd__json_fields(line, line_len, 1, &f, tmp, sizeof(tmp), &json, err);
+        if (rc != 0) {
+            cfd_error_prefix(err, "%s:%u", path, lineno);
+            goto fail;
+        }
+        char why[128];
+        if (cfd__label_check(f.label, f.label_len, why, sizeof(why)) != 0) {
+            cJSON_Delete(json);
+            rc = cfd_error_set(err, CFD_EFORMAT, line_off, "%s:%u: %s", path, lineno, why);
+            goto fail;
+        }
+        if (f.title_len == 0 && f.body_len == 0) {
+            cJSON_Delete(json);
+            rc = cfd_error_set(err, CFD_EFORMAT, line_off,
+                               "%s:%u: the example has no text (expected text after the label)",
+                               path, lineno);
+            goto fail;
+        }
+        long id = cfd__label_id(&L, f.label, f.label_len);
+        if (id < 0) {
+            cJSON_Delete(json);
+            if (id == -1) {
+                char list[160];
+                cfd__label_list(&L, list, sizeof(list));
+                rc = cfd_error_set(err, CFD_EFORMAT, line_off,
+                                   "%s:%u: label \"%.*s\" is not one of the %u known labels (%s)",
+                                   path, lineno, (int)(f.label_len > 64 ? 64 : f.label_len),
+                                   f.label, L.n, list);
+            } else if (id == -3) {
+                rc = cfd_error_set(err, CFD_ETOOBIG, line_off,
+                                   "%s:%u: more than %d distinct labels", path, lineno,
+                                   CFD_MAX_LABELS);
+            } else {
+                rc = cfd_error_set(err, CFD_ENOMEM, line_off, "%s: out of memory", path);
+            }
+            goto fail;
+        }
+        cfd_example e = {.label = (uint32_t)id, .line = lineno};
+        if (json != NULL) {
+            e.title = cfd__arena_strdup(&ds->arena, f.title, f.title_len);
+            e.body = cfd__arena_strdup(&ds->arena, f.body, f.body_len);
+            cJSON_Delete(json);
+            if (e.title == NULL || e.body == NULL) {
+                rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+                goto fail;
+            }
+        } else {
+            e.title = f.title;
+            e.body = f.body;
+        }
+        e.title_len = f.title_len;
+        e.body_len = f.body_len;
+        if ((rc = cfd__push(ds, &cap, &e)) != 0) {
+            cfd_error_set(err, rc, (size_t)-1, "%s: out of memory", path);
+            goto fail;
+        }
+    }
+    if (ds->n == 0) {
+        rc = cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
+                           "%s: %s (expected one example per line: label<TAB>text or "
+                           "a JSON object)", path, len == 0 ? "the file is empty" : "no example in the file");
+        goto fail;
+    }
+    /* Labels: copy the fixed set, or sort the collected one and remap. */
+    ds->labels = calloc(L.n, sizeof(char *));
+    if (ds->labels == NULL) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+        goto fail;
+    }
+    if (L.fixed) {
+        for (uint32_t i = 0; i < L.n; i++) {
+            if ((ds->labels[i] = strdup(L.names[i])) == NULL) {
+                ds->n_labels = i;
+                rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+                goto fail;
+            }
+        }
+        ds->n_labels = L.n;
+        L.names = NULL; /* not ours */
+    } else {
+        memcpy(ds->labels, L.names, L.n * sizeof(char *));
+        ds->n_labels = L.n;
+        free(L.names);
+        L.names = NULL;
+        remap = malloc(L.n * sizeof(*remap));
+        char **orig = malloc(L.n * sizeof(*orig));
+        if (remap == NULL || orig == NULL) {
+            free(orig);
+            rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
+            goto fail;
+        }
+        memcpy(orig, ds->labels, L.n * sizeof(*orig));
+        qsort(ds->labels, L.n, sizeof(char *), cfd__strptrcmp);
+        for (uint32_t i = 0; i < L.n; i++)
+            for (uint32_t j = 0; j < L.n; j++)
+                if (ds->labels[j] == orig[i])
+                    remap[i] = j;
+        free(orig);
+        for (size_t i = 0; i < ds->n; i++)
+            ds->ex[i].label = remap[ds->ex[i].label];
+    }
+    free(remap);
+    *out = ds;
+    return 0;
+fail:
+    if (!L.fixed) {
+        for (uint32_t i = 0; i < L.n; i++)
+            free(L.names[i]);
+        free(L.names);
+    }
+    free(remap);
+    cfd_dataset_free(ds);
+    return rc;
+}
+
+/* ---- single records (predict) -------------------------------------------- */
+
+void cfd_record_clear(cfd_record *rec)
+{
+    free(rec->label);
+    free(rec->title);
+    free(rec->body);
+    memset(rec, 0, sizeof(*rec));
+}
+
+int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
+                     cfd_record *rec, cfd_error *err)
+{
+    memset(rec, 0, sizeof(*rec));
+    size_t bad;
+    if (cfd_utf8_validate(line, len, &bad) != 0)
+        return cfd_error_set(err, CFD_EUTF8, bad, "invalid UTF-8 at byte %zu of the line", bad);
+    if (fmt == CFD_FORMAT_AUTO) {
+        size_t i = 0;
+        while (i < len && (line[i] == ' ' || line[i] == '\t'))
+            i++;
+        fmt = i < len && line[i] == '{' ? CFD_FORMAT_JSONL : CFD_FORMAT_TSV;
+    }
+    cfd__fields f;
+    cJSON *json = NULL;
+    char tmp[32];
+    char *copy = NULL;
+    int rc;
+    if (fmt == CFD_FORMAT_JSONL) {
+        rc = cfd__json_fields(line, len, 0, &f, tmp, sizeof(tmp), &json, err);
+    } else {
+        if ((copy = malloc(len + 1)) == NULL)
+            return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        memcpy(copy, line, len);
+        copy[len] = '\0';
+        rc = cfd__tsv_fields(copy, len, 0, &f, err);
+    }
+    if (rc != 0)
+        goto done;
+    if (f.label != NULL)
+        rec->label = strndup(f.label, f.label_len);
+    rec->title = strndup(f.title, f.title_len);
+    rec->body = strndup(f.body, f.body_len);
+    rec->title_len = f.title_len;
+    rec->body_len = f.body_len;
+    if ((f.label != NULL && rec->label == NULL) || rec->title == NULL || rec->body == NULL) {
+        cfd_record_clear(rec);
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+done:
+    cJSON_Delete(json);
+    free(copy);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/*
+ * Labelled datasets for classifyd-train: reading TSV and JSON-lines files
+ * into memory, with errors that name the file and line.
+ *
+ * Formats (one example per line, UTF-8, LF or CRLF line ends):
+ *   TSV     label<TAB>text            the text is the body (no title)
+ *           label<TAB>title<TAB>body  a title field, weighted by
+ *                                     cfd_feat_config.title_weight
+ *   JSONL   {"label": "...", "title": "...", "body": "..."}
+ *           title and body are optional (at least one must be non-empty);
+ *           "text" is accepted as another name for "body". Other keys are
+ *           ignored.
+ * Blank lines are skipped. The format is taken from the extension (.tsv,
+ * .txt -> TSV; .jsonl, .ndjson, .json -> JSONL), else from the content (the
+ * first non-blank byte is '{' -> JSONL), unless the caller forces one.
+ *
+ * Errors: "FILE:LINE: what was wrong (what was expected)". Invalid UTF-8 is
+ * rejected (core/utf8.h policy) with the byte offset in the file and the
+ * column in the line.
+ *
+ * Labels: a dataset read without a fixed label set collects its labels and
+ * sorts them bytewise (so a model's label order does not depend on the order
+ * of the lines); read with a fixed set (evaluating against a model, a dev set
+ * for a training set) a label outside the set is an error.
+ *
+ * Ownership: a cfd_dataset owns all of its memory; example strings point into
+ * it and live until cfd_dataset_free. Threads: a loaded dataset is immutable
+ * and may be read by any number of threads.
+ */
+#ifndef CFD_TRAIN_DATASET_H
+#define CFD_TRAIN_DATASET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/error.h>
+
+/* Largest data file read into memory. */
+#define CFD_DATASET_MAX_BYTES ((size_t)2 << 30)
+
+enum cfd_data_format {
+    CFD_FORMAT_AUTO = 0,
+    CFD_FORMAT_TSV = 1,
+    CFD_FORMAT_JSONL = 2
+};
+
+typedef struct cfd_example {
+    const char *title; /* NUL-terminated; "" when absent */
+    size_t title_len;
+    const char *body;  /* NUL-terminated; "" when absent */
+    size_t body_len;
+    uint32_t label;    /* index into the dataset's labels */
+    uint32_t line;     /* 1-based line number in the file */
+} cfd_example;
+
+typedef struct cfd_dataset_arena cfd_dataset_arena;
+
+typedef struct cfd_dataset {
+    char *path;              /* as given */
+    enum cfd_data_format format;
+    cfd_example *ex;
+    size_t n;
+    char **labels;           /* n_labels NUL-terminated strings */
+    uint32_t n_labels;
+    unsigned char sha256[32];/* of the file's bytes */
+    char sha256_hex[65];
+    /* private */
+    char *file_buf;
+    cfd_dataset_arena *arena;
+} cfd_dataset;
+
+/* Parses "tsv", "jsonl" or "auto". Returns 0 or CFD_EINVAL. */
+int cfd_data_format_parse(const char *s, enum cfd_data_format *out);
+const char *cfd_data_format_name(enum cfd_data_format f);
+
+/*
+ * Reads a whole dataset. fixed_labels (n_fixed > 0) pins the label set and
+ * order; NULL collects and sorts the file's labels. An empty file, or one with
+ * no example, is CFD_EEMPTY. Errors: CFD_ENOENT, CFD_EIO, CFD_EFORMAT,
+ * CFD_EUTF8, CFD_ETOOBIG, CFD_EEMPTY, CFD_ENOMEM; err says where.
+ */
+int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
+                     const char *const *fixed_labels, uint32_t n_fixed,
+                     cfd_dataset **out, cfd_error *err);
+
+void cfd_dataset_free(cfd_dataset *ds);
+
+/* Index of label s, or -1. */
+int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
+
+/*
+ * One record parsed from one line (used by `predict`, which takes plain text
+ * as well). Strings are copied into the record (owned; free with
+ * cfd_record_clear). label is NULL when the line has none.
+ */
+typedef struct cfd_record {
+    char *label;
+    char *title;
+    size_t title_len;
+    char *body;
+    size_t body_len;
+} cfd_record;
+
+/*
+ * Parses one line (without its line end) as `fmt`. CFD_FORMAT_AUTO means:
+ * a line starting with '{' is JSON, a line with a TAB is TSV (label first),
+ * anything else is plain text (the body, no label). Returns 0, CFD_EFORMAT or
+ * CFD_EUTF8 (err->offset is the offset in the line), CFD_ENOMEM.
+ */
+int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
+                     cfd_record *rec, cfd_error *err);
+void cfd_record_clear(cfd_record *rec);
+
+#endif
