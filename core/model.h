@@ -10,7 +10,9 @@
  * per feature.
  *
  * Scores: s[c] = bias[c] + sum_f x_f * w[f][c]  (liblinear's decision values,
- * bias term included as liblinear does with -B 1).
+ * bias term included as liblinear does with -B 1). A binary liblinear model
+ * (one weight vector w) is stored as column 0 = w, column 1 = 0, so
+ * s = (d, 0) with d liblinear's decision value (models/FORMAT.md, model.c).
  * Probabilities: softmax(s * prob_scale), prob_scale fitted at training time
  * on held-out data (temperature scaling; see training/calibrate.c), which
  * calibrates both logistic-regression and SVM models.
