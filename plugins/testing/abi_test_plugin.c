@@ -69,7 +69,7 @@ static int test_load(const char *path, void **model, cfd_plugin_model_info *info
     return 0;
 }
 
-static int test_classify(const void *model, const cfd_plugin_input *in, cfd_plugin_output *out)
+__attribute__((unused)) static int test_classify(const void *model, const cfd_plugin_input *in, cfd_plugin_output *out)
 {
     (void)model;
     (void)in;

@@ -1,0 +1,274 @@
+/*
+ * Aho-Corasick over code points; see rules_match.h.
+ *
+ * Build: a trie with per-node growable child lists, failure links by BFS
+ * (each node's output list merged with its failure node's, so a scan never
+ * follows output links), then flattened into sorted edge arrays searched by
+ * binary search. Scan: one transition per code point; outputs of a state
+ * are examined one code point later, when the right-hand neighbour needed
+ * by whole-word terms is known; a 256-entry ring of recent code points
+ * gives the left-hand neighbour.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <classifyd/error.h>
+
+#include "rules_match.h"
+#include "rules_norm.h"
+
+typedef struct cfd__ac_node {
+    uint32_t fail;
+    uint32_t edge_off, n_edges;
+    uint32_t out_off, n_out;
+} cfd__ac_node;
+
+struct cfd_ac {
+    cfd__ac_node *nodes;
+    uint32_t n_nodes;
+    uint32_t *edge_cp;
+    uint32_t *edge_to;
+    uint32_t *outs;          /* term ids */
+    uint32_t *term_len;
+    uint8_t *term_word;
+};
+
+/* Build-time trie node. */
+typedef struct cfd__bnode {
+    uint32_t *e, n, cap;             /* n (code point, child) pairs, 2n values */
+    uint32_t *out, n_out, cap_out;
+    uint32_t fail;
+} cfd__bnode;
+
+static int cfd__push(uint32_t **a, uint32_t *n, uint32_t *cap, uint32_t v)
+{
+    if (*n == *cap) {
+        uint32_t c = *cap ? *cap * 2 : 2;
+        uint32_t *p = realloc(*a, c * sizeof(*p));
+        if (p == NULL)
+            return -1;
+        *a = p;
+        *cap = c;
+    }
+    (*a)[(*n)++] = v;
+    return 0;
+}
+
+static uint32_t cfd__bchild(const cfd__bnode *b, uint32_t cp)
+{
+    for (uint32_t i = 0; i < b->n; i++)
+        if (b->e[2 * i] == cp)
+            return b->e[2 * i + 1];
+    return 0;
+}
+
+static int cfd__badd(cfd__bnode *b, uint32_t cp, uint32_t to)
+{
+    uint32_t n2 = 2 * b->n, cap2 = b->cap;
+    if (cfd__push(&b->e, &n2, &cap2, cp) || cfd__push(&b->e, &n2, &cap2, to))
+        return -1;
+    b->n++;
+    b->cap = cap2;
+    return 0;
+}
+
+void cfd_ac_free(cfd_ac *ac)
+{
+    if (ac == NULL)
+        return;
+    free(ac->nodes);
+    free(ac->edge_cp);
+    free(ac->edge_to);
+    free(ac->outs);
+    free(ac->term_len);
+    free(ac->term_word);
+    free(ac);
+}
+
+static void cfd__bfree(cfd__bnode *bn, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        free(bn[i].e);
+        free(bn[i].out);
+    }
+    free(bn);
+}
+
+static int cfd__cmp_edge(const void *a, const void *b)
+{
+    uint32_t x = ((const uint32_t *)a)[0], y = ((const uint32_t *)b)[0];
+    return x < y ? -1 : x > y;
+}
+
+int cfd_ac_build(const cfd_ac_term *terms, uint32_t n_terms, cfd_ac **out)
+{
+    *out = NULL;
+    size_t max_nodes = 1;
+    for (uint32_t t = 0; t < n_terms; t++) {
+        if (terms[t].len == 0 || terms[t].len > CFD_AC_TERM_MAX)
+            return CFD_EINVAL;
+        max_nodes += terms[t].len;
+    }
+    if (max_nodes > UINT32_MAX / 2)
+        return CFD_ETOOBIG;
+    cfd__bnode *bn = calloc(max_nodes, sizeof(*bn));
+    uint32_t *queue = malloc(max_nodes * sizeof(*queue));
+    cfd_ac *ac = calloc(1, sizeof(*ac));
+    uint32_t n = 1;
+    if (bn == NULL || queue == NULL || ac == NULL)
+        goto oom;
+
+    /* trie */
+    for (uint32_t t = 0; t < n_terms; t++) {
+        uint32_t s = 0;
+        for (uint32_t k = 0; k < terms[t].len; k++) {
+            uint32_t c = terms[t].cps[k];
+            uint32_t next = cfd__bchild(&bn[s], c);
+            if (next == 0) {
+                next = n++;
+                if (cfd__badd(&bn[s], c, next))
+                    goto oom;
+            }
+            s = next;
+        }
+        if (cfd__push(&bn[s].out, &bn[s].n_out, &bn[s].cap_out, t))
+            goto oom;
+    }
+    /* failure links, BFS; outputs merged along them */
+    uint32_t qh = 0, qt = 0;
+    for (uint32_t i = 0; i < bn[0].n; i++) {
+        bn[bn[0].e[2 * i + 1]].fail = 0;
+        queue[qt++] = bn[0].e[2 * i + 1];
+    }
+    while (qh < qt) {
+        uint32_t u = queue[qh++];
+        for (uint32_t i = 0; i < bn[u].n; i++) {
+            uint32_t c = bn[u].e[2 * i], v = bn[u].e[2 * i + 1];
+            uint32_t f = bn[u].fail, g;
+            while ((g = cfd__bchild(&bn[f], c)) == 0 && f != 0)
+                f = bn[f].fail;
+            bn[v].fail = g;
+            for (uint32_t k = 0; k < bn[g].n_out; k++)
+                if (cfd__push(&bn[v].out, &bn[v].n_out, &bn[v].cap_out, bn[g].out[k]))
+                    goto oom;
+            queue[qt++] = v;
+        }
+    }
+    /* flatten */
+    size_t n_edges = 0, n_outs = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        n_edges += bn[i].n;
+        n_outs += bn[i].n_out;
+    }
+    ac->n_nodes = n;
+    ac->nodes = calloc(n, sizeof(*ac->nodes));
+    ac->edge_cp = malloc((n_edges + 1) * sizeof(uint32_t));
+    ac->edge_to = malloc((n_edges + 1) * sizeof(uint32_t));
+    ac->outs = malloc((n_outs + 1) * sizeof(uint32_t));
+    ac->term_len = malloc((n_terms + 1) * sizeof(uint32_t));
+    ac->term_word = malloc(n_terms + 1);
+    uint32_t *pairs = malloc((n_edges + 1) * 2 * sizeof(uint32_t));
+    if (!ac->nodes || !ac->edge_cp || !ac->edge_to || !ac->outs || !ac->term_len ||
+        !ac->term_word || !pairs) {
+        free(pairs);
+        goto oom;
+    }
+    uint32_t eo = 0, oo = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        cfd__ac_node *nd = &ac->nodes[i];
+        nd->fail = bn[i].fail;
+        nd->edge_off = eo;
+        nd->n_edges = bn[i].n;
+        if (bn[i].n)
+            memcpy(pairs, bn[i].e, 2 * bn[i].n * sizeof(uint32_t));
+        qsort(pairs, bn[i].n, 2 * sizeof(uint32_t), cfd__cmp_edge);
+        for (uint32_t k = 0; k < bn[i].n; k++) {
+            ac->edge_cp[eo + k] = pairs[2 * k];
+            ac->edge_to[eo + k] = pairs[2 * k + 1];
+        }
+        eo += bn[i].n;
+        nd->out_off = oo;
+        nd->n_out = bn[i].n_out;
+        if (bn[i].n_out)
+            memcpy(ac->outs + oo, bn[i].out, bn[i].n_out * sizeof(uint32_t));
+        oo += bn[i].n_out;
+    }
+    free(pairs);
+    for (uint32_t t = 0; t < n_terms; t++) {
+        ac->term_len[t] = terms[t].len;
+        ac->term_word[t] = (uint8_t)(terms[t].whole_word != 0);
+    }
+    cfd__bfree(bn, (uint32_t)max_nodes);
+    free(queue);
+    *out = ac;
+    return 0;
+oom:
+    if (bn)
+        cfd__bfree(bn, (uint32_t)max_nodes);
+    free(queue);
+    cfd_ac_free(ac);
+    return CFD_ENOMEM;
+}
+
+static inline uint32_t cfd__edge(const cfd_ac *ac, const cfd__ac_node *nd, uint32_t cp)
+{
+    const uint32_t *e = ac->edge_cp + nd->edge_off;
+    uint32_t lo = 0, hi = nd->n_edges;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (e[mid] < cp)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lo < nd->n_edges && e[lo] == cp) ? ac->edge_to[nd->edge_off + lo] : 0;
+}
+
+#define CFD__RING 256u
+#define CFD__NONE 0x20u /* a space: a non-word neighbour at the text's edges */
+
+static void cfd__emit(const cfd_ac *ac, uint32_t s, uint64_t pos, const uint32_t *ring,
+                      uint32_t next, uint64_t *seen)
+{
+    const cfd__ac_node *nd = &ac->nodes[s];
+    for (uint32_t k = 0; k < nd->n_out; k++) {
+        uint32_t t = ac->outs[nd->out_off + k];
+        if (seen[t >> 6] & (1ull << (t & 63)))
+            continue;
+        if (ac->term_word[t]) {
+            uint64_t len = ac->term_len[t];
+            uint32_t before = pos > len ? ring[(pos - len - 1) & (CFD__RING - 1)] : CFD__NONE;
+            if (cfd_norm_is_word(before) || cfd_norm_is_word(next))
+                continue;
+        }
+        seen[t >> 6] |= 1ull << (t & 63);
+    }
+}
+
+void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
+{
+    if (ac->n_nodes <= 1)
+        return;
+    cfd_norm_iter it;
+    uint32_t ring[CFD__RING];
+    uint32_t s = 0, cp;
+    uint64_t pos = 0;
+    cfd_norm_init(&it, text, len);
+    for (;;) {
+        int have = cfd_norm_next(&it, &cp);
+        if (ac->nodes[s].n_out)
+            cfd__emit(ac, s, pos, ring, have ? cp : CFD__NONE, seen);
+        if (!have)
+            break;
+        ring[pos & (CFD__RING - 1)] = cp;
+        pos++;
+        for (;;) {
+            uint32_t to = cfd__edge(ac, &ac->nodes[s], cp);
+            if (to != 0 || s == 0) {
+                s = to;
+                break;
+            }
+            s = ac->nodes[s].fail;
+        }
+    }
+}

@@ -1,0 +1,455 @@
+/*
+ * Tests for the classification engine (daemon/engine.c, engine_admin.c)
+ * with the real linear plugins from the build's plugin directory and small
+ * keyword models built in a temporary models directory: the reply shape of
+ * docs/PROTOCOL.md, one featurization for plugins sharing a config, plugin
+ * selection, errors that leave the buffer untouched, missing models,
+ * reload with a new label set, rollback, refused reloads that keep the old
+ * model serving, GET /v1/plugins and metrics.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine.h"
+#include "engine_test_util.h"
+
+static const char *const k_plugins[] = {"topic", "section", "sentiment"};
+
+typedef struct fixture {
+    char dir[256];
+    cfd_engine *e;
+    cfd_engine_worker *w;
+    cfd_buf out;
+} fixture;
+
+static void open_engine(fixture *f, const char *const *plugins, size_t n,
+                        const char *aggregate_file)
+{
+    cfd_engine_config cfg = {0};
+    cfd_error err;
+    cfg.plugin_dir = CFD_PLUGIN_DIR;
+    cfg.models_dir = f->dir;
+    cfg.plugins = plugins;
+    cfg.n_plugins = n;
+    cfg.aggregate_file = aggregate_file;
+    int rc = cfd_engine_open(&cfg, &f->e, &err);
+    if (rc != 0)
+        fail_msg("cfd_engine_open: %s", err.msg);
+    assert_int_equal(cfd_engine_worker_new(f->e, &f->w), 0);
+}
+
+static int setup_common(void **state, uint32_t sentiment_seed)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    tu_tmpdir(f->dir, sizeof(f->dir));
+    tu_make_standard_models(f->dir, sentiment_seed);
+    open_engine(f, k_plugins, 3, NULL);
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state) { return setup_common(state, 7); }
+static int setup_two_configs(void **state) { return setup_common(state, 99); }
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    cfd_engine_worker_free(f->w);
+    cfd_engine_close(f->e);
+    cfd_buf_free(&f->out);
+    tu_rmrf(f->dir);
+    free(f);
+    return 0;
+}
+
+static int classify(fixture *f, const char *id, const char *title, const char *body,
+                    const char *const *plugins, size_t n_plugins, cfd_error *err)
+{
+    cfd_article a = {0};
+    a.id = id;
+    a.id_len = id ? strlen(id) : 0;
+    a.title = title;
+    a.title_len = strlen(title);
+    a.body = body;
+    a.body_len = strlen(body);
+    a.plugins = plugins;
+    a.n_plugins = n_plugins;
+    cfd_buf_reset(&f->out);
+    return cfd_engine_classify(f->w, &a, &f->out, err);
+}
+
+static cJSON *parse_out(fixture *f)
+{
+    cJSON *j = cJSON_ParseWithLength(f->out.data, f->out.len);
+    if (j == NULL)
+        fail_msg("reply is not JSON: %s", f->out.data);
+    return j;
+}
+
+static unsigned long long metric(fixture *f, const char *name)
+{
+    cfd_buf m = CFD_BUF_INIT;
+    assert_int_equal(cfd_engine_metrics(f->e, &m), 0);
+    const char *p = m.data;
+    size_t n = strlen(name);
+    unsigned long long v = ~0ull;
+    while ((p = strstr(p, name)) != NULL) {
+        if ((p == m.data || p[-1] == '\n') && p[n] == ' ') {
+            v = strtoull(p + n + 1, NULL, 10);
+            break;
+        }
+        p += n;
+    }
+    cfd_buf_free(&m);
+    if (v == ~0ull)
+        fail_msg("metric %s not found", name);
+    return v;
+}
+
+static const char *k_title = "중기부, 14개 시도와 규제자유특구 지원방안 논의";
+static const char *k_body = "중소벤처기업부는 26일 전국 14개 시도와 제1차 특구협의회를 "
+                            "개최했다고 밝혔다. 특구기업들이 혁신기술을 안착해 성장하도록 "
+                            "기업 투자 지원을 논의했다.";
+
+/* Checks one plugin result: label = first prob, probs sorted, sum 1,
+ * labels exactly the model's, model identity. */
+static void check_result(cJSON *res, const char *const *labels, size_t n, const char *version)
+{
+    assert_non_null(res);
+    cJSON *probs = cJSON_GetObjectItem(res, "probs");
+    assert_true(cJSON_IsArray(probs));
+    assert_int_equal(cJSON_GetArraySize(probs), n);
+    double sum = 0, prev = 2;
+    int seen[16] = {0};
+    cJSON *it;
+    cJSON_ArrayForEach(it, probs)
+    {
+        const char *l = cJSON_GetObjectItem(it, "label")->valuestring;
+        double p = cJSON_GetObjectItem(it, "p")->valuedouble;
+        assert_true(p <= prev);
+        prev = p;
+        sum += p;
+        size_t k;
+        for (k = 0; k < n; k++)
+            if (!strcmp(labels[k], l))
+                break;
+        assert_true(k < n);
+        assert_false(seen[k]);
+        seen[k] = 1;
+    }
+    assert_true(fabs(sum - 1.0) < 0.002);
+    assert_string_equal(cJSON_GetObjectItem(res, "label")->valuestring,
+                        cJSON_GetObjectItem(cJSON_GetArrayItem(probs, 0), "label")->valuestring);
+    cJSON *model = cJSON_GetObjectItem(res, "model");
+    assert_string_equal(cJSON_GetObjectItem(model, "version")->valuestring, version);
+    assert_int_equal(strlen(cJSON_GetObjectItem(model, "checksum")->valuestring), 16);
+}
+
+static void test_classify_reply(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    assert_true(cfd_engine_ready(f->e));
+    assert_int_equal(classify(f, "a\"1", k_title, k_body, NULL, 0, &err), 0);
+    cJSON *j = parse_out(f);
+    assert_string_equal(cJSON_GetObjectItem(j, "id")->valuestring, "a\"1");
+    cJSON *results = cJSON_GetObjectItem(j, "results");
+    check_result(cJSON_GetObjectItem(results, "topic"), tu_topic_labels, 3, "t-v1");
+    check_result(cJSON_GetObjectItem(results, "section"), tu_section_labels, 4, "s-v1");
+    check_result(cJSON_GetObjectItem(results, "sentiment"), tu_sentiment_labels, 3, "m-v1");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(results, "topic"), "label")->valuestring, "경제");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(results, "section"), "label")->valuestring,
+        "경제");
+    cJSON *d = cJSON_GetObjectItem(j, "decision");
+    assert_string_equal(cJSON_GetObjectItem(d, "section")->valuestring, "경제");
+    double p = cJSON_GetObjectItem(d, "probability")->valuedouble;
+    assert_true(p > 0.5 && p <= 1.0);
+    assert_true(cJSON_IsBool(cJSON_GetObjectItem(d, "review")));
+    assert_true(cJSON_IsArray(cJSON_GetObjectItem(d, "reasons")));
+    assert_true(cJSON_IsNumber(cJSON_GetObjectItem(j, "took_us")));
+    cJSON_Delete(j);
+
+    /* No id in, no id out. */
+    assert_int_equal(classify(f, NULL, "", "국회 의원 선거", NULL, 0, &err), 0);
+    j = parse_out(f);
+    assert_null(cJSON_GetObjectItem(j, "id"));
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "section")->valuestring, "정치");
+    cJSON_Delete(j);
+}
+
+static void test_featurize_once(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    unsigned long long before = metric(f, "classifyd_featurizations_total");
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    /* three plugins, one config: one featurization per article */
+    assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 2);
+    assert_int_equal(metric(f, "classifyd_articles_total"), 2);
+}
+
+static void test_featurize_per_config(void **state)
+{
+    fixture *f = *state; /* sentiment has another seed: two configs */
+    cfd_error err;
+    unsigned long long before = metric(f, "classifyd_featurizations_total");
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 2);
+    const char *const only[] = {"topic", "section"};
+    assert_int_equal(classify(f, NULL, k_title, k_body, only, 2, &err), 0);
+    assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 3);
+}
+
+static void test_plugin_subset(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    const char *const only[] = {"topic", "topic"};
+    assert_int_equal(classify(f, NULL, k_title, k_body, only, 2, &err), 0);
+    cJSON *j = parse_out(f);
+    cJSON *results = cJSON_GetObjectItem(j, "results");
+    assert_int_equal(cJSON_GetArraySize(results), 1);
+    assert_non_null(cJSON_GetObjectItem(results, "topic"));
+    cJSON *d = cJSON_GetObjectItem(j, "decision");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(d, "section")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(d, "review")));
+    assert_non_null(strstr(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "reasons"), 0)->valuestring,
+                           "no_section"));
+    cJSON_Delete(j);
+}
+
+static void test_errors_leave_buffer(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_article a = {0};
+    const char *const bad[] = {"topic", "nosuch"};
+    a.body = "경제";
+    a.body_len = strlen(a.body);
+    a.plugins = bad;
+    a.n_plugins = 2;
+    cfd_buf_reset(&f->out);
+    cfd_buf_puts(&f->out, "prefix");
+    assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_ENOENT);
+    assert_non_null(strstr(err.msg, "nosuch"));
+    assert_string_equal(f->out.data, "prefix");
+    a.plugins = NULL;
+    a.body = " \n\t\xe3\x80\x80";
+    a.body_len = strlen(a.body);
+    a.title = "  ";
+    a.title_len = 2;
+    assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_EEMPTY);
+    assert_string_equal(f->out.data, "prefix");
+}
+
+static void test_reload_new_labels_and_rollback(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_buf res = CFD_BUF_INIT;
+    cfd_feat_config cfg = tu_config(7, 1); /* also: IDF, a new weighting key */
+    static const char *const labels2[] = {"경제", "정치", "스포츠", "사회", "IT과학"};
+    static const char *const kw2[] = {"경제 특구", "정치", "스포츠", "사회", "인공지능 반도체"};
+    tu_make_model(f->dir, "section-v2.cfdm", "section", labels2, kw2, 5, &cfg, "s-v2");
+
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", &res, &err), 0);
+    cJSON *j = cJSON_Parse(res.data);
+    assert_non_null(j);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "model"), "version")->valuestring, "s-v2");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "previous"), "version")->valuestring, "s-v1");
+    cJSON_Delete(j);
+
+    assert_int_equal(classify(f, NULL, "", "인공지능 반도체", NULL, 0, &err), 0);
+    j = parse_out(f);
+    cJSON *sec = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section");
+    check_result(sec, labels2, 5, "s-v2");
+    assert_string_equal(cJSON_GetObjectItem(sec, "label")->valuestring, "IT과학");
+    cJSON_Delete(j);
+
+    cfd_buf_reset(&res);
+    assert_int_equal(cfd_engine_rollback(f->e, "section", &res, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "인공지능 반도체", NULL, 0, &err), 0);
+    j = parse_out(f);
+    check_result(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section"),
+                 tu_section_labels, 4, "s-v1");
+    cJSON_Delete(j);
+    /* roll forward again */
+    assert_int_equal(cfd_engine_rollback(f->e, "section", NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "반도체", NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"s-v2\""));
+    assert_int_equal(cfd_engine_rollback(f->e, "nosuch", NULL, &err), CFD_ENOENT);
+    cfd_buf_free(&res);
+}
+
+static void test_refused_reloads_keep_serving(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_buf res = CFD_BUF_INIT;
+    tu_write(f->dir, "garbage.cfdm", "this is not a model");
+    assert_true(cfd_engine_reload(f->e, "topic", "garbage.cfdm", &res, &err) < 0);
+    assert_non_null(strstr(res.data, "\"error\""));
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "missing.cfdm", NULL, &err), CFD_ENOENT);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "../topic.cfdm", NULL, &err), CFD_EPERM);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "/etc/passwd", NULL, &err), CFD_EPERM);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "section.cfdm", NULL, &err),
+                     CFD_EMISMATCH);
+    assert_non_null(strstr(err.msg, "section"));
+    assert_int_equal(cfd_engine_reload(f->e, "nosuch", NULL, NULL, &err), CFD_ENOENT);
+    /* still the original topic model */
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    cJSON *j = parse_out(f);
+    check_result(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "topic"),
+                 tu_topic_labels, 3, "t-v1");
+    cJSON_Delete(j);
+    assert_int_equal(metric(f, "classifyd_model_loads_total{plugin=\"topic\",result=\"error\"}"),
+                     5);
+    /* reload everything (SIGHUP) works and reports each plugin */
+    cfd_buf_reset(&res);
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, &res, &err), 0);
+    j = cJSON_Parse(res.data);
+    assert_non_null(j);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "plugins")), 3);
+    cJSON_Delete(j);
+    cfd_buf_free(&res);
+}
+
+static void test_plugins_json(void **state)
+{
+    fixture *f = *state;
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_engine_plugins_json(f->e, &b), 0);
+    cJSON *j = cJSON_Parse(b.data);
+    assert_non_null(j);
+    cJSON *pl = cJSON_GetObjectItem(j, "plugins");
+    assert_int_equal(cJSON_GetArraySize(pl), 3);
+    cJSON *topic = cJSON_GetArrayItem(pl, 0);
+    assert_string_equal(cJSON_GetObjectItem(topic, "name")->valuestring, "topic");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(topic, "labels")), 3);
+    cJSON *model = cJSON_GetObjectItem(topic, "model");
+    assert_string_equal(cJSON_GetObjectItem(model, "file")->valuestring, "topic.cfdm");
+    assert_non_null(cJSON_GetObjectItem(model, "loaded_at"));
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(topic, "previous")));
+    cJSON_Delete(j);
+    cfd_buf_free(&b);
+}
+
+static void test_missing_model_not_ready(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    cfd_error err;
+    tu_tmpdir(f.dir, sizeof(f.dir));
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f.dir, "topic.cfdm", "topic", tu_topic_labels, tu_topic_kw, 3, &cfg, "t-v1");
+    open_engine(&f, k_plugins, 3, NULL); /* no section.cfdm, no sentiment.cfdm */
+    assert_false(cfd_engine_ready(f.e));
+    assert_int_equal(classify(&f, NULL, "", "경제", NULL, 0, &err), CFD_EBUSY);
+    assert_non_null(strstr(err.msg, "section"));
+    const char *const only[] = {"topic"};
+    assert_int_equal(classify(&f, NULL, "", "경제", only, 1, &err), 0);
+    tu_make_model(f.dir, "section.cfdm", "section", tu_section_labels, tu_section_kw, 4, &cfg,
+                  "s-v1");
+    tu_make_model(f.dir, "sentiment.cfdm", "sentiment", tu_sentiment_labels, tu_sentiment_kw, 3,
+                  &cfg, "m-v1");
+    assert_int_equal(cfd_engine_reload(f.e, NULL, NULL, NULL, &err), 0);
+    assert_true(cfd_engine_ready(f.e));
+    assert_int_equal(classify(&f, NULL, "", "경제", NULL, 0, &err), 0);
+    cfd_engine_worker_free(f.w);
+    cfd_engine_close(f.e);
+    cfd_buf_free(&f.out);
+    tu_rmrf(f.dir);
+}
+
+static void test_aggregate_file(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    cfd_error err;
+    tu_tmpdir(f.dir, sizeof(f.dir));
+    tu_make_standard_models(f.dir, 7);
+    char conf[512];
+    snprintf(conf, sizeof(conf), "%s/agg.conf", f.dir);
+    /* Impossible threshold: every article goes to review. */
+    tu_write(f.dir, "agg.conf", "[decision]\nsection_plugin = section\nmin_probability = 1\n");
+    open_engine(&f, k_plugins, 3, conf);
+    assert_int_equal(classify(&f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    cJSON *j = parse_out(&f);
+    cJSON *d = cJSON_GetObjectItem(j, "decision");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(d, "review")));
+    assert_non_null(strstr(cJSON_GetArrayItem(cJSON_GetObjectItem(d, "reasons"), 0)->valuestring,
+                           "low_confidence"));
+    cJSON_Delete(j);
+    /* A broken rules file on reload: error, old rules keep working. */
+    tu_write(f.dir, "agg.conf", "[decision]\nmin_probability = 2\n");
+    assert_int_equal(cfd_engine_reload(f.e, NULL, NULL, NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "agg.conf:2"));
+    assert_int_equal(classify(&f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_non_null(strstr(f.out.data, "low_confidence"));
+    cfd_engine_worker_free(f.w);
+    cfd_engine_close(f.e);
+    cfd_buf_free(&f.out);
+    /* A broken rules file at start is a configuration error. */
+    cfd_engine_config cfg = {0};
+    cfg.plugin_dir = CFD_PLUGIN_DIR;
+    cfg.models_dir = f.dir;
+    cfg.plugins = k_plugins;
+    cfg.n_plugins = 3;
+    cfg.aggregate_file = conf;
+    assert_int_equal(cfd_engine_open(&cfg, &f.e, &err), CFD_EFORMAT);
+    tu_rmrf(f.dir);
+}
+
+static void test_model_override_unknown_plugin(void **state)
+{
+    (void)state;
+    char dir[256];
+    cfd_error err;
+    cfd_engine *e;
+    tu_tmpdir(dir, sizeof(dir));
+    cfd_engine_model_override ov = {"nosuch", "x.cfdm"};
+    cfd_engine_config cfg = {0};
+    cfg.plugin_dir = CFD_PLUGIN_DIR;
+    cfg.models_dir = dir;
+    cfg.plugins = k_plugins;
+    cfg.n_plugins = 3;
+    cfg.models = &ov;
+    cfg.n_models = 1;
+    assert_int_equal(cfd_engine_open(&cfg, &e, &err), CFD_ENOENT);
+    assert_non_null(strstr(err.msg, "nosuch"));
+    tu_rmrf(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_classify_reply, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_featurize_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_featurize_per_config, setup_two_configs, teardown),
+        cmocka_unit_test_setup_teardown(test_plugin_subset, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_errors_leave_buffer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_new_labels_and_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plugins_json, setup, teardown),
+        cmocka_unit_test(test_missing_model_not_ready),
+        cmocka_unit_test(test_aggregate_file),
+        cmocka_unit_test(test_model_override_unknown_plugin),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
