@@ -272,7 +272,8 @@ static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
         if (nw > 0 && (m->rows = malloc((size_t)nw * sizeof(float))) == NULL)
             return cfd__oom(s, "weights");
         m->n_rows = nr;
-        cfd_le32_copy_in(m->rows, w, (size_t)nw);
+        if (nw > 0)
+            cfd_le32_copy_in(m->rows, w, (size_t)nw);
         return cfd__check_finite(s, m->rows, (size_t)nw, w_off, 4, "weight");
     }
     const uint8_t *sc = cfd_rd_take(&s->r, 4ull * nr);
@@ -373,38 +374,53 @@ static int cfd__parse_idf(cfd_mf_sec *s, cfd_model *m)
     return 0;
 }
 
+/* A META string: read, then checked in place (length, NUL, UTF-8, and for
+ * the short identifiers control characters) so errors carry the offset of
+ * the bad byte. Returns 0 with *p NULL for an absent optional string. */
+static int cfd__meta_str(cfd_mf_sec *s, const char *field, uint32_t max, int optional,
+                         const char **p, uint32_t *len)
+{
+    int absent = 0;
+    int rc = cfd__rd_str(s, field, max, p, len, optional ? &absent : NULL);
+    if (rc != 0 || absent)
+        return rc;
+    char what[32];
+    snprintf(what, sizeof(what), "meta.%s", field);
+    return cfd_model_check_text(what, *p, *len, max, 1, !optional, cfd_rd_off(&s->r) - *len,
+                                s->err);
+}
+
 static int cfd__parse_meta(cfd_mf_sec *s, cfd_model *m)
 {
     cfd_model_meta *mt = &m->meta;
     const char *p;
     uint32_t len;
-    int absent, rc;
-    if ((rc = cfd__rd_str(s, "version", sizeof(mt->version) - 1, &p, &len, NULL)) != 0)
+    int rc;
+    if ((rc = cfd__meta_str(s, "version", sizeof(mt->version) - 1, 0, &p, &len)) != 0)
         return rc;
     memcpy(mt->version, p, len);
-    if ((rc = cfd__rd_str(s, "data_sha256", sizeof(mt->data_sha256) - 1, &p, &len, NULL)) != 0)
+    if ((rc = cfd__meta_str(s, "data_sha256", sizeof(mt->data_sha256) - 1, 0, &p, &len)) != 0)
         return rc;
     memcpy(mt->data_sha256, p, len);
     CFD__RD(s, cfd_rd_u64, &mt->n_examples, "n_examples");
-    if ((rc = cfd__rd_str(s, "solver", sizeof(mt->solver) - 1, &p, &len, NULL)) != 0)
+    if ((rc = cfd__meta_str(s, "solver", sizeof(mt->solver) - 1, 0, &p, &len)) != 0)
         return rc;
     memcpy(mt->solver, p, len);
     CFD__RD(s, cfd_rd_f64, &mt->c, "c");
     uint64_t created;
     CFD__RD(s, cfd_rd_u64, &created, "created_unix");
     mt->created_unix = (int64_t)created;
-    if ((rc = cfd__rd_str(s, "metrics_json", CFD_MF_TEXT_MAX, &p, &len, &absent)) != 0)
+    if ((rc = cfd__meta_str(s, "metrics_json", CFD_MF_TEXT_MAX, 1, &p, &len)) != 0)
         return rc;
-    if (!absent && (mt->metrics_json = cfd__strndup(p, len)) == NULL)
+    if (p != NULL && (mt->metrics_json = cfd__strndup(p, len)) == NULL)
         return cfd__oom(s, "metrics_json");
-    if ((rc = cfd__rd_str(s, "notes", CFD_MF_TEXT_MAX, &p, &len, &absent)) != 0)
+    if ((rc = cfd__meta_str(s, "notes", CFD_MF_TEXT_MAX, 1, &p, &len)) != 0)
         return rc;
-    if (!absent && (mt->notes = cfd__strndup(p, len)) == NULL)
+    if (p != NULL && (mt->notes = cfd__strndup(p, len)) == NULL)
         return cfd__oom(s, "notes");
     if ((rc = cfd__no_trailing(s)) != 0)
         return rc;
-    /* The NUL checks inside also catch embedded NULs that made the copies
-     * above shorter than stored. */
+    /* What remains: the sha256 is hex, c is finite and >= 0. */
     if ((rc = cfd_model_check_meta(mt, s->err)) != 0) {
         s->err->offset = s->off;
         cfd_error_prefix(s->err, "section META (at offset %zu)", s->off);

@@ -852,7 +852,43 @@ static void test_meta(void **state)
     buf[notes + 1] = 0x28;
     fix_checksum(buf, len);
     expect_error(buf, len, CFD_EUTF8, "meta.notes is not valid UTF-8");
+    /* A NUL inside a string would silently shorten it: rejected. */
+    buf[notes] = 'a';
+    buf[notes + 1] = '\0';
+    fix_checksum(buf, len);
+    cfd_error err = expect_error(buf, len, CFD_EFORMAT, "meta.notes contains a NUL byte");
+    assert_int_equal(err.offset, notes + 1);
+    buf[notes + 1] = 'b';
+    buf[mp + 4 + 2] = '\0'; /* inside the version */
+    fix_checksum(buf, len);
+    expect_error(buf, len, CFD_EFORMAT, "meta.version contains a NUL byte");
     free(buf);
+    cfd_model_free(m);
+}
+
+static void test_roundtrip_no_rows(void **state)
+{
+    (void)state;
+    /* All weights zero (a model that only has biases) is valid. */
+    cfd_feat_config f;
+    test_config(&f, 0);
+    float *w = calloc((size_t)1024 * 3, sizeof(float));
+    float bias[3] = {0.5f, -0.5f, 0.0f};
+    const char *labels[] = {"x", "y", "z"};
+    cfd_model *m = NULL;
+    cfd_error err;
+    assert_int_equal(cfd_model_from_dense("n", labels, 3, &f, w, bias, NULL, 1.0f, NULL, &m, &err),
+                     0);
+    assert_int_equal(m->n_rows, 0);
+    for (int enc = CFD_WEIGHTS_F32; enc <= CFD_WEIGHTS_Q8; enc++) {
+        size_t len;
+        uint8_t *buf = serialize(m, (enum cfd_weight_encoding)enc, &len);
+        cfd_model *l = expect_ok(buf, len);
+        assert_models_equal(m, l, 1);
+        cfd_model_free(l);
+        free(buf);
+    }
+    free(w);
     cfd_model_free(m);
 }
 
@@ -968,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_f32),
         cmocka_unit_test(test_roundtrip_q8),
         cmocka_unit_test(test_roundtrip_optional_strings),
+        cmocka_unit_test(test_roundtrip_no_rows),
         cmocka_unit_test(test_save_load_file),
         cmocka_unit_test(test_load_missing_and_odd_files),
         cmocka_unit_test(test_truncated_at_every_length),
