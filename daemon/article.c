@@ -3,6 +3,7 @@
  * object once (about 4 us for a 2.6 KB article); strings are used in place
  * from the tree, never copied again.
  */
+#define _GNU_SOURCE /* memmem */
 #include <string.h>
 
 #include <cJSON.h>
@@ -12,11 +13,44 @@
 
 void cfd_article_decoder_init(cfd_article_decoder *d) { memset(d, 0, sizeof(*d)); }
 
-void cfd_article_decoder_free(cfd_article_decoder *d)
+static void cfd__drop_tree(cfd_article_decoder *d)
 {
     if (d->root)
         cJSON_Delete(d->root);
     d->root = NULL;
+}
+
+void cfd_article_decoder_free(cfd_article_decoder *d)
+{
+    cfd__drop_tree(d);
+    cfd_buf_free(&d->copy);
+}
+
+/*
+ * cJSON keeps strings NUL-terminated without a length, so "\u0000" would cut
+ * a string short. Returns json itself, or a copy in d->copy where every
+ * unescaped "\u0000" became "\u0020" (same length, so offsets still match).
+ */
+static const char *cfd__no_nul_escapes(cfd_article_decoder *d, const char *json, size_t len)
+{
+    const char *p = json, *end = json + len;
+    int copied = 0;
+    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
+        size_t bs = 0; /* backslashes before: odd count = this one is escaped */
+        while (p - bs > json && p[-1 - (ptrdiff_t)bs] == '\\')
+            bs++;
+        if (bs % 2 == 0) {
+            if (!copied) {
+                cfd_buf_reset(&d->copy);
+                if (cfd_buf_append(&d->copy, json, len) != 0)
+                    return NULL;
+                copied = 1;
+            }
+            memcpy(d->copy.data + (p - json), "\\u0020", 6);
+        }
+        p += 6;
+    }
+    return copied ? d->copy.data : json;
 }
 
 int cfd_article_blank(const char *s, size_t n)
@@ -114,12 +148,22 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
     size_t bad;
     int r;
     memset(a, 0, sizeof(*a));
-    cfd_article_decoder_free(d);
+    cfd__drop_tree(d);
     if (!skip_utf8 && cfd_utf8_validate(json, len, &bad) != 0)
         return cfd_error_set(err, CFD_EUTF8, bad,
                              "invalid UTF-8 at byte %zu of the body: send UTF-8 text", bad);
+    const char *nul = memchr(json, '\0', len);
+    if (nul != NULL)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)(nul - json),
+                             "malformed JSON at byte %zu: a raw NUL byte; JSON strings must "
+                             "escape control characters (\\u0000)", (size_t)(nul - json));
+    const char *src = cfd__no_nul_escapes(d, json, len);
+    if (src == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    cJSON *root = cJSON_ParseWithLengthOpts(src, len, &end, 0);
+    if (end != NULL && src != json)
+        end = json + (end - src);
     if (root == NULL) {
         size_t off = end ? (size_t)(end - json) : 0;
         if (len == 0 || cfd_article_blank(json, len))

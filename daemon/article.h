@@ -18,6 +18,7 @@
 
 #include <classifyd/error.h>
 
+#include "buf.h"
 #include "engine.h"
 
 #define CFD_ARTICLE_MAX_PLUGINS 32
@@ -26,6 +27,7 @@ typedef struct cfd_article_decoder {
     void *root;                                   /* cJSON tree of the last decode */
     const char *plugins[CFD_ARTICLE_MAX_PLUGINS];
     size_t plugin_lens[CFD_ARTICLE_MAX_PLUGINS];
+    cfd_buf copy;                                 /* input with \u0000 replaced */
 } cfd_article_decoder;
 
 void cfd_article_decoder_init(cfd_article_decoder *d);
@@ -34,7 +36,9 @@ void cfd_article_decoder_free(cfd_article_decoder *d);
 /*
  * Decodes {"id","title","body","plugins"} from json[0..len). Returns 0 or:
  *   CFD_EUTF8   invalid UTF-8, err->offset = byte offset in json
- *   CFD_EFORMAT malformed JSON, err->offset = where parsing failed
+ *   CFD_EFORMAT malformed JSON, err->offset = where parsing failed (a raw
+ *               NUL byte is malformed JSON; the escape \u0000 is accepted
+ *               and read as a space, which the tokeniser treats alike)
  *   CFD_EINVAL  valid JSON of the wrong shape (err names the field)
  *   CFD_EEMPTY  title and body both missing or blank
  * Set skip_utf8 when the caller already validated the bytes.

@@ -120,6 +120,22 @@ int cfd_metrics_render(cfd_metrics *const *loops, size_t n_loops, cfd_buf *out)
                    "# HELP classifyd_open_connections Client connections open now.\n"
                    "# TYPE classifyd_open_connections gauge\nclassifyd_open_connections %lld\n",
                    (long long)open);
+    /* Per loop: shows whether connections and work spread over the loops. */
+    cfd_buf_puts(out, "# HELP classifyd_loop_open_connections Open connections per event loop.\n"
+                      "# TYPE classifyd_loop_open_connections gauge\n");
+    for (size_t i = 0; i < n_loops; i++)
+        cfd_buf_printf(out, "classifyd_loop_open_connections{loop=\"%zu\"} %lld\n", i,
+                       (long long)atomic_load_explicit(&loops[i]->open_connections,
+                                                       memory_order_relaxed));
+    cfd_buf_puts(out, "# HELP classifyd_loop_requests_total Requests answered per event loop.\n"
+                      "# TYPE classifyd_loop_requests_total counter\n");
+    for (size_t i = 0; i < n_loops; i++) {
+        uint64_t v = 0;
+        for (size_t b = 0; b < CFD_METRICS_BUCKETS; b++)
+            v += atomic_load_explicit(&loops[i]->buckets[b], memory_order_relaxed);
+        cfd_buf_printf(out, "classifyd_loop_requests_total{loop=\"%zu\"} %llu\n", i,
+                       (unsigned long long)v);
+    }
     cfd_buf_printf(out,
                    "# HELP classifyd_connections_total Client connections accepted.\n"
                    "# TYPE classifyd_connections_total counter\nclassifyd_connections_total %llu\n",

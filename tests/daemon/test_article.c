@@ -1,0 +1,254 @@
+/*
+ * Tests for daemon/article.c: request bodies -> cfd_article, with the
+ * documented error for each kind of bad input (byte offsets included), and
+ * NDJSON line iteration.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "article.h"
+
+static cfd_article_decoder dec;
+
+static int setup(void **state)
+{
+    (void)state;
+    cfd_article_decoder_init(&dec);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    cfd_article_decoder_free(&dec);
+    return 0;
+}
+
+static int decode(const char *json, cfd_article *a, cfd_error *err)
+{
+    cfd_error_clear(err);
+    return cfd_article_decode_json(&dec, json, strlen(json), 0, a, err);
+}
+
+static void test_full_object(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    const char *j = "{\"id\":\"a1\",\"title\":\"한국은행 금리 동결\",\"body\":\"본문\\n둘째 줄\","
+                    "\"plugins\":[\"topic\",\"section\"],\"extra\":{\"ignored\":true}}";
+    assert_int_equal(decode(j, &a, &err), 0);
+    assert_int_equal(a.id_len, 2);
+    assert_memory_equal(a.id, "a1", 2);
+    assert_int_equal(a.title_len, strlen("한국은행 금리 동결"));
+    assert_memory_equal(a.title, "한국은행 금리 동결", a.title_len);
+    assert_int_equal(a.body_len, strlen("본문\n둘째 줄"));
+    assert_memory_equal(a.body, "본문\n둘째 줄", a.body_len);
+    assert_int_equal(a.n_plugins, 2);
+    assert_int_equal(a.plugin_lens[0], 5);
+    assert_memory_equal(a.plugins[0], "topic", 5);
+    assert_memory_equal(a.plugins[1], "section", 7);
+}
+
+static void test_optional_fields(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    assert_int_equal(decode("  {\"body\":\"only body\",\"id\":null}\r\n", &a, &err), 0);
+    assert_null(a.id);
+    assert_null(a.plugins);
+    assert_int_equal(a.title_len, 0);
+    assert_non_null(a.title); /* "" rather than NULL for the engine */
+    assert_int_equal(a.body_len, 9);
+    assert_int_equal(decode("{\"title\":\"only title\"}", &a, &err), 0);
+    assert_int_equal(a.body_len, 0);
+    assert_int_equal(a.title_len, 10);
+}
+
+static void test_invalid_utf8_offset(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    /* \xc3 at byte 12 starts a bad sequence */
+    assert_int_equal(decode("{\"body\": \"ab\xc3\x28" "cd\"}", &a, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 12);
+    assert_string_equal(cfd_article_error_code(CFD_EUTF8), "invalid_utf8");
+    assert_int_equal(decode("{\"body\": \"\xed\xa0\x80\"}", &a, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 10);
+}
+
+static void test_malformed_json_offset(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    assert_int_equal(decode("{\"body\": \"abc\", }", &a, &err), CFD_EFORMAT);
+    assert_true(err.offset >= 10 && err.offset <= 17);
+    assert_string_equal(cfd_article_error_code(CFD_EFORMAT), "malformed_json");
+    assert_int_equal(decode("{\"body\": \"x", &a, &err), CFD_EFORMAT);
+    assert_int_equal(decode("", &a, &err), CFD_EFORMAT);
+    assert_int_equal(err.offset, 0);
+    /* data after the object */
+    assert_int_equal(decode("{\"body\":\"x\"} {\"body\":\"y\"}", &a, &err), CFD_EFORMAT);
+    assert_int_equal(err.offset, 13);
+}
+
+static void test_nul_bytes(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    const char raw[] = "{\"body\": \"a\0b\"}";
+    cfd_error_clear(&err);
+    assert_int_equal(cfd_article_decode_json(&dec, raw, sizeof(raw) - 1, 0, &a, &err),
+                     CFD_EFORMAT);
+    assert_int_equal(err.offset, 11);
+    /* the escape is read as a space so nothing after it is lost */
+    assert_int_equal(decode("{\"body\": \"a\\u0000b 기사\"}", &a, &err), 0);
+    assert_int_equal(a.body_len, strlen("a b 기사"));
+    assert_memory_equal(a.body, "a b 기사", a.body_len);
+    /* an escaped backslash before u0000 is text, not an escape */
+    assert_int_equal(decode("{\"body\": \"a\\\\u0000\"}", &a, &err), 0);
+    assert_memory_equal(a.body, "a\\u0000", a.body_len);
+}
+
+static void test_wrong_shape(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "[1, 2, 3]",
+        "\"just a string\"",
+        "42",
+        "{\"body\": 42}",
+        "{\"title\": [\"x\"], \"body\":\"y\"}",
+        "{\"id\": 7, \"body\":\"y\"}",
+        "{\"body\": \"x\", \"plugins\": \"topic\"}",
+        "{\"body\": \"x\", \"plugins\": [\"topic\", 3]}",
+        "{\"body\": \"x\", \"plugins\": []}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfd_article a;
+        cfd_error err;
+        assert_int_equal(decode(bad[i], &a, &err), CFD_EINVAL);
+        assert_true(strlen(err.msg) > 10);
+    }
+    assert_string_equal(cfd_article_error_code(CFD_EINVAL), "wrong_shape");
+}
+
+static void test_too_many_plugins(void **state)
+{
+    (void)state;
+    char j[1024] = "{\"body\":\"x\",\"plugins\":[";
+    for (int i = 0; i <= CFD_ARTICLE_MAX_PLUGINS; i++)
+        strcat(j, i ? ",\"p\"" : "\"p\"");
+    strcat(j, "]}");
+    cfd_article a;
+    cfd_error err;
+    assert_int_equal(decode(j, &a, &err), CFD_EINVAL);
+}
+
+static void test_empty_text(void **state)
+{
+    (void)state;
+    static const char *const empty[] = {
+        "{\"title\": \"  \", \"body\": \"\\n\\t \"}",
+        "{\"id\": \"only-id\"}",
+        "{}",
+        "{\"body\": \"\xe3\x80\x80\xc2\xa0\"}", /* U+3000, U+00A0 */
+        "{\"title\": null, \"body\": null}",
+    };
+    for (size_t i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+        cfd_article a;
+        cfd_error err;
+        assert_int_equal(decode(empty[i], &a, &err), CFD_EEMPTY);
+    }
+    assert_string_equal(cfd_article_error_code(CFD_EEMPTY), "empty_text");
+}
+
+static void test_text_plain(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    const char t[] = "가나다 ok \xff\xfe rest";
+    assert_int_equal(cfd_article_decode_text(t, sizeof(t) - 1, &a, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 13);
+    assert_int_equal(cfd_article_decode_text("", 0, &a, &err), CFD_EEMPTY);
+    assert_int_equal(cfd_article_decode_text(" \n", 2, &a, &err), CFD_EEMPTY);
+    const char nul[] = "기사\0본문";
+    assert_int_equal(cfd_article_decode_text(nul, sizeof(nul) - 1, &a, &err), 0);
+    assert_int_equal(a.body_len, sizeof(nul) - 1);
+    assert_int_equal(a.title_len, 0);
+    assert_null(a.id);
+}
+
+static void test_blank(void **state)
+{
+    (void)state;
+    assert_true(cfd_article_blank(NULL, 0));
+    assert_true(cfd_article_blank(" \t\r\n", 4));
+    assert_true(cfd_article_blank("\xef\xbb\xbf", 3));
+    assert_false(cfd_article_blank(" a ", 3));
+    assert_false(cfd_article_blank("\xe3\x80", 2)); /* cut U+3000 is not blank */
+}
+
+static void test_ndjson_lines(void **state)
+{
+    (void)state;
+    const char body[] = "{\"a\":1}\r\n\n   \n{\"b\":2}\nlast";
+    size_t pos = 0, lineno = 0, n;
+    const char *line;
+    assert_int_equal(cfd_ndjson_next(body, sizeof(body) - 1, &pos, &lineno, &line, &n), 1);
+    assert_int_equal(lineno, 1);
+    assert_int_equal(n, 7);
+    assert_memory_equal(line, "{\"a\":1}", 7);
+    assert_int_equal(cfd_ndjson_next(body, sizeof(body) - 1, &pos, &lineno, &line, &n), 1);
+    assert_int_equal(lineno, 4);
+    assert_memory_equal(line, "{\"b\":2}", 7);
+    assert_int_equal(cfd_ndjson_next(body, sizeof(body) - 1, &pos, &lineno, &line, &n), 1);
+    assert_int_equal(lineno, 5);
+    assert_int_equal(n, 4);
+    assert_int_equal(cfd_ndjson_next(body, sizeof(body) - 1, &pos, &lineno, &line, &n), 0);
+    pos = lineno = 0;
+    assert_int_equal(cfd_ndjson_next("\n\n", 2, &pos, &lineno, &line, &n), 0);
+}
+
+/* The decoder is reused: a later decode must not see an earlier tree. */
+static void test_reuse(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    assert_int_equal(decode("{\"body\":\"x\",\"plugins\":[\"topic\"]}", &a, &err), 0);
+    assert_int_equal(a.n_plugins, 1);
+    assert_int_equal(decode("{\"body\":\"y\"}", &a, &err), 0);
+    assert_int_equal(a.n_plugins, 0);
+    assert_null(a.plugins);
+    assert_memory_equal(a.body, "y", 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_full_object),
+        cmocka_unit_test(test_optional_fields),
+        cmocka_unit_test(test_invalid_utf8_offset),
+        cmocka_unit_test(test_malformed_json_offset),
+        cmocka_unit_test(test_nul_bytes),
+        cmocka_unit_test(test_wrong_shape),
+        cmocka_unit_test(test_too_many_plugins),
+        cmocka_unit_test(test_empty_text),
+        cmocka_unit_test(test_text_plain),
+        cmocka_unit_test(test_blank),
+        cmocka_unit_test(test_ndjson_lines),
+        cmocka_unit_test(test_reuse),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,276 @@
+/*
+ * Tests for daemon/config.c: defaults, sizes and durations, every kind of
+ * option through flags and through an INI file, flags winning over the file,
+ * and errors that name the option, file and line.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+
+static char tmpfile_path[64];
+
+static const char *write_ini(const char *text)
+{
+    snprintf(tmpfile_path, sizeof(tmpfile_path), "/tmp/cfd-test-config-XXXXXX");
+    int fd = mkstemp(tmpfile_path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return tmpfile_path;
+}
+
+static int from_args(cfd_config *c, cfd_error *err, int argc, char **argv)
+{
+    cfd_config_defaults(c);
+    return cfd_config_from_args(c, argc, argv, err);
+}
+
+static void test_defaults(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_config_defaults(&c);
+    assert_string_equal(c.socket_path, "run/classifyd.sock");
+    assert_string_equal(c.models_dir, "models");
+    assert_string_equal(c.plugin_dir, "build/lib/classifyd/plugins");
+    assert_int_equal(c.socket_mode, 0660);
+    assert_null(c.tcp_host);
+    assert_int_equal(c.max_body, 1u << 20);
+    assert_int_equal(c.shutdown_grace_ms, 10000);
+    assert_int_equal(c.workers, 0);
+    assert_int_equal(c.log_level, CFD_LOG_INFO);
+    cfd_config_free(&c);
+}
+
+static void test_sizes_and_durations(void **state)
+{
+    (void)state;
+    size_t s;
+    unsigned ms;
+    assert_int_equal(cfd_config_parse_size("1024", &s), 0);
+    assert_int_equal(s, 1024);
+    assert_int_equal(cfd_config_parse_size("64K", &s), 0);
+    assert_int_equal(s, 65536);
+    assert_int_equal(cfd_config_parse_size("1m", &s), 0);
+    assert_int_equal(s, 1 << 20);
+    assert_int_equal(cfd_config_parse_size("2G", &s), 0);
+    assert_int_equal(s, (size_t)2 << 30);
+    assert_int_equal(cfd_config_parse_size("1MB", &s), CFD_EINVAL);
+    assert_int_equal(cfd_config_parse_size("-1", &s), CFD_EINVAL);
+    assert_int_equal(cfd_config_parse_size("", &s), CFD_EINVAL);
+    assert_int_equal(cfd_config_parse_duration("10", &ms), 0);
+    assert_int_equal(ms, 10000);
+    assert_int_equal(cfd_config_parse_duration("2s", &ms), 0);
+    assert_int_equal(ms, 2000);
+    assert_int_equal(cfd_config_parse_duration("250ms", &ms), 0);
+    assert_int_equal(ms, 250);
+    assert_int_equal(cfd_config_parse_duration("2m", &ms), 0);
+    assert_int_equal(ms, 120000);
+    assert_int_equal(cfd_config_parse_duration("1h", &ms), CFD_EINVAL);
+    assert_int_equal(cfd_config_parse_duration("s", &ms), CFD_EINVAL);
+    assert_int_equal(cfd_config_parse_duration("99999999999", &ms), CFD_EINVAL);
+}
+
+static void test_flags(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    char *argv[] = {"classifyd", "--socket", "/tmp/x.sock", "--socket-mode=0600", "--tcp",
+                    "127.0.0.1:8080", "--workers", "3", "--max-body", "2M",
+                    "--read-timeout=500ms", "--log-level", "debug", "--enable", "topic, section",
+                    "--model", "section=section-v2.cfdm", "--model", "topic=t.cfdm",
+                    "--model", "section=section-v3.cfdm", "--check-config", "--request-log", "-"};
+    assert_int_equal(from_args(&c, &err, (int)(sizeof(argv) / sizeof(argv[0])), argv), 0);
+    assert_string_equal(c.socket_path, "/tmp/x.sock");
+    assert_int_equal(c.socket_mode, 0600);
+    assert_string_equal(c.tcp_host, "127.0.0.1");
+    assert_int_equal(c.tcp_port, 8080);
+    assert_int_equal(c.workers, 3);
+    assert_int_equal(c.max_body, 2u << 20);
+    assert_int_equal(c.read_timeout_ms, 500);
+    assert_int_equal(c.log_level, CFD_LOG_DEBUG);
+    assert_int_equal(c.n_plugins, 2);
+    assert_string_equal(c.plugins[0], "topic");
+    assert_string_equal(c.plugins[1], "section");
+    assert_int_equal(c.n_models, 2); /* section given twice: the last wins */
+    assert_string_equal(c.models[0].plugin, "section");
+    assert_string_equal(c.models[0].model_file, "section-v3.cfdm");
+    assert_string_equal(c.models[1].model_file, "t.cfdm");
+    assert_int_equal(c.check_config, 1);
+    assert_string_equal(c.request_log, "-");
+
+    cfd_engine_config ec;
+    cfd_config_engine(&c, &ec);
+    assert_string_equal(ec.plugin_dir, c.plugin_dir);
+    assert_int_equal(ec.n_plugins, 2);
+    assert_string_equal(ec.plugins[1], "section");
+    assert_int_equal(ec.n_models, 2);
+    cfd_config_free(&c);
+}
+
+static void test_bad_flags(void **state)
+{
+    (void)state;
+    static const char *const cases[][3] = {
+        {"--workers", "many", "workers"},
+        {"--socket-mode", "999", "socket-mode"},
+        {"--tcp", "8080", "HOST:PORT"},
+        {"--tcp", "host:99999", "HOST:PORT"},
+        {"--max-body", "0", "max-body"},
+        {"--log-level", "loud", "log-level"},
+        {"--model", "nofile", "model"},
+        {"--frobnicate", "1", "unknown option"},
+        {"--idle-timeout", "soon", "idle-timeout"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cfd_config c;
+        cfd_error err;
+        char *argv[] = {"classifyd", (char *)cases[i][0], (char *)cases[i][1]};
+        assert_int_equal(from_args(&c, &err, 3, argv), CFD_EINVAL);
+        if (strstr(err.msg, cases[i][2]) == NULL)
+            fail_msg("message for %s %s lacks \"%s\": %s", cases[i][0], cases[i][1],
+                     cases[i][2], err.msg);
+        cfd_config_free(&c);
+    }
+    cfd_config c;
+    cfd_error err;
+    char *missing[] = {"classifyd", "--socket"};
+    assert_int_equal(from_args(&c, &err, 2, missing), CFD_EINVAL);
+    cfd_config_free(&c);
+    char *positional[] = {"classifyd", "models"};
+    assert_int_equal(from_args(&c, &err, 2, positional), CFD_EINVAL);
+    cfd_config_free(&c);
+}
+
+static void test_file_and_flags(void **state)
+{
+    (void)state;
+    const char *path = write_ini("# comment\n"
+                                 "[server]\n"
+                                 "socket = /run/classifyd/classifyd.sock\n"
+                                 "socket_mode = 0640\n"
+                                 "workers = 4\n"
+                                 "shutdown_grace = 3s\n"
+                                 "tcp = off\n"
+                                 "[limits]\n"
+                                 "max_body = 512K ; inline comment\n"
+                                 "idle_timeout = 30s\n"
+                                 "[log]\n"
+                                 "log_level = warn\n"
+                                 "log_journal = yes\n"
+                                 "[engine]\n"
+                                 "models = /usr/share/classifyd/models\n"
+                                 "plugins = /usr/lib/classifyd/plugins\n"
+                                 "aggregate = rules.conf\n"
+                                 "[models]\n"
+                                 "section = section-v2.cfdm\n");
+    cfd_config c;
+    cfd_error err;
+    char *argv[] = {"classifyd", "--workers", "2", "-c", (char *)path};
+    assert_int_equal(from_args(&c, &err, 5, argv), 0);
+    assert_string_equal(c.socket_path, "/run/classifyd/classifyd.sock");
+    assert_int_equal(c.socket_mode, 0640);
+    assert_int_equal(c.workers, 2); /* the flag wins, wherever it is */
+    assert_int_equal(c.shutdown_grace_ms, 3000);
+    assert_int_equal(c.max_body, 512u << 10);
+    assert_int_equal(c.idle_timeout_ms, 30000);
+    assert_int_equal(c.log_level, CFD_LOG_WARN);
+    assert_int_equal(c.log_journal, 1);
+    assert_string_equal(c.models_dir, "/usr/share/classifyd/models");
+    assert_string_equal(c.aggregate_file, "rules.conf");
+    assert_int_equal(c.n_models, 1);
+    assert_string_equal(c.models[0].model_file, "section-v2.cfdm");
+    assert_string_equal(c.config_file, path);
+
+    /* The dump is itself a valid file that gives the same configuration. */
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_config_dump(&c, &b), 0);
+    assert_non_null(strstr(b.data, "max_body = 524288\n"));
+    assert_non_null(strstr(b.data, "section = section-v2.cfdm\n"));
+    unlink(path);
+    const char *again = write_ini(b.data);
+    cfd_config d;
+    cfd_config_defaults(&d);
+    assert_int_equal(cfd_config_load_file(&d, again, &err), 0);
+    assert_string_equal(d.socket_path, c.socket_path);
+    assert_int_equal(d.max_body, c.max_body);
+    assert_int_equal(d.workers, c.workers);
+    assert_int_equal(d.idle_timeout_ms, c.idle_timeout_ms);
+    assert_int_equal(d.n_models, 1);
+    unlink(again);
+    cfd_buf_free(&b);
+    cfd_config_free(&d);
+    cfd_config_free(&c);
+}
+
+static void test_file_errors(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    const char *path = write_ini("[server]\nworkers = 2\nsocket_modee = 0600\n");
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
+    char where[80];
+    snprintf(where, sizeof(where), "%s:3", path);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, "socket_modee"));
+    unlink(path);
+    cfd_config_free(&c);
+
+    path = write_ini("[limits]\nworkers = 2\n");
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "[server]"));
+    unlink(path);
+    cfd_config_free(&c);
+
+    path = write_ini("[server]\nthis is not ini\n");
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
+    unlink(path);
+    cfd_config_free(&c);
+
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, "/nonexistent/classifyd.conf", &err), CFD_EIO);
+    assert_non_null(strstr(err.msg, "/nonexistent/classifyd.conf"));
+    cfd_config_free(&c);
+}
+
+/* The shipped example file must load as it is. */
+static void test_example_file(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    cfd_config_defaults(&c);
+    int rc = cfd_config_load_file(&c, CFD_SOURCE_DIR "/etc/classifyd.conf", &err);
+    if (rc != 0)
+        fail_msg("etc/classifyd.conf: %s", err.msg);
+    cfd_config_free(&c);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_sizes_and_durations),
+        cmocka_unit_test(test_flags),
+        cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_file_and_flags),
+        cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_example_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

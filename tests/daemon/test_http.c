@@ -1,0 +1,408 @@
+/*
+ * Tests for daemon/http.c: byte sequences -- whole, split at every offset,
+ * pipelined back to back, chunked -- go into cfd_http_feed and the requests
+ * (or the refusals: 400, 413 from the headers alone, 431) that come out are
+ * checked; then the reply formatting.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+
+static const cfd_http_limits k_limits = {.max_header = 1024, .max_body = 4096};
+
+/* Feeds all of data; returns the result of the last call and the bytes used. */
+static int feed_all(cfd_http_in *in, const char *data, size_t len, size_t *used)
+{
+    return cfd_http_feed(in, data, len, used);
+}
+
+static void test_simple_get(void **state)
+{
+    (void)state;
+    cfd_http_in in;
+    cfd_http_in_init(&in, &k_limits);
+    const char req[] = "GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\n\r\n";
+    size_t used;
+    assert_int_equal(feed_all(&in, req, sizeof(req) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(used, sizeof(req) - 1);
+    assert_int_equal(in.req.method, HTTP_GET);
+    assert_int_equal(in.req.path_len, 8);
+    assert_memory_equal(in.req.path, "/healthz", 8);
+    assert_int_equal(in.req.keep_alive, 1);
+    assert_int_equal(in.req.http_minor, 1);
+    assert_int_equal(in.req.has_length, 0);
+    assert_int_equal(in.req.body_len, 0);
+    assert_int_equal(in.req.ctype, CFD_CTYPE_NONE);
+    assert_false(cfd_http_in_message(&in));
+    cfd_http_in_free(&in);
+}
+
+static const char k_post[] = "POST /v1/classify HTTP/1.1\r\n"
+                             "Host: a\r\n"
+                             "Content-Type: application/json; charset=utf-8\r\n"
+                             "Content-Length: 17\r\n"
+                             "\r\n"
+                             "{\"body\":\"기사\"}";
+
+/* Every split point of a POST: MORE until the last byte, then the request. */
+static void test_split_at_every_byte(void **state)
+{
+    (void)state;
+    size_t n = sizeof(k_post) - 1;
+    for (size_t cut = 1; cut < n; cut++) {
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, k_post, cut, &used), CFD_HTTP_MORE);
+        assert_int_equal(used, cut);
+        assert_true(cfd_http_in_message(&in));
+        assert_int_equal(cfd_http_feed(&in, k_post + cut, n - cut, &used), CFD_HTTP_REQUEST);
+        assert_int_equal(used, n - cut);
+        assert_int_equal(in.req.method, HTTP_POST);
+        assert_int_equal(in.req.ctype, CFD_CTYPE_JSON);
+        assert_int_equal(in.req.has_length, 1);
+        assert_int_equal(in.req.body_len, 17);
+        assert_memory_equal(in.req.body, "{\"body\":\"기사\"}", 17);
+        assert_int_equal(in.req.body[17], '\0');
+        cfd_http_in_free(&in);
+    }
+}
+
+/* One byte at a time. */
+static void test_byte_by_byte(void **state)
+{
+    (void)state;
+    cfd_http_in in;
+    cfd_http_in_init(&in, &k_limits);
+    size_t n = sizeof(k_post) - 1, used;
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_int_equal(cfd_http_feed(&in, k_post + i, 1, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_feed(&in, k_post + n - 1, 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.body_len, 17);
+    cfd_http_in_free(&in);
+}
+
+/* Three requests in one buffer come out one at a time, in order, each
+ * stopping exactly at its end. */
+static void test_pipelined(void **state)
+{
+    (void)state;
+    char buf[1024];
+    int n = snprintf(buf, sizeof(buf),
+                     "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"
+                     "%s"
+                     "GET /readyz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+                     k_post);
+    cfd_http_in in;
+    cfd_http_in_init(&in, &k_limits);
+    size_t off = 0, used;
+    assert_int_equal(cfd_http_feed(&in, buf, (size_t)n, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(used, strlen("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n"));
+    assert_memory_equal(in.req.path, "/healthz", in.req.path_len);
+    off += used;
+    assert_int_equal(cfd_http_feed(&in, buf + off, (size_t)n - off, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(used, sizeof(k_post) - 1);
+    assert_int_equal(in.req.method, HTTP_POST);
+    assert_int_equal(in.req.body_len, 17);
+    off += used;
+    assert_int_equal(cfd_http_feed(&in, buf + off, (size_t)n - off, &used), CFD_HTTP_REQUEST);
+    off += used;
+    assert_int_equal(off, (size_t)n);
+    assert_int_equal(in.req.path_len, 7);
+    assert_memory_equal(in.req.path, "/readyz", 7);
+    assert_int_equal(in.req.keep_alive, 0);
+    cfd_http_in_free(&in);
+}
+
+static void test_chunked_body(void **state)
+{
+    (void)state;
+    const char req[] = "POST /v1/classify HTTP/1.1\r\nHost: a\r\n"
+                       "Content-Type: application/x-ndjson\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"
+                       "5\r\n{\"a\":\r\n"
+                       "3\r\n1}\n\r\n"
+                       "0\r\n\r\n";
+    size_t n = sizeof(req) - 1;
+    for (size_t cut = 1; cut < n; cut += 7) {
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, req, cut, &used), CFD_HTTP_MORE);
+        assert_int_equal(cfd_http_feed(&in, req + cut, n - cut, &used), CFD_HTTP_REQUEST);
+        assert_int_equal(in.req.has_length, 1);
+        assert_int_equal(in.req.ctype, CFD_CTYPE_NDJSON);
+        assert_int_equal(in.req.body_len, 8);
+        assert_memory_equal(in.req.body, "{\"a\":1}\n", 8);
+        cfd_http_in_free(&in);
+    }
+}
+
+/* Content-Length over the limit: refused from the headers, before the body. */
+static void test_413_from_headers(void **state)
+{
+    (void)state;
+    const char req[] = "POST /v1/classify HTTP/1.1\r\nHost: a\r\nContent-Length: 4097\r\n\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, req, sizeof(req) - 1, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 413);
+    assert_string_equal(in.err_code, "body_too_large");
+    cfd_http_in_free(&in);
+}
+
+static void test_413_chunked(void **state)
+{
+    (void)state;
+    cfd_http_in in;
+    size_t used;
+    char chunk[2100];
+    cfd_http_in_init(&in, &k_limits);
+    const char head[] = "POST /v1/classify HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";
+    assert_int_equal(cfd_http_feed(&in, head, sizeof(head) - 1, &used), CFD_HTTP_MORE);
+    int n = snprintf(chunk, sizeof(chunk), "7d0\r\n%02000d\r\n", 0);
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_MORE);
+    /* 6000 bytes > 4096 */
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 413);
+    cfd_http_in_free(&in);
+}
+
+static void test_431(void **state)
+{
+    (void)state;
+    cfd_http_in in;
+    size_t used;
+    char req[2048];
+    cfd_http_in_init(&in, &k_limits);
+    int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nX-Big: %01500d\r\n\r\n", 0);
+    assert_int_equal(cfd_http_feed(&in, req, (size_t)n, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 431);
+    assert_string_equal(in.err_code, "headers_too_large");
+    cfd_http_in_free(&in);
+    /* many small headers add up too */
+    cfd_http_in_init(&in, &k_limits);
+    const char head[] = "GET / HTTP/1.1\r\n";
+    assert_int_equal(cfd_http_feed(&in, head, sizeof(head) - 1, &used), CFD_HTTP_MORE);
+    int r = CFD_HTTP_MORE;
+    for (int i = 0; i < 200 && r == CFD_HTTP_MORE; i++)
+        r = cfd_http_feed(&in, "X-A: b\r\n", 8, &used);
+    assert_int_equal(r, CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 431);
+    cfd_http_in_free(&in);
+}
+
+static void test_malformed(void **state)
+{
+    (void)state;
+    const char *bad[] = {"THIS IS NOT HTTP\r\n\r\n", "GET / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+                         "GET / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+                         "\x01\x02\x03\xff\r\n\r\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, bad[i], strlen(bad[i]), &used), CFD_HTTP_ERROR);
+        assert_int_equal(in.err_status, 400);
+        assert_non_null(in.err_msg);
+        cfd_http_in_free(&in);
+    }
+}
+
+/* EOF in the middle of a request is an error; at a boundary it is not. */
+static void test_eof(void **state)
+{
+    (void)state;
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, k_post, 40, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_feed(&in, "", 0, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 400);
+    cfd_http_in_free(&in);
+
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, k_post, sizeof(k_post) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(cfd_http_feed(&in, "", 0, &used), CFD_HTTP_MORE);
+    cfd_http_in_free(&in);
+}
+
+static void test_content_types(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *value;
+        int ctype;
+    } cases[] = {
+        {"application/json", CFD_CTYPE_JSON},
+        {"Application/JSON; charset=UTF-8", CFD_CTYPE_JSON},
+        {"text/plain;charset=utf-8", CFD_CTYPE_TEXT},
+        {"application/x-ndjson", CFD_CTYPE_NDJSON},
+        {"application/jsonl", CFD_CTYPE_NDJSON},
+        {"text/html", CFD_CTYPE_OTHER},
+        {"application/jsonx", CFD_CTYPE_OTHER},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "POST /v1/classify HTTP/1.1\r\ncontent-TYPE: %s\r\nContent-Length: 2\r\n\r\n{}",
+                         cases[i].value);
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, req, (size_t)n, &used), CFD_HTTP_REQUEST);
+        assert_int_equal(in.req.ctype, cases[i].ctype);
+        cfd_http_in_free(&in);
+    }
+}
+
+/* "Expect: 100-continue": asked for once the headers pass, and only once. */
+static void test_expect_continue(void **state)
+{
+    (void)state;
+    const char head[] = "POST /v1/classify HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n"
+                        "Expect: 100-continue\r\n\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, head, 30, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    assert_int_equal(cfd_http_feed(&in, head + 30, sizeof(head) - 1 - 30, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_want_continue(&in), 1);
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    assert_int_equal(cfd_http_feed(&in, "body", 4, &used), CFD_HTTP_REQUEST);
+    cfd_http_in_free(&in);
+
+    /* Not when the body is refused: the client gets the 413 instead. */
+    const char big[] = "POST / HTTP/1.1\r\nContent-Length: 99999\r\nExpect: 100-continue\r\n\r\n";
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, big, sizeof(big) - 1, &used), CFD_HTTP_ERROR);
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    cfd_http_in_free(&in);
+}
+
+static void test_http10_and_absolute_url(void **state)
+{
+    (void)state;
+    const char req[] = "GET http://localhost/v1/plugins?x HTTP/1.0\r\n\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, req, sizeof(req) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.http_minor, 0);
+    assert_int_equal(in.req.keep_alive, 0);
+    assert_int_equal(in.req.path_len, 11);
+    assert_memory_equal(in.req.path, "/v1/plugins", 11);
+    cfd_http_in_free(&in);
+}
+
+/* Buffers are reused: a big body then a small one on the same parser. */
+static void test_reuse_after_big_body(void **state)
+{
+    (void)state;
+    static const cfd_http_limits big = {.max_header = 1024, .max_body = 1 << 20};
+    char *req = malloc(200000);
+    assert_non_null(req);
+    int n = snprintf(req, 200000, "POST / HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
+    memset(req + n, 'a', 100000);
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &big);
+    assert_int_equal(cfd_http_feed(&in, req, (size_t)n + 100000, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.body_len, 100000);
+    assert_int_equal(cfd_http_feed(&in, k_post, sizeof(k_post) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.body_len, 17);
+    assert_true(in.body.cap < 100000); /* the large buffer was released */
+    cfd_http_in_free(&in);
+    free(req);
+}
+
+static void test_reply_format(void **state)
+{
+    (void)state;
+    cfd_buf b = CFD_BUF_INIT;
+    cfd_http_reply(&b, 200, "application/json", "{}", 2, 1, NULL, "Sat, 28 Nov 2026 09:00:00 GMT");
+    assert_string_equal(b.data, "HTTP/1.1 200 OK\r\nServer: classifyd\r\n"
+                                "Date: Sat, 28 Nov 2026 09:00:00 GMT\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+    cfd_buf_reset(&b);
+    cfd_http_head(&b, 405, "application/json", 0, 0, "Allow: GET\r\n", NULL);
+    assert_string_equal(b.data, "HTTP/1.1 405 Method Not Allowed\r\nServer: classifyd\r\n"
+                                "Content-Type: application/json\r\nContent-Length: 0\r\n"
+                                "Connection: close\r\nAllow: GET\r\n\r\n");
+    cfd_buf_reset(&b);
+    cfd_http_head(&b, 200, "application/x-ndjson", CFD_HTTP_CHUNKED, 2, NULL, NULL);
+    assert_non_null(strstr(b.data, "Transfer-Encoding: chunked\r\n"));
+    assert_non_null(strstr(b.data, "Connection: keep-alive\r\n"));
+    assert_null(strstr(b.data, "Content-Length"));
+    cfd_buf_reset(&b);
+    cfd_http_chunk(&b, "hello world\n", 12);
+    cfd_http_chunk(&b, "", 0);
+    cfd_http_chunk_end(&b);
+    assert_string_equal(b.data, "c\r\nhello world\n\r\n0\r\n\r\n");
+    cfd_buf_free(&b);
+}
+
+static void test_error_reply(void **state)
+{
+    (void)state;
+    cfd_buf b = CFD_BUF_INIT;
+    cfd_http_reply_error(&b, 400, "invalid_utf8", "bad \"byte\"", 13, 1, NULL, NULL);
+    const char *body = strstr(b.data, "\r\n\r\n");
+    assert_non_null(body);
+    body += 4;
+    assert_string_equal(body, "{\"error\":{\"code\":\"invalid_utf8\",\"message\":\"bad \\\"byte\\\"\","
+                              "\"offset\":13}}\n");
+    char cl[64];
+    snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", strlen(body));
+    assert_non_null(strstr(b.data, cl));
+    assert_true(strncmp(b.data, "HTTP/1.1 400 Bad Request\r\n", 26) == 0);
+    cfd_buf_reset(&b);
+    cfd_http_error_json(&b, "not_found", "x", (size_t)-1);
+    assert_string_equal(b.data, "{\"error\":{\"code\":\"not_found\",\"message\":\"x\"}}");
+    cfd_buf_free(&b);
+}
+
+static void test_date(void **state)
+{
+    (void)state;
+    char d[30];
+    cfd_http_date(d, 0);
+    assert_string_equal(d, "Thu, 01 Jan 1970 00:00:00 GMT");
+    cfd_http_date(d, 1795856400); /* 2026-11-28 09:00:00 UTC */
+    assert_string_equal(d, "Sat, 28 Nov 2026 09:00:00 GMT");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_simple_get),
+        cmocka_unit_test(test_split_at_every_byte),
+        cmocka_unit_test(test_byte_by_byte),
+        cmocka_unit_test(test_pipelined),
+        cmocka_unit_test(test_chunked_body),
+        cmocka_unit_test(test_413_from_headers),
+        cmocka_unit_test(test_413_chunked),
+        cmocka_unit_test(test_431),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_eof),
+        cmocka_unit_test(test_content_types),
+        cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_http10_and_absolute_url),
+        cmocka_unit_test(test_reuse_after_big_body),
+        cmocka_unit_test(test_reply_format),
+        cmocka_unit_test(test_error_reply),
+        cmocka_unit_test(test_date),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
