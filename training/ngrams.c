@@ -1,12 +1,14 @@
 /*
  * Naming hashed feature buckets by the n-grams of a text (see ngrams.h).
  *
- * The pipeline mirrors core/featurize.c: NFC when the quick check asks for
- * it, markup removal when '<' or '&' occur, news cleaning when the config
+ * The pipeline mirrors core/featurize.c: markup removal when '<' or '&'
+ * occur, NFC when the quick check asks for it, news cleaning when the config
  * says so, then the tokeniser, and the feature hashes of hash.h (word
  * unigrams, bigrams of adjacent words from the unigram hashes, character
- * n-grams over a token's first CFD_TOK_NGRAM_CPS code points). Title and
- * body are tokenised separately.
+ * n-grams over a token's first CFD_TOK_NGRAM_CPS code points, none for digit
+ * tokens). Title and body are tokenised separately. If featurize.c changes
+ * its pipeline, names may go missing (shown as "not seen"), never wrong
+ * buckets: every name is hashed with hash.h, the feature definition itself.
  */
 #include "ngrams.h"
 
@@ -167,15 +169,16 @@ static int cfd__add_field(cfd_ngram_names *nn, const char *s, size_t len)
     if (len == 0)
         return 0;
     int rc;
-    if (cfd_nfc_quick_check(s, len) &&
-        (rc = cfd_nfc(&nn->nfc, s, len, &s, &len)) != 0)
-        return rc;
     if ((rc = cfd__grow(nn, len)) != 0)
         return rc;
     if (cfd_markup_present(s, len)) {
         len = cfd_strip_markup(s, len, nn->buf1);
         s = nn->buf1;
     }
+    if (cfd_nfc_quick_check(s, len) && (rc = cfd_nfc(&nn->nfc, s, len, &s, &len)) != 0)
+        return rc;
+    if ((rc = cfd__grow(nn, len)) != 0)
+        return rc;
     if (nn->feat.clean_news) {
         len = cfd_clean_news(s, len, nn->buf2);
         s = nn->buf2;
@@ -199,7 +202,7 @@ static int cfd__add_field(cfd_ngram_names *nn, const char *s, size_t len)
             if ((rc = cfd__record(nn, hb, CFD__KIND_BIGRAM, nn->prevtok, n + tok.len)) != 0)
                 return rc;
         }
-        if (nn->feat.char_min > 0) {
+        if (nn->feat.char_min > 0 && tok.cls != CFD_TOK_DIGIT) {
             size_t ncp = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
             for (unsigned k = nn->feat.char_min; k <= nn->feat.char_max; k++) {
                 for (size_t i = 0; i + k <= ncp; i++) {
