@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# classifyd-train from the outside: exit codes and messages for bad input
+# files and bad options (each error must name file:line where one applies),
+# then a small end-to-end run -- train, eval (text and --json), cv --json,
+# predict, inspect --data -- on a generated dataset in a temporary directory.
+#
+# usage: test_train_cli.sh BUILD_DIR SOURCE_DIR
+set -u
+BUILD=${1:?build dir}
+TOOL="$BUILD/bin/classifyd-train"
+[ -x "$TOOL" ] || { echo "missing $TOOL"; exit 1; }
+TMP=$(mktemp -d /tmp/cfd-train-cli.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+FAILS=0
+
+fail() { echo "FAIL: $*"; FAILS=$((FAILS + 1)); }
+
+# expect STATUS FRAGMENT -- command...: runs it, checks exit status and that
+# stderr contains FRAGMENT.
+expect() {
+  local want=$1 frag=$2
+  shift 3
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  if [ "$got" != "$want" ]; then
+    fail "$* -> exit $got, expected $want; stderr: $(cat "$TMP/err")"
+  elif [ -n "$frag" ] && ! grep -qF -- "$frag" "$TMP/err"; then
+    fail "$* -> stderr lacks '$frag': $(cat "$TMP/err")"
+  fi
+}
+
+# ---- a generated dataset: three topics, Korean and English words ----------
+python3 - "$TMP" <<'EOF'
+import json, random, sys
+d = sys.argv[1]
+rnd = random.Random(7)
+vocab = {
+    "정치": "국회 대통령 선거 여당 야당 장관 의원 정부 president vote".split(),
+    "경제": "주가 금리 환율 증시 투자 은행 기업 수출 market stock".split(),
+    "스포츠": "축구 야구 골프 선수 경기 우승 감독 리그 football goal".split(),
+}
+def line(lab):
+    return " ".join(rnd.choice(vocab[lab]) for _ in range(5))
+with open(f"{d}/train.tsv", "w") as f:
+    for i in range(150):
+        for lab in vocab:
+            f.write(f"{lab}\t{line(lab)}\n")
+with open(f"{d}/dev.jsonl", "w") as f:
+    for i in range(30):
+        for lab in vocab:
+            f.write(json.dumps({"label": lab, "title": line(lab), "body": line(lab)},
+                               ensure_ascii=False) + "\n")
+with open(f"{d}/input.txt", "w") as f:
+    f.write("대통령 선거 국회\n")
+    f.write("경제\t주가 금리 증시\n")
+    f.write(json.dumps({"title": "축구 우승", "body": "선수 감독"}, ensure_ascii=False) + "\n")
+EOF
+printf '' >"$TMP/empty.tsv"
+printf '정치\t국회\n이 줄에는 탭이 없다\n' >"$TMP/notab.tsv"
+printf '정치\t국회\n경제\t주가 \xff 금리\n' >"$TMP/badutf8.tsv"
+printf '{"label":"정치","body":"국회"}\n{"label":"정치","body":\n' >"$TMP/bad.jsonl"
+printf '정치\t국회\n정치\t정부\n' >"$TMP/onelabel.tsv"
+printf '축구팀\t골\n' >"$TMP/unknown-label.tsv"
+
+# ---- usage errors: exit 2 ----------------------------------------------------
+expect 2 "unknown command" -- "$TOOL" frobnicate
+expect 2 "unknown option --bogus" -- "$TOOL" train --bogus --data x
+expect 2 "--c: expected a number" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/m" --name t --c abc
+expect 2 "--c: expected a number" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/m" --name t --c -1
+expect 2 "--c: expected a number" -- "$TOOL" cv --data "$TMP/train.tsv" --c 1e400
+expect 2 "missing --name" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/m"
+expect 2 "needs a value" -- "$TOOL" train --data
+expect 2 "--solver: unknown solver" -- "$TOOL" train --data a --out b --name c --solver magic
+expect 2 "--buckets" -- "$TOOL" train --data a --out b --name c --buckets 30
+expect 2 "--char-min 4 --char-max 2" -- "$TOOL" cv --data a --char-min 4 --char-max 2
+expect 2 "--c-grid" -- "$TOOL" cv --data a --c-grid 1,,x
+expect 2 "--quantize" -- "$TOOL" train --data a --out b --name c --quantize q4
+expect 2 "--folds" -- "$TOOL" cv --data a --folds 1
+expect 2 "--model and --data are required" -- "$TOOL" eval --data a
+expect 2 "which model" -- "$TOOL" inspect
+
+# ---- bad input files: exit 1, message names file and line ------------------
+expect 1 "$TMP/missing.tsv: cannot open" -- "$TOOL" train --data "$TMP/missing.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/empty.tsv: the file is empty" -- "$TOOL" train --data "$TMP/empty.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" train --data "$TMP/notab.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28 (column 15" -- "$TOOL" train --data "$TMP/badutf8.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/bad.jsonl:2: invalid JSON" -- "$TOOL" cv --data "$TMP/bad.jsonl"
+expect 1 "at least 2 labels" -- "$TOOL" train --data "$TMP/onelabel.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/notab.tsv" --out "$TMP/m" --name t
+[ -e "$TMP/m" ] && fail "a failed train left a model file behind"
+
+# ---- end to end --------------------------------------------------------------
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/topic.cfdm" --name topic \
+  --buckets 16 --version v-test --notes "generated test data" --jobs 2
+grep -q "cv         5 folds: macro-F1 1.0000" "$TMP/out" || fail "train (CV) output: $(cat "$TMP/out")"
+grep -q "reproduces the trained scores" "$TMP/out" || fail "train self-check missing"
+
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/dev.jsonl" \
+  --out "$TMP/topic-q8.cfdm" --name topic --buckets 16 --quantize q8 --prune 0.001
+grep -q "^dev .*accuracy 1.0000, macro-F1 1.0000" "$TMP/out" || fail "train --dev output: $(cat "$TMP/out")"
+
+expect 1 "$TMP/unknown-label.tsv:1: label \"축구팀\" is not one of the 3 known labels" -- \
+  "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/unknown-label.tsv"
+
+expect 0 "" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/dev.jsonl"
+grep -q "macro-F1  1.0000" "$TMP/out" || fail "eval text output: $(cat "$TMP/out")"
+
+expect 0 "" -- "$TOOL" eval --model "$TMP/topic-q8.cfdm" --data "$TMP/dev.jsonl" --json
+python3 - "$TMP/out" <<'EOF' || fail "eval --json: $(cat "$TMP/out")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 1, "one JSON object on one line"
+j = json.loads(lines[0])
+for k in ("n", "accuracy", "macro_f1", "per_class", "confusion"):
+    assert k in j, k
+assert j["n"] == 90 and j["accuracy"] == 1 and j["macro_f1"] == 1
+assert set(j["per_class"]) == {"정치", "경제", "스포츠"}
+assert sum(map(sum, j["confusion"])) == 90
+EOF
+
+expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --c-grid 0.1,1 --buckets 14 --json
+python3 - "$TMP/out" <<'EOF' || fail "cv --json: $(cat "$TMP/out")"
+import json, sys
+j = json.loads(open(sys.argv[1]).read())
+assert j["folds"] == 3 and j["n"] == 450
+assert [g["c"] for g in j["grid"]] == [0.1, 1]
+assert all(len(g["fold_macro_f1"]) == 3 for g in j["grid"])
+assert j["best_c"] in (0.1, 1) and j["best_mean_macro_f1"] == 1
+EOF
+expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --buckets 14
+grep -q "best C 1: mean macro-F1 1.0000" "$TMP/out" || fail "cv text: $(cat "$TMP/out")"
+
+expect 0 "" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/input.txt"
+python3 - "$TMP/out" <<'EOF' || fail "predict: $(cat "$TMP/out")"
+import sys
+rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
+assert [r[0] for r in rows] == ["정치", "경제", "스포츠"], rows
+assert all(len(r) == 2 and 1/3 < float(r[1]) <= 1 for r in rows), rows
+EOF
+printf '주가 \xfe\n' | "$TOOL" predict --model "$TMP/topic.cfdm" - >/dev/null 2>"$TMP/err"
+[ $? = 1 ] && grep -qF "<stdin>:1:" "$TMP/err" || fail "predict bad UTF-8: $(cat "$TMP/err")"
+
+expect 0 "" -- "$TOOL" inspect "$TMP/topic.cfdm" --data "$TMP/train.tsv" --top 5
+grep -q "^version     v-test" "$TMP/out" || fail "inspect version: $(cat "$TMP/out")"
+grep -q "^notes       generated test data" "$TMP/out" || fail "inspect notes"
+grep -q "data sha256 $(sha256sum "$TMP/train.tsv" | cut -c1-64)" "$TMP/out" || fail "inspect sha256"
+grep -q "^label 정치" "$TMP/out" || fail "inspect labels"
+grep -qE "word +(국회|대통령|선거|여당|야당|장관|의원|정부|president|vote)" "$TMP/out" ||
+  fail "inspect names no political word: $(cat "$TMP/out")"
+
+for c in train eval cv predict inspect; do
+  expect 0 "" -- "$TOOL" $c --help
+  grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"
+done
+
+if [ "$FAILS" -ne 0 ]; then
+  echo "$FAILS check(s) failed"
+  exit 1
+fi
+echo "all classifyd-train CLI checks passed"
