@@ -1,0 +1,255 @@
+/*
+ * Tests for the aggregation rules (daemon/aggregate.c): the linear pool
+ * with mapped evidence, computed independently here from the rule stated
+ * in aggregate.h; every review reason; abstaining and failed plugins; the
+ * INI loader's errors with file:line; the JSON of a decision; and the
+ * shipped models/aggregate.conf loading cleanly.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "aggregate.h"
+
+static const char *const sec_labels[] = {"정치", "경제", "사회"};
+static const char *const top_labels[] = {"경제", "정치", "IT과학", "생활문화"};
+static const char *const rule_labels[] = {"경제", "속보"};
+static const char *const sent_labels[] = {"positive", "neutral", "negative"};
+
+static cfd_agg_rules *parse(const char *text)
+{
+    cfd_agg_rules *r;
+    cfd_error err;
+    if (cfd_agg_parse(text, "test.conf", &r, &err) != 0)
+        fail_msg("%s", err.msg);
+    return r;
+}
+
+static int has_reason(const cfd_agg_decision *d, const char *code)
+{
+    for (uint32_t i = 0; i < d->n_reasons; i++)
+        if (!strncmp(d->reasons[i], code, strlen(code)))
+            return 1;
+    return 0;
+}
+
+static void test_pool_with_mapping(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\n"
+                             "section_plugin = section\n"
+                             "min_probability = 0.5\n"
+                             "[evidence.topic]\n"
+                             "weight = 0.5\n"
+                             "IT과학 = 경제   ; a newsroom without an IT desk\n"
+                             "생활문화 = -\n"
+                             "[evidence.rules]\n"
+                             "weight = 1\n"
+                             "same_names = yes\n");
+    float sec[] = {0.40f, 0.35f, 0.25f};
+    float top[] = {0.30f, 0.10f, 0.40f, 0.20f};
+    float rul[] = {0.60f, 0.30f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec},
+                            {"topic", top_labels, 4, top},
+                            {"rules", rule_labels, 2, rul}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    /* By the rule in aggregate.h:
+     *   정치 = 0.40 + 0.5*0.10            = 0.45
+     *   경제 = 0.35 + 0.5*(0.30+0.40) + 1*0.60 = 1.30
+     *   사회 = 0.25                        = 0.25
+     * (생활문화 ignored, 속보 maps to no section) -> 경제 = 1.30 / 2.00 */
+    assert_string_equal(d.section, "경제");
+    assert_true(fabsf(d.probability - 0.65f) < 1e-5f);
+    assert_false(d.review);
+    assert_int_equal(d.n_reasons, 0);
+
+    /* The same without the rules plugin's evidence (it abstained). */
+    float none[] = {0, 0};
+    res[2].probs = none;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    /* 정치 0.45, 경제 0.70, 사회 0.25 -> 0.70 / 1.40 */
+    assert_string_equal(d.section, "경제");
+    assert_true(fabsf(d.probability - 0.5f) < 1e-5f);
+    assert_false(d.review);
+
+    /* A failed topic plugin gives no evidence. */
+    res[1].probs = NULL;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_string_equal(d.section, "정치");
+    assert_true(fabsf(d.probability - 0.40f) < 1e-5f);
+    assert_true(d.review);
+    assert_true(has_reason(&d, "low_confidence"));
+    cfd_agg_free(r);
+}
+
+static void test_review_reasons(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\n"
+                             "section_plugin = section\n"
+                             "min_probability = 0.3\n"
+                             "min_margin = 0.2\n"
+                             "negative_plugin = sentiment\n"
+                             "negative_label = negative\n"
+                             "negative_min = 0.8\n"
+                             "[evidence.topic]\n"
+                             "weight = 0.1\n"
+                             "disagree_min = 0.6\n");
+    float sec[] = {0.45f, 0.40f, 0.15f};
+    float top[] = {0.90f, 0.05f, 0.03f, 0.02f};
+    float sen[] = {0.02f, 0.08f, 0.90f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec},
+                            {"topic", top_labels, 4, top},
+                            {"sentiment", sent_labels, 3, sen}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    /* 정치 0.45+0.005 = 0.455, 경제 0.40+0.09 = 0.49: 경제 wins narrowly */
+    assert_string_equal(d.section, "경제");
+    assert_true(d.review);
+    assert_false(has_reason(&d, "low_confidence"));
+    assert_true(has_reason(&d, "close_call"));
+    assert_false(has_reason(&d, "disagreement")); /* topic agrees with 경제 */
+    assert_true(has_reason(&d, "negative_tone"));
+
+    /* Topic strongly for 정치 while the section model says 경제. */
+    float sec2[] = {0.10f, 0.85f, 0.05f};
+    float top2[] = {0.05f, 0.90f, 0.03f, 0.02f};
+    float sen2[] = {0.30f, 0.60f, 0.10f};
+    res[0].probs = sec2;
+    res[1].probs = top2;
+    res[2].probs = sen2;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_string_equal(d.section, "경제");
+    assert_int_equal(d.n_reasons, 1);
+    assert_true(has_reason(&d, "disagreement"));
+    assert_non_null(strstr(d.reasons[0], "topic says 정치"));
+
+    /* Confident and agreeing: filed automatically. */
+    float top3[] = {0.80f, 0.10f, 0.05f, 0.05f};
+    res[1].probs = top3;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_false(d.review);
+    assert_int_equal(d.n_reasons, 0);
+
+    /* No section result at all. */
+    res[0].probs = NULL;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_null(d.section);
+    assert_true(d.review);
+    assert_true(has_reason(&d, "no_section"));
+    cfd_agg_free(r);
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    cfd_agg_decision d = {0};
+    cfd_buf b = CFD_BUF_INIT;
+    d.section = "경제";
+    d.probability = 0.8712f;
+    d.review = 1;
+    d.n_reasons = 2;
+    snprintf(d.reasons[0], CFD_AGG_REASON_MAX, "low_confidence: \"quoted\"");
+    /* a reason cut in the middle of a Hangul syllable stays valid UTF-8 */
+    memset(d.reasons[1], 0, CFD_AGG_REASON_MAX);
+    size_t k = 0;
+    while (k + 3 < CFD_AGG_REASON_MAX - 1) {
+        memcpy(d.reasons[1] + k, "경", 3);
+        k += 3;
+    }
+    d.reasons[1][k] = (char)0xea; /* first byte of another syllable */
+    assert_int_equal(cfd_agg_decision_json(&d, &b), 0);
+    cJSON *j = cJSON_Parse(b.data);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "section")->valuestring, "경제");
+    assert_true(fabs(cJSON_GetObjectItem(j, "probability")->valuedouble - 0.8712) < 1e-9);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(j, "review")));
+    cJSON *reasons = cJSON_GetObjectItem(j, "reasons");
+    assert_string_equal(cJSON_GetArrayItem(reasons, 0)->valuestring, "low_confidence: \"quoted\"");
+    assert_int_equal(strlen(cJSON_GetArrayItem(reasons, 1)->valuestring) % 3, 0);
+    cJSON_Delete(j);
+    cfd_buf_reset(&b);
+    d.section = NULL;
+    d.review = 0;
+    d.n_reasons = 0;
+    d.probability = 0;
+    cfd_agg_decision_json(&d, &b);
+    assert_string_equal(b.data, "{\"section\":null,\"probability\":0,\"review\":false,\"reasons\":[]}");
+    cfd_buf_free(&b);
+}
+
+static void expect_error(const char *text, const char *needle)
+{
+    cfd_agg_rules *r = (cfd_agg_rules *)1;
+    cfd_error err;
+    assert_int_equal(cfd_agg_parse(text, "bad.conf", &r, &err), CFD_EFORMAT);
+    assert_null(r);
+    if (strstr(err.msg, needle) == NULL)
+        fail_msg("message \"%s\" lacks \"%s\"", err.msg, needle);
+}
+
+static void test_parse_errors(void **state)
+{
+    (void)state;
+    expect_error("[decision]\nmin_probability = 1.5\n", "bad.conf:2: bad value \"1.5\"");
+    expect_error("[decision]\n\nfoo = 1\n", "bad.conf:3: unknown key \"foo\"");
+    expect_error("[nonsense]\nx = 1\n", "bad.conf:2: unknown section [nonsense]");
+    expect_error("[evidence.Topic!]\nweight = 1\n", "bad section");
+    expect_error("[evidence.topic]\nweight = abc\n", "bad weight");
+    expect_error("[evidence.topic]\n경제 = 경제\n경제 = 사회\n", "bad.conf:3: label \"경제\" mapped twice");
+    expect_error("[evidence.topic]\nsame_names = maybe\n", "bad same_names");
+    expect_error("[decision]\nsection_plugin = ../x\n", "bad value");
+    expect_error("[decision\n", "bad.conf:1: syntax error");
+
+    cfd_agg_rules *r;
+    cfd_error err;
+    assert_int_equal(cfd_agg_load("/nonexistent/agg.conf", &r, &err), CFD_ENOENT);
+    assert_int_equal(cfd_agg_default(&r, &err), 0);
+    assert_string_equal(cfd_agg_source(r), "built-in");
+    cfd_agg_free(r);
+}
+
+static void test_shipped_conf(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r;
+    cfd_error err;
+    if (cfd_agg_load(CFD_SOURCE_DIR "/models/aggregate.conf", &r, &err) != 0)
+        fail_msg("%s", err.msg);
+    /* It must do something sensible with a clear-cut article. */
+    static const char *const s8[] = {"정치", "경제", "사회", "생활문화", "세계", "IT과학",
+                                     "연예", "스포츠"};
+    float sec[] = {0.02f, 0.90f, 0.02f, 0.02f, 0.01f, 0.01f, 0.01f, 0.01f};
+    float top[] = {0.85f, 0.05f, 0.05f, 0.05f};
+    cfd_agg_result res[] = {{"section", s8, 8, sec}, {"topic", top_labels, 4, top}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 2, scratch, &d);
+    assert_string_equal(d.section, "경제");
+    assert_false(d.review);
+    cfd_agg_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pool_with_mapping),
+        cmocka_unit_test(test_review_reasons),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_shipped_conf),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
