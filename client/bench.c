@@ -164,7 +164,7 @@ static void cfd__on_stop_then_drain(uv_timer_t *t)
 {
     cfd_bench *b = t->data;
     cfd__on_stop(t);
-    if (b->drain_s > 0)
+    if (b->drain_s > 0 && !b->t_end_ns)
         uv_timer_start(&b->drain_timer, cfd__on_drain, (uint64_t)(b->drain_s * 1000), 0);
 }
 

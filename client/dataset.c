@@ -162,6 +162,8 @@ static int cfd__jsonl_line(cfd_record *r, const char *s, size_t n, const cfd_dat
         if (i == 2 && o->plugins)
             break;
         cJSON *v = cJSON_GetObjectItemCaseSensitive(in, keep[i]);
+        if (!v && i == 1) /* many exports call the body "text" */
+            v = cJSON_GetObjectItemCaseSensitive(in, "text");
         if (v && !cJSON_AddItemToObject(out, keep[i], cJSON_Duplicate(v, 1)))
             goto done;
     }

@@ -5,8 +5,10 @@
  *   - TSV: `label<TAB>text` per line (the format of ../shared/data); the text
  *     becomes the article body, the label the gold label. A line without a
  *     tab is unlabelled text.
- *   - JSONL: one article object per line ({"id","title","body","plugins"});
- *     the gold label is the string field named by label_field ("label").
+ *   - JSONL: one article object per line ({"id","title","body","plugins"};
+ *     "text" is taken as the body when there is no "body", as many exports
+ *     name it); the gold label is the string field named by label_field
+ *     ("label").
  * The format is chosen by the file name (.jsonl/.ndjson = JSONL) or, when
  * that says nothing, by the first non-blank byte ('{' = JSONL).
  *

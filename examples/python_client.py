@@ -113,6 +113,8 @@ def read_articles(path):
                 continue
             if line.lstrip().startswith("{"):
                 a = json.loads(line)
+                if "body" not in a and "text" in a:  # many exports call it "text"
+                    a["body"] = a["text"]
                 yield {k: a[k] for k in ("id", "title", "body") if k in a}
             else:
                 label, _, text = line.partition("\t")

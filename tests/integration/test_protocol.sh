@@ -151,11 +151,11 @@ out=$(ctl health); rc=$?
 it_eq "classifyctl health exit 0" 0 $rc
 it_match "classifyctl health says ready" 'ready: yes' "$out"
 out=$(ctl metrics); it_match "classifyctl metrics" '^classifyd_articles_total' "$out"
-head -n 200 "$DATA/news8/train.tsv" > "$IT_TMP/b.tsv"
+awk 'NR % 6 == 0' "$DATA/news8/train.tsv" | head -n 200 > "$IT_TMP/b.tsv"
 out=$(ctl batch --chunk 64 --no-progress -o "$IT_TMP/b.out" "$IT_TMP/b.tsv"); rc=$?
 it_eq "classifyctl batch exit 0" 0 $rc
 it_match "classifyctl batch summary" '^articles 200  ok 200  errors 0' "$out"
-it_match "classifyctl batch accuracy and macro-F1" 'accuracy 0\.[0-9]+  macro-F1 0\.[0-9]+' "$out"
+it_match "classifyctl batch accuracy and macro-F1" 'accuracy [01]\.[0-9]+  macro-F1 [01]\.[0-9]+' "$out"
 it_eq "classifyctl batch wrote one reply per article" 200 "$(wc -l < "$IT_TMP/b.out")"
 out=$(ctl batch --format json --no-progress --label-field site_section "$DATA/samples/articles.jsonl")
 it_eq "classifyctl batch JSONL with a chosen label field" 3 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"

@@ -31,7 +31,7 @@ tsv(data + "/ynat/dev.tsv", 25, 400)
 tsv(data + "/finance-sentiment/train.tsv", 40, 500)
 tsv(data + "/bbc-en/train.tsv", 60, 530)
 for line in open(data + "/samples/articles.jsonl", encoding="utf-8"):
-    a = json.loads(line); rows.append({"title": a.get("title", ""), "body": a.get("body", "")})
+    a = json.loads(line); rows.append({"title": a.get("title", ""), "body": a.get("body", a.get("text", ""))})
 rows.append({"title": "", "body": "<p>HTML &amp; 엔터티가 섞인 <b>기사</b> 본문 &lt;특보&gt;</p>"})
 rows.append({"title": "ＦＵＬＬ ｗｉｄｔｈ 숫자 １２３", "body": "호환 자모 ㄱㄴㄷ 와 결합 자모 한글 e\u0301t\u00e9"})
 with open(out, "w", encoding="utf-8") as f:
