@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <utf8proc.h>
 #include <xxhash.h>
 
 #include "rules_file.h"
@@ -78,6 +79,22 @@ static int cfd__label_index(cfd__rparse *ps, const char *s, size_t n, uint32_t *
         return cfd__oom(ps, err);
     *out = r->n_labels++;
     return 0;
+}
+
+/* Labels are identifiers compared byte-wise with other plugins' labels:
+ * store them in NFC whatever form the editor typed. */
+static int cfd__label_nfc(cfd__rparse *ps, const char *s, size_t n, uint32_t *out,
+                          cfd_error *err)
+{
+    char tmp[257];
+    memcpy(tmp, s, n);
+    tmp[n] = '\0';
+    char *nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)tmp);
+    if (nfc == NULL)
+        return cfd__oom(ps, err);
+    int rc = cfd__label_index(ps, nfc, strlen(nfc), out, err);
+    free(nfc);
+    return rc;
 }
 
 static void cfd__trim(const char **s, const char **e)
@@ -174,7 +191,7 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
                              "%s:%u: pattern mixes | and & (write one rule per combination)",
                              ps->name, (unsigned)ps->line);
     uint32_t label = 0;
-    int rc = cfd__label_index(ps, ls, (size_t)(le - ls), &label, err);
+    int rc = cfd__label_nfc(ps, ls, (size_t)(le - ls), &label, err);
     if (rc != 0)
         return rc;
     if (cfd__grow((void **)&r->rules, &ps->cap_rules, r->n_rules + 1, sizeof(cfd_rule)))
