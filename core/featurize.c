@@ -4,10 +4,9 @@
  * Where the time goes, for a 2.6 KB Korean article (~900 syllables, ~300
  * words, ~2,000 hashed features): decoding and tokenising, hashing (inline
  * XXH3, hash.h), and above all turning ~2,000 bucket numbers into a sorted
- * list of distinct buckets with counts. That last step is an LSD radix sort
- * whose digit width is chosen from the number of entries and hash_bits
- * (fewest passes * (entries + buckets)), then one merging pass; it needs no
- * hash table to clear and gives sorted output directly. TF uses a table of
+ * list of distinct buckets with counts. That last step is an LSD radix
+ * sort (cfd__sort), then one branch-free merging pass; it needs no hash
+ * table to clear and gives sorted output directly. TF uses a table of
  * 1 + ln(k) for small integer counts instead of logf per feature.
  *
  * Scratch memory lives in struct cfd_featurizer and only grows.
@@ -43,7 +42,7 @@ struct cfd_featurizer {
     size_t ent_cap, n_ent;
     cfd_feature *counts, *weighted;
     size_t counts_cap, weighted_cap;
-    uint32_t hist[CFD__RADIX_MAX_BITS > 8 ? 3 : 3][1u << CFD__RADIX_MAX_BITS];
+    uint32_t hist[1u << CFD__RADIX_MAX_BITS]; /* radix sort counts */
     float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
 };
 
@@ -240,7 +239,8 @@ static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const ch
                         const char *what, const char **out, size_t *out_len, cfd_error *err)
 {
     size_t bad;
-    if (cfd_utf8_validate(s, len, &bad) != 0)
+    int maybe_nfc;
+    if (cfd_utf8_validate_nfc(s, len, &bad, &maybe_nfc) != 0)
         return cfd_error_set(err, CFD_EUTF8, bad,
                              "%s: invalid UTF-8 at byte %zu (byte 0x%02x); send UTF-8 text", what,
                              bad, (unsigned)(unsigned char)s[bad]);
@@ -249,11 +249,15 @@ static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const ch
     if (cfd_markup_present(cur, len)) {
         if (cfd__reserve((void **)&fz->text[0], &fz->text_cap[0], len + 1, 1) != 0)
             goto nomem;
+        int entities = memchr(cur, '&', len) != NULL;
         len = cfd_strip_markup(cur, len, fz->text[0]);
         cur = fz->text[0];
         in_buf = 0;
+        /* a numeric entity can decode to a combining mark */
+        if (entities && !maybe_nfc)
+            maybe_nfc = cfd_nfc_quick_check(cur, len);
     }
-    if (cfd_nfc_quick_check(cur, len)) {
+    if (maybe_nfc) {
         int rc = cfd_nfc(&fz->nfc, cur, len, &cur, &len);
         if (rc != 0)
             return cfd_error_set(err, rc, (size_t)-1, "%s: Unicode normalisation failed: %s",
@@ -275,7 +279,7 @@ nomem:
 }
 
 /* Tokenises one prepared text and appends its hashed features. */
-static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *s, size_t len,
+CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *s, size_t len,
                      uint32_t flag, const uint64_t *seeds)
 {
     if (len == 0)
@@ -324,18 +328,25 @@ static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg, const char 
 }
 
 /*
- * Sorts a[0..n) by the low `bits` bits (stable LSD radix sort). Returns the
- * array holding the result (a or tmp).
+ * Sorts a[0..n) by the low `bits` bits (the bucket; the title flag rides
+ * along). Returns the array holding the result (a or tmp).
+ *
+ * Small inputs: insertion sort. Otherwise an LSD radix sort: its scatter
+ * passes have no data-dependent branches (a one-pass counting sort on the
+ * top bits followed by an insertion sort executes fewer instructions but
+ * mispredicts a branch per out-of-order entry, which costs more). The digit
+ * width minimises passes * (n + 2^width): 2 passes of 10 bits for an
+ * article at hash_bits 20, 3 short passes for a headline.
  */
-static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *a, uint32_t *tmp, size_t n,
-                           unsigned bits)
+static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *restrict tmp,
+                           size_t n, unsigned bits)
 {
     const uint32_t mask = (UINT32_C(1) << bits) - 1;
-    if (n < 64) {
+    if (n < 32) {
         for (size_t i = 1; i < n; i++) {
-            uint32_t x = a[i];
+            uint32_t x = a[i], kx = x & mask;
             size_t j = i;
-            while (j > 0 && (a[j - 1] & mask) > (x & mask)) {
+            while (j > 0 && (a[j - 1] & mask) > kx) {
                 a[j] = a[j - 1];
                 j--;
             }
@@ -343,38 +354,33 @@ static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *a, uint32_t *tmp, size_
         }
         return a;
     }
-    /* Digit width: fewest passes * (n + 2^width) over widths 4..12. */
-    unsigned width = CFD__RADIX_MAX_BITS;
+    unsigned passes = 0;
     size_t best = SIZE_MAX;
-    for (unsigned w = 4; w <= CFD__RADIX_MAX_BITS; w++) {
-        unsigned passes = (bits + w - 1) / w;
-        if (passes > 3)
+    for (unsigned p = 1; p <= 4; p++) {
+        unsigned w = (bits + p - 1) / p;
+        if (w > CFD__RADIX_MAX_BITS)
             continue;
-        size_t cost = passes * (n + ((size_t)1 << w));
+        size_t cost = p * (n + ((size_t)1 << w));
         if (cost < best) {
             best = cost;
-            width = w;
+            passes = p;
         }
     }
-    unsigned passes = (bits + width - 1) / width;
-    width = (bits + passes - 1) / passes; /* balance the digits */
+    const unsigned width = (bits + passes - 1) / passes;
     const size_t nb = (size_t)1 << width;
     const uint32_t dmask = (uint32_t)nb - 1;
-    for (unsigned p = 0; p < passes; p++)
-        memset(fz->hist[p], 0, nb * sizeof(uint32_t));
-    for (size_t i = 0; i < n; i++) {
-        uint32_t x = a[i];
-        for (unsigned p = 0; p < passes; p++)
-            fz->hist[p][(x >> (p * width)) & dmask]++;
-    }
+    uint32_t *restrict h = fz->hist;
     for (unsigned p = 0; p < passes; p++) {
-        uint32_t *h = fz->hist[p], sum = 0;
+        const unsigned shift = p * width;
+        memset(h, 0, nb * sizeof *h);
+        for (size_t i = 0; i < n; i++)
+            h[(a[i] >> shift) & dmask]++;
+        uint32_t sum = 0;
         for (size_t d = 0; d < nb; d++) {
             uint32_t c = h[d];
             h[d] = sum;
             sum += c;
         }
-        unsigned shift = p * width;
         for (size_t i = 0; i < n; i++) {
             uint32_t x = a[i];
             tmp[h[(x >> shift) & dmask]++] = x;
@@ -431,24 +437,24 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
     const uint32_t *e = cfd__sort(fz, fz->ent, fz->tmp, n, cfg->hash_bits);
     const uint32_t mask = (UINT32_C(1) << cfg->hash_bits) - 1;
     const float tw = cfg->title_weight;
-    cfd_feature *c = fz->counts;
+    cfd_feature *restrict c = fz->counts;
+    /* Runs of equal buckets -> (bucket, body count + tw * title count),
+     * written without branches (run lengths are 1, 2, 3... at random). */
+    uint32_t last = e[0] & mask;
     size_t k = 0;
-    for (size_t i = 0; i < n;) {
-        uint32_t idx = e[i] & mask, body_n = 0, title_n = 0;
-        do {
-            if (e[i] & CFD__TITLE_BIT)
-                title_n++;
-            else
-                body_n++;
-            i++;
-        } while (i < n && (e[i] & mask) == idx);
-        float v = (float)body_n + tw * (float)title_n;
-        if (v > 0.0f) {
-            c[k].index = idx;
-            c[k].value = v;
-            k++;
-        }
+    c[0].index = last;
+    c[0].value = (e[0] & CFD__TITLE_BIT) ? tw : 1.0f;
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = e[i], idx = x & mask;
+        size_t same = idx == last;
+        float add = (x & CFD__TITLE_BIT) ? tw : 1.0f;
+        float base = c[k].value * (float)same; /* no branch */
+        k += 1 - same;
+        c[k].index = idx;
+        c[k].value = base + add;
+        last = idx;
     }
+    k++;
     out->items = c;
     out->n = (uint32_t)k;
     return 0;

@@ -236,14 +236,29 @@ static size_t cfd__find_close(const unsigned char *s, size_t len, size_t i, cons
 }
 
 /*
+ * What earlier searches to the end of the text found missing: once "-->"
+ * or "</script" is not found after some point, it is not found after any
+ * later point either, so those searches are not repeated (which would make
+ * "<!--<!--<!--..." quadratic).
+ */
+typedef struct cfd__markup_state {
+    int no_comment_end, no_script_end, no_style_end;
+} cfd__markup_state;
+
+/*
  * Tries to parse markup starting at s[i] == '<'. Returns the offset after
  * it (and sets *space if it separates words), or 0 if it is text.
  */
-static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space)
+static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
+                       cfd__markup_state *st)
 {
     *space = 1;
     if (len - i >= 4 && memcmp(s + i, "<!--", 4) == 0) {
+        if (st->no_comment_end)
+            return 0;
         const unsigned char *e = memmem(s + i + 4, len - i - 4, "-->", 3);
+        if (e == NULL)
+            st->no_comment_end = 1;
         return e ? (size_t)(e - s) + 3 : 0;
     }
     size_t j = i + 1;
@@ -274,9 +289,13 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space)
     if (bsearch(name, cfd__inline_tags, sizeof cfd__inline_tags / sizeof cfd__inline_tags[0],
                 sizeof cfd__inline_tags[0], cfd__str_cmp))
         *space = 0;
-    if (!closing && (strcmp(name, "script") == 0 || strcmp(name, "style") == 0)) {
+    int script = strcmp(name, "script") == 0, style = strcmp(name, "style") == 0;
+    if (!closing && ((script && !st->no_script_end) || (style && !st->no_style_end))) {
         size_t k = cfd__find_close(s, len, j, name, nlen);
-        if (k < len) {
+        if (k >= len) {
+            st->no_script_end |= script;
+            st->no_style_end |= style;
+        } else {
             const unsigned char *gt = memchr(s + k, '>', len - k);
             return gt ? (size_t)(gt - s) + 1 : len;
         }
@@ -342,6 +361,7 @@ size_t cfd_strip_markup(const char *str, size_t len, char *out)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, o = 0;
+    cfd__markup_state st = {0, 0, 0};
     while (i < len) {
         unsigned char c = s[i];
         if (c != '<' && c != '&') {
@@ -352,7 +372,7 @@ size_t cfd_strip_markup(const char *str, size_t len, char *out)
         size_t next;
         if (c == '<') {
             int space;
-            next = cfd__tag(s, len, i, &space);
+            next = cfd__tag(s, len, i, &space, &st);
             if (next) {
                 if (space && o > 0 && out[o - 1] != ' ')
                     out[o++] = ' ';

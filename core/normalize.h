@@ -36,6 +36,14 @@
 /* 1 if NFC may change s[0..len), 0 if s is certainly in NFC. */
 int cfd_nfc_quick_check(const char *s, size_t len);
 
+/*
+ * cfd_utf8_validate and cfd_nfc_quick_check in one pass (the featurizer's
+ * first look at every text): returns 0 or CFD_EUTF8 with *bad_offset as
+ * cfd_utf8_validate does, and on success sets *maybe_nfc to what
+ * cfd_nfc_quick_check would return.
+ */
+int cfd_utf8_validate_nfc(const char *s, size_t len, size_t *bad_offset, int *maybe_nfc);
+
 /* Growable code point buffer used by cfd_nfc; zero-initialise, free with
  * cfd_nfc_scratch_free. */
 typedef struct cfd_nfc_scratch {

@@ -138,13 +138,19 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok)
     if (cls == CFD_TOK_MARK)
         cls = CFD_TOK_OTHER;
 
+    /* Hangul and Han need no folding: their tokens point into the source
+     * and are copied only if an ignorable code point interrupts them. */
+    const size_t start = i;
+    int copy = !(cls == CFD_TOK_HANGUL || cls == CFD_TOK_HAN);
     unsigned char *out = (unsigned char *)t->out;
     size_t o = 0, ncp = 0;
     for (;;) {
         if (ncp <= CFD_TOK_NGRAM_CPS)
             tok->off[ncp] = (uint16_t)o;
         ncp++;
-        if (cp < 0x80) {
+        if (!copy) {
+            o += n;
+        } else if (cp < 0x80) {
             out[o++] = (unsigned char)(cp - 'A' < 26u ? cp + 32 : cp);
         } else if (cls == CFD_TOK_HANGUL || cls == CFD_TOK_HAN) {
             for (size_t k = 0; k < n; k++) /* uncased: copy the bytes */
@@ -163,6 +169,11 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok)
             next = cfd__next_cp(s, len, i, &cp, &n);
             if (next != CFD_TOK_IGNORE)
                 break;
+            if (!copy) { /* the token is no longer contiguous in s */
+                for (size_t k = 0; k < o; k++)
+                    out[k] = s[start + k];
+                copy = 1;
+            }
             i += n;
         }
         if (next != cls && next != CFD_TOK_MARK)
@@ -171,7 +182,7 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok)
     if (ncp <= CFD_TOK_NGRAM_CPS)
         tok->off[ncp] = (uint16_t)o;
     t->pos = i;
-    tok->s = t->out;
+    tok->s = copy ? t->out : (const char *)s + start;
     tok->len = o;
     tok->ncp = ncp;
     tok->cls = cls;

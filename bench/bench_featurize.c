@@ -1,0 +1,160 @@
+/*
+ * bench_featurize: how long the featurizer takes on real Korean articles,
+ * against the issue's budget of 40 µs per 2.6 KB article, and what one
+ * utf8proc_map NFC call costs on the same text (why cfd_nfc runs only when
+ * cfd_nfc_quick_check asks for it).
+ *
+ *   bench_featurize [FILE.tsv] [MAX_LINES]
+ *
+ * FILE defaults to ../shared/data/news8/train.tsv (run from the repository
+ * root), MAX_LINES to 200. Each line is label<TAB>text. Every article is
+ * featurized (default config, body only) REPS times after a warm-up; its
+ * median time is scaled to a 2.6 KB article (time * 2600 / bytes) and the
+ * median and 90th percentile over articles are printed, plus the same for
+ * cfd_featurize_counts alone and for utf8proc_map(NFC).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <utf8proc.h>
+
+#include "featurize.h"
+
+#define REPS 21
+
+typedef struct {
+    char *text;
+    size_t len;
+} article;
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, size_t n, double p)
+{
+    qsort(v, n, sizeof *v, cmp_double);
+    size_t k = (size_t)(p * (double)(n - 1) + 0.5);
+    return v[k];
+}
+
+enum { MODE_FULL, MODE_COUNTS, MODE_NFC };
+
+/* Median over REPS of one operation on one article, in µs. */
+static double time_one(cfd_featurizer *fz, const cfd_feat_config *cfg, const article *a, int mode)
+{
+    double t[REPS];
+    cfd_featvec v;
+    cfd_error err;
+    for (int r = -2; r < REPS; r++) { /* two warm-up runs */
+        double t0 = now_us();
+        int rc = 0;
+        if (mode == MODE_FULL) {
+            rc = cfd_featurize(fz, cfg, NULL, NULL, 0, a->text, a->len, &v, &err);
+        } else if (mode == MODE_COUNTS) {
+            rc = cfd_featurize_counts(fz, cfg, NULL, 0, a->text, a->len, &v, &err);
+        } else {
+            utf8proc_uint8_t *out = NULL;
+            utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)a->text,
+                                              (utf8proc_ssize_t)a->len, &out,
+                                              UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+            free(out);
+            rc = n < 0;
+        }
+        double t1 = now_us();
+        if (rc != 0) {
+            fprintf(stderr, "bench_featurize: failed: %s\n", mode == MODE_NFC ? "utf8proc_map" : err.msg);
+            exit(1);
+        }
+        if (r >= 0)
+            t[r] = t1 - t0;
+    }
+    qsort(t, REPS, sizeof t[0], cmp_double);
+    return t[REPS / 2];
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = argc > 1 ? argv[1] : "../shared/data/news8/train.tsv";
+    size_t max_lines = argc > 2 ? strtoul(argv[2], NULL, 10) : 200;
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        fprintf(stderr, "bench_featurize: cannot open %s (run from the repository root or pass "
+                        "the path of a label<TAB>text file)\n", path);
+        return 1;
+    }
+    article *arts = calloc(max_lines, sizeof *arts);
+    size_t n = 0, total = 0;
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got;
+    while (n < max_lines && (got = getline(&line, &cap, f)) > 0) {
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            line[--got] = '\0';
+        char *tab = strchr(line, '\t');
+        const char *text = tab ? tab + 1 : line;
+        size_t len = strlen(text);
+        if (len == 0)
+            continue;
+        arts[n].text = malloc(len);
+        memcpy(arts[n].text, text, len);
+        arts[n].len = len;
+        total += len;
+        n++;
+    }
+    free(line);
+    fclose(f);
+    if (n == 0) {
+        fprintf(stderr, "bench_featurize: no articles in %s\n", path);
+        return 1;
+    }
+
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    cfd_featurizer *fz;
+    if (cfd_featurizer_new(&fz) != 0)
+        return 1;
+
+    static const char *names[] = {"cfd_featurize (default config)", "cfd_featurize_counts",
+                                  "utf8proc_map NFC (for comparison)"};
+    double *scaled = malloc(n * sizeof *scaled);
+    size_t feats = 0;
+    for (size_t i = 0; i < n; i++) {
+        cfd_featvec v;
+        cfd_error err;
+        if (cfd_featurize(fz, &cfg, NULL, NULL, 0, arts[i].text, arts[i].len, &v, &err) == 0)
+            feats += v.n;
+    }
+    printf("bench_featurize: %zu articles from %s, mean %.0f bytes, mean %.0f features\n", n,
+           path, (double)total / (double)n, (double)feats / (double)n);
+    printf("per article scaled to 2.6 KB (median of %d runs each):\n", REPS);
+    for (int mode = MODE_FULL; mode <= MODE_NFC; mode++) {
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            double us = time_one(fz, &cfg, &arts[i], mode);
+            sum += us;
+            scaled[i] = us * 2600.0 / (double)arts[i].len;
+        }
+        double med = pct(scaled, n, 0.5), p90 = pct(scaled, n, 0.9);
+        printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n", names[mode], med, p90,
+               (double)total / sum);
+    }
+    free(scaled);
+    for (size_t i = 0; i < n; i++)
+        free(arts[i].text);
+    free(arts);
+    cfd_featurizer_free(fz);
+    return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * Tests for core/clean.c on real news patterns (from news8 and the sample
+ * page): datelines, bylines, bracketed markers, e-mail, URLs, copyright
+ * notices; and on text that looks similar but is content and must stay.
+ * A removed span becomes one space unless the text before it already ends
+ * in a space (or nothing precedes it); the spaces of the text around it are
+ * kept, so some expectations hold two spaces.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "clean.h"
+#include "utf8.h"
+
+static char *clean(const char *s)
+{
+    static char out[4096];
+    size_t len = strlen(s);
+    assert_true(len < sizeof out);
+    size_t n = cfd_clean_news(s, len, out);
+    assert_true(n <= len);
+    assert_int_equal(cfd_utf8_validate(out, n, NULL), 0);
+    out[n] = '\0';
+    return out;
+}
+
+static void test_datelines_and_bylines(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("(베이징=연합뉴스) 김진방 특파원 = 북한이 19일"), "  = 북한이 19일");
+    assert_string_equal(clean("【서울=뉴시스】김성진 기자 = 북한이"), " = 북한이");
+    assert_string_equal(clean("[이슈투데이=김정훈 기자] 중소벤처기업부는 26일"), " 중소벤처기업부는 26일");
+    assert_string_equal(clean("CBS노컷뉴스 박성완 기자] 선거를"), "CBS노컷뉴스 ] 선거를");
+    assert_string_equal(clean("스포츠서울 유인근 선임기자 = 경기"), "스포츠서울  = 경기");
+    assert_string_equal(clean("김대령기자 = 경기"), " = 경기");
+    assert_string_equal(clean("려의 목소리가 나옵니다. 송무빈 기자입니다. [리포트] 북한은"),
+                        "려의 목소리가 나옵니다. .  북한은");
+    assert_string_equal(clean("남궁민 기자"), "");
+}
+
+static void test_content_kept(void **state)
+{
+    (void)state;
+    /* 기자 as a word or inside words, not a byline */
+    assert_string_equal(clean("방북 기자단 명단"), "방북 기자단 명단");
+    assert_string_equal(clean("기자회견을 열어"), "기자회견을 열어");
+    assert_string_equal(clean("외신 기자들에게도"), "외신 기자들에게도");
+    assert_string_equal(clean("통신 기자 4명"), "통신 기자 4명");   /* 통: no surname */
+    assert_string_equal(clean("조선중앙통신사 기자와의"), "조선중앙통신사 기자와의");
+    /* a long name-like run is no name */
+    assert_string_equal(clean("대한민국정부기자 x"), "대한민국정부기자 x");
+    /* parentheses without '=' are content; long brackets are quotes */
+    assert_string_equal(clean("서우두(首都) 공항 (ARF)"), "서우두(首都) 공항 (ARF)");
+    const char *quote = "[김재호/정선군청 교통지도팀장 : 무단방치 차량이 많아서 주차 순환율이 50% 미만 대로 있다]";
+    assert_string_equal(clean(quote), quote);
+    /* 무단 without 전재/복제/배포 is content */
+    assert_string_equal(clean("무단 횡단을 금지하는"), "무단 횡단을 금지하는");
+    assert_string_equal(clean("twitter @handle and a@b"), "twitter @handle and a@b");
+    assert_string_equal(clean("[룩@차이나]"), "");
+}
+
+static void test_markers(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("[앵커] 다음 소식입니다"), " 다음 소식입니다");
+    assert_string_equal(clean("[단독] '내 사진' [뉴스데스크]◀ 앵커 ▶ 다음"), " '내 사진'  다음");
+    assert_string_equal(clean("[]"), "[]"); /* empty brackets stay */
+    assert_string_equal(clean("[[중첩]]"), "[ ]");
+}
+
+static void test_email_url(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("kjb@yna.co.kr 제보(kke2kke@naver.com)로"), " 제보( )로");
+    assert_string_equal(clean("문의 yeon@hankyung.com."), "문의 .");
+    assert_string_equal(clean("자세한 내용은 http://news.jtbc.joins.com/html/944/NB11635944.html 참조"),
+                        "자세한 내용은  참조");
+    assert_string_equal(clean("www.youtube.com에서 보기"), "에서 보기");
+    assert_string_equal(clean("HTTPS://X.KR/a?b=1 끝"), " 끝");
+    assert_string_equal(clean("awww.x"), "awww.x");
+    assert_string_equal(clean("user@localhost"), "user@localhost");
+}
+
+static void test_copyright(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("본문 끝. <저작권자 ⓒ 이슈투데이, 무단 전재 및 재배포 금지>"),
+                        "본문 끝. < ");
+    assert_string_equal(clean("끝 ⓒ 연합뉴스, 무단전재-재배포 금지"), "끝 ");
+    assert_string_equal(clean("끝 Copyright © Hankyung. All rights reserved."), "끝 ");
+    assert_string_equal(clean("사진 ⓒ 뉴스1 다음"), "사진  다음");
+    assert_string_equal(clean("무단 복제 및 재배포를 금지합니다"), "합니다");
+}
+
+static void test_empty_and_plain(void **state)
+{
+    (void)state;
+    char out[4];
+    assert_int_equal(cfd_clean_news("", 0, out), 0);
+    assert_string_equal(clean("plain english text, nothing to remove"),
+                        "plain english text, nothing to remove");
+}
+
+static void test_bounded_on_hostile_input(void **state)
+{
+    (void)state;
+    /* Open brackets that never close, '@' everywhere, 기자 everywhere: the
+     * output is never longer and is valid UTF-8. */
+    size_t n = 300000;
+    char *s = malloc(n), *out = malloc(n);
+    const char *pat = "[(@기자ⓒ무단 ";
+    size_t pl = strlen(pat), k = 0;
+    while (k + pl <= n) {
+        memcpy(s + k, pat, pl);
+        k += pl;
+    }
+    size_t m = cfd_clean_news(s, k, out);
+    assert_true(m <= k);
+    assert_int_equal(cfd_utf8_validate(out, m, NULL), 0);
+    free(s);
+    free(out);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_datelines_and_bylines),
+        cmocka_unit_test(test_content_kept),
+        cmocka_unit_test(test_markers),
+        cmocka_unit_test(test_email_url),
+        cmocka_unit_test(test_copyright),
+        cmocka_unit_test(test_empty_and_plain),
+        cmocka_unit_test(test_bounded_on_hostile_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,237 @@
+/*
+ * Tests for core/normalize.c: NFC through the reusable scratch (decomposed
+ * Hangul, e + U+0301, compatibility ideographs, canonical reordering), the
+ * quick check against an independent oracle (utf8proc_NFC on every code
+ * point), the fused validate+check, and case folding.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <utf8proc.h>
+
+#include <classifyd/error.h>
+
+#include "normalize.h"
+#include "utf8.h"
+
+static void expect_nfc(const char *in, const char *want)
+{
+    cfd_nfc_scratch scr = {0};
+    const char *out;
+    size_t out_len;
+    assert_int_equal(cfd_nfc(&scr, in, strlen(in), &out, &out_len), 0);
+    assert_int_equal(out_len, strlen(want));
+    assert_memory_equal(out, want, out_len);
+    if (strcmp(in, want) != 0) /* NFC changes it: the quick check must see that */
+        assert_int_equal(cfd_nfc_quick_check(in, strlen(in)), 1);
+    cfd_nfc_scratch_free(&scr);
+}
+
+static void test_nfc_composes(void **state)
+{
+    (void)state;
+    /* decomposed 한글 (conjoining jamo) -> precomposed syllables */
+    expect_nfc("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab\xe1\x84\x80\xe1\x85\xb3\xe1\x86\xaf",
+               "한글");
+    /* LV syllable + trailing jamo */
+    expect_nfc("\xed\x95\x98\xe1\x86\xab", "한");
+    expect_nfc("cafe\xcc\x81", "caf\xc3\xa9");
+    /* CJK compatibility ideograph U+F9E1 (seen in news8) -> U+674E */
+    expect_nfc("\xef\xa7\xa1", "\xe6\x9d\x8e");
+    /* Ohm sign -> Greek capital omega */
+    expect_nfc("\xe2\x84\xa6", "\xce\xa9");
+    /* canonical reordering: dot below (ccc 220) before acute (230) */
+    expect_nfc("a\xcc\x81\xcc\xa3", "\xe1\xba\xa1\xcc\x81");
+    /* already NFC: unchanged */
+    expect_nfc("정부는 26일 발표", "정부는 26일 발표");
+    expect_nfc("", "");
+}
+
+static void test_nfc_nul_and_growth(void **state)
+{
+    (void)state;
+    cfd_nfc_scratch scr = {0};
+    const char *out;
+    size_t out_len;
+    static const char in[] = "a\0e\xcc\x81";
+    assert_int_equal(cfd_nfc(&scr, in, sizeof in - 1, &out, &out_len), 0);
+    assert_int_equal(out_len, 4);
+    assert_memory_equal(out, "a\0\xc3\xa9", 4);
+    /* reuse the scratch with a longer text: it grows */
+    size_t n = 100000;
+    char *big = malloc(n * 3);
+    for (size_t i = 0; i < n; i++)
+        memcpy(big + 3 * i, "\xe1\x84\x80", 3); /* lone leading jamo: stays */
+    assert_int_equal(cfd_nfc(&scr, big, n * 3, &out, &out_len), 0);
+    assert_int_equal(out_len, n * 3);
+    assert_memory_equal(out, big, n * 3);
+    free(big);
+    cfd_nfc_scratch_free(&scr);
+    assert_null(scr.cps);
+}
+
+static void test_nfc_rejects_invalid(void **state)
+{
+    (void)state;
+    cfd_nfc_scratch scr = {0};
+    const char *out;
+    size_t out_len;
+    assert_int_equal(cfd_nfc(&scr, "a\xed\xa0\x80", 4, &out, &out_len), CFD_EUTF8);
+    cfd_nfc_scratch_free(&scr);
+}
+
+/*
+ * The quick check may say "maybe" for anything but must never say "no"
+ * when NFC could change a text. Oracle, per code point X: if the check
+ * clears X, then NFC([X]) == [X], X has combining class 0, and X never
+ * appears after the first position of any canonical decomposition (so it
+ * of a primary composite (so it cannot compose with what precedes it).
+ */
+static void test_quick_check_oracle(void **state)
+{
+    (void)state;
+    unsigned char *second = calloc(0x110000, 1);
+    utf8proc_int32_t dec[32];
+    for (utf8proc_int32_t cp = 0; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        utf8proc_ssize_t n = utf8proc_decompose_char(cp, dec, 32, UTF8PROC_DECOMPOSE, NULL);
+        if (n < 2)
+            continue;
+        /* only primary composites (NFC keeps them) are ever composed */
+        char buf[5];
+        size_t len = cfd_utf8_encode((uint32_t)cp, buf);
+        buf[len] = '\0';
+        utf8proc_uint8_t *nfc = utf8proc_NFC((const utf8proc_uint8_t *)buf);
+        int primary = nfc && strcmp((const char *)nfc, buf) == 0;
+        free(nfc);
+        for (utf8proc_ssize_t k = 1; primary && k < n && k < 32; k++)
+            second[dec[k]] = 1;
+    }
+    size_t cleared = 0;
+    for (uint32_t cp = 1; cp < 0x110000; cp++) {
+        if (cp >= 0xD800 && cp <= 0xDFFF)
+            continue;
+        char buf[5];
+        size_t len = cfd_utf8_encode(cp, buf);
+        buf[len] = '\0';
+        /* padded so the fused check's 4-bytes-at-a-time loop sees it */
+        char padded[16] = "abcd";
+        memcpy(padded + 4, buf, len);
+        memcpy(padded + 4 + len, "efgh", 4);
+        int fused = -1;
+        assert_int_equal(cfd_utf8_validate_nfc(padded, len + 8, NULL, &fused), 0);
+        if (cfd_nfc_quick_check(buf, len)) {
+            /* the fused pre-filter must not lose what the exact check sees */
+            if (fused != 1)
+                fail_msg("U+%04X: cfd_utf8_validate_nfc misses it", cp);
+            continue;
+        }
+        cleared++;
+        utf8proc_uint8_t *nfc = utf8proc_NFC((const utf8proc_uint8_t *)buf);
+        assert_non_null(nfc);
+        if (strcmp((const char *)nfc, buf) != 0)
+            fail_msg("U+%04X cleared but NFC changes it", cp);
+        free(nfc);
+        if (utf8proc_get_property((utf8proc_int32_t)cp)->combining_class != 0)
+            fail_msg("U+%04X cleared but has a combining class", cp);
+        if (second[cp])
+            fail_msg("U+%04X cleared but can follow in a composition", cp);
+    }
+    /* and it does clear the common scripts (it is not "always maybe") */
+    assert_true(cleared > 1000000);
+    free(second);
+}
+
+static void test_quick_check_examples(void **state)
+{
+    (void)state;
+    assert_int_equal(cfd_nfc_quick_check("", 0), 0);
+    assert_int_equal(cfd_nfc_quick_check("plain ascii", 11), 0);
+    const char *ko = "북한이 북미 정상회담 “무산” 가능성…·‘강경’ 「단독」 ㅋㅋ ℃";
+    assert_int_equal(cfd_nfc_quick_check(ko, strlen(ko)), 0);
+    assert_int_equal(cfd_nfc_quick_check("e\xcc\x81", 3), 1);
+    assert_int_equal(cfd_nfc_quick_check("\xe1\x84\x80", 3), 1);
+    assert_int_equal(cfd_nfc_quick_check("\xef\xa7\xa1", 3), 1);
+}
+
+static void test_validate_nfc_fused(void **state)
+{
+    (void)state;
+    /* same verdicts and offsets as cfd_utf8_validate, in every position of
+     * a longer text (the fused loop reads 4 bytes at a time) */
+    static const char *bad[] = {"\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\x80",
+                                "\xea\xb8", "\xe0\x9f\xbf", "\xf0\x8f\xbf\xbf", "\xff"};
+    char buf[64];
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        for (size_t pre = 0; pre < 12; pre++) {
+            size_t n = 0;
+            for (size_t k = 0; k < pre; k++)
+                buf[n++] = (k % 3 == 0) ? 'x' : ' ';
+            if (pre >= 6) { /* a syllable before it */
+                memcpy(buf + n, "가", 3);
+                n += 3;
+            }
+            size_t where = n;
+            size_t bl = strlen(bad[b]);
+            memcpy(buf + n, bad[b], bl);
+            n += bl;
+            memcpy(buf + n, "abc", 3);
+            size_t total = n + (b == 4 ? 0 : 3); /* truncated case at the end */
+            size_t off1 = 0, off2 = 0;
+            int maybe;
+            assert_int_equal(cfd_utf8_validate(buf, total, &off1), CFD_EUTF8);
+            assert_int_equal(cfd_utf8_validate_nfc(buf, total, &off2, &maybe), CFD_EUTF8);
+            assert_int_equal(off1, where);
+            assert_int_equal(off2, where);
+        }
+    }
+    int maybe = -1;
+    const char *t = "기사 본문 e\xcc\x81 끝";
+    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe), 0);
+    assert_int_equal(maybe, 1);
+    t = "기사 본문 “인용” 끝입니다";
+    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe), 0);
+    assert_int_equal(maybe, 0);
+    assert_int_equal(cfd_utf8_validate_nfc("", 0, NULL, &maybe), 0);
+    assert_int_equal(maybe, 0);
+}
+
+static void test_fold(void **state)
+{
+    (void)state;
+    assert_int_equal(cfd_fold_cp('A'), 'a');
+    assert_int_equal(cfd_fold_cp('z'), 'z');
+    assert_int_equal(cfd_fold_cp(0xC9), 0xE9);    /* É */
+    assert_int_equal(cfd_fold_cp(0x0416), 0x0436); /* Ж */
+    assert_int_equal(cfd_fold_cp(0x03A3), 0x03C3); /* Σ */
+    assert_int_equal(cfd_fold_cp(0xFF2B), 'k');   /* fullwidth K */
+    assert_int_equal(cfd_fold_cp(0xFF11), '1');   /* fullwidth 1 */
+    assert_int_equal(cfd_fold_cp(0xAC00), 0xAC00);
+    assert_int_equal(cfd_fold_cp(0x4E00), 0x4E00);
+    char out[CFD_FOLD_MAX(32)];
+    const char *in = "KBS·ÉCOLE Ⱥ 가나";
+    size_t n = cfd_fold(in, strlen(in), out);
+    const char *want = "kbs·école ⱥ 가나";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(out, want, n);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nfc_composes),
+        cmocka_unit_test(test_nfc_nul_and_growth),
+        cmocka_unit_test(test_nfc_rejects_invalid),
+        cmocka_unit_test(test_quick_check_oracle),
+        cmocka_unit_test(test_quick_check_examples),
+        cmocka_unit_test(test_validate_nfc_fused),
+        cmocka_unit_test(test_fold),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,258 @@
+/*
+ * Tests for core/tokenize.c: the class rule documented in tokenize.h on
+ * Korean, English, mixed Korean/English/digits, emoji, combining sequences,
+ * ignorable characters, NUL bytes, empty and huge input, and the n-gram
+ * offsets of long tokens.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tokenize.h"
+
+/* Tokenises s and returns the tokens joined by '|' with each class as a
+ * letter (H hangul, C han, L latin, D digit, O other). */
+static char *toks(const char *s, size_t len)
+{
+    static char joined[4096];
+    char *out = malloc(CFD_TOK_OUT_MIN(len));
+    cfd_tokenizer t;
+    cfd_token tok;
+    size_t o = 0;
+    cfd_tok_init(&t, s, len, out);
+    while (cfd_tok_next(&t, &tok)) {
+        static const char cls[] = "?HCLDO";
+        assert_true(tok.cls >= CFD_TOK_HANGUL && tok.cls <= CFD_TOK_OTHER);
+        assert_true(o + tok.len + 4 < sizeof joined);
+        if (o)
+            joined[o++] = '|';
+        memcpy(joined + o, tok.s, tok.len);
+        o += tok.len;
+        joined[o++] = ':';
+        joined[o++] = cls[tok.cls];
+    }
+    joined[o] = '\0';
+    free(out);
+    return joined;
+}
+
+#define TOKS(lit) toks(lit, sizeof(lit) - 1)
+
+static void test_korean(void **state)
+{
+    (void)state;
+    assert_string_equal(TOKS("정부는 26일 발표했다."), "정부는:H|26:D|일:H|발표했다:H");
+    assert_string_equal(TOKS("北 최희철 부상"), "北:C|최희철:H|부상:H");
+    assert_string_equal(TOKS("서우두(首都) 공항"), "서우두:H|首都:C|공항:H");
+    /* compatibility jamo (ㅋㅋ) and middle dots */
+    assert_string_equal(TOKS("ㅋㅋ·행선지·방문"), "ㅋㅋ:H|행선지:H|방문:H");
+}
+
+static void test_english(void **state)
+{
+    (void)state;
+    assert_string_equal(TOKS("The BBC's World-Cup, 2018!"),
+                        "the:L|bbc:L|s:L|world:L|cup:L|2018:D");
+    assert_string_equal(TOKS("  \t\n"), "");
+    /* Latin-1 letters fold and stay Latin; x and / signs separate */
+    assert_string_equal(TOKS("ÉCOLE Straße 3×4"), "école:L|straße:L|3:D|4:D");
+}
+
+static void test_mixed(void **state)
+{
+    (void)state;
+    assert_string_equal(TOKS("KBS뉴스 JS151편 B-52가"),
+                        "kbs:L|뉴스:H|js:L|151:D|편:H|b:L|52:D|가:H");
+    /* fullwidth ASCII becomes ASCII */
+    assert_string_equal(TOKS("ＫＢＳ１２３"), "kbs:L|123:D");
+    /* other scripts are one OTHER class, split from Han */
+    assert_string_equal(TOKS("東京タワー Москва Ελλάδα"),
+                        "東京:C|タワー:O|москва:O|ελλάδα:O");
+}
+
+static void test_emoji_and_symbols(void **state)
+{
+    (void)state;
+    assert_string_equal(TOKS("좋아요😀👍🏽 최고!!"), "좋아요:H|최고:H");
+    assert_string_equal(TOKS("😀"), "");
+    assert_string_equal(TOKS("a😀b"), "a:L|b:L");
+    /* ZWJ emoji sequence: all separators */
+    assert_string_equal(TOKS("👨\u200d👩\u200d👧 가족"), "가족:H");
+}
+
+static void test_combining(void **state)
+{
+    (void)state;
+    /* A combining mark continues the token before it (NFC has run already
+     * in the featurizer; the tokeniser keeps what it gets). */
+    assert_string_equal(TOKS("cafe\xcc\x81 ok"), "cafe\xcc\x81:L|ok:L");
+    /* a mark with nothing before it starts an OTHER token */
+    assert_string_equal(TOKS(" \xcc\x81x"), "\xcc\x81:O|x:L");
+    /* decomposed Hangul (conjoining jamo) stays one Hangul token */
+    assert_string_equal(TOKS("\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab\xea\xb8\x80"),
+                        "\xe1\x84\x92\xe1\x85\xa1\xe1\x86\xab\xea\xb8\x80:H");
+}
+
+static void test_ignorables(void **state)
+{
+    (void)state;
+    /* soft hyphen and zero width space do not split, and are dropped */
+    assert_string_equal(TOKS("co\xc2\xad" "operate"), "cooperate:L");
+    assert_string_equal(TOKS("대한\xe2\x80\x8b민국"), "대한민국:H");
+    assert_string_equal(TOKS("\xef\xbb\xbf기사"), "기사:H"); /* BOM */
+}
+
+static void test_nul_and_controls(void **state)
+{
+    (void)state;
+    static const char s[] = "ab\0cd\x01\x7f가\0";
+    assert_string_equal(toks(s, sizeof s - 1), "ab:L|cd:L|가:H");
+    static const char nuls[16] = {0};
+    assert_string_equal(toks(nuls, sizeof nuls), "");
+}
+
+static void test_empty(void **state)
+{
+    (void)state;
+    char out[16];
+    cfd_tokenizer t;
+    cfd_token tok;
+    cfd_tok_init(&t, "", 0, out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+}
+
+static void test_invalid_bytes_separate(void **state)
+{
+    (void)state;
+    /* precondition broken on purpose: undecodable bytes act as separators */
+    assert_string_equal(TOKS("ab\xff" "cd\xea\xb8"), "ab:L|cd:L");
+}
+
+static void test_offsets(void **state)
+{
+    (void)state;
+    const char *s = "가a나다라";
+    char out[64];
+    cfd_tokenizer t;
+    cfd_token tok;
+    cfd_tok_init(&t, s, strlen(s), out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.ncp, 1);
+    assert_int_equal(tok.off[0], 0);
+    assert_int_equal(tok.off[1], 3);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.cls, CFD_TOK_LATIN);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.ncp, 3);
+    assert_int_equal(tok.len, 9);
+    for (int i = 0; i <= 3; i++)
+        assert_int_equal(tok.off[i], 3 * i);
+    assert_memory_equal(tok.s, "나다라", 9);
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+}
+
+static void test_huge_single_char(void **state)
+{
+    (void)state;
+    /* 1 MB of one Hangul syllable: one token, n-gram offsets bounded */
+    const size_t reps = (1 << 20) / 3;
+    char *s = malloc(reps * 3);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(s + 3 * i, "가", 3);
+    char *out = malloc(CFD_TOK_OUT_MIN(reps * 3));
+    cfd_tokenizer t;
+    cfd_token tok;
+    cfd_tok_init(&t, s, reps * 3, out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.ncp, reps);
+    assert_int_equal(tok.len, reps * 3);
+    assert_int_equal(tok.cls, CFD_TOK_HANGUL);
+    assert_int_equal(tok.off[CFD_TOK_NGRAM_CPS], 3 * CFD_TOK_NGRAM_CPS);
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+
+    /* 1 MB of 'A': folded into the caller's buffer */
+    memset(s, 'A', reps * 3);
+    cfd_tok_init(&t, s, reps * 3, out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.len, reps * 3);
+    assert_true(tok.s[0] == 'a' && tok.s[reps * 3 - 1] == 'a');
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+
+    /* 1 MB of NUL: nothing */
+    memset(s, 0, reps * 3);
+    cfd_tok_init(&t, s, reps * 3, out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 0);
+    free(s);
+    free(out);
+}
+
+static void test_folding_growth(void **state)
+{
+    (void)state;
+    /* U+023A (2 bytes) lower-cases to U+2C65 (3 bytes): the buffer bound
+     * CFD_TOK_OUT_MIN must hold. */
+    enum { N = 1000 };
+    char *s = malloc(2 * N);
+    for (int i = 0; i < N; i++)
+        memcpy(s + 2 * i, "\xc8\xba", 2);
+    size_t cap = CFD_TOK_OUT_MIN((size_t)2 * N);
+    char *out = malloc(cap);
+    cfd_tokenizer t;
+    cfd_token tok;
+    cfd_tok_init(&t, s, 2 * N, out);
+    assert_int_equal(cfd_tok_next(&t, &tok), 1);
+    assert_int_equal(tok.len, 3 * N);
+    assert_true(tok.len <= cap);
+    assert_memory_equal(tok.s, "\xe2\xb1\xa5", 3);
+    free(s);
+    free(out);
+}
+
+static void test_class_of(void **state)
+{
+    (void)state;
+    assert_int_equal(cfd_tok_class_of('a'), CFD_TOK_LATIN);
+    assert_int_equal(cfd_tok_class_of('7'), CFD_TOK_DIGIT);
+    assert_int_equal(cfd_tok_class_of(' '), CFD_TOK_SEP);
+    assert_int_equal(cfd_tok_class_of(0), CFD_TOK_SEP);
+    assert_int_equal(cfd_tok_class_of(0xAC00), CFD_TOK_HANGUL);
+    assert_int_equal(cfd_tok_class_of(0xD7A3), CFD_TOK_HANGUL);
+    assert_int_equal(cfd_tok_class_of(0x1100), CFD_TOK_HANGUL);
+    assert_int_equal(cfd_tok_class_of(0x4E00), CFD_TOK_HAN);
+    assert_int_equal(cfd_tok_class_of(0x20000), CFD_TOK_HAN);
+    assert_int_equal(cfd_tok_class_of(0x0E01), CFD_TOK_OTHER);  /* Thai */
+    assert_int_equal(cfd_tok_class_of(0x0301), CFD_TOK_MARK);
+    assert_int_equal(cfd_tok_class_of(0x0663), CFD_TOK_DIGIT);  /* Arabic-Indic 3 */
+    assert_int_equal(cfd_tok_class_of(0x1F600), CFD_TOK_SEP);
+    assert_int_equal(cfd_tok_class_of(0x3002), CFD_TOK_SEP);    /* 。 */
+    assert_int_equal(cfd_tok_class_of(0x00D7), CFD_TOK_SEP);
+    assert_int_equal(cfd_tok_class_of(0x200B), CFD_TOK_IGNORE);
+    assert_int_equal(cfd_tok_class_of(0xE000), CFD_TOK_SEP);    /* private use */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_korean),
+        cmocka_unit_test(test_english),
+        cmocka_unit_test(test_mixed),
+        cmocka_unit_test(test_emoji_and_symbols),
+        cmocka_unit_test(test_combining),
+        cmocka_unit_test(test_ignorables),
+        cmocka_unit_test(test_nul_and_controls),
+        cmocka_unit_test(test_empty),
+        cmocka_unit_test(test_invalid_bytes_separate),
+        cmocka_unit_test(test_offsets),
+        cmocka_unit_test(test_huge_single_char),
+        cmocka_unit_test(test_folding_growth),
+        cmocka_unit_test(test_class_of),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
