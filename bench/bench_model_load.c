@@ -148,6 +148,7 @@ int main(int argc, char **argv)
         cfd_model_scores(m, &v, s);
         sink += s[i % LABELS];
     }
+    (void)sink; /* clang: -Wunused-but-set-variable */
     double score_us = (now_ms() - t0) * 1e3 / reps;
 
     printf("model: 2^%d buckets x %d labels, %u non-zero rows, IDF table\n", HASH_BITS, LABELS,
