@@ -73,13 +73,27 @@ void cfd_rc_release(cfd_rc_slot *s, cfd_rc_obj *o)
     cfd_rc_unref(o);
 }
 
+/* Keeps a retiring object's own count far from zero while its slot count is
+ * in flight (see cfd_rc_exchange). */
+#define CFD__RC_BIAS (1ll << 40)
+
 cfd_rc_obj *cfd_rc_exchange(cfd_rc_slot *s, cfd_rc_obj *o)
 {
+    /* Between the exchange and the fold below, a reader holding `old` may
+     * release into old->refs (the word no longer names it). Its reference is
+     * still inside the detached count, so without the bias the object's own
+     * count could hit zero and be destroyed early. The slot's reference
+     * keeps `old` alive meanwhile: exchanges are serialised, so nobody else
+     * can retire it. */
+    cfd_rc_obj *old =
+        (cfd_rc_obj *)(atomic_load_explicit(&s->word, memory_order_acquire) & ~CFD__RC_MASK);
+    if (old != NULL)
+        atomic_fetch_add_explicit(&old->refs, CFD__RC_BIAS, memory_order_relaxed);
     uintptr_t w = atomic_exchange_explicit(&s->word, (uintptr_t)o, memory_order_acq_rel);
-    cfd_rc_obj *old = (cfd_rc_obj *)(w & ~CFD__RC_MASK);
-    if (old != NULL && (w & CFD__RC_MASK) != 0)
-        atomic_fetch_add_explicit(&old->refs, (long long)(w & CFD__RC_MASK),
-                                  memory_order_relaxed);
+    if (old != NULL)
+        atomic_fetch_add_explicit(&old->refs,
+                                  (long long)(w & CFD__RC_MASK) - CFD__RC_BIAS,
+                                  memory_order_acq_rel);
     return old;
 }
 

@@ -17,7 +17,8 @@
  *             still the published one, else one fetch_sub on the object's
  *             own count; the reader that takes it to zero destroys it.
  *   publish:  atomic exchange of the word; the old word's reader count is
- *             folded into the old object's own count.
+ *             folded into the old object's own count (publishers of one
+ *             slot must be serialised: the registry's mutex does that).
  * At most CFD_RC_MAX_HOLDERS references may be held through one slot at
  * the same time (each worker holds at most one per slot; the engine limits
  * the number of workers accordingly).
@@ -65,6 +66,7 @@ void cfd_rc_release(cfd_rc_slot *s, cfd_rc_obj *o);
  * Publishes o (consuming one reference the caller holds; o may be NULL) and
  * returns the previously published object together with the slot's
  * reference to it (the caller now owns that reference), or NULL.
+ * Calls on one slot must not run concurrently (readers may).
  */
 cfd_rc_obj *cfd_rc_exchange(cfd_rc_slot *s, cfd_rc_obj *o);
 /* Adds / drops a reference held outside any slot. */
