@@ -107,7 +107,8 @@ static enum cfd_data_format cfd__detect(const char *path, const char *buf, size_
     if (cfd__ends_with(path, ".jsonl") || cfd__ends_with(path, ".ndjson") ||
         cfd__ends_with(path, ".json"))
         return CFD_FORMAT_JSONL;
-    for (size_t i = 0; i < len; i++) {
+    size_t i = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    for (; i < len; i++) {
         char c = buf[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
             continue;
@@ -465,6 +466,8 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         L.n = n_fixed;
     }
     char *p = ds->file_buf, *end = ds->file_buf + len;
+    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+        p += 3; /* a byte order mark (spreadsheet exports) is not part of a label */
     uint32_t lineno = 0;
     while (p < end) {
         lineno++;

@@ -10,7 +10,7 @@
  *           title and body are optional (at least one must be non-empty);
  *           "text" is accepted as another name for "body". Other keys are
  *           ignored.
- * Blank lines are skipped. The format is taken from the extension (.tsv,
+ * Blank lines are skipped, and so is a UTF-8 byte order mark at the start. The format is taken from the extension (.tsv,
  * .txt -> TSV; .jsonl, .ndjson, .json -> JSONL), else from the content (the
  * first non-blank byte is '{' -> JSONL), unless the caller forces one.
  *

@@ -89,6 +89,21 @@ static void test_tsv_crlf_blank_title_body(void **state)
     cfd_dataset_free(ds);
 }
 
+static void test_bom(void **state)
+{
+    (void)state;
+    const char *p = WRITE("bom.data", "\xEF\xBB\xBF{\"label\":\"a\",\"body\":\"x\"}\n");
+    cfd_dataset *ds = NULL;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_int_equal(ds->format, CFD_FORMAT_JSONL);
+    cfd_dataset_free(ds);
+    p = WRITE("bom.tsv", "\xEF\xBB\xBF정치\tx\n");
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_string_equal(ds->labels[0], "정치");
+    cfd_dataset_free(ds);
+}
+
 static void test_jsonl(void **state)
 {
     (void)state;
@@ -262,6 +277,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tsv_basic),
         cmocka_unit_test(test_tsv_crlf_blank_title_body),
+        cmocka_unit_test(test_bom),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_detect_by_content),
         cmocka_unit_test(test_fixed_labels),
