@@ -134,7 +134,7 @@ int cfd_cmd_train(int argc, char **argv)
     enum cfd_data_format fmt = CFD_FORMAT_AUTO;
     double prune = 0;
     unsigned long calib_folds = 5;
-    int quiet = 0;
+    int quiet = 0, calib_folds_set = 0;
     cfd_model_opts mo;
     cfd_model_opts_default(&mo);
     cfd_cli it;
@@ -173,6 +173,7 @@ int cfd_cmd_train(int argc, char **argv)
             if (cfd_cli_uint("train", "--calib-folds", arg, 0, CFD_CV_MAX_FOLDS, &calib_folds) !=
                 0)
                 return CFD_EXIT_USAGE;
+            calib_folds_set = 1;
             if (calib_folds == 1) {
                 cfd_cli_usage_error("train", "--calib-folds: expected 0 or 2..%d, got 1",
                                     CFD_CV_MAX_FOLDS);
@@ -239,13 +240,19 @@ int cfd_cmd_train(int argc, char **argv)
         goto fail;
     double t_feat = cfd_now();
 
-    if (dv == NULL && calib_folds > 0) {
-        if (calib_folds > ds->n) {
+    if (dv == NULL && calib_folds > ds->n) {
+        if (calib_folds_set) {
             rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
                                "%s has %zu examples, fewer than --calib-folds %lu", data, ds->n,
                                calib_folds);
             goto fail;
         }
+        fprintf(stderr, "classifyd-train train: warning: %zu examples are too few for %lu-fold "
+                "calibration; probabilities are not calibrated (give --dev)\n", ds->n,
+                calib_folds);
+        calib_folds = 0;
+    }
+    if (dv == NULL && calib_folds > 0) {
         if ((fold = malloc(ds->n * sizeof(uint32_t))) == NULL ||
             cfd_cv_folds(corpus->y, corpus->n, corpus->n_labels, (uint32_t)calib_folds,
                          mo.lin.seed, fold) != 0) {
@@ -368,7 +375,7 @@ int cfd_cmd_train(int argc, char **argv)
                    (double)cal.scale, dv ? "dev" : "cv", cal.nll_before, cal.nll_after,
                    cal.ece);
         else
-            printf("calibrate  skipped (--calib-folds 0): prob_scale 1\n");
+            printf("calibrate  skipped: prob_scale 1\n");
         if (enc == CFD_WEIGHTS_Q8)
             printf("check      reloaded q8 model agrees on %.1f%% of sampled training labels\n",
                    100.0 * agree);
