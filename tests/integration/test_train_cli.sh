@@ -130,6 +130,12 @@ EOF
 expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --buckets 14
 grep -q "best C 1: mean macro-F1 1.0000" "$TMP/out" || fail "cv text: $(cat "$TMP/out")"
 
+# progress goes to stderr only with --progress when stderr is not a terminal
+expect 0 "featurizing 450/450 done" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 2 --buckets 14 --progress
+grep -q "fold 2/2: macro-F1" "$TMP/err" || fail "cv --progress: $(cat "$TMP/err")"
+expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 2 --buckets 14
+[ -s "$TMP/err" ] && fail "progress without --progress on a pipe: $(cat "$TMP/err")"
+
 expect 0 "" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/input.txt"
 python3 - "$TMP/out" <<'EOF' || fail "predict: $(cat "$TMP/out")"
 import sys
