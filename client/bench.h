@@ -22,6 +22,8 @@
  *   truncated        connections closed in the middle of a reply
  *   unanswered       requests written but never answered (connection closed)
  *   connect_errors   failed connection attempts
+ * After about a second of refused reconnects the daemon is taken to be gone
+ * and the run ends early (the report is still printed).
  * The exit status is 0 only when failed, truncated, unanswered and
  * connect_errors are all 0.
  *

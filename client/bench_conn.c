@@ -9,6 +9,7 @@
  * in the pipeline are sent in one uv_write, so a deep pipeline costs one
  * system call per round, like a real client batching on a busy connection.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -279,6 +280,13 @@ static void cfd__on_connect(uv_connect_t *req, int status)
         b->connect_errors++;
         c->failures++;
         cfd__close(c);
+        /* About a second of refused reconnects: the daemon is gone (stopped
+         * or restarted elsewhere). End the run rather than spin. */
+        if (c->failures >= 20 && !b->stopping) {
+            fprintf(stderr, "classifyd-bench: %s refuses connections (%s); ending the run\n",
+                    b->socket, uv_strerror(status));
+            cfd_bench_conns_stop(b);
+        }
         return;
     }
     c->failures = 0;

@@ -103,7 +103,7 @@ it_wait_pid() {
 
 # JSON field extraction with python (no jq dependency): it_json 'expr' <<< json
 # where expr is evaluated with `d` bound to the parsed document.
-it_json() { python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v, ensure_ascii=False) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1"; }
+it_json() { python3 -c 'import json,sys; d=json.load(sys.stdin); v=eval(sys.argv[1]); print(json.dumps(v, ensure_ascii=False) if isinstance(v,(dict,list,tuple,bool)) or v is None else v)' "$1"; }
 
 # curl over the daemon socket, bounded; prints the body, then "\nHTTP <code>".
 it_curl() { curl -sS --max-time 20 --unix-socket "$SOCK" -w '\nHTTP %{http_code}' "$@"; }
