@@ -15,13 +15,13 @@
 int cfd_model_check_text(const char *what, const char *s, size_t len, size_t max,
                          int empty_ok, int plain, size_t file_off, cfd_error *err)
 {
-    size_t at = file_off == (size_t)-1 ? (size_t)-1 : file_off;
+    const size_t at = file_off;
     if (len > max)
         return cfd_error_set(err, CFD_ETOOBIG, at, "%s is %zu bytes long; the limit is %zu",
                              what, len, max);
     if (len == 0 && !empty_ok)
-        return cfd_error_set(err, CFD_EEMPTY, at, "%s is empty; it must have at least one character",
-                             what);
+        return cfd_error_set(err, CFD_EEMPTY, at,
+                             "%s is empty; it must have at least one character", what);
     const char *nul = memchr(s, '\0', len);
     if (nul != NULL) {
         size_t i = (size_t)(nul - s);
@@ -31,7 +31,8 @@ int cfd_model_check_text(const char *what, const char *s, size_t len, size_t max
     size_t bad = 0;
     if (cfd_utf8_validate(s, len, &bad) != 0)
         return cfd_error_set(err, CFD_EUTF8, at == (size_t)-1 ? at : at + bad,
-                             "%s is not valid UTF-8 (first bad byte at %zu of %zu)", what, bad, len);
+                             "%s is not valid UTF-8 (first bad byte at %zu of %zu)", what, bad,
+                             len);
     if (plain) {
         for (size_t i = 0; i < len; i++) {
             unsigned char c = (unsigned char)s[i];
@@ -104,13 +105,15 @@ int cfd_model_check_meta(const cfd_model_meta *meta, cfd_error *err)
 {
     int rc;
     if ((rc = cfd__check_fixed("version", meta->version, sizeof(meta->version), err)) != 0 ||
-        (rc = cfd__check_fixed("data_sha256", meta->data_sha256, sizeof(meta->data_sha256), err)) != 0 ||
+        (rc = cfd__check_fixed("data_sha256", meta->data_sha256, sizeof(meta->data_sha256),
+                               err)) != 0 ||
         (rc = cfd__check_fixed("solver", meta->solver, sizeof(meta->solver), err)) != 0)
         return rc;
     size_t n = strlen(meta->data_sha256);
     if (n != 0 && n != 64)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
-                             "meta.data_sha256 has %zu characters; expected 64 hex digits or none", n);
+                             "meta.data_sha256 has %zu characters; expected 64 hex digits or "
+                             "none", n);
     for (size_t i = 0; i < n; i++) {
         char c = meta->data_sha256[i];
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
@@ -153,10 +156,11 @@ int cfd_model_check(const cfd_model *m, cfd_error *err)
                              m->feat.hash_bits, (uint32_t)1 << m->feat.hash_bits);
     if (m->feat.use_idf != (m->idf != NULL))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
-                             m->feat.use_idf ? "featurizer config has use_idf = 1 but the model has "
-                                               "no IDF table"
-                                             : "the model has an IDF table but its featurizer "
-                                               "config has use_idf = 0");
+                             m->feat.use_idf
+                                 ? "featurizer config has use_idf = 1 but the model has no IDF "
+                                   "table"
+                                 : "the model has an IDF table but its featurizer config has "
+                                   "use_idf = 0");
     if (m->n_rows > m->n_buckets)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "n_rows %u exceeds n_buckets %u",
                              m->n_rows, m->n_buckets);
@@ -192,7 +196,8 @@ int cfd_model_check(const cfd_model *m, cfd_error *err)
                                      (double)m->idf[b]);
     if (!(cfd_f32_is_finite(m->prob_scale) && m->prob_scale > 0.0f))
         return cfd_error_set(err, CFD_ERANGE, (size_t)-1,
-                             "prob_scale is %g; expected a finite value > 0", (double)m->prob_scale);
+                             "prob_scale is %g; expected a finite value > 0",
+                             (double)m->prob_scale);
     return cfd_model_check_meta(&m->meta, err);
 }
 

@@ -178,7 +178,8 @@ int cfd_model_load_buffer(const void *buf, size_t len, cfd_model **out, cfd_erro
         const uint8_t *h = b + pos;
         uint32_t flags = cfd_le32_get(h + 4);
         uint64_t slen = cfd_le64_get(h + 8);
-        cfd_mf_sec s = {.off = pos, .declared = slen, .file_len = file_len, .have = len, .err = err};
+        cfd_mf_sec s = {.off = pos, .declared = slen, .file_len = file_len, .have = len,
+                        .err = err};
         cfd__printable_tag(h, s.tag);
         if (flags & ~CFD_MF_FLAG_REQUIRED) {
             rc = cfd_error_set(err, CFD_EFORMAT, pos + 4,

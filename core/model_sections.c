@@ -140,7 +140,8 @@ static int cfd__parse_labl(cfd_mf_sec *s, cfd_model *m)
         if ((rc = cfd__rd_str(s, field, CFD_MAX_LABEL_LEN, &p, &len, NULL)) != 0)
             break;
         offs[i] = cfd_rd_off(&s->r) - len;
-        if ((rc = cfd_model_check_text(field, p, len, CFD_MAX_LABEL_LEN, 0, 1, offs[i], s->err)) != 0)
+        rc = cfd_model_check_text(field, p, len, CFD_MAX_LABEL_LEN, 0, 1, offs[i], s->err);
+        if (rc != 0)
             break;
         if ((m->labels[i] = cfd__strndup(p, len)) == NULL)
             rc = cfd__oom(s, "labels");

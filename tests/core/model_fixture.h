@@ -163,8 +163,8 @@ static inline size_t payload_of(const uint8_t *b, size_t len, const char *tag)
 
 /* Replaces bytes [at, at + del) with ins[0..ins_len), adds dsec to
  * n_sections, fixes file_length and the checksum. Returns a new buffer. */
-static inline uint8_t *splice(const uint8_t *b, size_t len, size_t at, size_t del, const void *ins,
-                       size_t ins_len, int dsec, size_t *out_len)
+static inline uint8_t *splice(const uint8_t *b, size_t len, size_t at, size_t del,
+                              const void *ins, size_t ins_len, int dsec, size_t *out_len)
 {
     size_t n = len - del + ins_len;
     uint8_t *o = malloc(n);
@@ -180,8 +180,8 @@ static inline uint8_t *splice(const uint8_t *b, size_t len, size_t at, size_t de
 }
 
 /* A section (header + payload) as bytes. */
-static inline size_t make_section(uint8_t *out, const char *tag, uint32_t flags, const void *payload,
-                           size_t n)
+static inline size_t make_section(uint8_t *out, const char *tag, uint32_t flags,
+                                  const void *payload, size_t n)
 {
     memcpy(out, tag, 4);
     le32(out + 4, flags);
@@ -191,8 +191,8 @@ static inline size_t make_section(uint8_t *out, const char *tag, uint32_t flags,
 }
 
 /* Replaces the whole section `tag` with a new payload. */
-static inline uint8_t *replace_section(const uint8_t *b, size_t len, const char *tag, const void *payload,
-                                size_t n, size_t *out_len)
+static inline uint8_t *replace_section(const uint8_t *b, size_t len, const char *tag,
+                                       const void *payload, size_t n, size_t *out_len)
 {
     size_t s = find_section(b, len, tag);
     assert_true(s != (size_t)-1);
@@ -206,8 +206,8 @@ static inline uint8_t *replace_section(const uint8_t *b, size_t len, const char 
 
 #define expect_error(buf, len, code, needle) expect_error_at(buf, len, code, needle, __LINE__)
 
-static inline cfd_error expect_error_at(const void *buf, size_t len, int code, const char *needle,
-                                 int line)
+static inline cfd_error expect_error_at(const void *buf, size_t len, int code,
+                                        const char *needle, int line)
 {
     cfd_model *m = (cfd_model *)0x1;
     cfd_error err;

@@ -202,7 +202,8 @@ static void test_from_dense_rejects(void **state)
     bad = f;
     bad.char_min = 4;
     bad.char_max = 2;
-    expect_reject(CFD_EINVAL, "featurizer config", "t", labels5, 5, &bad, w, bias, NULL, 1.0f, NULL);
+    expect_reject(CFD_EINVAL, "featurizer config", "t", labels5, 5, &bad, w, bias, NULL, 1.0f,
+                  NULL);
     bad = f;
     bad.hash_bits = 40;
     expect_reject(CFD_EINVAL, "hash_bits", "t", labels5, 5, &bad, w, bias, NULL, 1.0f, NULL);
