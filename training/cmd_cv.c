@@ -168,7 +168,7 @@ int cfd_cmd_cv(int argc, char **argv)
                            "--folds %lu", data, ds->n, folds);
         goto fail;
     }
-    if ((rc = cfd_corpus_build(ds, &mo.feat, &pr, &corpus, &err)) != 0)
+    if ((rc = cfd_corpus_build(ds, &mo.feat, mo.lin.jobs, &pr, &corpus, &err)) != 0)
         goto fail;
     if ((fold = malloc(ds->n * sizeof(uint32_t))) == NULL ||
         cfd_cv_folds(corpus->y, corpus->n, corpus->n_labels, (uint32_t)folds, mo.lin.seed,

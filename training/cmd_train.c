@@ -236,7 +236,7 @@ int cfd_cmd_train(int argc, char **argv)
         (rc = cfd_dataset_load(dev, fmt, (const char *const *)ds->labels, ds->n_labels, &dv,
                                &err)) != 0)
         goto fail;
-    if ((rc = cfd_corpus_build(ds, &mo.feat, &pr, &corpus, &err)) != 0)
+    if ((rc = cfd_corpus_build(ds, &mo.feat, mo.lin.jobs, &pr, &corpus, &err)) != 0)
         goto fail;
     double t_feat = cfd_now();
 

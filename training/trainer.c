@@ -6,6 +6,7 @@
 #include "trainer.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,66 +26,148 @@ cfd_featvec cfd_corpus_row(const cfd_corpus *c, size_t i)
     return v;
 }
 
-int cfd_corpus_build(const cfd_dataset *ds, const cfd_feat_config *feat, cfd_progress *pr,
-                     cfd_corpus **out, cfd_error *err)
+/* One thread's share of cfd_corpus_build: rows [begin, end). */
+typedef struct cfd__chunk {
+    const cfd_dataset *ds;
+    const cfd_feat_config *feat;
+    size_t begin, end;
+    size_t *row_len;     /* shared array, this chunk writes [begin, end) */
+    cfd_feature *items;  /* owned */
+    size_t n_items;
+    cfd_progress *pr;    /* the first chunk reports for everyone */
+    unsigned n_chunks;
+    int rc;
+    cfd_error err;
+} cfd__chunk;
+
+static void *cfd__featurize_chunk(void *arg)
+{
+    cfd__chunk *ch = arg;
+    cfd_featurizer *fz = NULL;
+    size_t cap = (ch->end - ch->begin) * 16 + 1024;
+    cfd_error_clear(&ch->err);
+    if ((ch->items = malloc(cap * sizeof(cfd_feature))) == NULL || cfd_featurizer_new(&fz) != 0) {
+        ch->rc = cfd_error_set(&ch->err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        return NULL;
+    }
+    for (size_t i = ch->begin; i < ch->end; i++) {
+        const cfd_example *e = &ch->ds->ex[i];
+        cfd_featvec v;
+        ch->rc = cfd_featurize_counts(fz, ch->feat, e->title, e->title_len, e->body, e->body_len,
+                                      &v, &ch->err);
+        if (ch->rc != 0) {
+            cfd_error_prefix(&ch->err, "%s:%u", ch->ds->path, e->line);
+            break;
+        }
+        if (ch->n_items + v.n > cap) {
+            size_t nc = cap * 2 > ch->n_items + v.n ? cap * 2 : ch->n_items + v.n;
+            cfd_feature *p = realloc(ch->items, nc * sizeof(cfd_feature));
+            if (p == NULL) {
+                ch->rc = cfd_error_set(&ch->err, CFD_ENOMEM, (size_t)-1, "out of memory");
+                break;
+            }
+            ch->items = p;
+            cap = nc;
+        }
+        if (v.n)
+            memcpy(ch->items + ch->n_items, v.items, v.n * sizeof(cfd_feature));
+        ch->n_items += v.n;
+        ch->row_len[i] = v.n;
+        if (ch->pr != NULL && ((i - ch->begin) & 1023) == 0)
+            cfd_progress_update(ch->pr, (i - ch->begin) * ch->n_chunks);
+    }
+    cfd_featurizer_free(fz);
+    return NULL;
+}
+
+int cfd_corpus_build(const cfd_dataset *ds, const cfd_feat_config *feat, unsigned threads,
+                     cfd_progress *pr, cfd_corpus **out, cfd_error *err)
 {
     *out = NULL;
     int rc = cfd_feat_config_check(feat, err);
     if (rc != 0)
         return rc;
-    cfd_featurizer *fz = NULL;
+    if (threads < 1)
+        threads = 1;
+    if (threads > CFD_MAX_THREADS)
+        threads = CFD_MAX_THREADS;
+    if (ds->n < 4096u * threads) /* not worth a thread */
+        threads = ds->n >= 8192 ? (unsigned)(ds->n / 4096) : 1;
+    cfd__chunk chunks[CFD_MAX_THREADS];
+    pthread_t tids[CFD_MAX_THREADS];
+    unsigned started = 1;
+    memset(chunks, 0, sizeof(chunks));
     cfd_corpus *c = calloc(1, sizeof(*c));
-    if (c == NULL || (rc = cfd_featurizer_new(&fz)) != 0) {
-        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-        goto fail;
-    }
+    if (c == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     c->feat = *feat;
     c->n_buckets = 1u << feat->hash_bits;
     c->n = ds->n;
     c->n_labels = ds->n_labels;
-    c->row = malloc((ds->n + 1) * sizeof(size_t));
+    c->row = calloc(ds->n + 1, sizeof(size_t));
     c->y = malloc(ds->n * sizeof(uint32_t));
-    size_t cap = ds->n * 16 + 1024, used = 0;
-    c->items = malloc(cap * sizeof(cfd_feature));
-    if (c->row == NULL || c->y == NULL || c->items == NULL) {
+    if (c->row == NULL || c->y == NULL) {
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;
     }
     cfd_progress_start(pr, "featurizing", ds->n);
-    for (size_t i = 0; i < ds->n; i++) {
-        const cfd_example *e = &ds->ex[i];
-        cfd_featvec v;
-        rc = cfd_featurize_counts(fz, feat, e->title, e->title_len, e->body, e->body_len, &v,
-                                  err);
-        if (rc != 0) {
-            cfd_error_prefix(err, "%s:%u", ds->path, e->line);
+    for (unsigned t = 0; t < threads; t++) {
+        cfd__chunk *ch = &chunks[t];
+        ch->ds = ds;
+        ch->feat = feat;
+        ch->begin = ds->n * t / threads;
+        ch->end = ds->n * (t + 1) / threads;
+        ch->row_len = c->row;
+        ch->pr = t == 0 ? pr : NULL;
+        ch->n_chunks = threads;
+    }
+    /* Rows are independent and each chunk keeps its rows in order, so the
+     * corpus is the same for any number of threads. */
+    for (; started < threads; started++)
+        if (pthread_create(&tids[started], NULL, cfd__featurize_chunk, &chunks[started]) != 0)
+            break;
+    cfd__featurize_chunk(&chunks[0]);
+    for (unsigned t = 1; t < started; t++)
+        pthread_join(tids[t], NULL);
+    for (unsigned t = started; t < threads; t++) /* threads we could not start */
+        cfd__featurize_chunk(&chunks[t]);
+    size_t total = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        if (chunks[t].rc != 0) { /* the first failing row in file order */
+            rc = chunks[t].rc;
+            if (err != NULL)
+                *err = chunks[t].err;
             goto fail;
         }
-        if (used + v.n > cap) {
-            size_t nc = cap * 2 > used + v.n ? cap * 2 : used + v.n;
-            cfd_feature *p = realloc(c->items, nc * sizeof(cfd_feature));
-            if (p == NULL) {
-                rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-                goto fail;
-            }
-            c->items = p;
-            cap = nc;
-        }
-        if (v.n)
-            memcpy(c->items + used, v.items, v.n * sizeof(cfd_feature));
-        c->row[i] = used;
-        used += v.n;
-        c->y[i] = e->label;
-        if ((i & 1023) == 0)
-            cfd_progress_update(pr, i);
+        total += chunks[t].n_items;
     }
-    c->row[ds->n] = used;
+    if ((c->items = malloc((total ? total : 1) * sizeof(cfd_feature))) == NULL) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    size_t used = 0;
+    for (unsigned t = 0; t < threads; t++) {
+        if (chunks[t].n_items)
+            memcpy(c->items + used, chunks[t].items, chunks[t].n_items * sizeof(cfd_feature));
+        used += chunks[t].n_items;
+        free(chunks[t].items);
+        chunks[t].items = NULL;
+    }
+    /* lengths -> offsets */
+    size_t off = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        size_t len = c->row[i];
+        c->row[i] = off;
+        off += len;
+        c->y[i] = ds->ex[i].label;
+    }
+    c->row[ds->n] = off;
     cfd_progress_end(pr);
-    cfd_featurizer_free(fz);
     *out = c;
     return 0;
 fail:
-    cfd_featurizer_free(fz);
+    for (unsigned t = 0; t < threads; t++)
+        free(chunks[t].items);
     cfd_corpus_free(c);
     return rc;
 }

@@ -43,12 +43,16 @@ typedef struct cfd_corpus {
     uint32_t n_labels;
 } cfd_corpus;
 
+#define CFD_MAX_THREADS 64
+
 /*
- * Featurizes every example of ds with cfd_featurize_counts. Errors name the
- * file and line of the example (e.g. text over the featurizer's size limit).
+ * Featurizes every example of ds with cfd_featurize_counts, on up to
+ * `threads` threads (each with its own featurizer; the result does not
+ * depend on the count). Errors name the file and line of the first failing
+ * example (e.g. text over the featurizer's size limit).
  */
-int cfd_corpus_build(const cfd_dataset *ds, const cfd_feat_config *feat, cfd_progress *pr,
-                     cfd_corpus **out, cfd_error *err);
+int cfd_corpus_build(const cfd_dataset *ds, const cfd_feat_config *feat, unsigned threads,
+                     cfd_progress *pr, cfd_corpus **out, cfd_error *err);
 void cfd_corpus_free(cfd_corpus *c);
 
 /* Row i as a vector of raw counts. */

@@ -100,7 +100,7 @@ static cfd_corpus *toy_corpus(cfd_dataset **ds)
     cfg.hash_bits = 14;
     cfg.use_idf = 1; /* exercises per-fold IDF */
     cfd_corpus *c;
-    assert_int_equal(cfd_corpus_build(*ds, &cfg, NULL, &c, &err), 0);
+    assert_int_equal(cfd_corpus_build(*ds, &cfg, 2, NULL, &c, &err), 0);
     return c;
 }
 
@@ -162,7 +162,7 @@ static void test_cv_is_out_of_fold(void **state)
     cfg.char_min = cfg.char_max = 0; /* "word12" would share n-grams */
     cfg.word_bigrams = 0;
     cfd_corpus *c;
-    assert_int_equal(cfd_corpus_build(ds, &cfg, NULL, &c, &err), 0);
+    assert_int_equal(cfd_corpus_build(ds, &cfg, 1, NULL, &c, &err), 0);
     uint32_t fold[40];
     assert_int_equal(cfd_cv_folds(c->y, c->n, c->n_labels, 4, 1, fold), 0);
     cfd_linear_params p = {.solver = L2R_L2LOSS_SVC_DUAL, .c = 10, .eps = 0.01, .jobs = 1,

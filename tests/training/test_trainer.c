@@ -92,7 +92,7 @@ static void load(const char *path, const cfd_feat_config *cfg, cfd_dataset **ds,
         cfg = &def;
     }
     assert_int_equal(cfd_dataset_load(path, CFD_FORMAT_AUTO, NULL, 0, ds, &err), 0);
-    assert_int_equal(cfd_corpus_build(*ds, cfg, NULL, c, &err), 0);
+    assert_int_equal(cfd_corpus_build(*ds, cfg, 2, NULL, c, &err), 0);
 }
 
 static uint32_t predict_text(const cfd_model *m, cfd_featurizer *fz, const char *text,
@@ -352,6 +352,29 @@ static void test_errors(void **state)
     cfd_dataset_free(ds);
 }
 
+static void test_corpus_threads_identical(void **state)
+{
+    (void)state;
+    /* enough rows that the featurizer really splits the work */
+    const char *path = write_toy("big.tsv", 3, 3000, 6);
+    cfd_dataset *ds;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(path, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_int_equal(ds->n, 9000);
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    cfd_corpus *one, *three;
+    assert_int_equal(cfd_corpus_build(ds, &cfg, 1, NULL, &one, &err), 0);
+    assert_int_equal(cfd_corpus_build(ds, &cfg, 3, NULL, &three, &err), 0);
+    assert_int_equal(one->n, three->n);
+    assert_memory_equal(one->row, three->row, (one->n + 1) * sizeof(size_t));
+    assert_memory_equal(one->items, three->items, one->row[one->n] * sizeof(cfd_feature));
+    assert_memory_equal(one->y, three->y, one->n * sizeof(uint32_t));
+    cfd_corpus_free(one);
+    cfd_corpus_free(three);
+    cfd_dataset_free(ds);
+}
+
 static void test_solver_names(void **state)
 {
     (void)state;
@@ -379,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_idf),
         cmocka_unit_test(test_absent_class_and_prune),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_corpus_threads_identical),
         cmocka_unit_test(test_solver_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
