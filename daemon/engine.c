@@ -481,8 +481,10 @@ static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
     }
     cfd_buf_puts(out, "],\"model\":");
     cfd_buf_append(out, v->model_json, v->model_json_len);
-    if (w->detail[i] >= 0)
-        cfd_buf_printf(out, ",\"detail\":%d", (int)w->detail[i]);
+    if (w->detail[i] >= 0) {
+        cfd_buf_puts(out, ",\"detail\":");
+        cfd_json_uint(out, (unsigned long long)w->detail[i]);
+    }
     cfd_buf_putc(out, '}');
 }
 
@@ -559,8 +561,9 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
     }
     cfd_buf_puts(out, "},\"decision\":");
     cfd_agg_decision_json(&w->decision, out);
-    cfd_buf_printf(out, ",\"took_us\":%llu}",
-                   (unsigned long long)((cfd__now_ns() - t0) / 1000));
+    cfd_buf_puts(out, ",\"took_us\":");
+    cfd_json_uint(out, (cfd__now_ns() - t0) / 1000);
+    cfd_buf_putc(out, '}');
     if (out->oom)
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory writing the reply");
     else

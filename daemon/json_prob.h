@@ -1,5 +1,5 @@
 /*
- * Fast JSON output of a probability: [0,1] rounded to 4 decimals, trailing
+ * Fast JSON numbers for replies. A probability: [0,1] rounded to 4 decimals, trailing
  * zeros dropped ("0.9123", "0.5", "1", "0"). Replies carry one number per
  * label of every plugin; printf would cost more than scoring.
  *
@@ -34,6 +34,18 @@ static inline int cfd_json_prob(cfd_buf *b, double p)
             n--;
     }
     return cfd_buf_append(b, s, n);
+}
+
+/* Appends an unsigned integer in decimal (no printf on the hot path). */
+static inline int cfd_json_uint(cfd_buf *b, unsigned long long v)
+{
+    char s[24];
+    size_t n = sizeof(s);
+    do {
+        s[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return cfd_buf_append(b, s + n, sizeof(s) - n);
 }
 
 #endif

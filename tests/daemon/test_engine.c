@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +438,108 @@ static void test_model_override_unknown_plugin(void **state)
     tu_rmrf(dir);
 }
 
+/* Workers classify while the main thread swaps section models with
+ * different label sets (and offers broken files): every reply must be whole
+ * and name a version whose labels are exactly the ones it shows. */
+typedef struct swap_ctx {
+    cfd_engine *e;
+    atomic_int stop;
+    atomic_int bad;
+    atomic_int replies;
+    atomic_int v1_seen, v2_seen;
+} swap_ctx;
+
+static const char *const k_v2_labels[] = {"경제", "정치", "스포츠", "사회", "IT과학"};
+
+static void *swap_worker(void *arg)
+{
+    swap_ctx *c = arg;
+    cfd_engine_worker *w;
+    cfd_buf out = CFD_BUF_INIT;
+    cfd_error err;
+    if (cfd_engine_worker_new(c->e, &w) != 0) {
+        atomic_fetch_add(&c->bad, 1);
+        return NULL;
+    }
+    while (!atomic_load(&c->stop)) {
+        cfd_article a = {0};
+        a.title = k_title;
+        a.title_len = strlen(k_title);
+        a.body = k_body;
+        a.body_len = strlen(k_body);
+        cfd_buf_reset(&out);
+        if (cfd_engine_classify(w, &a, &out, &err) != 0) {
+            atomic_fetch_add(&c->bad, 1);
+            continue;
+        }
+        cJSON *j = cJSON_ParseWithLength(out.data, out.len);
+        cJSON *sec = j ? cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section")
+                       : NULL;
+        const char *ver = sec ? cJSON_GetObjectItem(cJSON_GetObjectItem(sec, "model"),
+                                                    "version")->valuestring
+                              : "";
+        int v1 = !strcmp(ver, "s-v1"), v2 = !strcmp(ver, "s-v2");
+        const char *const *labels = v1 ? tu_section_labels : k_v2_labels;
+        int n = v1 ? 4 : 5;
+        cJSON *probs = sec ? cJSON_GetObjectItem(sec, "probs") : NULL;
+        int ok = (v1 || v2) && cJSON_GetArraySize(probs) == n;
+        cJSON *it;
+        if (ok)
+            cJSON_ArrayForEach(it, probs)
+            {
+                const char *l = cJSON_GetObjectItem(it, "label")->valuestring;
+                int k;
+                for (k = 0; k < n; k++)
+                    if (!strcmp(labels[k], l))
+                        break;
+                ok &= k < n;
+            }
+        if (!ok)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_fetch_add(v1 ? &c->v1_seen : &c->v2_seen, 1);
+        atomic_fetch_add(&c->replies, 1);
+        cJSON_Delete(j);
+    }
+    cfd_engine_worker_free(w);
+    cfd_buf_free(&out);
+    return NULL;
+}
+
+static void test_swaps_under_load(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    static const char *const kw2[] = {"경제 특구", "정치", "스포츠", "사회", "인공지능"};
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f->dir, "section-v2.cfdm", "section", k_v2_labels, kw2, 5, &cfg, "s-v2");
+    tu_write(f->dir, "broken.cfdm", "CFDM but not really");
+    swap_ctx c = {0};
+    c.e = f->e;
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, swap_worker, &c), 0);
+    for (int i = 0; i < 60; i++) {
+        assert_int_equal(cfd_engine_reload(f->e, "section",
+                                           i % 2 ? "section.cfdm" : "section-v2.cfdm", NULL,
+                                           &err),
+                         0);
+        if (i % 6 == 5)
+            assert_true(cfd_engine_reload(f->e, "section", "broken.cfdm", NULL, &err) < 0);
+        /* let some requests through on each version */
+        int target = atomic_load(&c.replies) + 4;
+        while (atomic_load(&c.replies) < target && atomic_load(&c.bad) == 0)
+            sched_yield();
+    }
+    atomic_store(&c.stop, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&c.bad), 0);
+    assert_true(atomic_load(&c.v1_seen) > 0);
+    assert_true(atomic_load(&c.v2_seen) > 0);
+    /* current + previous only: every retired version was unloaded */
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"section\"}"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -447,6 +551,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_new_labels_and_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugins_json, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
         cmocka_unit_test(test_missing_model_not_ready),
         cmocka_unit_test(test_aggregate_file),
         cmocka_unit_test(test_model_override_unknown_plugin),
