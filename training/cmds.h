@@ -11,5 +11,6 @@ int cfd_cmd_eval(int argc, char **argv);
 int cfd_cmd_cv(int argc, char **argv);
 int cfd_cmd_predict(int argc, char **argv);
 int cfd_cmd_inspect(int argc, char **argv);
+int cfd_cmd_export(int argc, char **argv);
 
 #endif

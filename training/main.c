@@ -25,6 +25,8 @@ static void cfd__usage(FILE *f)
             "           label<TAB>probability for every input line\n"
             "  inspect  MODEL [--data FILE] [--top N]\n"
             "           metadata, labels and the heaviest features per label\n"
+            "  export   MODEL --liblinear OUT [--data FILE --features OUT]\n"
+            "           liblinear's model format (and feature vectors) for cross-checks\n"
             "\n"
             "Data files: TSV (label<TAB>text or label<TAB>title<TAB>body) or JSON lines\n"
             "({\"label\": .., \"title\": .., \"body\": ..}), UTF-8.\n"
@@ -51,6 +53,8 @@ int main(int argc, char **argv)
         return cfd_cmd_predict(sub_argc, sub_argv);
     if (strcmp(cmd, "inspect") == 0)
         return cfd_cmd_inspect(sub_argc, sub_argv);
+    if (strcmp(cmd, "export") == 0)
+        return cfd_cmd_export(sub_argc, sub_argv);
     if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         cfd__usage(stdout);
         return CFD_EXIT_OK;

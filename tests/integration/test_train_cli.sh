@@ -154,7 +154,30 @@ grep -q "^label 정치" "$TMP/out" || fail "inspect labels"
 grep -qE "word +(국회|대통령|선거|여당|야당|장관|의원|정부|president|vote)" "$TMP/out" ||
   fail "inspect names no political word: $(cat "$TMP/out")"
 
-for c in train eval cv predict inspect; do
+# liblinear's own predict on the exported model and features agrees with ours
+expect 0 "" -- "$TOOL" export "$TMP/topic.cfdm" --liblinear "$TMP/ll.model" \
+  --data "$TMP/dev.jsonl" --features "$TMP/dev.feat"
+command -v liblinear-predict >/dev/null || fail "liblinear-predict (Debian liblinear-tools) is missing"
+liblinear-predict "$TMP/dev.feat" "$TMP/ll.model" "$TMP/ll.out" >/dev/null || fail "liblinear-predict failed"
+"$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/dev.jsonl" | cut -f1 >"$TMP/ours.out"
+python3 - "$TMP" <<'EOF2' || fail "liblinear and classifyd-train disagree"
+import sys
+d = sys.argv[1]
+labels = ["경제", "스포츠", "정치"]  # the model's (sorted) label order
+ours = [labels.index(l.strip()) for l in open(f"{d}/ours.out")]
+theirs = [int(float(l)) for l in open(f"{d}/ll.out")]
+assert len(ours) == len(theirs) == 90 and ours == theirs, (ours, theirs)
+EOF2
+
+# eval: bad input files and a damaged model are named in the error
+expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/notab.tsv"
+expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/badutf8.tsv"
+expect 1 "$TMP/empty.tsv: the file is empty" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/empty.tsv"
+expect 1 "$TMP/missing.cfdm" -- "$TOOL" eval --model "$TMP/missing.cfdm" --data "$TMP/dev.jsonl"
+head -c 2000 "$TMP/topic.cfdm" >"$TMP/truncated.cfdm"
+expect 1 "truncated.cfdm" -- "$TOOL" eval --model "$TMP/truncated.cfdm" --data "$TMP/dev.jsonl"
+
+for c in train eval cv predict inspect export; do
   expect 0 "" -- "$TOOL" $c --help
   grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"
 done
