@@ -219,14 +219,10 @@ typedef struct cfd__numbering {
     uint32_t n_used;
 } cfd__numbering;
 
-static const uint32_t *cfd__sort_df; /* qsort has no context argument */
-
-static int cfd__by_df_desc(const void *a, const void *b)
+static int cfd__u64_cmp(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    if (cfd__sort_df[x] != cfd__sort_df[y])
-        return cfd__sort_df[x] > cfd__sort_df[y] ? -1 : 1;
-    return x < y ? -1 : 1;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
 }
 
 static int cfd__number(const uint32_t *df, uint32_t n_buckets, cfd__numbering *nb)
@@ -236,17 +232,22 @@ static int cfd__number(const uint32_t *df, uint32_t n_buckets, cfd__numbering *n
         nb->n_used += df[b] != 0;
     nb->new_of = calloc(n_buckets, sizeof(uint32_t));
     nb->bucket_of = malloc((nb->n_used ? nb->n_used : 1) * sizeof(uint32_t));
-    if (nb->new_of == NULL || nb->bucket_of == NULL)
+    /* sort keys: descending df, then ascending bucket (deterministic) */
+    uint64_t *key = malloc((nb->n_used ? nb->n_used : 1) * sizeof(uint64_t));
+    if (nb->new_of == NULL || nb->bucket_of == NULL || key == NULL) {
+        free(key);
         return CFD_ENOMEM;
+    }
     uint32_t k = 0;
     for (uint32_t b = 0; b < n_buckets; b++)
         if (df[b] != 0)
-            nb->bucket_of[k++] = b;
-    cfd__sort_df = df;
-    qsort(nb->bucket_of, nb->n_used, sizeof(uint32_t), cfd__by_df_desc);
-    cfd__sort_df = NULL;
-    for (uint32_t f = 0; f < nb->n_used; f++)
+            key[k++] = (uint64_t)(UINT32_MAX - df[b]) << 32 | b;
+    qsort(key, nb->n_used, sizeof(uint64_t), cfd__u64_cmp);
+    for (uint32_t f = 0; f < nb->n_used; f++) {
+        nb->bucket_of[f] = (uint32_t)key[f];
         nb->new_of[nb->bucket_of[f]] = f + 1;
+    }
+    free(key);
     return 0;
 }
 
