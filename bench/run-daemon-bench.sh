@@ -114,7 +114,7 @@ for name, cmd, out in rows:
         print("| %s | (bench failed) | | | | | | |" % name); continue
     l = d["latency_us"]
     print("| %s | %.0f | %.0f | %d | %d | %d | %d | %d |" % (name, d["articles_per_s"], d["requests_per_s"],
-          l["p50"], l["p90"], l["p99"], l["max"], d["failed"] + d["truncated"] + d["unanswered"]))
+          l["p50"], l["p90"], l["p99"], l["max"], d["failed"] + d["truncated"] + d["unanswered"] + d["unanswered_unserved"]))
 print("\nLatency is per request (an NDJSON request carries many articles), from writing it to the last byte of its reply,")
 print("so pipelined figures include queueing behind the requests ahead.\n")
 print("Resident memory of the daemon after all runs: **%.1f MB** (VmRSS), peak %.1f MB (VmHWM).\n" % (int(rss) / 1024, int(hwm) / 1024))

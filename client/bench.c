@@ -188,7 +188,8 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
            "\"concurrency\":%d,\"pipeline\":%d,\"ndjson\":%d,\"seconds\":%.3f,"
            "\"requests\":%llu,\"replies\":%llu,\"ok\":%llu,\"articles_ok\":%llu,"
            "\"expected_errors\":%llu,\"failed\":%llu,\"line_errors\":%llu,"
-           "\"truncated\":%llu,\"unanswered\":%llu,\"connect_errors\":%llu,"
+           "\"truncated\":%llu,\"unanswered\":%llu,\"unanswered_unserved\":%llu,"
+           "\"connect_errors\":%llu,"
            "\"status\":{\"2xx\":%llu,\"4xx\":%llu,\"5xx\":%llu},"
            "\"requests_per_s\":%.1f,\"articles_per_s\":%.1f,"
            "\"latency_us\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u,\"mean\":%.1f,"
@@ -199,7 +200,8 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
            (unsigned long long)b->ok, (unsigned long long)b->articles_ok,
            (unsigned long long)b->expected_errors, (unsigned long long)b->failed,
            (unsigned long long)b->line_errors, (unsigned long long)b->truncated,
-           (unsigned long long)b->unanswered, (unsigned long long)b->connect_errors,
+           (unsigned long long)b->unanswered, (unsigned long long)b->unanswered_unserved,
+           (unsigned long long)b->connect_errors,
            (unsigned long long)b->status[2], (unsigned long long)b->status[4],
            (unsigned long long)b->status[5], (double)b->measured_replies / secs,
            (double)b->measured_articles / secs, cfd_bench_stats_pct(l, 0.50),
@@ -333,7 +335,8 @@ int main(int argc, char **argv)
     cfd_bench_stats_finish(&b.lat);
     cfd__report(&b, data, ds.n);
 
-    int fail = b.failed || b.truncated || b.unanswered || b.connect_errors || b.lat.oom;
+    int fail = b.failed || b.truncated || b.unanswered || b.unanswered_unserved ||
+               b.connect_errors || b.lat.oom;
     if (b.record && fclose(b.record) != 0) {
         perror(record);
         fail = 1;

@@ -20,7 +20,11 @@
  *                    answered 2xx or 5xx), plus NDJSON lines with an error
  *                    in an otherwise good request
  *   truncated        connections closed in the middle of a reply
- *   unanswered       requests written but never answered (connection closed)
+ *   unanswered       requests written but never answered on a connection
+ *                    the daemon had served (it closed with requests in flight)
+ *   unanswered_unserved  the same on a connection that never got any reply
+ *                    (typically queued in the listen backlog of a daemon
+ *                    that was stopping and never accepted it)
  *   connect_errors   failed connection attempts
  * After about a second of refused reconnects the daemon is taken to be gone
  * and the run ends early (the report is still printed).
@@ -77,6 +81,7 @@ typedef struct cfd_bench {
 
     /* accounting (see above) */
     uint64_t sent, ok, expected_errors, failed, truncated, unanswered, connect_errors;
+    uint64_t unanswered_unserved;
     uint64_t articles_ok, line_errors;
     uint64_t measured_replies, measured_articles; /* sent after the warm-up */
     uint64_t status[6];        /* replies by status class 1xx..5xx (index 1..5) */

@@ -32,6 +32,7 @@ typedef struct cfd_bench_conn {
     uint64_t *ring_t;
     int head, count;
     int in_message;
+    int replied;            /* this connection got at least one reply */
     int close_after;
     int keep_body;
     cfd_buf body;
@@ -73,8 +74,12 @@ static void cfd__on_close(uv_handle_t *h)
 {
     cfd_bench_conn *c = h->data;
     cfd_bench *b = c->b;
-    b->unanswered += (uint64_t)c->count;
+    if (c->replied)
+        b->unanswered += (uint64_t)c->count;
+    else
+        b->unanswered_unserved += (uint64_t)c->count;
     c->count = 0;
+    c->replied = 0;
     c->head = 0;
     if (c->in_message)
         b->truncated++;
@@ -141,6 +146,7 @@ static int cfd__on_message_complete(http_parser *p)
     uint64_t t0 = c->ring_t[c->head];
     c->head = (c->head + 1) % b->pipeline;
     c->count--;
+    c->replied = 1;
     const cfd_bench_req *r = &b->reqs[idx];
     unsigned st = p->status_code;
     if (st >= 100 && st < 600)
