@@ -119,7 +119,8 @@ int cfd_cli_uint(const char *cmd, const char *opt, const char *s, unsigned long 
 enum {
     CFD__O_SOLVER = 1000, CFD__O_C, CFD__O_EPS, CFD__O_JOBS, CFD__O_BUCKETS, CFD__O_NGRAMS,
     CFD__O_CHAR_MIN, CFD__O_CHAR_MAX, CFD__O_NO_SUBLINEAR, CFD__O_IDF, CFD__O_NO_IDF,
-    CFD__O_TITLE_WEIGHT, CFD__O_NO_CLEAN, CFD__O_SEED, CFD__O_NO_L2, CFD__O_PROGRESS
+    CFD__O_TITLE_WEIGHT, CFD__O_NO_CLEAN, CFD__O_SEED, CFD__O_NO_L2, CFD__O_PROGRESS,
+    CFD__O_BALANCED
 };
 
 const cfd_opt cfd_model_opt_table[] = {
@@ -140,6 +141,7 @@ const cfd_opt cfd_model_opt_table[] = {
     {"seed", 1, CFD__O_SEED},
     {"no-l2", 0, CFD__O_NO_L2},
     {"progress", 0, CFD__O_PROGRESS},
+    {"balanced", 0, CFD__O_BALANCED},
     {NULL, 0, 0},
 };
 
@@ -224,6 +226,7 @@ int cfd_model_opts_apply(cfd_model_opts *o, const char *cmd, int id, const char 
     case CFD__O_NO_CLEAN: o->feat.clean_news = 0; return 0;
     case CFD__O_NO_L2: o->feat.l2_normalize = 0; return 0;
     case CFD__O_PROGRESS: o->progress = 1; return 0;
+    case CFD__O_BALANCED: o->lin.balanced = 1; return 0;
     case CFD__O_TITLE_WEIGHT:
         if (cfd_cli_double(cmd, "--title-weight", arg, 0, 100, &d) != 0)
             return -1;
@@ -290,6 +293,8 @@ void cfd_model_opts_help(FILE *f)
     fprintf(f,
             "  --c C              liblinear's C, the inverse regularisation (default 1)\n"
             "  --eps E            stopping tolerance (default: liblinear's for the solver)\n"
+            "  --balanced         weight each class's C by n / (labels * n_class), for\n"
+            "                     imbalanced data (macro-F1 counts small classes fully)\n"
             "  --jobs N           train one-vs-rest classes in N worker processes (default 2;\n"
             "                     results do not depend on N); --threads is an alias\n"
             "  --progress         progress on stderr even when it is not a terminal\n");

@@ -69,8 +69,9 @@ static void cfd__print_text(const cfd_cv_result *res, size_t n_grid, size_t best
 {
     char desc[256];
     cfd_feat_config_describe(&mo->feat, desc, sizeof(desc));
-    printf("data      %s: %zu examples, %u labels\nfeatures  %s\nsolver    %s, eps=%g\n\n",
-           ds->path, ds->n, ds->n_labels, desc, cfd_solver_name(mo->lin.solver), mo->lin.eps);
+    printf("data      %s: %zu examples, %u labels\nfeatures  %s\nsolver    %s, eps=%g%s\n\n",
+           ds->path, ds->n, ds->n_labels, desc, cfd_solver_name(mo->lin.solver), mo->lin.eps,
+           mo->lin.balanced ? ", balanced class weights" : "");
     uint32_t k = res[0].k;
     printf("%10s", "C");
     for (uint32_t f = 0; f < k; f++)
@@ -194,7 +195,8 @@ int cfd_cmd_cv(int argc, char **argv)
         cfd_buf_printf(&b, "],\"folds\":%lu,\"solver\":\"%s\",\"eps\":", folds,
                        cfd_solver_name(mo.lin.solver));
         cfd_buf_json_float(&b, mo.lin.eps);
-        cfd_buf_puts(&b, ",\"features\":");
+        cfd_buf_printf(&b, ",\"balanced\":%s,\"seed\":%u,\"features\":",
+                       mo.lin.balanced ? "true" : "false", mo.lin.seed);
         cfd_feat_config_json(&mo.feat, &b);
         cfd_buf_puts(&b, ",\"grid\":[");
         for (size_t g = 0; g < n_grid; g++) {

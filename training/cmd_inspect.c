@@ -107,10 +107,25 @@ static void cfd__print_metrics(const char *json)
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "mean_macro_f1")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "sd_macro_f1")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "mean_accuracy")));
+    } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "none") == 0) {
+        printf("metrics     none recorded (trained without --dev or calibration CV)\n");
     } else {
         char *s = cJSON_PrintUnformatted(j);
         printf("metrics     %s\n", s ? s : json);
         free(s);
+    }
+    const cJSON *par = cJSON_GetObjectItemCaseSensitive(j, "params");
+    if (cJSON_IsObject(par)) {
+        const cJSON *enc = cJSON_GetObjectItemCaseSensitive(par, "encoding");
+        const cJSON *dat = cJSON_GetObjectItemCaseSensitive(par, "data");
+        printf("params      eps %g%s, prune %g (%d weights dropped), encoding %s, data %s\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "eps")),
+               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(par, "balanced")) ? ", balanced"
+                                                                                 : "",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "prune")),
+               (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "pruned_weights")),
+               cJSON_IsString(enc) ? enc->valuestring : "?",
+               cJSON_IsString(dat) ? dat->valuestring : "?");
     }
     if (cal != NULL)
         printf("calibration on %s: NLL %.4f -> %.4f, ECE %.4f\n",

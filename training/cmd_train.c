@@ -330,20 +330,28 @@ int cfd_cmd_train(int argc, char **argv)
         cfd_buf_putc(&mj, ',');
         cfd__calib_json(&mj, &cal, "dev");
     }
-    if (have_cal) {
-        cfd_buf_printf(&mj, ",\"train_seconds\":");
-        cfd_buf_json_float(&mj, t_train - t0);
-        cfd_buf_printf(&mj, ",\"pruned_weights\":%zu,\"encoding\":\"%s\"}", pruned,
-                       enc == CFD_WEIGHTS_Q8 ? "q8" : "f32");
-        if (mj.oom) {
-            rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
-            goto fail;
-        }
-        m->prob_scale = cal.scale;
-        free(m->meta.metrics_json); /* the model owns its meta strings */
-        m->meta.metrics_json = mj.data;
-        mj = (cfd_buf)CFD_BUF_INIT;
+    /* Always record how the model was made; metrics when there are some. */
+    if (!have_cal)
+        cfd_buf_puts(&mj, "{\"kind\":\"none\"");
+    cfd_buf_puts(&mj, ",\"params\":{\"eps\":");
+    cfd_buf_json_float(&mj, mo.lin.eps);
+    cfd_buf_printf(&mj, ",\"balanced\":%s,\"seed\":%u,\"prune\":", mo.lin.balanced ? "true" : "false",
+                   mo.lin.seed);
+    cfd_buf_json_float(&mj, prune);
+    cfd_buf_printf(&mj, ",\"pruned_weights\":%zu,\"encoding\":\"%s\",\"data\":", pruned,
+                   enc == CFD_WEIGHTS_Q8 ? "q8" : "f32");
+    cfd_buf_json_str(&mj, data, strlen(data));
+    cfd_buf_puts(&mj, "},\"train_seconds\":");
+    cfd_buf_json_float(&mj, t_train - t0);
+    cfd_buf_putc(&mj, '}');
+    if (mj.oom) {
+        rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
     }
+    m->prob_scale = cal.scale;
+    free(m->meta.metrics_json); /* the model owns its meta strings */
+    m->meta.metrics_json = mj.data;
+    mj = (cfd_buf)CFD_BUF_INIT;
     if ((rc = cfd_model_save(m, out, enc, &err)) != 0)
         goto fail;
     double agree = 1.0;
@@ -359,8 +367,9 @@ int cfd_cmd_train(int argc, char **argv)
         printf("data       %s: %zu examples, %u labels, sha256 %.16s...\n", data, ds->n,
                ds->n_labels, ds->sha256_hex);
         printf("features   %s\n", desc);
-        printf("solver     %s, C=%g, eps=%g; %u of %u buckets have weights", meta.solver,
-               mo.lin.c, mo.lin.eps, m->n_rows, m->n_buckets);
+        printf("solver     %s, C=%g, eps=%g%s; %u of %u buckets have weights", meta.solver,
+               mo.lin.c, mo.lin.eps, mo.lin.balanced ? ", balanced" : "", m->n_rows,
+               m->n_buckets);
         if (pruned)
             printf(" (%zu weights pruned below %g)", pruned, prune);
         printf("\n");

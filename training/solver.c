@@ -86,8 +86,8 @@ static void cfd__liblinear_quiet(const char *s)
 /* Trains class `cls` of a one-vs-rest problem (or the single binary problem)
  * into out[0..n_features] (weights, then bias). Returns 0 or CFD_ENOMEM. */
 static int cfd__train_one(struct feature_node *const *x, const uint32_t *y, size_t n,
-                          uint32_t n_features, const cfd_linear_params *p, uint32_t cls,
-                          double *out)
+                          uint32_t n_labels, uint32_t n_features, const cfd_linear_params *p,
+                          uint32_t cls, double *out)
 {
     double *yy = malloc(n * sizeof(double));
     if (yy == NULL)
@@ -108,6 +108,18 @@ static int cfd__train_one(struct feature_node *const *x, const uint32_t *y, size
         .l = (int)n, .n = (int)n_features + 1, .y = yy,
         .x = (struct feature_node **)x, .bias = 1.0};
     struct parameter param = {.solver_type = p->solver, .eps = p->eps, .C = p->c, .p = 0.1};
+    int wl[2] = {1, -1};
+    double wv[2] = {1.0, 1.0};
+    if (p->balanced) {
+        /* One-vs-rest: only the positives are weighted (liblinear's own
+         * multi-class loop does the same); two labels: both sides. */
+        wv[0] = (double)n / ((double)n_labels * (double)pos);
+        if (n_labels == 2)
+            wv[1] = (double)n / (2.0 * (double)(n - pos));
+        param.nr_weight = 2;
+        param.weight_label = wl;
+        param.weight = wv;
+    }
     srand(p->seed + cls);
     struct model *m = train(&prob, &param);
     free(yy);
@@ -134,9 +146,39 @@ static int cfd__train_mcsvm(struct feature_node *const *x, const uint32_t *y, si
         .l = (int)n, .n = (int)n_features + 1, .y = yy,
         .x = (struct feature_node **)x, .bias = 1.0};
     struct parameter param = {.solver_type = p->solver, .eps = p->eps, .C = p->c, .p = 0.1};
+    int *wl = NULL;
+    double *wv = NULL;
+    if (p->balanced) {
+        wl = calloc(n_labels, sizeof(int));
+        wv = calloc(n_labels, sizeof(double));
+        size_t *cnt = calloc(n_labels, sizeof(size_t));
+        if (wl == NULL || wv == NULL || cnt == NULL) {
+            free(wl);
+            free(wv);
+            free(cnt);
+            free(yy);
+            return CFD_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++)
+            cnt[y[i]]++;
+        int k = 0;
+        for (uint32_t c = 0; c < n_labels; c++) {
+            if (cnt[c] == 0)
+                continue;
+            wl[k] = (int)c;
+            wv[k] = (double)n / ((double)n_labels * (double)cnt[c]);
+            k++;
+        }
+        free(cnt);
+        param.nr_weight = k;
+        param.weight_label = wl;
+        param.weight = wv;
+    }
     srand(p->seed);
     struct model *m = train(&prob, &param);
     free(yy);
+    free(wl);
+    free(wv);
     if (m == NULL)
         return CFD_ENOMEM;
     uint32_t k = (uint32_t)m->nr_class;
@@ -189,7 +231,8 @@ static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, s
                 break;
             }
             if (pid == 0) {
-                int r = cfd__train_one(x, y, n, n_features, p, next, cols + next * col_len);
+                int r = cfd__train_one(x, y, n, n_classes, n_features, p, next,
+                                       cols + next * col_len);
                 _exit(r == 0 ? 0 : 3);
             }
             pids[next++] = pid;
@@ -294,7 +337,7 @@ int cfd_linear_train(struct feature_node *const *x, const uint32_t *y, size_t n,
         if (col == NULL)
             return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         for (uint32_t c = 0; c < n_classes && rc == 0; c++) {
-            rc = cfd__train_one(x, y, n, n_features, p, c, col);
+            rc = cfd__train_one(x, y, n, n_labels, n_features, p, c, col);
             if (rc != 0)
                 cfd_error_set(err, rc, (size_t)-1, "out of memory while training class %u", c);
             else

@@ -60,6 +60,8 @@ typedef struct cfd_linear_params {
     double eps;        /* > 0 */
     unsigned jobs;     /* worker processes for one-vs-rest (1 = in process) */
     uint32_t seed;     /* rand() seed base */
+    int balanced;      /* 1: C of class c's positives scaled by n / (k n_c), as liblinear's
+                          -wi option and scikit-learn's class_weight="balanced" */
 } cfd_linear_params;
 
 /*

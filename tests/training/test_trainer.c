@@ -352,6 +352,54 @@ static void test_errors(void **state)
     cfd_dataset_free(ds);
 }
 
+static void test_balanced(void **state)
+{
+    (void)state;
+    /* 60 + 60 + 6 examples sharing noise words: weighting the small class's
+     * positives up must raise its scores, and both solvers paths work. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/imb.tsv", g_dir);
+    FILE *f = fopen(path, "w");
+    g_rng = 11;
+    static const char *const noise[] = {"오늘", "발표", "관련", "지난", "이번"};
+    for (int i = 0; i < 126; i++) {
+        int v = i < 60 ? 0 : i < 120 ? 1 : 2;
+        fprintf(f, "%s\t%s %s %s\n", LABELS[LABEL_OF_VOCAB[v]], VOCAB[v][rnd(6)], noise[rnd(5)],
+                noise[rnd(5)]);
+    }
+    fclose(f);
+    cfd_dataset *ds;
+    cfd_corpus *c;
+    cfd_error err;
+    load(path, NULL, &ds, &c);
+    uint32_t small = (uint32_t)LABEL_OF_VOCAB[2];
+    const int solvers[] = {L2R_L2LOSS_SVC_DUAL, MCSVM_CS};
+    cfd_featurizer *fz;
+    assert_int_equal(cfd_featurizer_new(&fz), 0);
+    for (int s = 0; s < 2; s++) {
+        double sum[2] = {0, 0};
+        for (int bal = 0; bal < 2; bal++) {
+            cfd_linear_params p = params(solvers[s], 2);
+            p.balanced = bal;
+            p.c = 0.1;
+            cfd_dense d;
+            assert_int_equal(cfd_train_dense(c, NULL, 0, &p, NULL, &d, &err), 0);
+            float sc[3];
+            for (size_t i = 0; i < c->n; i++) {
+                assert_int_equal(cfd_dense_scores(&d, c, fz, i, sc), 0);
+                sum[bal] += sc[small];
+            }
+            cfd_dense_free(&d);
+        }
+        if (!(sum[1] > sum[0]))
+            fail_msg("%s: balanced did not raise the small class (%g -> %g)",
+                     cfd_solver_name(solvers[s]), sum[0], sum[1]);
+    }
+    cfd_featurizer_free(fz);
+    cfd_corpus_free(c);
+    cfd_dataset_free(ds);
+}
+
 static void test_corpus_threads_identical(void **state)
 {
     (void)state;
@@ -402,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_idf),
         cmocka_unit_test(test_absent_class_and_prune),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_balanced),
         cmocka_unit_test(test_corpus_threads_identical),
         cmocka_unit_test(test_solver_names),
     };
