@@ -192,15 +192,69 @@ static int cfd__parse_feat(cfd_mf_sec *s, cfd_model *m)
     return 0;
 }
 
-static int cfd__check_finite(cfd_mf_sec *s, const float *v, size_t n, size_t file_off,
-                             size_t stride_bytes, const char *what)
+/* Non-zero if the float with bits u is NaN or infinite, or (when
+ * neg_limit is 0x80000000) negative; -0.0 counts as non-negative. Integer
+ * operations only, so a loop over it has no control flow and vectorises. */
+static inline uint32_t cfd__bad_bits(uint32_t u, uint32_t neg_limit)
 {
-    for (size_t i = 0; i < n; i++)
-        if (!cfd_f32_is_finite(v[i]))
-            return cfd_error_set(s->err, CFD_ERANGE, file_off + i * stride_bytes,
-                                 "section %s: %s %zu at offset %zu is not finite (NaN or "
-                                 "infinity)", s->tag, what, i, file_off + i * stride_bytes);
-    return 0;
+    return (uint32_t)((u & 0x7f800000u) == 0x7f800000u) | (uint32_t)(u > neg_limit);
+}
+
+/* Index of the first value in v[0..n) that is not finite (or, with nonneg,
+ * is negative), or n. Full blocks have a constant trip count and no branch,
+ * so the compiler vectorises them (this check was a third of a 20 MB
+ * model's parse time); only a block with a bad value is rescanned. */
+static size_t cfd__first_bad(const float *v, size_t n, int nonneg)
+{
+    enum { B = 256 };
+    const uint32_t neg_limit = nonneg ? 0x80000000u : UINT32_MAX;
+    size_t i = 0;
+    for (; i + B <= n; i += B) {
+        uint32_t bad = 0;
+        for (size_t j = 0; j < B; j++) {
+            uint32_t u;
+            memcpy(&u, v + i + j, 4);
+            bad |= cfd__bad_bits(u, neg_limit);
+        }
+        if (bad)
+            break;
+    }
+    for (; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, v + i, 4);
+        if (cfd__bad_bits(u, neg_limit))
+            return i;
+    }
+    return n;
+}
+
+/* cfd_le32_copy_in fused with cfd__first_bad: copies n floats from the file
+ * and checks each block while it is still in L1, instead of reading 16 MB
+ * of weights a second time. Returns the first bad index or n. */
+static size_t cfd__copy_checked(float *dst, const uint8_t *src, size_t n, int nonneg)
+{
+    enum { C = 2048 };
+    for (size_t i = 0; i < n; i += C) {
+        size_t k = n - i < C ? n - i : C;
+        cfd_le32_copy_in(dst + i, src + 4 * i, k);
+        size_t bad = cfd__first_bad(dst + i, k, nonneg);
+        if (bad < k)
+            return i + bad;
+    }
+    return n;
+}
+
+/* Copies n floats from the file at src (file offset file_off) into v,
+ * rejecting a non-finite one with its index and offset. */
+static int cfd__copy_finite(cfd_mf_sec *s, float *v, const uint8_t *src, size_t n,
+                            size_t file_off, size_t stride_bytes, const char *what)
+{
+    size_t i = cfd__copy_checked(v, src, n, 0);
+    if (i == n)
+        return 0;
+    return cfd_error_set(s->err, CFD_ERANGE, file_off + i * stride_bytes,
+                         "section %s: %s %zu at offset %zu is not finite (NaN or infinity)",
+                         s->tag, what, i, file_off + i * stride_bytes);
 }
 
 static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
@@ -273,9 +327,7 @@ static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
         if (nw > 0 && (m->rows = malloc((size_t)nw * sizeof(float))) == NULL)
             return cfd__oom(s, "weights");
         m->n_rows = nr;
-        if (nw > 0)
-            cfd_le32_copy_in(m->rows, w, (size_t)nw);
-        return cfd__check_finite(s, m->rows, (size_t)nw, w_off, 4, "weight");
+        return cfd__copy_finite(s, m->rows, w, (size_t)nw, w_off, 4, "weight");
     }
     const uint8_t *sc = cfd_rd_take(&s->r, 4ull * nr);
     if (sc == NULL)
@@ -319,8 +371,7 @@ static int cfd__parse_bias(cfd_mf_sec *s, cfd_model *m)
         return cfd__short(s, CFD_EFORMAT, "biases", 4ull * nl);
     if ((m->bias = malloc(nl * sizeof(*m->bias))) == NULL)
         return cfd__oom(s, "biases");
-    cfd_le32_copy_in(m->bias, b, nl);
-    int rc = cfd__check_finite(s, m->bias, nl, b_off, 4, "bias");
+    int rc = cfd__copy_finite(s, m->bias, b, nl, b_off, 4, "bias");
     if (rc != 0)
         return rc;
     at = cfd_rd_off(&s->r);
@@ -366,12 +417,11 @@ static int cfd__parse_idf(cfd_mf_sec *s, cfd_model *m)
         return cfd__short(s, CFD_EFORMAT, "idf", 4ull * n);
     if ((m->idf = malloc((size_t)n * sizeof(float))) == NULL)
         return cfd__oom(s, "idf");
-    cfd_le32_copy_in(m->idf, v, n);
-    for (uint32_t i = 0; i < n; i++)
-        if (!cfd_f32_is_finite(m->idf[i]) || m->idf[i] < 0.0f)
-            return cfd_error_set(s->err, CFD_ERANGE, v_off + 4 * (size_t)i,
-                                 "section IDF: idf[%u] at offset %zu is %g; expected a finite "
-                                 "value >= 0", i, v_off + 4 * (size_t)i, (double)m->idf[i]);
+    size_t i = cfd__copy_checked(m->idf, v, n, 1);
+    if (i < n)
+        return cfd_error_set(s->err, CFD_ERANGE, v_off + 4 * i,
+                             "section IDF: idf[%zu] at offset %zu is %g; expected a finite "
+                             "value >= 0", i, v_off + 4 * i, (double)m->idf[i]);
     return 0;
 }
 

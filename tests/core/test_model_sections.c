@@ -196,6 +196,46 @@ static void test_weights(void **state)
     cfd_model_free(m);
 }
 
+/* The value checks scan in blocks: a bad value anywhere (first, block
+ * edges, tail) is found, with its exact index and offset. */
+static void test_nonfinite_anywhere(void **state)
+{
+    (void)state;
+    cfd_model *m = make_model(3, 60, 1);
+    size_t nw = (size_t)m->n_rows * 3;
+    assert_true(nw > 1000);
+    size_t len;
+    uint8_t *buf = serialize(m, CFD_WEIGHTS_F32, &len);
+    uint8_t *b = malloc(len);
+    size_t rows = payload_of(buf, len, "WGHT") + 16 + 4 * (size_t)m->n_rows;
+    size_t idf = payload_of(buf, len, "IDF ") + 8;
+    const size_t at[] = {0, 255, 256, 257, 511, 700, nw - 1};
+    for (size_t k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+        memcpy(b, buf, len);
+        le32(b + rows + 4 * at[k], k % 2 ? 0x7fc00001u : 0xff800000u);
+        fix_checksum(b, len);
+        char needle[64];
+        snprintf(needle, sizeof(needle), "weight %zu at offset %zu", at[k], rows + 4 * at[k]);
+        cfd_error err = expect_error(b, len, CFD_ERANGE, needle);
+        assert_int_equal(err.offset, rows + 4 * at[k]);
+
+        size_t i = at[k] % 1024;
+        memcpy(b, buf, len);
+        le32(b + idf + 4 * i, k % 2 ? 0xbf000000u /* -0.5 */ : 0x7f800000u);
+        fix_checksum(b, len);
+        snprintf(needle, sizeof(needle), "idf[%zu] at offset %zu", i, idf + 4 * i);
+        expect_error(b, len, CFD_ERANGE, needle);
+    }
+    /* -0.0 is a valid IDF value (it equals 0). */
+    memcpy(b, buf, len);
+    le32(b + idf + 4 * 300, 0x80000000u);
+    fix_checksum(b, len);
+    cfd_model_free(expect_ok(b, len));
+    free(b);
+    free(buf);
+    cfd_model_free(m);
+}
+
 static void test_bias_idf(void **state)
 {
     (void)state;
@@ -289,6 +329,7 @@ int main(void)
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_feat_config),
         cmocka_unit_test(test_weights),
+        cmocka_unit_test(test_nonfinite_anywhere),
         cmocka_unit_test(test_bias_idf),
         cmocka_unit_test(test_meta),
     };
