@@ -127,23 +127,20 @@ it_alive() {
   fi
 }
 
-# Trains the small models the tests need if the repository has none.
-# Sets MODELS to the directory to serve.
+# Sets MODELS to a private copy of the repository's models directory (tests
+# add and swap files there without touching the repository), training a
+# small stand-in for any of the three default models not committed yet.
 it_models() {
-  if [ -f "$SRC/models/topic.cfdm" ] && [ -f "$SRC/models/section.cfdm" ] &&
-     [ -f "$SRC/models/sentiment.cfdm" ]; then
-    MODELS=$IT_TMP/models
-    mkdir -p "$MODELS"
-    # A copy, so tests may add and swap files without touching the repository.
-    cp "$SRC"/models/* "$MODELS"/ 2>/dev/null
-    return 0
-  fi
   MODELS=$IT_TMP/models
   mkdir -p "$MODELS"
-  it_train section "$DATA/news8/train.tsv" "$MODELS/section.cfdm" || return 1
-  awk 'NR % 8 == 0' "$DATA/ynat/train.tsv" > "$IT_TMP/topic.tsv"
-  it_train topic "$IT_TMP/topic.tsv" "$MODELS/topic.cfdm" || return 1
-  it_train sentiment "$DATA/finance-sentiment/train.tsv" "$MODELS/sentiment.cfdm" || return 1
+  cp -R "$SRC"/models/. "$MODELS"/ 2>/dev/null
+  [ -f "$MODELS/section.cfdm" ] || it_train section "$DATA/news8/train.tsv" "$MODELS/section.cfdm" || return 1
+  if [ ! -f "$MODELS/topic.cfdm" ]; then
+    awk 'NR % 8 == 0' "$DATA/ynat/train.tsv" > "$IT_TMP/topic.tsv"
+    it_train topic "$IT_TMP/topic.tsv" "$MODELS/topic.cfdm" || return 1
+  fi
+  [ -f "$MODELS/sentiment.cfdm" ] ||
+    it_train sentiment "$DATA/finance-sentiment/train.tsv" "$MODELS/sentiment.cfdm" || return 1
 }
 
 # it_train NAME DATA OUT [extra classifyd-train options]
