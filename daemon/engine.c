@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "engine_internal.h"
@@ -143,7 +144,16 @@ int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *e
     e->log = cfg->log;
     e->log_ud = cfg->log_ud;
     e->models_dir = strdup(cfg->models_dir);
-    e->aggregate_file = cfg->aggregate_file ? strdup(cfg->aggregate_file) : NULL;
+    if (cfg->aggregate_file != NULL) {
+        e->aggregate_file = strdup(cfg->aggregate_file);
+    } else {
+        /* The shipped rules live next to the models (models/aggregate.conf). */
+        char p[4096];
+        struct stat st;
+        if (snprintf(p, sizeof(p), "%s/aggregate.conf", cfg->models_dir) < (int)sizeof(p) &&
+            stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            e->aggregate_file = strdup(p);
+    }
     if (e->models_dir == NULL || (cfg->aggregate_file && e->aggregate_file == NULL)) {
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;

@@ -57,7 +57,8 @@ typedef struct cfd_engine_config {
     size_t n_plugins;
     const cfd_engine_model_override *models;
     size_t n_models;
-    const char *aggregate_file;    /* decision rules; NULL = built-in defaults */
+    const char *aggregate_file;    /* decision rules; NULL = <models_dir>/aggregate.conf
+                                      if that file exists, else built-in defaults */
     cfd_log_fn log;                /* may be NULL; called from any thread */
     void *log_ud;
 } cfd_engine_config;
@@ -88,8 +89,9 @@ typedef struct cfd_article {
 
 /*
  * Appends the reply object for one article to out:
- *   {"id":..., "results": {"topic": {"label":..., "probs": [[label,p],...] sorted
- *    by p desc, "model": {"name","version","checksum"}}, ...},
+ *   {"id":..., "results": {"topic": {"label":..., "probs": [{"label":..,"p":..},
+ *    ...] sorted by p desc, "model": {"name","version","checksum"}
+ *    [, "detail": N]}, ...},
  *    "decision": {"section":..., "probability":..., "review": bool,
  *    "reasons": [...]}, "took_us": N}
  * Returns 0; CFD_ENOENT if a requested plugin does not exist (err names it);
