@@ -41,8 +41,11 @@ int cfd_cmd_health(cfd_ctl *ctl, int argc, char **argv)
     int is_ready = ready.status == 200;
     if (ctl->json) {
         printf("{\"alive\":true,\"ready\":%s,\"readyz\":", is_ready ? "true" : "false");
-        if (ready.body.len)
-            fwrite(ready.body.data, 1, ready.body.len, stdout);
+        size_t n = ready.body.len;
+        while (n > 0 && (ready.body.data[n - 1] == '\n' || ready.body.data[n - 1] == '\r'))
+            n--;
+        if (n)
+            fwrite(ready.body.data, 1, n, stdout);
         else
             fputs("null", stdout);
         puts("}");
