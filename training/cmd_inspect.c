@@ -57,7 +57,8 @@ static int cfd__by_weight_desc(const void *a, const void *b)
     return ((const cfd__feat *)a)->bucket < ((const cfd__feat *)b)->bucket ? -1 : 1;
 }
 
-/* Top n features of label c (largest weights, or most negative when neg). */
+/* Top n features of label c (largest weights, or most negative when neg).
+ * For two-label models the weight shown is w[c] - w[other]. */
 static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd__feat *out,
                        cfd__feat *tmp)
 {
@@ -66,7 +67,10 @@ static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd__f
         uint32_t r = m->row_of[b];
         if (r == CFD_NO_ROW)
             continue;
-        float w = m->rows[(size_t)r * m->n_labels + c];
+        const float *row = m->rows + (size_t)r * m->n_labels;
+        /* Two labels: only the difference of the columns decides (liblinear
+         * keeps one vector; core/model.c stores it as column 0). */
+        float w = m->n_labels == 2 ? row[c] - row[1 - c] : row[c];
         if (w == 0.0f || (neg ? w > 0 : w < 0))
             continue;
         tmp[k].bucket = b;
@@ -254,10 +258,15 @@ int cfd_cmd_inspect(int argc, char **argv)
         }
     }
     cfd__print_meta(model_path, m);
+    if (m->n_labels == 2)
+        printf("(two labels: a feature's weight below is its column minus the other "
+               "column)\n");
     for (uint32_t c = 0; c < m->n_labels; c++) {
         for (int side = 0; side < 1 + neg; side++) {
-            printf("\n%s %s (bias %+.4f)%s\n", side ? "against" : "label", m->labels[c],
-                   (double)m->bias[c], side ? ": most negative weights" : "");
+            double bias = m->n_labels == 2 ? (double)m->bias[c] - (double)m->bias[1 - c]
+                                           : (double)m->bias[c];
+            printf("\n%s %s (bias %+.4f)%s\n", side ? "against" : "label", m->labels[c], bias,
+                   side ? ": most negative weights" : "");
             const cfd__feat *f = sel + c * per + (side ? top : 0);
             for (size_t i = 0; i < count[2 * c + side]; i++) {
                 char name[512];

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +233,10 @@ static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, s
                 break;
             }
             if (pid == 0) {
+                /* die with the parent (Ctrl-C, kill) instead of training on */
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                if (getppid() == 1)
+                    _exit(4);
                 int r = cfd__train_one(x, y, n, n_classes, n_features, p, next,
                                        cols + next * col_len);
                 _exit(r == 0 ? 0 : 3);
