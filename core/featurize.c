@@ -42,7 +42,9 @@ struct cfd_featurizer {
     size_t ent_cap, n_ent;
     cfd_feature *counts, *weighted;
     size_t counts_cap, weighted_cap;
-    uint32_t hist[1u << CFD__RADIX_MAX_BITS]; /* radix sort counts */
+    uint64_t *acc;            /* per-bucket counts while merging */
+    size_t acc_cap;
+    uint32_t hist[4][1u << CFD__RADIX_MAX_BITS]; /* radix sort digit counts */
     float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
 };
 
@@ -195,6 +197,7 @@ void cfd_featurizer_free(cfd_featurizer *fz)
     free(fz->tmp);
     free(fz->counts);
     free(fz->weighted);
+    free(fz->acc);
     free(fz);
 }
 
@@ -313,6 +316,28 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
         have_prev = 1;
         if (per_cp == 0 || tok.cls == CFD_TOK_DIGIT)
             continue;
+        if (tok.len == 3 * tok.ncp) {
+            /* Every code point is 3 bytes (Hangul, most Han): n-gram i of
+             * length g is bytes [3i, 3i + 3g), and a constant length lets
+             * the compiler drop XXH3's length dispatch. */
+            const unsigned char *ts = (const unsigned char *)tok.s;
+            /* One block per n, in sequence (a switch on n becomes an
+             * indirect jump that mispredicts as n steps 1, 2, 3). */
+#define CFD__NGRAMS3(G)                                                                      \
+    if (cmin <= (G) && (G) <= cmax && (G) <= m) {                                            \
+        const uint64_t seed = seeds[CFD_HK_CHAR + (G)];                                      \
+        for (size_t i = 0; i + (G) <= m; i++)                                                \
+            ent[n++] = cfd_hash_bucket(cfd_hash_bytes(ts + 3 * i, 3 * (G), seed), bits) | flag; \
+    }
+            CFD__NGRAMS3(1)
+            CFD__NGRAMS3(2)
+            CFD__NGRAMS3(3)
+            CFD__NGRAMS3(4)
+            CFD__NGRAMS3(5)
+            CFD__NGRAMS3(6)
+#undef CFD__NGRAMS3
+            continue;
+        }
         for (unsigned g = cmin; g <= cmax && g <= m; g++) {
             const uint64_t seed = seeds[CFD_HK_CHAR + g];
             for (size_t i = 0; i + g <= m; i++)
@@ -369,21 +394,31 @@ static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *r
     const unsigned width = (bits + passes - 1) / passes;
     const size_t nb = (size_t)1 << width;
     const uint32_t dmask = (uint32_t)nb - 1;
-    uint32_t *restrict h = fz->hist;
+    uint32_t(*restrict h)[1u << CFD__RADIX_MAX_BITS] = fz->hist;
+    for (unsigned p = 0; p < passes; p++)
+        memset(h[p], 0, nb * sizeof h[p][0]);
+    for (size_t i = 0; i < n; i++) { /* all digit histograms in one read */
+        uint32_t x = a[i];
+        h[0][x & dmask]++;
+        if (passes > 1)
+            h[1][(x >> width) & dmask]++;
+        if (passes > 2)
+            h[2][(x >> 2 * width) & dmask]++;
+        if (passes > 3)
+            h[3][(x >> 3 * width) & dmask]++;
+    }
     for (unsigned p = 0; p < passes; p++) {
         const unsigned shift = p * width;
-        memset(h, 0, nb * sizeof *h);
-        for (size_t i = 0; i < n; i++)
-            h[(a[i] >> shift) & dmask]++;
-        uint32_t sum = 0;
+        uint32_t *restrict hp = h[p], sum = 0;
         for (size_t d = 0; d < nb; d++) {
-            uint32_t c = h[d];
-            h[d] = sum;
-            sum += c;
+            uint32_t cnt = hp[d];
+            hp[d] = sum;
+            sum += cnt;
         }
+#pragma GCC unroll 4
         for (size_t i = 0; i < n; i++) {
             uint32_t x = a[i];
-            tmp[h[(x >> shift) & dmask]++] = x;
+            tmp[hp[(x >> shift) & dmask]++] = x;
         }
         uint32_t *t = a;
         a = tmp;
@@ -431,7 +466,8 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
     size_t n = fz->n_ent;
     if (n == 0)
         return 0;
-    if (cfd__reserve((void **)&fz->counts, &fz->counts_cap, n, sizeof(cfd_feature)) != 0)
+    if (cfd__reserve((void **)&fz->counts, &fz->counts_cap, n, sizeof(cfd_feature)) != 0 ||
+        cfd__reserve((void **)&fz->acc, &fz->acc_cap, n, sizeof(uint64_t)) != 0)
         goto nomem;
 
     const uint32_t *e = cfd__sort(fz, fz->ent, fz->tmp, n, cfg->hash_bits);
@@ -439,22 +475,27 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
     const float tw = cfg->title_weight;
     cfd_feature *restrict c = fz->counts;
     /* Runs of equal buckets -> (bucket, body count + tw * title count),
-     * written without branches (run lengths are 1, 2, 3... at random). */
+     * without branches (run lengths are 1, 2, 3... at random): the count
+     * accumulates in a 64-bit word, body in the low half, title in the
+     * high half, and is written to the current slot on every step. */
+    uint64_t *restrict acc = fz->acc;
     uint32_t last = e[0] & mask;
     size_t k = 0;
+    uint64_t a = (e[0] & CFD__TITLE_BIT) ? UINT64_C(1) << 32 : 1;
     c[0].index = last;
-    c[0].value = (e[0] & CFD__TITLE_BIT) ? tw : 1.0f;
+    acc[0] = a;
     for (size_t i = 1; i < n; i++) {
         uint32_t x = e[i], idx = x & mask;
-        size_t same = idx == last;
-        float add = (x & CFD__TITLE_BIT) ? tw : 1.0f;
-        float base = c[k].value * (float)same; /* no branch */
+        uint64_t same = idx == last;
+        a = (a & (0 - same)) + ((uint64_t)1 << (32 & (0 - (x >> 31))));
         k += 1 - same;
         c[k].index = idx;
-        c[k].value = base + add;
+        acc[k] = a;
         last = idx;
     }
     k++;
+    for (size_t j = 0; j < k; j++)
+        c[j].value = (float)(uint32_t)acc[j] + tw * (float)(uint32_t)(acc[j] >> 32);
     out->items = c;
     out->n = (uint32_t)k;
     return 0;
