@@ -6,14 +6,16 @@
  * stored in the model. Pipeline for title and body:
  *
  *   validate UTF-8 (reject, see utf8.h)
+ *   -> strip HTML tags and entities (always; markup.h)
  *   -> NFC, only when a cheap scan finds code points NFC may change
- *      (utf8proc; most articles skip it)
- *   -> strip HTML tags and entities, optional news cleaning (clean_news)
- *   -> Latin case folding
- *   -> tokenise by Unicode class (Hangul syllables, Han, Latin, digits;
- *      everything else separates)
- *   -> word unigrams / bigrams / char n-grams inside tokens, hashed (inline
- *      xxHash, seeded) into 2^hash_bits buckets, title counts * title_weight
+ *      (utf8proc; most articles skip it; normalize.h)
+ *   -> optional news cleaning (clean_news; clean.h)
+ *   -> tokenise by Unicode class with case folding (Hangul syllables, Han,
+ *      Latin, digits, other letters; everything else separates; tokenize.h)
+ *   -> word unigrams / bigrams (adjacent tokens of one text) / char n-grams
+ *      inside tokens (first CFD_TOK_NGRAM_CPS code points of a token; none
+ *      for digit tokens), hashed (inline XXH3 seeded per kind, hash.h) into
+ *      2^hash_bits buckets, title counts * title_weight
  *   -> per-document counts (dedup) -> sublinear TF -> optional IDF -> L2.
  *
  * cfd_featurize() = cfd_featurize_counts() followed by cfd_feat_weight().
