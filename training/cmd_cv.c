@@ -202,7 +202,7 @@ int cfd_cmd_cv(int argc, char **argv)
         for (size_t g = 0; g < n_grid; g++) {
             if (g)
                 cfd_buf_putc(&b, ',');
-            cfd_cv_result_json(&res[g], labels, &b);
+            cfd_cv_result_json(&res[g], labels, 1, &b);
         }
         cfd_buf_puts(&b, "],\"best_c\":");
         cfd_buf_json_float(&b, res[best].c);

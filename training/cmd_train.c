@@ -270,7 +270,7 @@ int cfd_cmd_train(int argc, char **argv)
         }
         have_cal = 1;
         cfd_buf_printf(&mj, "{\"kind\":\"cv\",\"cv\":");
-        cfd_cv_result_json(&cv, (const char *const *)ds->labels, &mj);
+        cfd_cv_result_json(&cv, (const char *const *)ds->labels, 0, &mj);
         cfd_buf_putc(&mj, ',');
         cfd__calib_json(&mj, &cal, "cv");
     }
@@ -282,7 +282,20 @@ int cfd_cmd_train(int argc, char **argv)
 
     cfd_model_meta meta;
     memset(&meta, 0, sizeof(meta));
+    /* SOURCE_DATE_EPOCH (reproducible-builds.org): the same data, options and
+     * epoch give a byte-identical model file. */
     time_t now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && *sde != '\0') {
+        char *end;
+        long long v = strtoll(sde, &end, 10);
+        if (*end != '\0' || v < 0) {
+            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
+                               "SOURCE_DATE_EPOCH=\"%s\": expected seconds since 1970", sde);
+            goto fail;
+        }
+        now = (time_t)v;
+    }
     struct tm tm;
     gmtime_r(&now, &tm);
     if (version != NULL)
@@ -341,9 +354,7 @@ int cfd_cmd_train(int argc, char **argv)
     cfd_buf_printf(&mj, ",\"pruned_weights\":%zu,\"encoding\":\"%s\",\"data\":", pruned,
                    enc == CFD_WEIGHTS_Q8 ? "q8" : "f32");
     cfd_buf_json_str(&mj, data, strlen(data));
-    cfd_buf_puts(&mj, "},\"train_seconds\":");
-    cfd_buf_json_float(&mj, t_train - t0);
-    cfd_buf_putc(&mj, '}');
+    cfd_buf_puts(&mj, "}}");
     if (mj.oom) {
         rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;

@@ -150,7 +150,8 @@ static void cfd__json_array(cfd_buf *b, const double *v, uint32_t n)
     cfd_buf_putc(b, ']');
 }
 
-int cfd_cv_result_json(const cfd_cv_result *r, const char *const *labels, cfd_buf *b)
+int cfd_cv_result_json(const cfd_cv_result *r, const char *const *labels, int with_time,
+                       cfd_buf *b)
 {
     cfd_buf_printf(b, "{\"folds\":%u,\"c\":", r->k);
     cfd_buf_json_float(b, r->c);
@@ -166,8 +167,10 @@ int cfd_cv_result_json(const cfd_cv_result *r, const char *const *labels, cfd_bu
     cfd__json_array(b, r->fold_accuracy, r->k);
     cfd_buf_puts(b, ",\"pooled\":");
     cfd_metrics_json(&r->pooled, labels, b);
-    cfd_buf_puts(b, ",\"seconds\":");
-    cfd_buf_json_float(b, r->seconds);
+    if (with_time) {
+        cfd_buf_puts(b, ",\"seconds\":");
+        cfd_buf_json_float(b, r->seconds);
+    }
     cfd_buf_putc(b, '}');
     return b->oom ? CFD_ENOMEM : 0;
 }

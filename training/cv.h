@@ -52,9 +52,11 @@ void cfd_cv_result_free(cfd_cv_result *r);
 /*
  * JSON object: {"folds":k,"c":..,"mean_macro_f1":..,"sd_macro_f1":..,
  * "mean_accuracy":..,"fold_macro_f1":[..],"fold_accuracy":[..],
- * "pooled":{metrics JSON, see metrics.h},"seconds":..}
+ * "pooled":{metrics JSON, see metrics.h},"seconds":..}; "seconds" only with
+ * with_time (models leave it out so that retraining gives the same bytes).
  */
-int cfd_cv_result_json(const cfd_cv_result *r, const char *const *labels, cfd_buf *b);
+int cfd_cv_result_json(const cfd_cv_result *r, const char *const *labels, int with_time,
+                       cfd_buf *b);
 
 /*
  * Runs cfd_cv_run for each C in grid[0..n_grid) (p->c is ignored) into

@@ -99,6 +99,15 @@ expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/dev.jsonl" \
   --out "$TMP/topic-q8.cfdm" --name topic --buckets 16 --quantize q8 --prune 0.001
 grep -q "^dev .*accuracy 1.0000, macro-F1 1.0000" "$TMP/out" || fail "train --dev output: $(cat "$TMP/out")"
 
+# reproducible: same data, options and SOURCE_DATE_EPOCH -> same bytes, any --jobs
+SOURCE_DATE_EPOCH=1700000000 "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/r1.cfdm" \
+  --name topic --buckets 14 --jobs 1 --quiet || fail "reproducible train 1"
+SOURCE_DATE_EPOCH=1700000000 "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/r2.cfdm" \
+  --name topic --buckets 14 --jobs 3 --quiet || fail "reproducible train 2"
+cmp -s "$TMP/r1.cfdm" "$TMP/r2.cfdm" || fail "two trainings with SOURCE_DATE_EPOCH differ"
+expect 1 "SOURCE_DATE_EPOCH" -- env SOURCE_DATE_EPOCH=soon "$TOOL" train --data "$TMP/train.tsv" \
+  --out "$TMP/r3.cfdm" --name topic
+
 expect 1 "$TMP/unknown-label.tsv:1: label \"축구팀\" is not one of the 3 known labels" -- \
   "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/unknown-label.tsv"
 

@@ -127,7 +127,7 @@ static void test_cv_separable(void **state)
         assert_int_equal(cfd_argmax(r.scores + i * 3, 3), c->y[i]);
 
     cfd_buf b = CFD_BUF_INIT;
-    assert_int_equal(cfd_cv_result_json(&r, (const char *const *)ds->labels, &b), 0);
+    assert_int_equal(cfd_cv_result_json(&r, (const char *const *)ds->labels, 1, &b), 0);
     cJSON *j = cJSON_Parse(b.data);
     assert_non_null(j);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "fold_macro_f1")), 3);
