@@ -220,6 +220,7 @@ static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, s
     if (pids == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     fflush(NULL); /* children must not flush our buffers again */
+    const pid_t parent = getpid();
     uint32_t next = 0, running = 0, done = 0;
     int rc = 0;
     while (done < n_classes) {
@@ -235,7 +236,7 @@ static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, s
             if (pid == 0) {
                 /* die with the parent (Ctrl-C, kill) instead of training on */
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() == 1)
+                if (getppid() != parent) /* it died before prctl */
                     _exit(4);
                 int r = cfd__train_one(x, y, n, n_classes, n_features, p, next,
                                        cols + next * col_len);

@@ -21,8 +21,11 @@
  * trained class whose score is positive.
  *
  * Threads: cfd_linear_train changes process-global state (liblinear's print
- * function and the rand() seed); call it from one thread at a time. It may
- * fork(); do not call it while other threads hold locks the children need.
+ * function and the rand() seed); call it from one thread at a time, one that
+ * outlives the call (workers are killed when the thread that forked them
+ * exits, PR_SET_PDEATHSIG). It may fork(); do not call it while other
+ * threads hold locks the children need (malloc's are safe: glibc resets them
+ * in the child).
  */
 #ifndef CFD_TRAIN_SOLVER_H
 #define CFD_TRAIN_SOLVER_H
