@@ -87,7 +87,8 @@ it_eq() {
 
 # it_match "description" REGEX TEXT (grep -E)
 it_match() {
-  if printf '%s' "$3" | grep -Eq -- "$2"; then it_ok "$1"
+  # a here-string, not a pipe: grep -q exiting early must not fail the pipe
+  if grep -Eq -- "$2" <<<"$3"; then it_ok "$1"
   else it_fail "$1: [$2] not found in: $(printf '%s' "$3" | head -c 600)"; fi
 }
 
@@ -120,7 +121,7 @@ it_alive() {
   out=$(it_curl -H 'Content-Type: application/json' \
         --data-binary '{"id":"alive","body":"국회에서 예산안이 통과됐다."}' \
         http://localhost/v1/classify 2>&1)
-  if printf '%s' "$out" | grep -q '^HTTP 200$' && printf '%s' "$out" | grep -q '"results"'; then
+  if grep -q '^HTTP 200$' <<<"$out" && grep -q '"results"' <<<"$out"; then
     it_ok "daemon still serves ${1:-}"
   else
     it_fail "daemon no longer serves ${1:-}: $out"
