@@ -31,7 +31,20 @@ struct cfd_ac {
     uint32_t *outs;          /* term ids */
     uint32_t *term_len;
     uint8_t *term_word;
+    uint32_t *root_direct;   /* root transitions for ASCII and Hangul syllables */
 };
+
+#define CFD__DIRECT_N (128u + (0xD7A3u - 0xAC00u + 1u))
+
+/* Index into root_direct, or -1 when cp is outside the two direct ranges. */
+static inline long cfd__direct(uint32_t cp)
+{
+    if (cp < 128)
+        return (long)cp;
+    if (cp >= 0xAC00 && cp <= 0xD7A3)
+        return 128 + (long)(cp - 0xAC00);
+    return -1;
+}
 
 /* Build-time trie node. */
 typedef struct cfd__bnode {
@@ -82,6 +95,7 @@ void cfd_ac_free(cfd_ac *ac)
     free(ac->outs);
     free(ac->term_len);
     free(ac->term_word);
+    free(ac->root_direct);
     free(ac);
 }
 
@@ -167,9 +181,10 @@ int cfd_ac_build(const cfd_ac_term *terms, uint32_t n_terms, cfd_ac **out)
     ac->outs = malloc((n_outs + 1) * sizeof(uint32_t));
     ac->term_len = malloc((n_terms + 1) * sizeof(uint32_t));
     ac->term_word = malloc(n_terms + 1);
+    ac->root_direct = calloc(CFD__DIRECT_N, sizeof(uint32_t));
     uint32_t *pairs = malloc((n_edges + 1) * 2 * sizeof(uint32_t));
     if (!ac->nodes || !ac->edge_cp || !ac->edge_to || !ac->outs || !ac->term_len ||
-        !ac->term_word || !pairs) {
+        !ac->term_word || !ac->root_direct || !pairs) {
         free(pairs);
         goto oom;
     }
@@ -194,6 +209,11 @@ int cfd_ac_build(const cfd_ac_term *terms, uint32_t n_terms, cfd_ac **out)
         oo += bn[i].n_out;
     }
     free(pairs);
+    for (uint32_t k = 0; k < bn[0].n; k++) {
+        long d = cfd__direct(bn[0].e[2 * k]);
+        if (d >= 0)
+            ac->root_direct[d] = bn[0].e[2 * k + 1];
+    }
     for (uint32_t t = 0; t < n_terms; t++) {
         ac->term_len[t] = terms[t].len;
         ac->term_word[t] = (uint8_t)(terms[t].whole_word != 0);
@@ -262,7 +282,12 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
             break;
         ring[pos & (CFD__RING - 1)] = cp;
         pos++;
+        long d = cfd__direct(cp);
         for (;;) {
+            if (s == 0 && d >= 0) {
+                s = ac->root_direct[d];
+                break;
+            }
             uint32_t to = cfd__edge(ac, &ac->nodes[s], cp);
             if (to != 0 || s == 0) {
                 s = to;

@@ -21,7 +21,7 @@ static inline int cfd__is_syllable(uint32_t cp) { return cp >= 0xAC00 && cp <= 0
  * and conjoining jamo vowels/finals. */
 static int cfd__attaches(uint32_t cp)
 {
-    if (cp < 0x300)
+    if (cp < 0x300 || (cp >= 0xAC00 && cp <= 0xD7A3))
         return 0;
     if (cp >= 0x1160 && cp <= 0x11FF)
         return 1;
@@ -41,32 +41,56 @@ static uint32_t cfd__decode(const unsigned char *p, const unsigned char *end, si
     return cp;
 }
 
+/* Decodes the 3-byte sequence at p (valid UTF-8 with a lead in E0..EF). */
+static inline uint32_t cfd__dec3(const unsigned char *p)
+{
+    return ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+}
+
+/* 1 when the code point starting at q (or the end of text) certainly does
+ * not attach to the one before it; 0 when a real check is needed. Covers
+ * ASCII, U+0080..U+02FF and Hangul syllables without a table lookup. */
+static inline int cfd__surely_free(const unsigned char *q, const unsigned char *end)
+{
+    if (q >= end || q[0] < 0xCC)
+        return 1;
+    if (q[0] >= 0xEA && q[0] <= 0xED && end - q >= 3) {
+        uint32_t c = cfd__dec3(q);
+        return c >= 0xAC00 && c <= 0xD7A3;
+    }
+    return 0;
+}
+
 int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
 {
     if (it->i_out < it->n_out) {
         *cp_out = (uint32_t)it->out[it->i_out++];
         return 1;
     }
-    if (it->p >= it->end)
+    const unsigned char *p = it->p, *end = it->end;
+    if (p >= end)
         return 0;
-    const unsigned char *p = it->p;
-    if (p[0] < 0x80) {
-        /* ASCII is never followed by something it composes with unless a
-         * combining mark follows. */
-        if (p + 1 >= it->end || p[1] < 0xCC || p[1] >= 0xE0) {
-            uint32_t c = p[0];
-            it->p++;
-            *cp_out = (c >= 'A' && c <= 'Z') ? c + 32 : c;
-            return 1;
-        }
-    }
+    /* Fast path: ASCII or a Hangul syllable, not followed by anything that
+     * could compose with it. */
+    uint32_t cp;
     size_t n;
-    uint32_t cp = cfd__decode(p, it->end, &n);
+    if (p[0] < 0x80) {
+        cp = p[0];
+        n = 1;
+    } else if (p[0] >= 0xEA && p[0] <= 0xED && end - p >= 3) {
+        cp = cfd__dec3(p);
+        n = 3;
+    } else {
+        cp = cfd__decode(p, end, &n);
+    }
     const unsigned char *q = p + n;
-    if (cfd__is_syllable(cp) || cp < 0x80) {
-        size_t n2 = 0;
-        uint32_t next = q < it->end ? cfd__decode(q, it->end, &n2) : 0;
-        if (q >= it->end || !cfd__attaches(next)) {
+    if (cp < 0x80 || cfd__is_syllable(cp)) {
+        int free_ = cfd__surely_free(q, end);
+        if (!free_) {
+            size_t n2;
+            free_ = !cfd__attaches(cfd__decode(q, end, &n2));
+        }
+        if (free_) {
             it->p = q;
             *cp_out = (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
             return 1;
