@@ -69,7 +69,7 @@ typedef struct cfd_linear_params {
 
 /*
  * Trains on rows x[0..n) with labels y (< n_labels). Each x[i] is a
- * liblinear row: indexes 1..n_features ascending, then the bias node
+ * liblinear row: indexes 1..n_features (any order, no repeats), then the bias node
  * {n_features + 1, 1.0}, then {-1, 0}. Writes w[f * n_labels + c] for
  * f < n_features (feature-major, float) and bias[c]. The caller allocates w
  * (n_features * n_labels floats) and bias (n_labels floats).

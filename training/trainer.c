@@ -251,12 +251,6 @@ static int cfd__number(const uint32_t *df, uint32_t n_buckets, cfd__numbering *n
     return 0;
 }
 
-static int cfd__node_cmp(const void *a, const void *b)
-{
-    int x = ((const struct feature_node *)a)->index, y = ((const struct feature_node *)b)->index;
-    return (x > y) - (x < y);
-}
-
 void cfd_dense_free(cfd_dense *d)
 {
     free(d->w);
@@ -319,7 +313,10 @@ int cfd_train_dense(const cfd_corpus *c, const size_t *rows, size_t n_rows,
             node->value = v.items[j].value;
             node++;
         }
-        qsort(x[k], v.n, sizeof(*node), cfd__node_cmp);
+        /* Renumbered indexes are no longer ascending within the row. liblinear's
+         * solvers never rely on the order (they sum over the row, and the L1
+         * solvers transpose by counting), and `train` checks the result
+         * against the serving path, so the rows are left unsorted. */
         node->index = (int)nb.n_used + 1; /* bias term, as liblinear's -B 1 */
         node->value = 1.0;
         node++;
