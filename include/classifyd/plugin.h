@@ -25,7 +25,10 @@
  *
  * Versioning: fields are only ever appended. A minor bump appends fields and
  * older plugins keep working (the daemon reads struct_size to know which
- * fields exist); a major bump breaks compatibility.
+ * fields exist); a major bump breaks compatibility. The structs passed to
+ * the plugin (model info, input, output) are allocated by the daemon and
+ * zeroed, so fields appended later read as 0/NULL to an older plugin and
+ * an older plugin simply never writes them.
  *
  * Models. A plugin classifies with a "model": an immutable object it builds
  * in load() from one file in the models directory (a linear model, a rules
@@ -38,13 +41,26 @@
  * Threads:
  *   load()      runs on a daemon thread that is not an event loop (start-up
  *               or a reload worker). It may allocate, do I/O, take time. Two
- *               load() calls of one plugin never run concurrently.
- *   unload()    runs on any daemon thread, never concurrently with classify()
- *               on the same model.
+ *               load() calls of one plugin never run concurrently, but load()
+ *               and unload() run while classify() is busy with other models
+ *               of the same plugin (that is what a hot swap is): keep all
+ *               state in the model object, none in globals.
+ *   unload()    runs on any daemon thread -- often the worker that finished
+ *               the last request scored by that model -- never concurrently
+ *               with classify() on the same model. It must not fail.
  *   classify()  runs on several worker threads at once, on the same model.
  *               It must treat the model as read-only and must not allocate,
  *               lock, block or do I/O: everything it needs was prepared in
  *               load(), and its outputs go to buffers the daemon provides.
+ *               It may use up to 64 KiB of stack and must not keep pointers
+ *               to its input after returning.
+ *
+ * What the daemon checks, so a plugin cannot corrupt a reply: after load(),
+ * the model info (name unless any_name, 1..CFD_PLUGIN_MAX_LABELS unique,
+ * non-empty UTF-8 labels of at most 256 bytes, a hex checksum of at least 8
+ * digits, a valid featurizer config and its IDF table) -- a model failing
+ * these is unloaded and refused; after classify(), that every probability is
+ * in [0,1] -- otherwise the article's result for this plugin is an error.
  */
 #ifndef CLASSIFYD_PLUGIN_H
 #define CLASSIFYD_PLUGIN_H
@@ -69,14 +85,16 @@ extern "C" {
 
 /*
  * What load() reports about the model it built. All pointers point into the
- * model object and stay valid until unload(model).
+ * model object and stay valid until unload(model). The daemon zeroes the
+ * struct before calling load().
  */
 typedef struct cfd_plugin_model_info {
     const char *name;              /* model's own name ("topic"); the daemon
                                       refuses a model whose name differs from
                                       the plugin's, unless the plugin sets
                                       any_name (rules files) */
-    const char *version;           /* user-visible version string */
+    const char *version;           /* user-visible version string, shown in every
+                                      reply; NULL or "" -> the checksum is used */
     const char *checksum;          /* hex digest of the model file (>= 8 chars) */
     uint32_t n_labels;             /* 1..CFD_PLUGIN_MAX_LABELS */
     const char *const *labels;     /* n_labels UTF-8 strings, unique */
@@ -88,7 +106,8 @@ typedef struct cfd_plugin_model_info {
     uint32_t any_name;             /* 1: skip the name check */
 } cfd_plugin_model_info;
 
-/* One article as the daemon hands it to classify(). */
+/* One article as the daemon hands it to classify(). The text was validated
+ * as UTF-8 by the daemon; at least one of title and body is not blank. */
 typedef struct cfd_plugin_input {
     const char *title;             /* valid UTF-8, not NUL-terminated; may be empty */
     size_t title_len;
@@ -105,8 +124,9 @@ typedef struct cfd_plugin_output {
                                       in [0,1]; they should sum to 1, or to
                                       less when the plugin abstains (rules) */
     uint32_t n_labels;
-    /* Optional: index of a label-specific explanation, e.g. a rule id;
-     * set to -1 when unused. */
+    /* Optional explanation, e.g. the line of the rule that decided. The
+     * daemon sets it to -1 before the call; a value >= 0 is shown in the
+     * reply as "detail". */
     int32_t detail;
 } cfd_plugin_output;
 
