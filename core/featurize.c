@@ -397,15 +397,16 @@ static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *r
     uint32_t(*restrict h)[1u << CFD__RADIX_MAX_BITS] = fz->hist;
     for (unsigned p = 0; p < passes; p++)
         memset(h[p], 0, nb * sizeof h[p][0]);
-    for (size_t i = 0; i < n; i++) { /* all digit histograms in one read */
-        uint32_t x = a[i];
-        h[0][x & dmask]++;
-        if (passes > 1)
+    if (passes == 2) { /* the common case: both digit histograms in one read */
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = a[i];
+            h[0][x & dmask]++;
             h[1][(x >> width) & dmask]++;
-        if (passes > 2)
-            h[2][(x >> 2 * width) & dmask]++;
-        if (passes > 3)
-            h[3][(x >> 3 * width) & dmask]++;
+        }
+    } else {
+        for (unsigned p = 0; p < passes; p++)
+            for (size_t i = 0; i < n; i++)
+                h[p][(a[i] >> (p * width)) & dmask]++;
     }
     for (unsigned p = 0; p < passes; p++) {
         const unsigned shift = p * width;
@@ -520,24 +521,41 @@ int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float 
     const uint32_t limit = UINT32_C(1) << cfg->hash_bits;
     const cfd_feature *src = in->items;
     cfd_feature *dst = fz->weighted;
-    double ss = 0.0;
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t idx = src[i].index;
-        float v = src[i].value;
-        if (idx >= limit)
-            return CFD_EINVAL;
-        if (cfg->sublinear_tf && v > 1.0f) {
-            /* 1 + ln v; counts below 1 (title_weight < 1) stay as they are
-             * so the transform is monotone and never negative. */
-            uint32_t iv = (uint32_t)v;
-            v = (iv < CFD__TF_TABLE && (float)iv == v) ? fz->tf[iv] : 1.0f + logf(v);
+    /* Separate simple loops: each is branch-free or nearly so, and the
+     * IDF and sum-of-squares loops vectorise. */
+    uint32_t bad = 0;
+    if (cfg->sublinear_tf) {
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t idx = src[i].index;
+            float v = src[i].value;
+            bad |= idx >= limit;
+            /* 1 + ln v from the table for whole counts (tf[1] = 1), logf
+             * otherwise; counts below 1 (title_weight < 1) stay as they
+             * are so the transform is monotone and never negative. The
+             * branch is on "whole and small", which nearly every count is,
+             * not on v > 1, which flips at random. */
+            uint32_t iv = v >= 0.0f && v < (float)CFD__TF_TABLE ? (uint32_t)v : 0;
+            if ((float)iv == v)
+                v = fz->tf[iv];
+            else if (v > 1.0f)
+                v = 1.0f + logf(v);
+            dst[i].index = idx;
+            dst[i].value = v;
         }
-        if (cfg->use_idf)
-            v *= idf[idx];
-        dst[i].index = idx;
-        dst[i].value = v;
-        ss += (double)v * v;
+    } else {
+        for (uint32_t i = 0; i < n; i++) {
+            bad |= src[i].index >= limit;
+            dst[i] = src[i];
+        }
     }
+    if (bad)
+        return CFD_EINVAL; /* an index outside 2^hash_bits */
+    if (cfg->use_idf)
+        for (uint32_t i = 0; i < n; i++)
+            dst[i].value *= idf[dst[i].index];
+    double ss = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        ss += (double)dst[i].value * dst[i].value;
     if (!isfinite(ss))
         return CFD_ERANGE; /* a non-finite IDF entry */
     if (cfg->l2_normalize && ss > 0.0) {
