@@ -99,6 +99,20 @@ int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_
             cfd_registry_release(&pl->reg, cur);
         return rc;
     }
+    /* Reloading the file already served (SIGHUP with nothing changed) keeps
+     * the current version: no second copy in memory, and rollback still
+     * goes to the genuinely previous model. */
+    cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
+    int same = cur != NULL && strcmp(cur->file, v->file) == 0 &&
+               strcmp(cur->info.checksum, v->info.checksum) == 0;
+    if (cur != NULL)
+        cfd_registry_release(&pl->reg, cur);
+    if (same) {
+        cfd__elog(e, CFD_LOG_INFO, "plugin %s: %s unchanged (checksum %s), keeping it",
+                  pl->name, model_file, v->info.checksum);
+        cfd_rc_unref(&v->rc);
+        return 0;
+    }
     cfd__elog(e, CFD_LOG_INFO,
               "plugin %s: serving %s (version %s, checksum %s, %u labels), loaded in %u ms",
               pl->name, model_file, v->version, v->info.checksum, (unsigned)v->info.n_labels,

@@ -322,13 +322,24 @@ static void test_refused_reloads_keep_serving(void **state)
     cJSON_Delete(j);
     assert_int_equal(metric(f, "classifyd_model_loads_total{plugin=\"topic\",result=\"error\"}"),
                      5);
-    /* reload everything (SIGHUP) works and reports each plugin */
+    /* reload everything (SIGHUP) works and reports each plugin; unchanged
+     * files keep their version (no previous appears, nothing doubles) */
     cfd_buf_reset(&res);
     assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, &res, &err), 0);
     j = cJSON_Parse(res.data);
     assert_non_null(j);
-    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(j, "plugins")), 3);
+    cJSON *pls = cJSON_GetObjectItem(j, "plugins");
+    assert_int_equal(cJSON_GetArraySize(pls), 3);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(pls, 0), "previous")));
     cJSON_Delete(j);
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"topic\"}"), 1);
+    /* a changed file is a new version */
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f->dir, "topic.cfdm", "topic", tu_topic_labels, tu_topic_kw, 3, &cfg, "t-v2");
+    assert_int_equal(cfd_engine_reload(f->e, "topic", NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"t-v2\""));
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"topic\"}"), 2);
     cfd_buf_free(&res);
 }
 
