@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "plugin_loader.h"
+#include "utf8.h"
 
 int cfd_plugin_name_valid(const char *s, size_t len)
 {
@@ -54,6 +55,17 @@ int cfd_plugin_check(const struct cfd_plugin *p, const char *where, cfd_error *e
                              "%s: invalid plugin name \"%.40s\" (expected 1 to %d characters "
                              "of a-z, 0-9, '_' or '-')",
                              where, p->name ? p->name : "(null)", CFD_PLUGIN_NAME_MAX);
+    const char *texts[2] = {p->description, p->default_model};
+    for (int k = 0; k < 2; k++) {
+        size_t bad;
+        if (texts[k] != NULL &&
+            (strnlen(texts[k], 1024) == 1024 ||
+             cfd_utf8_validate(texts[k], strlen(texts[k]), &bad) != 0))
+            return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                                 "%s: plugin \"%s\" has a %s that is not UTF-8 text under "
+                                 "1024 bytes",
+                                 where, p->name, k == 0 ? "description" : "default_model");
+    }
     if (p->load == NULL || p->unload == NULL || p->classify == NULL)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s: plugin \"%s\" leaves %s NULL (load, unload and classify are "
