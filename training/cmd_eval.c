@@ -12,11 +12,12 @@
 #include "cmds.h"
 #include "evaluate.h"
 
-enum { O_MODEL = 1, O_DATA, O_JSON, O_FORMAT, O_PROGRESS };
+enum { O_MODEL = 1, O_DATA, O_JSON, O_FORMAT, O_PROGRESS, O_ERRORS };
 
 static const cfd_opt cfd__eval_opts[] = {
     {"model", 1, O_MODEL}, {"data", 1, O_DATA}, {"json", 0, O_JSON},
-    {"format", 1, O_FORMAT}, {"progress", 0, O_PROGRESS}, {NULL, 0, 0},
+    {"format", 1, O_FORMAT}, {"progress", 0, O_PROGRESS}, {"errors", 1, O_ERRORS},
+    {NULL, 0, 0},
 };
 
 static void cfd__eval_help(void)
@@ -32,13 +33,68 @@ static void cfd__eval_help(void)
            "  --json          print one JSON object: n, accuracy, macro_f1, per_class,\n"
            "                  labels, confusion (rows = true label), log_loss, ece, model\n"
            "  --format F      tsv, jsonl or auto (default auto)\n"
+           "  --errors N      also list the N most confident mistakes (file:line, true label,\n"
+           "                  predicted label, its probability, the text) on stderr\n"
            "  --progress      progress on stderr even when it is not a terminal\n");
+}
+
+typedef struct cfd__mistake {
+    size_t i;
+    uint32_t pred;
+    float prob;
+} cfd__mistake;
+
+static int cfd__by_prob_desc(const void *a, const void *b)
+{
+    const cfd__mistake *x = a, *y = b;
+    if (x->prob != y->prob)
+        return x->prob < y->prob ? 1 : -1;
+    return x->i < y->i ? -1 : 1;
+}
+
+/* The most confident mistakes first: label noise and systematic confusions. */
+static void cfd__print_errors(const cfd_model *m, const cfd_dataset *ds, const float *scores,
+                              size_t limit)
+{
+    cfd__mistake *mk = malloc(ds->n * sizeof(*mk));
+    float *p = malloc(m->n_labels * sizeof(float));
+    if (mk == NULL || p == NULL) {
+        free(mk);
+        free(p);
+        fprintf(stderr, "classifyd-train eval: out of memory listing errors\n");
+        return;
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        const float *s = scores + i * m->n_labels;
+        uint32_t pred = cfd_argmax(s, m->n_labels);
+        if (pred == ds->ex[i].label)
+            continue;
+        cfd_model_probs(m, s, p);
+        mk[n++] = (cfd__mistake){i, pred, p[pred]};
+    }
+    qsort(mk, n, sizeof(*mk), cfd__by_prob_desc);
+    fprintf(stderr, "%zu mistakes; the %zu most confident:\n", n, n < limit ? n : limit);
+    for (size_t k = 0; k < n && k < limit; k++) {
+        const cfd_example *e = &ds->ex[mk[k].i];
+        /* up to ~120 bytes of text, cut at a character boundary */
+        const char *t = e->title_len ? e->title : e->body;
+        size_t len = e->title_len ? e->title_len : e->body_len, cut = len < 120 ? len : 120;
+        while (cut < len && cut > 0 && ((unsigned char)t[cut] & 0xC0) == 0x80)
+            cut--;
+        fprintf(stderr, "%s:%u\t%s\t%s\t%.3f\t%.*s%s\n", ds->path, e->line,
+                m->labels[e->label], m->labels[mk[k].pred], (double)mk[k].prob, (int)cut, t,
+                cut < len ? "..." : "");
+    }
+    free(mk);
+    free(p);
 }
 
 int cfd_cmd_eval(int argc, char **argv)
 {
     const char *model_path = NULL, *data = NULL;
     int json = 0, progress = 0;
+    unsigned long errors = 0;
     enum cfd_data_format fmt = CFD_FORMAT_AUTO;
     cfd_cli it;
     cfd_cli_init(&it, "eval", argc, argv, cfd__eval_opts, NULL);
@@ -55,6 +111,10 @@ int cfd_cmd_eval(int argc, char **argv)
         case O_DATA: data = arg; break;
         case O_JSON: json = 1; break;
         case O_PROGRESS: progress = 1; break;
+        case O_ERRORS:
+            if (cfd_cli_uint("eval", "--errors", arg, 0, 1000000, &errors) != 0)
+                return CFD_EXIT_USAGE;
+            break;
         case O_FORMAT:
             if (cfd_data_format_parse(arg, &fmt) != 0) {
                 cfd_cli_usage_error("eval", "--format: expected tsv, jsonl or auto, got \"%s\"",
@@ -98,6 +158,8 @@ int cfd_cmd_eval(int argc, char **argv)
     double log_loss = cfd_calib_nll(scores, y, ds->n, m->n_labels, m->prob_scale);
     cfd_calibration cal;
     cfd_calibrate(scores, y, ds->n, m->n_labels, &cal);
+    if (errors > 0)
+        cfd__print_errors(m, ds, scores, errors);
     if (json) {
         cfd_metrics_json(&met, (const char *const *)m->labels, &b);
         b.len--; /* reopen the object to add the probability figures */

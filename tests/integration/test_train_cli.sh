@@ -114,6 +114,11 @@ expect 1 "$TMP/unknown-label.tsv:1: label \"축구팀\" is not one of the 3 know
 expect 0 "" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/dev.jsonl"
 grep -q "macro-F1  1.0000" "$TMP/out" || fail "eval text output: $(cat "$TMP/out")"
 
+printf '스포츠\t축구 야구 골프\n경제\t국회 대통령 선거 여당\n' >"$TMP/mislabeled.tsv"
+expect 0 "$(printf "$TMP/mislabeled.tsv:2\t경제\t정치\t")" -- "$TOOL" eval --model "$TMP/topic.cfdm" \
+  --data "$TMP/mislabeled.tsv" --errors 5
+grep -q "^1 mistakes; the 1 most confident" "$TMP/err" || fail "eval --errors: $(cat "$TMP/err")"
+
 expect 0 "" -- "$TOOL" eval --model "$TMP/topic-q8.cfdm" --data "$TMP/dev.jsonl" --json
 python3 - "$TMP/out" <<'EOF' || fail "eval --json: $(cat "$TMP/out")"
 import json, sys
