@@ -578,9 +578,10 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         L.names = NULL; /* not ours */
     } else {
         memcpy(ds->labels, L.names, L.n * sizeof(char *));
-        ds->n_labels = L.n;
+        ds->n_labels = L.n; /* the dataset owns the names now */
         free(L.names);
         L.names = NULL;
+        L.n = 0;
         remap = malloc(L.n * sizeof(*remap));
         char **orig = malloc(L.n * sizeof(*orig));
         if (remap == NULL || orig == NULL) {
