@@ -577,22 +577,23 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         ds->n_labels = L.n;
         L.names = NULL; /* not ours */
     } else {
-        memcpy(ds->labels, L.names, L.n * sizeof(char *));
-        ds->n_labels = L.n; /* the dataset owns the names now */
+        const uint32_t k = L.n;
+        memcpy(ds->labels, L.names, k * sizeof(char *));
+        ds->n_labels = k; /* the dataset owns the names now */
         free(L.names);
         L.names = NULL;
         L.n = 0;
-        remap = malloc(L.n * sizeof(*remap));
-        char **orig = malloc(L.n * sizeof(*orig));
+        remap = malloc(k * sizeof(*remap));
+        char **orig = malloc(k * sizeof(*orig));
         if (remap == NULL || orig == NULL) {
             free(orig);
             rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
             goto fail;
         }
-        memcpy(orig, ds->labels, L.n * sizeof(*orig));
-        qsort(ds->labels, L.n, sizeof(char *), cfd__strptrcmp);
-        for (uint32_t i = 0; i < L.n; i++)
-            for (uint32_t j = 0; j < L.n; j++)
+        memcpy(orig, ds->labels, k * sizeof(*orig));
+        qsort(ds->labels, k, sizeof(char *), cfd__strptrcmp);
+        for (uint32_t i = 0; i < k; i++)
+            for (uint32_t j = 0; j < k; j++)
                 if (ds->labels[j] == orig[i])
                     remap[i] = j;
         free(orig);
