@@ -52,6 +52,28 @@ static void test_real_plugins(void **state)
     cfd_plugin_close(&lp);
 }
 
+/* Each built plugin exports exactly one dynamic symbol: the descriptor
+ * (plugins/plugin.map keeps the statically linked core library hidden). */
+static void test_exports_only_descriptor(void **state)
+{
+    (void)state;
+    const char *names[] = {"topic", "section", "sentiment", "rules"};
+    for (size_t i = 0; i < 4; i++) {
+        char cmd[1024], line[512];
+        snprintf(cmd, sizeof(cmd), "nm -D --defined-only '%s/%s.so'", CFD_PLUGIN_DIR, names[i]);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        int n = 0, found = 0;
+        while (fgets(line, sizeof(line), p)) {
+            n++;
+            found += strstr(line, " classifyd_plugin\n") != NULL;
+        }
+        assert_int_equal(pclose(p), 0);
+        if (n != 1 || found != 1)
+            fail_msg("%s.so exports %d symbols (expected only classifyd_plugin)", names[i], n);
+    }
+}
+
 static void expect_refused(const char *name, int code, const char *needle1, const char *needle2)
 {
     cfd_loaded_plugin lp;
@@ -157,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_real_plugins),
+        cmocka_unit_test(test_exports_only_descriptor),
         cmocka_unit_test(test_abi_checks),
         cmocka_unit_test(test_names_and_paths),
         cmocka_unit_test(test_duplicates_and_scan),
