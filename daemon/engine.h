@@ -115,14 +115,32 @@ int cfd_engine_metrics(cfd_engine *e, cfd_buf *out);
 /*
  * Loads `model_file` (relative to models_dir; NULL = the configured one) for
  * `plugin` (NULL = every plugin, each its configured model) and publishes it
- * on success; on any failure the old model keeps serving. Appends a JSON
- * object describing the outcome to result. Also re-reads the aggregation
- * rules when plugin is NULL.
+ * on success; on any failure the old model keeps serving. Reloading the file
+ * already served, unchanged (same checksum), keeps the current version.
+ * Also re-reads the aggregation rules when plugin is NULL.
+ *
+ * Appends to result (may be NULL):
+ *   one plugin:  {"plugin":"section","model":{..}|null,"previous":{..}|null
+ *                 [,"error":{"code","message"}]}   (model = what now serves)
+ *   all plugins: {"plugins":[<one plugin>,...],"aggregate":{"source":..
+ *                 [,"error":{..}]}}
+ * Returns 0, or (the first) failure, with err saying what and where:
+ *   CFD_ENOENT     no such plugin, or no such model file
+ *   CFD_EPERM      the path is absolute, has "..", or resolves outside the
+ *                  models directory
+ *   CFD_EINVAL     empty file name, or not a regular file
+ *   CFD_EMISMATCH  the model was built for another plugin
+ *   CFD_EFORMAT, CFD_ECHECKSUM, CFD_EVERSION, CFD_ETRUNC, CFD_ERANGE,
+ *   CFD_EUTF8, CFD_EEMPTY, CFD_ETOOBIG   the file is not a usable model
+ *                  (or rules file)
+ *   CFD_EIO, CFD_ENOMEM  the machine's fault
  */
 int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
                       cfd_buf *result, cfd_error *err);
 
-/* Makes the previous version current again (and the current one previous). */
+/* Makes the previous version current again (and the current one previous).
+ * CFD_ENOENT: no such plugin, or it has no previous version. result as for
+ * a one-plugin reload. */
 int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result,
                         cfd_error *err);
 
