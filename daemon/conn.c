@@ -293,6 +293,7 @@ static void cfd__run(cfd_conn *c, const char *data, size_t len)
             cfd__keep_pending(c, data, len);
         return;
     }
+again:
     c->in_process = 1;
     if (len && c->pending.len > c->pending_off) {
         cfd__keep_pending(c, data, len);
@@ -360,10 +361,19 @@ static void cfd__run(cfd_conn *c, const char *data, size_t len)
         }
     }
     c->in_process = 0;
-    if (!c->closing) {
-        cfd__update_reading(c);
-        cfd_conn_flush(c);
+    if (c->closing)
+        return;
+    cfd_conn_flush(c);
+    /* A flush that took all the output at once lifts the back pressure
+     * without a write callback: serve the pipelined requests waiting in
+     * `pending` now, and read again, or the connection would stall. */
+    if (!c->closing && !cfd__blocked(c) && c->pending.len > c->pending_off) {
+        data = NULL;
+        len = 0;
+        goto again;
     }
+    if (!c->closing)
+        cfd__update_reading(c);
 }
 
 void cfd_conn_process(cfd_conn *c) { cfd__run(c, NULL, 0); }

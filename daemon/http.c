@@ -103,7 +103,10 @@ static void cfd__finish_header(cfd_http_in *in)
 static int cfd__on_header_field(http_parser *p, const char *at, size_t len)
 {
     cfd_http_in *in = p->data;
-    if (cfd__count(in, len + 4) != 0) /* ": " and CRLF count too */
+    /* ": " and CRLF count too, once per header: a name split across reads
+     * arrives in several calls, and must not count more than a whole one. */
+    int starts = in->in_value || in->field_len == 0;
+    if (cfd__count(in, len + (starts ? 4 : 0)) != 0)
         return -1;
     if (in->in_value)
         cfd__finish_header(in);
@@ -193,8 +196,9 @@ static int cfd__on_message_complete(http_parser *p)
     in->req.http_minor = p->http_major == 1 ? (int)p->http_minor : 0;
     in->req.keep_alive = http_should_keep_alive(p) != 0;
     in->req.ctype = in->ctype;
-    if (cfd_buf_reserve(&in->body, 0) != 0) /* guarantees the NUL terminator */
+    if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
+    in->body.data[in->body.len] = '\0'; /* a fresh buffer (empty body) has none yet */
     in->req.body = in->body.data;
     in->req.body_len = in->body.len;
     cfd__split_path(in);

@@ -1,0 +1,166 @@
+/*
+ * Regression and limit tests for daemon/conn.c, driven through a socketpair
+ * on a real worker loop (no engine: only /healthz is requested).
+ *
+ *  1. Found by fuzz/fuzz_http.c: pipelined requests whose replies went over
+ *     max_pending_output stalled the connection for good. The connection
+ *     stopped reading and kept the rest of the input in `pending`; the flush
+ *     then wrote everything at once (uv_try_write), so no write callback
+ *     ever came to resume, and the remaining requests were never answered.
+ *  2. Bounded write queue: a client that sends many pipelined requests and
+ *     never reads makes the connection stop reading once its replies pass
+ *     max_pending_output; what it holds stays bounded by one read of input
+ *     plus max_pending_output plus one reply, however much the client sends.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "log.h"
+
+static cfd_config g_cfg;
+static cfd_server g_srv;
+static cfd_worker g_w; /* holds a 64 KiB read buffer: static */
+
+static void setup_worker(const char *max_pending_output)
+{
+    cfd_error err;
+    memset(&g_srv, 0, sizeof(g_srv));
+    memset(&g_w, 0, sizeof(g_w));
+    cfd_config_defaults(&g_cfg);
+    assert_int_equal(cfd_config_set(&g_cfg, "max-pending-output", max_pending_output, &err), 0);
+    g_srv.cfg = &g_cfg;
+    g_srv.limits.max_body = g_cfg.max_body;
+    g_srv.limits.max_header = g_cfg.max_header;
+    g_srv.workers = &g_w;
+    g_srv.n_workers = 1;
+    g_srv.unix_fd = g_srv.tcp_fd = -1;
+    g_w.srv = &g_srv;
+    assert_int_equal(uv_loop_init(&g_w.loop), 0);
+    g_w.loop.data = &g_w;
+    cfd_metrics_init(&g_w.metrics);
+    cfd_article_decoder_init(&g_w.dec);
+    cfd_http_date(g_w.date, (int64_t)time(NULL));
+}
+
+static void teardown_worker(void)
+{
+    for (int i = 0; i < 1000 && g_w.conns; i++)
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    assert_null(g_w.conns);
+    uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    assert_int_equal(uv_loop_close(&g_w.loop), 0);
+    cfd_article_decoder_free(&g_w.dec);
+    cfd_config_free(&g_cfg);
+}
+
+/* Opens a connection on the worker; returns the client's end. */
+static int open_conn(void)
+{
+    int fds[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+    atomic_fetch_add(&g_w.load, 1);
+    atomic_fetch_add(&g_srv.open_total, 1);
+    cfd_conn_open(&g_w, fds[0], 1);
+    assert_non_null(g_w.conns);
+    return fds[1];
+}
+
+static size_t count(const char *hay, size_t n, const char *needle)
+{
+    size_t k = 0, m = strlen(needle);
+    for (size_t i = 0; i + m <= n; i++)
+        if (memcmp(hay + i, needle, m) == 0)
+            k++;
+    return k;
+}
+
+static const char k_get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+
+static void test_pipelined_over_pending_limit_does_not_stall(void **state)
+{
+    (void)state;
+    setup_worker("1"); /* every reply goes over the limit */
+    int fd = open_conn();
+    char req[sizeof(k_get) * 3];
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        memcpy(req + n, k_get, sizeof(k_get) - 1);
+        n += sizeof(k_get) - 1;
+    }
+    assert_int_equal(write(fd, req, n), (ssize_t)n);
+    char buf[8192];
+    size_t got = 0;
+    for (int i = 0; i < 200 && count(buf, got, "HTTP/1.1 200 OK") < 3; i++) {
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        ssize_t r = read(fd, buf + got, sizeof(buf) - got);
+        if (r > 0)
+            got += (size_t)r;
+    }
+    assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 3);
+    assert_int_equal(count(buf, got, "{\"status\":\"ok\"}"), 3);
+    close(fd);
+    teardown_worker();
+}
+
+static void test_unread_replies_stay_bounded(void **state)
+{
+    (void)state;
+    setup_worker("4K");
+    int fd = open_conn();
+    cfd_conn *c = g_w.conns;
+    /* Write pipelined requests until the daemon stops taking them (it stops
+     * reading, so the socket fills), never reading a reply. */
+    size_t sent = 0, max_held = 0, max_out = 0;
+    int stuck = 0;
+    for (int i = 0; i < 200000 && stuck < 50; i++) {
+        ssize_t w = write(fd, k_get, sizeof(k_get) - 1);
+        if (w > 0) {
+            sent += (size_t)w;
+            stuck = 0;
+        } else {
+            assert_int_equal(errno, EAGAIN);
+            stuck++;
+        }
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        size_t held = c->pending.len - c->pending_off;
+        size_t out = cfd_conn_pending_output(c);
+        max_held = held > max_held ? held : max_held;
+        max_out = out > max_out ? out : max_out;
+    }
+    /* The client could send no more: the daemon had stopped reading. */
+    assert_true(stuck >= 50);
+    assert_false(c->reading);
+    assert_true(max_out > 4096); /* the replies did reach the limit */
+    /* What the connection holds: at most one read of input, and replies up
+     * to the limit plus the one that crossed it. */
+    assert_true(max_held <= CFD_READ_BUF);
+    assert_true(max_out <= 4096 + 1024);
+    print_message("sent %zu bytes of requests; connection held at most %zu bytes of input "
+                  "and %zu of replies\n", sent, max_held, max_out);
+    close(fd);
+    teardown_worker();
+}
+
+int main(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    cfd_log_setup(CFD_LOG_WARN, 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_pipelined_over_pending_limit_does_not_stall),
+        cmocka_unit_test(test_unread_replies_stay_bounded),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
