@@ -4,7 +4,8 @@
 #   bench/run-daemon-bench.sh [BUILD_DIR] [SECONDS]     (defaults: build, 10)
 #
 # Starts build/bin/classifyd on a temporary socket with the repository's
-# models (models/*.cfdm) and the built plugins, then measures with
+# models (models/*.cfdm; CFD_BENCH_MODELS=DIR serves another directory) and
+# the built plugins, then measures with
 # build/bin/classifyd-bench:
 #   1. full articles (../shared/data/news8/train.tsv, ~2.6 KB), all default
 #      plugins, many connections with pipelining: articles/s and latency
@@ -35,11 +36,12 @@ trap cleanup EXIT
 for f in "$bin/classifyd" "$bin/classifyd-bench"; do
   [ -x "$f" ] || { echo "run-daemon-bench: $f not built (cmake --build $build)" >&2; exit 1; }
 done
+models=${CFD_BENCH_MODELS:-$root/models}   # another models dir, e.g. before defaults exist
 for m in topic section sentiment; do
-  [ -f "$root/models/$m.cfdm" ] || { echo "run-daemon-bench: models/$m.cfdm missing" >&2; exit 1; }
+  [ -f "$models/$m.cfdm" ] || { echo "run-daemon-bench: $models/$m.cfdm missing" >&2; exit 1; }
 done
 
-"$bin/classifyd" --socket "$sock" --models "$root/models" --plugins "$build/lib/classifyd/plugins" \
+"$bin/classifyd" --socket "$sock" --models "$models" --plugins "$build/lib/classifyd/plugins" \
   --log-level warn 2>"$tmp/daemon.log" &
 pid=$!
 for _ in $(seq 1 300); do
@@ -96,14 +98,15 @@ fi
 commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 - "$tmp/results.tsv" "$rss" "$hwm" "$ft" "$commit" "$cpu" "$(nproc)" "$plugins" "$secs" \
+  "$([ "$models" = "$root/models" ] && echo "the repository's default models (models/)" || echo "the models in $models")" \
   > "$root/bench/RESULTS.md" <<'EOF'
 import json, sys, datetime
-res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs = sys.argv[1:10]
+res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs, models_desc = sys.argv[1:11]
 rows = [l.rstrip("\n").split("\t") for l in open(res, encoding="utf-8") if l.strip()]
 print("# classifyd daemon benchmark\n")
 print("Produced by `bench/run-daemon-bench.sh` (%s s per run, 1 s warm-up not counted) on %s x %s, commit %s, %s UTC." %
       (secs, ncpu, cpu, commit, datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M")))
-print("The daemon serves the repository's default models with the built plugins: %s.\n" % plugins)
+print("The daemon serves %s with the built plugins: %s.\n" % (models_desc, plugins))
 print("The load generator runs on the same 2 cores as the daemon, so every figure includes its cost.\n")
 print("| run | articles/s | requests/s | p50 µs | p90 µs | p99 µs | max µs | failed |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -235,6 +235,18 @@ if not closed:
 print("ok" if closed and status(got) == 408 else "closed %s after %.1f s, got %r" % (closed, time.time() - t0, got[:200]))
 EOF
 
+# A short soak: good and bad requests mixed on pipelined keep-alive
+# connections. Every bad one gets a 4xx, every good one a 200, none is lost.
+soak=$(timeout 60 "$BIN/classifyd-bench" --socket "$SOCK" --data "$DATA/ynat/dev.tsv" \
+       -c 4 -p 8 -t 3 --bad 0.2)
+rc=$?
+echo "soak: $soak"
+it_eq "soak with 20% bad requests: bench exit 0 (no failed, truncated or lost request)" 0 $rc
+it_check "soak: bad requests were sent and refused with 4xx" \
+  test "$(it_json 'd["expected_errors"]' <<<"$soak")" -gt 0
+it_eq "soak: no 5xx" 0 "$(it_json 'd["status"]["5xx"]' <<<"$soak")"
+it_alive "after the soak"
+
 # The daemon counted these as client errors, never as server errors.
 m=$(curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/metrics)
 fivexx=$(awk '/^classifyd_requests_total\{/ && /status="5/ && !/status="503"/ {s += $NF} END {print s + 0}' <<<"$m")
