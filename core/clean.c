@@ -30,6 +30,33 @@ typedef struct cfd__span {
     size_t start, end;
 } cfd__span;
 
+/*
+ * Next occurrence of a literal at or after the scan position, remembered
+ * between triggers: a text of 16 MB of "Copyright " or "(=" would otherwise
+ * search the same window again at every trigger. Valid while pos >= the
+ * position asked about; pos == len means "none until the end".
+ */
+typedef struct cfd__next {
+    size_t from, pos; /* first occurrence at or after from is at pos */
+    int valid;
+} cfd__next;
+
+typedef struct cfd__clean_state {
+    cfd__next close_sq, close_par, geumji, reserved[3];
+} cfd__clean_state;
+
+static size_t cfd__next_lit(const unsigned char *s, size_t len, size_t from, const char *lit,
+                            size_t n, cfd__next *c)
+{
+    if (!c->valid || from < c->from || c->pos < from) {
+        const unsigned char *p = from < len ? memmem(s + from, len - from, lit, n) : NULL;
+        c->from = from;
+        c->pos = p ? (size_t)(p - s) : len;
+        c->valid = 1;
+    }
+    return c->pos;
+}
+
 static inline int cfd__has(const unsigned char *s, size_t len, size_t i, const char *lit,
                            size_t n)
 {
@@ -204,12 +231,20 @@ static int cfd__url(const unsigned char *s, size_t len, size_t i, cfd__span *sp)
 /*
  * A bracketed segment from s[i] (open, olen bytes) to close (clen bytes)
  * with at most CFD_CLEAN_BRACKET_MAX code points inside, no nested open.
- * need_eq: the content must contain '=' (datelines).
+ * need_eq: the content must contain '=' (datelines). next_close, if given,
+ * caches where the next close is, so hopeless openings are refused
+ * without scanning.
  */
 static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char *open,
-                        size_t olen, const char *close, size_t clen, int need_eq, cfd__span *sp)
+                        size_t olen, const char *close, size_t clen, int need_eq,
+                        cfd__next *next_close, cfd__span *sp)
 {
     size_t k = i + olen, ncp = 0;
+    if (next_close) {
+        size_t c = cfd__next_lit(s, len, k, close, clen, next_close);
+        if (c >= len || c - k > 4 * (size_t)CFD_CLEAN_BRACKET_MAX)
+            return 0;
+    }
     int eq = 0;
     while (k < len && ncp <= CFD_CLEAN_BRACKET_MAX) {
         if (cfd__has(s, len, k, close, clen)) {
@@ -228,32 +263,20 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
     return 0;
 }
 
-/* Finds lit (n bytes) in s[from, min(len, from + window)); returns its
- * offset or SIZE_MAX. */
-static size_t cfd__find(const unsigned char *s, size_t len, size_t from, size_t window,
-                        const char *lit, size_t n)
-{
-    if (from >= len)
-        return SIZE_MAX;
-    size_t lim = len - from < window ? len - from : window;
-    const unsigned char *p = memmem(s + from, lim, lit, n);
-    return p ? (size_t)(p - s) : SIZE_MAX;
-}
-
 static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t tlen, int symbol,
-                          cfd__span *sp)
+                          cfd__clean_state *st, cfd__span *sp)
 {
-    size_t from = i + tlen;
-    size_t e = cfd__find(s, len, from, CFD_CLEAN_TAIL_MAX, U_GEUMJI, 6);
-    if (e != SIZE_MAX) {
-        e += 6;
+    size_t from = i + tlen, e = SIZE_MAX;
+    size_t g = cfd__next_lit(s, len, from, U_GEUMJI, 6, &st->geumji);
+    if (g < len && g + 6 - from <= CFD_CLEAN_TAIL_MAX) {
+        e = g + 6;
     } else {
-        size_t lim = len - from < CFD_CLEAN_TAIL_MAX ? len : from + CFD_CLEAN_TAIL_MAX;
-        for (size_t k = from; k + 8 <= lim; k++)
-            if ((s[k] | 32) == 'r' && strncasecmp((const char *)s + k, "reserved", 8) == 0) {
-                e = k + 8;
-                break;
-            }
+        static const char *const rs[3] = {"reserved", "Reserved", "RESERVED"};
+        for (int k = 0; k < 3; k++) {
+            size_t r = cfd__next_lit(s, len, from, rs[k], 8, &st->reserved[k]);
+            if (r < len && r + 8 - from <= CFD_CLEAN_TAIL_MAX && (e == SIZE_MAX || r + 8 < e))
+                e = r + 8;
+        }
     }
     if (e == SIZE_MAX) {
         if (!symbol)
@@ -274,34 +297,35 @@ static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t t
 
 /* Dispatches on the byte at s[i]; returns 1 and the span if a pattern
  * matches there. */
-static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor, cfd__span *sp)
+static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor,
+                      cfd__clean_state *st, cfd__span *sp)
 {
     switch (s[i]) {
     case '[':
-        return cfd__bracket(s, len, i, "[", 1, "]", 1, 0, sp);
+        return cfd__bracket(s, len, i, "[", 1, "]", 1, 0, &st->close_sq, sp);
     case '(':
-        return cfd__bracket(s, len, i, "(", 1, ")", 1, 1, sp);
+        return cfd__bracket(s, len, i, "(", 1, ")", 1, 1, &st->close_par, sp);
     case '@':
         return cfd__email(s, len, i, floor, sp);
     case 'h': case 'H': case 'w': case 'W':
         return cfd__url(s, len, i, sp);
     case 'c': case 'C':
         if (len - i >= 9 && strncasecmp((const char *)s + i, "copyright", 9) == 0)
-            return cfd__copyright(s, len, i, 9, 0, sp);
+            return cfd__copyright(s, len, i, 9, 0, st, sp);
         return 0;
     case 0xC2:
         if (cfd__has(s, len, i, U_COPY, 2))
-            return cfd__copyright(s, len, i, 2, 1, sp);
+            return cfd__copyright(s, len, i, 2, 1, st, sp);
         return 0;
     case 0xE2:
         if (cfd__has(s, len, i, U_COPY_CIRCLED, 3))
-            return cfd__copyright(s, len, i, 3, 1, sp);
+            return cfd__copyright(s, len, i, 3, 1, st, sp);
         if (cfd__has(s, len, i, "\xe2\x97\x80", 3)) /* ◀ ... ▶ */
-            return cfd__bracket(s, len, i, "\xe2\x97\x80", 3, "\xe2\x96\xb6", 3, 0, sp);
+            return cfd__bracket(s, len, i, "\xe2\x97\x80", 3, "\xe2\x96\xb6", 3, 0, NULL, sp);
         return 0;
     case 0xE3:
         if (cfd__has(s, len, i, "\xe3\x80\x90", 3)) /* 【 ... 】 */
-            return cfd__bracket(s, len, i, "\xe3\x80\x90", 3, "\xe3\x80\x91", 3, 0, sp);
+            return cfd__bracket(s, len, i, "\xe3\x80\x90", 3, "\xe3\x80\x91", 3, 0, NULL, sp);
         return 0;
     case 0xEA:
         if (cfd__has(s, len, i, U_GIJA, 6))
@@ -313,7 +337,7 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
         return 0;
     case 0xEC:
         if (cfd__has(s, len, i, U_JEOJAKGWONJA, 12))
-            return cfd__copyright(s, len, i, 12, 0, sp);
+            return cfd__copyright(s, len, i, 12, 0, st, sp);
         return 0;
     case 0xEB:
         if (cfd__has(s, len, i, U_MUDAN, 6)) {
@@ -322,7 +346,7 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
             if (cfd__has(s, len, w, "\xec\xa0\x84\xec\x9e\xac", 6) ||  /* 전재 */
                 cfd__has(s, len, w, "\xeb\xb3\xb5\xec\xa0\x9c", 6) ||  /* 복제 */
                 cfd__has(s, len, w, "\xeb\xb0\xb0\xed\x8f\xac", 6))    /* 배포 */
-                return cfd__copyright(s, len, i, 6, 0, sp);
+                return cfd__copyright(s, len, i, 6, 0, st, sp);
         }
         return 0;
     default:
@@ -363,6 +387,8 @@ size_t cfd_clean_news(const char *str, size_t len, char *out)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, o = 0, run = 0; /* s[run, i) is not yet copied to out */
+    cfd__clean_state st;
+    memset(&st, 0, sizeof st);
     if (len == 0)
         return 0;
     while (i < len) {
@@ -378,7 +404,7 @@ size_t cfd_clean_news(const char *str, size_t len, char *out)
             continue;
         }
         cfd__span sp;
-        if (!cfd__match(s, len, i, run, &sp)) {
+        if (!cfd__match(s, len, i, run, &st, &sp)) {
             i++;
             continue;
         }

@@ -243,6 +243,8 @@ static size_t cfd__find_close(const unsigned char *s, size_t len, size_t i, cons
  */
 typedef struct cfd__markup_state {
     int no_comment_end, no_script_end, no_style_end;
+    size_t semi; /* offset of the next ';' at or after the last '&', or len */
+    int semi_valid;
 } cfd__markup_state;
 
 /*
@@ -307,13 +309,19 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
  * Tries to decode an entity at s[i] == '&' into out. Returns the offset
  * after it and sets *olen, or returns 0 if it is text.
  */
-static size_t cfd__entity(const unsigned char *s, size_t len, size_t i, char *out, size_t *olen)
+static size_t cfd__entity(const unsigned char *s, size_t len, size_t i, char *out, size_t *olen,
+                          cfd__markup_state *st)
 {
-    size_t lim = len - i < 34 ? len : i + 34;
-    const unsigned char *semi = memchr(s + i + 1, ';', lim - i - 1);
-    if (semi == NULL)
+    /* where the next ';' is, remembered across '&'s ("&&&&..." or
+     * "AT&T" repeated would otherwise search the same bytes again) */
+    if (!st->semi_valid || st->semi <= i) {
+        const unsigned char *p = memchr(s + i + 1, ';', len - i - 1);
+        st->semi = p ? (size_t)(p - s) : len;
+        st->semi_valid = 1;
+    }
+    if (st->semi >= len || st->semi - i > 33)
         return 0;
-    size_t end = (size_t)(semi - s), j = i + 1;
+    size_t end = st->semi, j = i + 1;
     if (j < end && s[j] == '#') {
         int hex = j + 1 < end && (s[j + 1] | 32) == 'x';
         j += 1 + hex;
@@ -361,7 +369,7 @@ size_t cfd_strip_markup(const char *str, size_t len, char *out)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0, o = 0;
-    cfd__markup_state st = {0, 0, 0};
+    cfd__markup_state st = {0, 0, 0, 0, 0};
     while (i < len) {
         unsigned char c = s[i];
         if (c != '<' && c != '&') {
@@ -381,7 +389,7 @@ size_t cfd_strip_markup(const char *str, size_t len, char *out)
             }
         } else {
             size_t olen;
-            next = cfd__entity(s, len, i, out + o, &olen);
+            next = cfd__entity(s, len, i, out + o, &olen, &st);
             if (next) {
                 o += olen;
                 i = next;

@@ -71,6 +71,10 @@ static void test_markers(void **state)
     assert_string_equal(clean("[앵커] 다음 소식입니다"), " 다음 소식입니다");
     assert_string_equal(clean("[단독] '내 사진' [뉴스데스크]◀ 앵커 ▶ 다음"), " '내 사진'  다음");
     assert_string_equal(clean("[]"), "[]"); /* empty brackets stay */
+    /* the next close bracket is remembered across openings */
+    assert_string_equal(clean("(ab) (cd) (서울=연합뉴스) x"), "(ab) (cd)  x");
+    assert_string_equal(clean("[a [b] [c]"), "[a  "); /* "[a" has a nested '[' */
+    assert_string_equal(clean("( = ) ((x=1)"), " ( "); 
     assert_string_equal(clean("[[중첩]]"), "[ ]");
 }
 
@@ -96,6 +100,9 @@ static void test_copyright(void **state)
     assert_string_equal(clean("끝 Copyright © Hankyung. All rights reserved."), "끝 ");
     assert_string_equal(clean("사진 ⓒ 뉴스1 다음"), "사진  다음");
     assert_string_equal(clean("무단 복제 및 재배포를 금지합니다"), "합니다");
+    /* two notices: the remembered end of the first does not hide the second */
+    assert_string_equal(clean("a ⓒ A. All rights reserved. b ⓒ B. ALL RIGHTS RESERVED c"),
+                        "a  b  c");
 }
 
 static void test_empty_and_plain(void **state)

@@ -79,6 +79,10 @@ static void test_entities(void **state)
     /* decoded text is not parsed again */
     assert_string_equal(strip("&lt;p&gt;x&lt;/p&gt;"), "<p>x</p>");
     assert_string_equal(strip("&amp;lt;"), "&lt;");
+    /* several '&' before one ';' (the next ';' is remembered, not re-found) */
+    assert_string_equal(strip("a&b c&d &lt;"), "a&b c&d <");
+    assert_string_equal(strip("&x&amp;&&quot;"), "&x&&\"");
+    assert_string_equal(strip("&;&amp;"), "&;&");
 }
 
 static void test_bad_numeric_entities(void **state)
