@@ -160,14 +160,22 @@ int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err)
     return rc;
 }
 
+/* Removes the socket file if it is still the one we created. */
+static void cfd__unlink_socket(cfd_server *s)
+{
+    struct stat st;
+    if (s->unix_fd < 0 || s->sock_unlinked)
+        return;
+    if (stat(s->cfg->socket_path, &st) == 0 && st.st_dev == s->sock_dev &&
+        st.st_ino == s->sock_ino)
+        unlink(s->cfg->socket_path);
+    s->sock_unlinked = 1;
+}
+
 void cfd_server_close(cfd_server *s)
 {
     if (s->unix_fd >= 0) {
-        struct stat st;
-        /* Remove the file only if it is still the socket we created. */
-        if (stat(s->cfg->socket_path, &st) == 0 && st.st_dev == s->sock_dev &&
-            st.st_ino == s->sock_ino)
-            unlink(s->cfg->socket_path);
+        cfd__unlink_socket(s);
         close(s->unix_fd);
         s->unix_fd = -1;
     }
@@ -211,25 +219,28 @@ static cfd_worker *cfd__least_loaded(cfd_server *s, cfd_worker *self)
     return best;
 }
 
-static void cfd__handoff(cfd_worker *t, int fd, int is_unix)
+/* Queues fd for loop t; returns 0, or -1 if t no longer takes connections. */
+static int cfd__handoff(cfd_worker *t, int fd, int is_unix)
 {
+    int rc = -1;
     uv_mutex_lock(&t->inbox_lock);
+    if (t->inbox_closed)
+        goto out;
     if (t->inbox_len == t->inbox_cap) {
         size_t cap = t->inbox_cap ? t->inbox_cap * 2 : 64;
         int *n = realloc(t->inbox, cap * sizeof(*n));
-        if (n == NULL) {
-            uv_mutex_unlock(&t->inbox_lock);
-            close(fd);
-            atomic_fetch_sub(&t->load, 1);
-            atomic_fetch_sub(&t->srv->open_total, 1);
-            return;
-        }
+        if (n == NULL)
+            goto out;
         t->inbox = n;
         t->inbox_cap = cap;
     }
     t->inbox[t->inbox_len++] = fd * 2 + (is_unix ? 1 : 0);
-    uv_mutex_unlock(&t->inbox_lock);
+    /* Under the lock: t cannot close its wake handle in between. */
     uv_async_send(&t->wake);
+    rc = 0;
+out:
+    uv_mutex_unlock(&t->inbox_lock);
+    return rc;
 }
 
 static void cfd__accept_cb(uv_poll_t *p, int status, int events)
@@ -259,12 +270,17 @@ static void cfd__accept_cb(uv_poll_t *p, int status, int events)
             cfd__refuse(w, fd);
             continue;
         }
-        cfd_worker *t = cfd__least_loaded(s, w);
+        /* While draining, every loop keeps what it accepts (the others may
+         * be closing). */
+        cfd_worker *t = atomic_load(&s->draining) ? w : cfd__least_loaded(s, w);
         atomic_fetch_add(&t->load, 1);
+        if (t != w && cfd__handoff(t, fd, l->is_unix) != 0) {
+            atomic_fetch_sub(&t->load, 1);
+            atomic_fetch_add(&w->load, 1);
+            t = w;
+        }
         if (t == w)
             cfd_conn_open(w, fd, l->is_unix);
-        else
-            cfd__handoff(t, fd, l->is_unix);
     }
 }
 
@@ -276,6 +292,14 @@ static void cfd__stop_listening(cfd_worker *w)
         cfd_listen *l = &w->listen[i];
         if (l->fd < 0)
             continue;
+        /* Clients in the backlog have connected: take them before closing.
+         * The socket file is gone already, so no new one can join. */
+        for (int k = 0; k < 1000; k++) {
+            unsigned before = atomic_load(&w->srv->open_total);
+            cfd__accept_cb(&l->poll, 0, UV_READABLE);
+            if (atomic_load(&w->srv->open_total) == before)
+                break;
+        }
         uv_close((uv_handle_t *)&l->poll, NULL);
         close(l->fd);
         l->fd = -1;
@@ -341,6 +365,12 @@ static void cfd__sweep_cb(uv_timer_t *t)
     }
     if (w->draining && w->conns == NULL) {
         /* Last handles: the loop ends once they are closed. */
+        uv_mutex_lock(&w->inbox_lock);
+        w->inbox_closed = 1;
+        uv_mutex_unlock(&w->inbox_lock);
+        cfd__take_inbox(w);
+        if (w->conns != NULL)
+            return; /* handed over just now: serve them first */
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->wake, NULL);
     }
@@ -491,6 +521,8 @@ static void cfd__signal_cb(uv_signal_t *h, int signum)
     s->stopping = 1;
     cfd_log(CFD_LOG_INFO, "%s: no new connections; finishing in-flight requests (grace %u ms)",
             strsignal(signum), s->cfg->shutdown_grace_ms);
+    cfd__unlink_socket(s);
+    atomic_store(&s->draining, 1);
     for (unsigned i = 0; i < s->n_workers; i++) {
         atomic_store(&s->workers[i].drain_req, 1);
         uv_async_send(&s->workers[i].wake);

@@ -20,11 +20,14 @@
  * The main thread's loop handles only signals and reloads:
  *   SIGHUP         cfd_engine_reload(e, NULL, NULL) on the libuv thread pool
  *                  (never on an I/O loop).
- *   SIGTERM/SIGINT stop accepting on every loop; replies from then on carry
+ *   SIGTERM/SIGINT remove the socket file at once (so no new client can
+ *                  connect), let every loop accept what is already in the
+ *                  listen backlog (those clients did connect) and then stop
+ *                  accepting; replies from then on carry
  *                  "Connection: close"; every request already received is
  *                  answered; idle connections are closed; after
  *                  --shutdown-grace whatever is left is closed; then the
- *                  socket file is removed and cfd_server_run returns 0.
+ *                  listening sockets are closed and cfd_server_run returns 0.
  * Admin requests (POST /v1/plugins/...) are run by the loop that received
  * them with uv_queue_work (the work itself on the thread pool), and the
  * reply is written from its after-work callback on that same loop.
@@ -78,6 +81,7 @@ typedef struct cfd_worker {
     uv_mutex_t inbox_lock;
     int *inbox;                /* accepted fds handed over by other loops; */
     size_t inbox_len, inbox_cap; /* fd * 2 + is_unix */
+    int inbox_closed;          /* wake is closing: hand nothing more (under inbox_lock) */
     atomic_int drain_req, force_req;
     int draining;
     cfd_engine_worker *ew;
@@ -106,6 +110,8 @@ typedef struct cfd_server {
     uv_async_t worker_done;
     atomic_uint workers_left;
     int stopping;
+    atomic_int draining;       /* set before any loop is told to drain */
+    int sock_unlinked;
     int reload_running, reload_again;
 } cfd_server;
 
