@@ -35,14 +35,11 @@
 
 #include <classifyd/error.h>
 
+#include "record.h"
+
 /* Largest data file read into memory. */
 #define CFD_DATASET_MAX_BYTES ((size_t)2 << 30)
 
-enum cfd_data_format {
-    CFD_FORMAT_AUTO = 0,
-    CFD_FORMAT_TSV = 1,
-    CFD_FORMAT_JSONL = 2
-};
 
 typedef struct cfd_example {
     const char *title; /* NUL-terminated; "" when absent */
@@ -88,27 +85,5 @@ void cfd_dataset_free(cfd_dataset *ds);
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
 
-/*
- * One record parsed from one line (used by `predict`, which takes plain text
- * as well). Strings are copied into the record (owned; free with
- * cfd_record_clear). label is NULL when the line has none.
- */
-typedef struct cfd_record {
-    char *label;
-    char *title;
-    size_t title_len;
-    char *body;
-    size_t body_len;
-} cfd_record;
-
-/*
- * Parses one line (without its line end) as `fmt`. CFD_FORMAT_AUTO means:
- * a line starting with '{' is JSON, a line with a TAB is TSV (label first),
- * anything else is plain text (the body, no label). Returns 0, CFD_EFORMAT or
- * CFD_EUTF8 (err->offset is the offset in the line), CFD_ENOMEM.
- */
-int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
-                     cfd_record *rec, cfd_error *err);
-void cfd_record_clear(cfd_record *rec);
 
 #endif

@@ -236,30 +236,6 @@ static void test_missing_file(void **state)
     assert_non_null(strstr(err.msg, "not a regular file"));
 }
 
-static void test_record_parse(void **state)
-{
-    (void)state;
-    cfd_record r;
-    cfd_error err;
-    assert_int_equal(cfd_record_parse("plain text", 10, CFD_FORMAT_AUTO, &r, &err), 0);
-    assert_null(r.label);
-    assert_string_equal(r.body, "plain text");
-    cfd_record_clear(&r);
-    assert_int_equal(cfd_record_parse("lab\ttext", 8, CFD_FORMAT_AUTO, &r, &err), 0);
-    assert_string_equal(r.label, "lab");
-    assert_string_equal(r.body, "text");
-    cfd_record_clear(&r);
-    const char *j = "{\"title\":\"T\",\"body\":\"B\"}";
-    assert_int_equal(cfd_record_parse(j, strlen(j), CFD_FORMAT_AUTO, &r, &err), 0);
-    assert_null(r.label); /* label optional here */
-    assert_string_equal(r.title, "T");
-    assert_string_equal(r.body, "B");
-    cfd_record_clear(&r);
-    assert_int_equal(cfd_record_parse("{oops", 5, CFD_FORMAT_AUTO, &r, &err), CFD_EFORMAT);
-    assert_int_equal(cfd_record_parse("ab\xfe", 3, CFD_FORMAT_AUTO, &r, &err), CFD_EUTF8);
-    assert_int_equal(err.offset, 2);
-}
-
 static void test_format_names(void **state)
 {
     (void)state;
@@ -284,7 +260,6 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_json_surrogate_escape),
         cmocka_unit_test(test_missing_file),
-        cmocka_unit_test(test_record_parse),
         cmocka_unit_test(test_format_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -1,0 +1,90 @@
+/*
+ * Tests for training/record.c: TSV fields cut in place, JSON objects with
+ * string or integer labels and the "text" alias, and single records as
+ * `predict` reads them (plain text, TSV, JSON, invalid UTF-8 with offset).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "record.h"
+
+static void test_fields_tsv(void **state)
+{
+    (void)state;
+    char line[] = "lab\ttitle\tbody text";
+    cfd_fields f;
+    cfd_error err;
+    assert_int_equal(cfd_fields_tsv(line, strlen("lab\ttitle\tbody text"), 1, &f, &err), 0);
+    assert_int_equal(f.label_len, 3);
+    assert_string_equal(f.label, "lab"); /* cut in place */
+    assert_string_equal(f.title, "title");
+    assert_string_equal(f.body, "body text");
+    char nolabel[] = "just text";
+    assert_int_equal(cfd_fields_tsv(nolabel, 9, 1, &f, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "no TAB"));
+    assert_int_equal(cfd_fields_tsv(nolabel, 9, 0, &f, &err), 0);
+    assert_null(f.label);
+    assert_string_equal(f.body, "just text");
+}
+
+static void test_fields_json(void **state)
+{
+    (void)state;
+    const char *j = "{\"label\": 7, \"title\": \"T\", \"text\": \"B\"}  ";
+    cfd_fields f;
+    cfd_error err;
+    cJSON *json = NULL;
+    char tmp[32];
+    assert_int_equal(cfd_fields_json(j, strlen(j), 1, &f, tmp, sizeof tmp, &json, &err), 0);
+    assert_non_null(json);
+    assert_string_equal(f.label, "7");
+    assert_string_equal(f.title, "T");
+    assert_string_equal(f.body, "B");
+    cJSON_Delete(json);
+    json = NULL;
+    const char *bad = "{\"label\": 1.5, \"body\": \"x\"}";
+    assert_int_equal(cfd_fields_json(bad, strlen(bad), 1, &f, tmp, sizeof tmp, &json, &err),
+                     CFD_EFORMAT);
+    assert_null(json);
+    assert_non_null(strstr(err.msg, "neither a string nor an integer"));
+}
+
+static void test_record_parse(void **state)
+{
+    (void)state;
+    cfd_record r;
+    cfd_error err;
+    assert_int_equal(cfd_record_parse("plain text", 10, CFD_FORMAT_AUTO, &r, &err), 0);
+    assert_null(r.label);
+    assert_string_equal(r.body, "plain text");
+    cfd_record_clear(&r);
+    assert_int_equal(cfd_record_parse("lab\ttext", 8, CFD_FORMAT_AUTO, &r, &err), 0);
+    assert_string_equal(r.label, "lab");
+    assert_string_equal(r.body, "text");
+    cfd_record_clear(&r);
+    const char *j = "{\"title\":\"T\",\"body\":\"B\"}";
+    assert_int_equal(cfd_record_parse(j, strlen(j), CFD_FORMAT_AUTO, &r, &err), 0);
+    assert_null(r.label); /* label optional here */
+    assert_string_equal(r.title, "T");
+    assert_string_equal(r.body, "B");
+    cfd_record_clear(&r);
+    assert_int_equal(cfd_record_parse("{oops", 5, CFD_FORMAT_AUTO, &r, &err), CFD_EFORMAT);
+    assert_int_equal(cfd_record_parse("ab\xfe", 3, CFD_FORMAT_AUTO, &r, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fields_tsv),
+        cmocka_unit_test(test_fields_json),
+        cmocka_unit_test(test_record_parse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
