@@ -1,0 +1,227 @@
+/*
+ * The engine's start-up and shutdown: plugins from the plugin directory,
+ * each plugin's configured model, the aggregation rules; and the two
+ * loaders reload reuses (engine_admin.c). The per-article path is in
+ * engine.c.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "engine_internal.h"
+
+void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
+{
+    if (e->log == NULL)
+        return;
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    e->log(e->log_ud, level, msg);
+}
+
+static void cfd__rules_destroy(cfd_rc_obj *o)
+{
+    cfd_agg_free(((cfd__rules_obj *)o)->rules);
+    free(o);
+}
+
+int cfd__engine_load_rules(cfd_engine *e, cfd_error *err)
+{
+    cfd_agg_rules *rules = NULL;
+    int rc = e->aggregate_file ? cfd_agg_load(e->aggregate_file, &rules, err)
+                               : cfd_agg_default(&rules, err);
+    if (rc != 0) {
+        atomic_fetch_add(&e->agg_loads_failed, 1);
+        cfd__elog(e, CFD_LOG_ERROR, "aggregation rules: %s", err ? err->msg : cfd_strerror(rc));
+        return rc;
+    }
+    cfd__rules_obj *o = cfd_rc_alloc(sizeof(*o), cfd__rules_destroy);
+    if (o == NULL) {
+        cfd_agg_free(rules);
+        atomic_fetch_add(&e->agg_loads_failed, 1);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+    o->rules = rules;
+    cfd_rc_unref(cfd_rc_exchange(&e->rules, &o->rc));
+    atomic_fetch_add(&e->agg_loads_ok, 1);
+    cfd__elog(e, CFD_LOG_INFO, "aggregation rules loaded from %s", cfd_agg_source(rules));
+    return 0;
+}
+
+int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_error *err)
+{
+    cfd__eplugin *pl = &e->pl[i];
+    cfd_model_version *v;
+    if (model_file == NULL)
+        model_file = pl->model_file;
+    if (model_file == NULL)
+        return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                             "plugin %s names no default model; configure one (%s=FILE)",
+                             pl->name, pl->name);
+    int rc = cfd_registry_load(&pl->reg, model_file, &v, err);
+    if (rc != 0) {
+        cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
+        cfd__elog(e, CFD_LOG_ERROR, "plugin %s: model %s not loaded (%s), %s%s: %s", pl->name,
+                  model_file, cfd_errname(rc),
+                  cur ? "still serving version " : "no model to serve",
+                  cur ? cur->version : "", err ? err->msg : "");
+        if (cur)
+            cfd_registry_release(&pl->reg, cur);
+        return rc;
+    }
+    /* Reloading the file already served (SIGHUP with nothing changed) keeps
+     * the current version: no second copy in memory, and rollback still
+     * goes to the genuinely previous model. */
+    cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
+    int same = cur != NULL && strcmp(cur->file, v->file) == 0 &&
+               strcmp(cur->info.checksum, v->info.checksum) == 0;
+    if (cur != NULL)
+        cfd_registry_release(&pl->reg, cur);
+    if (same) {
+        cfd__elog(e, CFD_LOG_INFO, "plugin %s: %s unchanged (checksum %s), keeping it",
+                  pl->name, model_file, v->info.checksum);
+        cfd_rc_unref(&v->rc);
+        return 0;
+    }
+    cfd__elog(e, CFD_LOG_INFO,
+              "plugin %s: serving %s (version %s, checksum %s, %u labels), loaded in %u ms",
+              pl->name, model_file, v->version, v->info.checksum, (unsigned)v->info.n_labels,
+              (unsigned)v->load_ms);
+    cfd_registry_publish(&pl->reg, v);
+    return 0;
+}
+
+void cfd_engine_close(cfd_engine *e)
+{
+    if (e == NULL)
+        return;
+    if (e->n_workers != 0)
+        cfd__elog(e, CFD_LOG_ERROR, "engine closed with %u workers alive (bug)", e->n_workers);
+    for (size_t i = 0; e->pl != NULL && i < e->n; i++) {
+        cfd_registry_destroy(&e->pl[i].reg);
+        free(e->pl[i].model_file);
+        free(e->pl[i].key_json);
+    }
+    cfd_rc_unref(cfd_rc_exchange(&e->rules, NULL));
+    cfd_plugin_close_all(e->lps, e->n); /* after every model is unloaded */
+    free(e->pl);
+    free(e->models_dir);
+    free(e->aggregate_file);
+    pthread_mutex_destroy(&e->admin_lock);
+    pthread_mutex_destroy(&e->workers_lock);
+    free(e);
+}
+
+int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *err)
+{
+    int rc;
+    *out = NULL;
+    if (cfg->plugin_dir == NULL || cfg->models_dir == NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "engine needs a plugin directory and a models directory");
+    cfd_engine *e = calloc(1, sizeof(*e));
+    if (e == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    pthread_mutex_init(&e->admin_lock, NULL);
+    pthread_mutex_init(&e->workers_lock, NULL);
+    atomic_init(&e->rules.word, 0);
+    e->log = cfg->log;
+    e->log_ud = cfg->log_ud;
+    e->models_dir = strdup(cfg->models_dir);
+    if (cfg->aggregate_file != NULL) {
+        e->aggregate_file = strdup(cfg->aggregate_file);
+    } else {
+        /* The shipped rules live next to the models (models/aggregate.conf). */
+        char p[4096];
+        struct stat st;
+        if (snprintf(p, sizeof(p), "%s/aggregate.conf", cfg->models_dir) < (int)sizeof(p) &&
+            stat(p, &st) == 0 && S_ISREG(st.st_mode))
+            e->aggregate_file = strdup(p);
+    }
+    if (e->models_dir == NULL || (cfg->aggregate_file && e->aggregate_file == NULL)) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    rc = cfd_plugin_open_all(cfg->plugin_dir, cfg->plugins, cfg->n_plugins, &e->lps, &e->n,
+                             err);
+    if (rc != 0)
+        goto fail;
+    if (e->n > CFD_ENGINE_MAX_PLUGINS) {
+        rc = cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
+                           "%zu plugins in %s; at most %d are supported", e->n,
+                           cfg->plugin_dir, CFD_ENGINE_MAX_PLUGINS);
+        goto fail;
+    }
+    e->pl = calloc(e->n, sizeof(*e->pl));
+    if (e->pl == NULL) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < e->n; i++) {
+        cfd__eplugin *pl = &e->pl[i];
+        pl->p = e->lps[i].p;
+        pl->name = pl->p->name;
+        pl->name_len = strlen(pl->name);
+        rc = cfd_registry_init(&pl->reg, pl->p, cfg->models_dir, err);
+        if (rc != 0)
+            goto fail;
+        cfd_buf b = CFD_BUF_INIT;
+        cfd_buf_json_str(&b, pl->name, pl->name_len);
+        cfd_buf_putc(&b, ':');
+        if (b.oom) {
+            cfd_buf_free(&b);
+            rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+            goto fail;
+        }
+        pl->key_json = b.data;
+        pl->key_json_len = b.len;
+        if (pl->p->default_model && pl->p->default_model[0]) {
+            pl->model_file = strdup(pl->p->default_model);
+            if (pl->model_file == NULL) {
+                rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+                goto fail;
+            }
+        }
+    }
+    for (size_t k = 0; k < cfg->n_models; k++) {
+        const cfd_engine_model_override *ov = &cfg->models[k];
+        size_t i;
+        for (i = 0; i < e->n; i++)
+            if (!strcmp(e->pl[i].name, ov->plugin))
+                break;
+        if (i == e->n) {
+            rc = cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                               "a model is configured for plugin \"%.40s\", which is not loaded "
+                               "(plugins come from %s)",
+                               ov->plugin, cfg->plugin_dir);
+            goto fail;
+        }
+        char *f = strdup(ov->model_file);
+        if (f == NULL) {
+            rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+            goto fail;
+        }
+        free(e->pl[i].model_file);
+        e->pl[i].model_file = f;
+    }
+    rc = cfd__engine_load_rules(e, err);
+    if (rc != 0)
+        goto fail;
+    /* A missing or broken model does not stop the daemon: it serves the
+     * other plugins and /readyz says why it is not ready. */
+    for (size_t i = 0; i < e->n; i++) {
+        cfd_error lerr;
+        cfd_error_clear(&lerr);
+        (void)cfd__engine_load_model(e, i, NULL, &lerr);
+    }
+    *out = e;
+    return 0;
+fail:
+    cfd_engine_close(e);
+    return rc;
+}
