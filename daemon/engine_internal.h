@@ -1,7 +1,8 @@
 /*
- * The engine's private structures, shared by engine.c (open/close, workers,
- * the per-article path) and engine_admin.c (reload, rollback, GET
- * /v1/plugins, metrics). Nothing outside those two files includes this.
+ * The engine's private structures, shared by engine_open.c (start-up,
+ * shutdown, loading models and rules), engine.c (workers, the per-article
+ * path) and engine_admin.c (reload, rollback, GET /v1/plugins, metrics).
+ * Nothing outside those files includes this.
  */
 #ifndef CFD_ENGINE_INTERNAL_H
 #define CFD_ENGINE_INTERNAL_H
