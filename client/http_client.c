@@ -303,6 +303,17 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
                 goto fail;
             }
             enum http_errno he = HTTP_PARSER_ERRNO(&parser);
+            if (eof && !rx.done) {
+                /* Checked before the parser's verdict: at EOF inside a body
+                 * http_parser reports HPE_INVALID_EOF_STATE, but what the
+                 * user needs to hear is that the reply was cut short. */
+                rc = cfd_error_set(err, CFD_ETRUNC, (size_t)-1,
+                                   "%s %s: the daemon closed the connection %s",
+                                   method, target,
+                                   reply->status ? "before the reply was complete"
+                                                 : "without replying");
+                goto fail;
+            }
             if (he != HPE_OK && he != HPE_PAUSED) {
                 rc = cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                                    "%s %s: malformed reply from the daemon: %s",
@@ -313,14 +324,6 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
                 /* Bytes after our reply: we never pipeline here, so the
                  * connection is in an unknown state; do not reuse it. */
                 reply->keep_alive = 0;
-            }
-            if (eof && !rx.done) {
-                rc = cfd_error_set(err, CFD_ETRUNC, (size_t)-1,
-                                   "%s %s: the daemon closed the connection %s",
-                                   method, target,
-                                   reply->status ? "before the reply was complete"
-                                                 : "without replying");
-                goto fail;
             }
         }
     }
