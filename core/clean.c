@@ -399,6 +399,8 @@ size_t cfd_clean_news(const char *str, size_t len, char *out)
         uint32_t w24 = c;
         if (len - i >= 3)
             w24 = CFD__LE3(c, s[i + 1], s[i + 2]);
+        else if (len - i == 2)
+            w24 = CFD__LE3(c, s[i + 1], 0); /* "© " ends the text: 2 bytes */
         if (!cfd__trigger(w24)) {
             i += 1u + (c >= 0xC0) + (c >= 0xE0) + (c >= 0xF0);
             continue;

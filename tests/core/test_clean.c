@@ -99,6 +99,8 @@ static void test_copyright(void **state)
     assert_string_equal(clean("끝 ⓒ 연합뉴스, 무단전재-재배포 금지"), "끝 ");
     assert_string_equal(clean("끝 Copyright © Hankyung. All rights reserved."), "끝 ");
     assert_string_equal(clean("사진 ⓒ 뉴스1 다음"), "사진  다음");
+    /* © as the last two bytes of the text (seen in fnnews captions) */
+    assert_string_equal(clean("2021.4.30/뉴스1 ©"), "2021.4.30/뉴스1 ");
     assert_string_equal(clean("무단 복제 및 재배포를 금지합니다"), "합니다");
     /* two notices: the remembered end of the first does not hide the second */
     assert_string_equal(clean("a ⓒ A. All rights reserved. b ⓒ B. ALL RIGHTS RESERVED c"),
