@@ -80,9 +80,15 @@ void cfd_solver_print_help(FILE *f)
                 cfd__solvers[i].help);
 }
 
-static void cfd__liblinear_quiet(const char *s)
+/* liblinear prints its progress dots and iteration counts to stdout, which
+ * carries our results; only its warnings ("reaching max number of
+ * iterations": the model is not converged, lower C or raise eps) reach the
+ * user, on stderr. */
+static void cfd__liblinear_print(const char *s)
 {
-    (void)s;
+    const char *w = strstr(s, "WARNING");
+    if (w != NULL)
+        fprintf(stderr, "liblinear: %s%s", w, w[strlen(w) - 1] == '\n' ? "" : "\n");
 }
 
 /* Trains class `cls` of a one-vs-rest problem (or the single binary problem)
@@ -297,7 +303,7 @@ int cfd_linear_train(struct feature_node *const *x, const uint32_t *y, size_t n,
     if (!(p->c > 0) || !(p->eps > 0))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "C and eps must be positive (got C=%g, eps=%g)", p->c, p->eps);
-    set_print_string_function(cfd__liblinear_quiet);
+    set_print_string_function(cfd__liblinear_print);
     {
         /* Let liblinear vet the parameters (e.g. a regression solver). */
         double y0 = 1;
