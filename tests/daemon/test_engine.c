@@ -27,6 +27,51 @@
 
 static const char *const k_plugins[] = {"topic", "section", "sentiment"};
 
+/*
+ * Allocation counting for test_no_allocation_when_warm: the test binary
+ * interposes malloc & co. (glibc supports this; the plugins' statically
+ * linked core resolves to these too) and counts calls made by the thread
+ * that turned counting on. ASan provides its own allocator, so the
+ * interposer and that test exist only in non-ASan builds.
+ */
+#if !defined(__SANITIZE_ADDRESS__)
+#define CFD_TEST_COUNT_ALLOCS 1
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h> /* RUNNING_ON_VALGRIND: memcheck replaces malloc */
+#else
+#define RUNNING_ON_VALGRIND 0
+#endif
+extern void *__libc_malloc(size_t n);
+extern void *__libc_calloc(size_t n, size_t m);
+extern void *__libc_realloc(void *p, size_t n);
+extern void __libc_free(void *p);
+/* default visibility: the build hides symbols, but the plugins and
+ * libraries must resolve malloc to these */
+#define CFD_TEST_EXPORT __attribute__((visibility("default")))
+static _Thread_local int g_counting;
+static _Thread_local unsigned long g_allocs;
+void *malloc(size_t n);
+void *calloc(size_t n, size_t m);
+void *realloc(void *p, size_t n);
+void free(void *p);
+CFD_TEST_EXPORT void *malloc(size_t n)
+{
+    g_allocs += g_counting;
+    return __libc_malloc(n);
+}
+CFD_TEST_EXPORT void *calloc(size_t n, size_t m)
+{
+    g_allocs += g_counting;
+    return __libc_calloc(n, m);
+}
+CFD_TEST_EXPORT void *realloc(void *p, size_t n)
+{
+    g_allocs += g_counting;
+    return __libc_realloc(p, n);
+}
+CFD_TEST_EXPORT void free(void *p) { __libc_free(p); }
+#endif
+
 typedef struct fixture {
     char dir[256];
     cfd_engine *e;
@@ -551,6 +596,51 @@ static void test_swaps_under_load(void **state)
     assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"section\"}"), 2);
 }
 
+#ifdef CFD_TEST_COUNT_ALLOCS
+static void test_no_allocation_when_warm(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    if (RUNNING_ON_VALGRIND) {
+        /* memcheck's own malloc wins over the interposer: nothing to count */
+        skip();
+    }
+    /* The rules plugin too: it works on raw text with its own matcher. */
+    cfd_engine_worker_free(f->w);
+    cfd_engine_close(f->e);
+    char src[600];
+    snprintf(src, sizeof(src), "cp '%s/models/rules.txt' '%s/'", CFD_SOURCE_DIR, f->dir);
+    assert_int_equal(system(src), 0);
+    static const char *const four[] = {"topic", "section", "sentiment", "rules"};
+    open_engine(f, four, 4, NULL);
+    const char *bodies[] = {k_body, "국회 의원 선거 법안 통과", "AI 반도체 café ＡＩ e\xcc\x81"};
+    for (int round = 0; round < 2; round++) {
+        if (round == 1) {
+            g_allocs = 0;
+            g_counting = 1;
+        }
+        for (int k = 0; k < 3; k++)
+            for (int rep = 0; rep < 5; rep++) {
+                int rc = classify(f, rep ? "id-1" : NULL, k_title, bodies[k], NULL, 0, &err);
+                if (rc != 0) {
+                    g_counting = 0;
+                    fail_msg("classify: %s", err.msg);
+                }
+            }
+        g_counting = 0;
+    }
+    assert_int_equal(g_allocs, 0);
+    assert_int_equal(metric(f, "classifyd_articles_total"), 30);
+    /* the counter works: a fresh worker does allocate */
+    g_counting = 1;
+    cfd_engine_worker *w2;
+    assert_int_equal(cfd_engine_worker_new(f->e, &w2), 0);
+    g_counting = 0;
+    assert_true(g_allocs > 0);
+    cfd_engine_worker_free(w2);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +653,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugins_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
+#ifdef CFD_TEST_COUNT_ALLOCS
+        cmocka_unit_test_setup_teardown(test_no_allocation_when_warm, setup, teardown),
+#endif
         cmocka_unit_test(test_missing_model_not_ready),
         cmocka_unit_test(test_aggregate_file),
         cmocka_unit_test(test_model_override_unknown_plugin),
