@@ -17,6 +17,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "buf.h"
@@ -401,8 +402,15 @@ int cfd_cmd_train(int argc, char **argv)
                    100.0 * agree);
         else
             printf("check      reloaded model reproduces the trained scores\n");
-        printf("time       %.2fs (featurize %.2fs, train %.2fs%s)\n", t_end - t0, t_feat - t0,
-               t_train - t_feat, cv.k ? " incl. CV" : "");
+        struct rusage self, kids;
+        getrusage(RUSAGE_SELF, &self);
+        getrusage(RUSAGE_CHILDREN, &kids);
+        double cpu = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+                              kids.ru_stime.tv_sec) +
+                     (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
+                              kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) * 1e-6;
+        printf("time       %.2fs (featurize %.2fs, train %.2fs%s); %.2fs CPU in all processes\n",
+               t_end - t0, t_feat - t0, t_train - t_feat, cv.k ? " incl. CV" : "", cpu);
     }
     rc = 0;
     goto done;
