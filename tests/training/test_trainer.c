@@ -423,24 +423,6 @@ static void test_corpus_threads_identical(void **state)
     cfd_dataset_free(ds);
 }
 
-static void test_solver_names(void **state)
-{
-    (void)state;
-    int t;
-    assert_int_equal(cfd_solver_parse("svm", &t), 0);
-    assert_int_equal(t, L2R_L2LOSS_SVC_DUAL);
-    assert_int_equal(cfd_solver_parse("lr", &t), 0);
-    assert_int_equal(t, L2R_LR);
-    assert_int_equal(cfd_solver_parse("l2r_lr_dual", &t), 0);
-    assert_int_equal(t, L2R_LR_DUAL);
-    assert_int_equal(cfd_solver_parse("4", &t), 0);
-    assert_int_equal(t, MCSVM_CS);
-    assert_int_equal(cfd_solver_parse("11", &t), CFD_EINVAL); /* regression */
-    assert_int_equal(cfd_solver_parse("nope", &t), CFD_EINVAL);
-    assert_string_equal(cfd_solver_name(L1R_LR), "L1R_LR");
-    assert_true(cfd_solver_default_eps(L2R_LR) == 0.01);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,7 +434,6 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_balanced),
         cmocka_unit_test(test_corpus_threads_identical),
-        cmocka_unit_test(test_solver_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
