@@ -110,7 +110,7 @@ static void cfd__maybe_end(cfd_conn *c)
         return;
     }
     c->lingering = 1;
-    c->last_active = uv_now(&c->w->loop);
+    c->last_active = c->req_start = uv_now(&c->w->loop); /* req_start: linger start */
     c->sreq.data = c;
     if (uv_shutdown(&c->sreq, &c->h.stream, cfd__shutdown_cb) != 0) {
         cfd_conn_close(c);
@@ -435,7 +435,8 @@ void cfd_conn_sweep(cfd_worker *w, uint64_t now)
             continue;
         uint64_t quiet = now - c->last_active;
         if (c->lingering) {
-            if (quiet >= CFD__LINGER_MS)
+            /* Bounded from its start: a client streaming forever is cut. */
+            if (quiet >= CFD__LINGER_MS || now - c->req_start >= CFD__LINGER_MS)
                 cfd_conn_close(c);
         } else if (c->timing && cfd_http_in_message(&c->in) && !cfd__blocked(c) &&
                    now - c->req_start >= cfg->read_timeout_ms) {

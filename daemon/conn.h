@@ -53,7 +53,8 @@ typedef struct cfd_conn {
     uv_write_t wreq;
     uv_shutdown_t sreq;
     uint64_t last_active;     /* loop time (ms) of the last read or write progress */
-    uint64_t req_start;       /* loop time (ms) of the current request's first byte */
+    uint64_t req_start;       /* loop time (ms) of the current request's first byte,
+                                 or of the start of lingering */
     uint64_t t0;              /* uv_hrtime() when the current request was dispatched */
     int timing;               /* req_start is set for the request being received */
     uid_t uid;                /* peer credentials (Unix socket) */
