@@ -275,7 +275,8 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
     uint64_t pos = 0;
     cfd_norm_init(&it, text, len);
     for (;;) {
-        int have = cfd_norm_next(&it, &cp);
+        int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
+                   cfd_norm_next(&it, &cp);
         if (ac->nodes[s].n_out)
             cfd__emit(ac, s, pos, ring, have ? cp : CFD__NONE, seen);
         if (!have)

@@ -38,6 +38,47 @@ void cfd_norm_init(cfd_norm_iter *it, const char *s, size_t len);
 int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp);
 
 /*
+ * Inline fast path for scanners: when the code point at *p is ASCII or a
+ * precomposed Hangul syllable and what follows cannot compose with it,
+ * stores its normalised form, advances *p and returns 1; otherwise returns
+ * 0 and the caller uses cfd_norm_next (which handles every case). Only call
+ * it when the iterator has no pending output (it->i_out == it->n_out).
+ */
+static inline int cfd_norm_fast(const unsigned char **pp, const unsigned char *end,
+                                uint32_t *cp)
+{
+    const unsigned char *p = *pp, *q;
+    uint32_t c;
+    if (p >= end)
+        return 0;
+    if (p[0] < 0x80) {
+        c = p[0];
+        q = p + 1;
+        if (c >= 'A' && c <= 'Z')
+            c += 32;
+    } else if (p[0] >= 0xEA && p[0] <= 0xED && end - p >= 3) {
+        c = ((uint32_t)(p[0] & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3F);
+        if (c < 0xAC00 || c > 0xD7A3)
+            return 0;
+        q = p + 3;
+    } else {
+        return 0;
+    }
+    /* next: end of text, ASCII, U+0080..U+02FF, or a Hangul syllable */
+    if (q < end && q[0] >= 0xCC) {
+        if (!(q[0] >= 0xEA && q[0] <= 0xED && end - q >= 3))
+            return 0;
+        uint32_t n = ((uint32_t)(q[0] & 0x0F) << 12) | ((uint32_t)(q[1] & 0x3F) << 6) |
+                     (q[2] & 0x3F);
+        if (n < 0xAC00 || n > 0xD7A3)
+            return 0;
+    }
+    *cp = c;
+    *pp = q;
+    return 1;
+}
+
+/*
  * 1 when cp counts as part of a word for whole-word terms: letters, digits
  * and marks of scripts written with spaces between words (Latin, Greek,
  * Cyrillic, ...). Hangul, kana and Han are not: Korean particles attach to
