@@ -20,9 +20,13 @@ void cfd_cli_init(cfd_cli *it, const char *cmd, int argc, char **argv, const cfd
     it->argc = argc;
     it->argv = argv;
     it->i = 0;
-    it->tables[0] = own;
-    it->tables[1] = shared;
-    it->tables[2] = NULL;
+    int n = 0; /* either table may be NULL */
+    if (own != NULL)
+        it->tables[n++] = own;
+    if (shared != NULL)
+        it->tables[n++] = shared;
+    while (n < 3)
+        it->tables[n++] = NULL;
 }
 
 void cfd_cli_usage_error(const char *cmd, const char *fmt, ...)

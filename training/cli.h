@@ -18,6 +18,7 @@
 
 #include <classifyd/features.h>
 
+#include "buf.h"
 #include "solver.h"
 
 #define CFD_EXIT_OK 0
@@ -90,7 +91,6 @@ void cfd_model_opts_help(FILE *f);
 void cfd_feat_config_describe(const cfd_feat_config *cfg, char *out, size_t len);
 
 /* Writes the feature config as a JSON object. */
-struct cfd_buf;
-void cfd_feat_config_json(const cfd_feat_config *cfg, struct cfd_buf *b);
+void cfd_feat_config_json(const cfd_feat_config *cfg, cfd_buf *b);
 
 #endif
