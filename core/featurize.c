@@ -428,12 +428,16 @@ static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *r
     return a;
 }
 
-int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *title,
-                         size_t title_len, const char *body, size_t body_len, cfd_featvec *out,
-                         cfd_error *err)
+/*
+ * Everything up to the counts: on success fz->counts[j].index and
+ * fz->acc[j] (body count in the low 32 bits, title count in the high 32)
+ * for j < *nfeat, sorted by index, unique.
+ */
+static int cfd__count(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *title,
+                      size_t title_len, const char *body, size_t body_len, size_t *nfeat,
+                      cfd_error *err)
 {
-    out->items = NULL;
-    out->n = 0;
+    *nfeat = 0;
     int rc = cfd_feat_config_check(cfg, err);
     if (rc != 0)
         return rc;
@@ -473,7 +477,6 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
 
     const uint32_t *e = cfd__sort(fz, fz->ent, fz->tmp, n, cfg->hash_bits);
     const uint32_t mask = (UINT32_C(1) << cfg->hash_bits) - 1;
-    const float tw = cfg->title_weight;
     cfd_feature *restrict c = fz->counts;
     /* Runs of equal buckets -> (bucket, body count + tw * title count),
      * without branches (run lengths are 1, 2, 3... at random): the count
@@ -494,14 +497,56 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
         acc[k] = a;
         last = idx;
     }
-    k++;
-    for (size_t j = 0; j < k; j++)
-        c[j].value = (float)(uint32_t)acc[j] + tw * (float)(uint32_t)(acc[j] >> 32);
-    out->items = c;
-    out->n = (uint32_t)k;
+    *nfeat = k + 1;
     return 0;
 nomem:
     return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "featurize: out of memory");
+}
+
+/* A feature's count as cfd_featurize_counts reports it. */
+static inline float cfd__count_value(uint64_t acc, float tw)
+{
+    return (float)(uint32_t)acc + tw * (float)(uint32_t)(acc >> 32);
+}
+
+int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *title,
+                         size_t title_len, const char *body, size_t body_len, cfd_featvec *out,
+                         cfd_error *err)
+{
+    out->items = NULL;
+    out->n = 0;
+    size_t k;
+    int rc = cfd__count(fz, cfg, title, title_len, body, body_len, &k, err);
+    if (rc != 0 || k == 0)
+        return rc;
+    const float tw = cfg->title_weight;
+    for (size_t j = 0; j < k; j++)
+        fz->counts[j].value = cfd__count_value(fz->acc[j], tw);
+    out->items = fz->counts;
+    out->n = (uint32_t)k;
+    return 0;
+}
+
+/* IDF and L2 on weights already through the TF transform, in place. */
+static int cfd__finish_weights(const cfd_feat_config *cfg, const float *idf, cfd_feature *dst,
+                               uint32_t n, cfd_featvec *out)
+{
+    if (cfg->use_idf)
+        for (uint32_t i = 0; i < n; i++)
+            dst[i].value *= idf[dst[i].index];
+    double ss = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        ss += (double)dst[i].value * dst[i].value;
+    if (!isfinite(ss))
+        return CFD_ERANGE; /* a non-finite IDF entry */
+    if (cfg->l2_normalize && ss > 0.0) {
+        float inv = (float)(1.0 / sqrt(ss));
+        for (uint32_t i = 0; i < n; i++)
+            dst[i].value *= inv;
+    }
+    out->items = dst;
+    out->n = n;
+    return 0;
 }
 
 int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
@@ -550,39 +595,49 @@ int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float 
     }
     if (bad)
         return CFD_EINVAL; /* an index outside 2^hash_bits */
-    if (cfg->use_idf)
-        for (uint32_t i = 0; i < n; i++)
-            dst[i].value *= idf[dst[i].index];
-    double ss = 0.0;
-    for (uint32_t i = 0; i < n; i++)
-        ss += (double)dst[i].value * dst[i].value;
-    if (!isfinite(ss))
-        return CFD_ERANGE; /* a non-finite IDF entry */
-    if (cfg->l2_normalize && ss > 0.0) {
-        float inv = (float)(1.0 / sqrt(ss));
-        for (uint32_t i = 0; i < n; i++)
-            dst[i].value *= inv;
-    }
-    out->items = dst;
-    out->n = n;
-    return 0;
+    return cfd__finish_weights(cfg, idf, dst, n, out);
 }
 
 int cfd_featurize(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
                   const char *title, size_t title_len, const char *body, size_t body_len,
                   cfd_featvec *out, cfd_error *err)
 {
-    cfd_featvec counts;
-    int rc = cfd_featurize_counts(fz, cfg, title, title_len, body, body_len, &counts, err);
-    if (rc != 0) {
-        out->items = NULL;
-        out->n = 0;
+    out->items = NULL;
+    out->n = 0;
+    size_t k;
+    int rc = cfd__count(fz, cfg, title, title_len, body, body_len, &k, err);
+    if (rc != 0)
         return rc;
-    }
     if (cfg->use_idf && idf == NULL)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "featurize: the config uses IDF but no IDF table was given");
-    rc = cfd_feat_weight(fz, cfg, idf, &counts, out);
+    if (k == 0)
+        return 0;
+    const float tw = cfg->title_weight;
+    const uint32_t twi = (uint32_t)tw; /* tw is in 0..100 (config check) */
+    if (!cfg->sublinear_tf || (float)twi != tw) {
+        /* the general path: counts as floats, then cfd_feat_weight */
+        for (size_t j = 0; j < k; j++)
+            fz->counts[j].value = cfd__count_value(fz->acc[j], tw);
+        cfd_featvec counts = {fz->counts, (uint32_t)k};
+        rc = cfd_feat_weight(fz, cfg, idf, &counts, out);
+    } else {
+        /* Whole title weight (the default 2) and sublinear TF: the count is
+         * a whole number, so 1 + ln count comes from the table without
+         * float round trips. Same values as counts + cfd_feat_weight. */
+        if (cfd__reserve((void **)&fz->weighted, &fz->weighted_cap, k, sizeof(cfd_feature)) != 0)
+            return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "featurize: out of memory");
+        cfd_feature *restrict dst = fz->weighted;
+        const cfd_feature *restrict c = fz->counts;
+        const uint64_t *restrict acc = fz->acc;
+        for (size_t j = 0; j < k; j++) {
+            uint64_t cnt = (uint32_t)acc[j] + (uint64_t)twi * (acc[j] >> 32);
+            dst[j].index = c[j].index;
+            dst[j].value = cnt < CFD__TF_TABLE ? fz->tf[cnt]
+                                               : 1.0f + logf(cfd__count_value(acc[j], tw));
+        }
+        rc = cfd__finish_weights(cfg, idf, dst, (uint32_t)k, out);
+    }
     if (rc == CFD_ERANGE)
         return cfd_error_set(err, rc, (size_t)-1,
                              "featurize: the IDF table holds a non-finite value; the model is "

@@ -337,6 +337,45 @@ static void test_sublinear_l2_idf(void **state)
     free(many);
 }
 
+static void test_featurize_is_counts_then_weight(void **state)
+{
+    cfd_featurizer *fz = *state, *fz2;
+    assert_int_equal(cfd_featurizer_new(&fz2), 0);
+    const char *title = "정상 회담 정상 KBS", *body =
+        "정상 회담 정상 정상 북미 정상회담 무산 가능성 kbs KBS 정상 정상 정상 정상 정상 정상";
+    /* a word repeated 300 times: a count past the TF table */
+    char *many = malloc(300 * 3 + 1);
+    for (int i = 0; i < 300; i++)
+        memcpy(many + 3 * i, "가 ", 3);
+    float *idf = malloc(sizeof(float) << 20);
+    for (size_t i = 0; i < (size_t)1 << 20; i++)
+        idf[i] = 0.5f + (float)(i % 7);
+    for (int variant = 0; variant < 6; variant++) {
+        cfd_feat_config cfg;
+        cfd_feat_config_default(&cfg);
+        cfg.title_weight = variant == 1 ? 1.5f : variant == 2 ? 0.0f : variant == 5 ? 3.0f : 2.0f;
+        cfg.sublinear_tf = variant != 3;
+        cfg.use_idf = variant == 4;
+        cfg.l2_normalize = variant != 5;
+        for (int doc = 0; doc < 2; doc++) {
+            const char *b = doc ? many : body;
+            size_t bl = doc ? 300 * 3 : strlen(body);
+            cfd_featvec counts, w, direct;
+            cfd_error err;
+            assert_int_equal(cfd_featurize_counts(fz, &cfg, S(title), b, bl, &counts, &err), 0);
+            assert_int_equal(cfd_feat_weight(fz, &cfg, idf, &counts, &w), 0);
+            assert_int_equal(cfd_featurize(fz2, &cfg, idf, S(title), b, bl, &direct, &err), 0);
+            assert_int_equal(w.n, direct.n);
+            if (memcmp(w.items, direct.items, w.n * sizeof *w.items) != 0)
+                fail_msg("variant %d doc %d: cfd_featurize differs from counts + weight", variant,
+                         doc);
+        }
+    }
+    free(idf);
+    free(many);
+    cfd_featurizer_free(fz2);
+}
+
 static void test_default_is_unit_norm(void **state)
 {
     cfd_featurizer *fz = *state;
@@ -579,6 +618,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sublinear_l2_idf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_featurize_is_counts_then_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_is_unit_norm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalisations_reach_features, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
