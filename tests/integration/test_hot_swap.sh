@@ -123,8 +123,14 @@ rm -f "$IT_TMP/replies.jsonl"
 timeout 60 "$BIN/classifyd-bench" --socket "$SOCK" --data "$DATA/news8/train.tsv" -c 4 -p 4 -t 2 >/dev/null
 after_kb=$(it_rss_kb)
 echo "resident memory: baseline $base_kb KiB, after 55 offers $mid_kb KiB, after 110 $after_kb KiB"
-it_check "resident memory back near its baseline (<= baseline + 25% + 8 MiB)" \
-  test "$after_kb" -le $((base_kb * 5 / 4 + 8192))
+if [ -n "${CFD_SANITIZED:-}" ]; then
+  # ASan keeps freed memory in quarantine, so RSS says nothing here; the
+  # leak check is LeakSanitizer's at exit (the daemon must exit 0 below).
+  echo "sanitized build: RSS not compared; LeakSanitizer checks the swapped models at exit"
+else
+  it_check "resident memory back near its baseline (<= baseline + 25% + 8 MiB)" \
+    test "$after_kb" -le $((base_kb * 5 / 4 + 8192))
+fi
 loads=$(curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/metrics | grep '^classifyd_model_loads_total')
 it_match "metrics count failed model loads" 'plugin="section"[^}]*result="[a-z_]*(fail|error)[a-z_]*"[^}]*\} ([1-9][0-9]*)' "$loads"
 
