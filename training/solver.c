@@ -244,6 +244,7 @@ static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, s
                 prctl(PR_SET_PDEATHSIG, SIGKILL);
                 if (getppid() != parent) /* it died before prctl */
                     _exit(4);
+                free(pids); /* the parent's bookkeeping (keeps memcheck quiet) */
                 int r = cfd__train_one(x, y, n, n_classes, n_features, p, next,
                                        cols + next * col_len);
                 _exit(r == 0 ? 0 : 3);
