@@ -354,33 +354,15 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
     }
 }
 
-/* ASCII bytes that can start a pattern. */
-static const unsigned char cfd__ascii_trigger[128] = {
-    ['['] = 1, ['('] = 1, ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
-    ['c'] = 1, ['C'] = 1,
-};
-
-/* The first three bytes at s[i] as a little-endian number. */
-#define CFD__LE3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
-
-/*
- * 3-byte sequences that can start a pattern (기 특 저 무 ⓒ ◀ 【), by a
- * perfect hash of their little-endian value: (w * K) >> 29 maps the seven
- * to distinct slots, so one multiply and one compare test a code point.
- * Slot 4 is unused (no key maps there).
- */
-#define CFD__TRIG_K 0xAFBD67F9u
-static const uint32_t cfd__trig3[8] = {
-    CFD__LE3(0xE3, 0x80, 0x90), CFD__LE3(0xE2, 0x93, 0x92), CFD__LE3(0xEA, 0xB8, 0xB0),
-    CFD__LE3(0xEC, 0xA0, 0x80), 0xFFFFFFFFu,                 CFD__LE3(0xEB, 0xAC, 0xB4),
-    CFD__LE3(0xE2, 0x97, 0x80), CFD__LE3(0xED, 0x8A, 0xB9),
-};
-
-static inline unsigned cfd__trigger(uint32_t w24)
+/* Removes the span sp: copies the kept text before it, then a space. */
+static inline void cfd__cut(const unsigned char *s, const cfd__span *sp, size_t *run, char *out,
+                            size_t *o)
 {
-    return (cfd__trig3[(uint32_t)(w24 * CFD__TRIG_K) >> 29] == w24) |
-           ((w24 & 0xFFFFu) == 0xA9C2u) | /* © */
-           (cfd__ascii_trigger[w24 & 0x7F] & ((w24 & 0x80u) == 0));
+    memcpy(out + *o, s + *run, sp->start - *run);
+    *o += sp->start - *run;
+    if (*o > 0 && out[*o - 1] != ' ')
+        out[(*o)++] = ' ';
+    *run = sp->end;
 }
 
 size_t cfd_clean_news(const char *str, size_t len, char *out)
@@ -396,12 +378,8 @@ size_t cfd_clean_news(const char *str, size_t len, char *out)
          * without branching on the kind of byte (Korean text alternates
          * between spaces and syllables every few bytes). */
         unsigned c = s[i];
-        uint32_t w24 = c;
-        if (len - i >= 3)
-            w24 = CFD__LE3(c, s[i + 1], s[i + 2]);
-        else if (len - i == 2)
-            w24 = CFD__LE3(c, s[i + 1], 0); /* "© " ends the text: 2 bytes */
-        if (!cfd__trigger(w24)) {
+        uint32_t w24 = CFD_CLEAN_LE3(c, len - i > 1 ? s[i + 1] : 0, len - i > 2 ? s[i + 2] : 0);
+        if (!cfd_clean_may_start(w24)) {
             i += 1u + (c >= 0xC0) + (c >= 0xE0) + (c >= 0xF0);
             continue;
         }
@@ -410,11 +388,28 @@ size_t cfd_clean_news(const char *str, size_t len, char *out)
             i++;
             continue;
         }
-        memcpy(out + o, s + run, sp.start - run);
-        o += sp.start - run;
-        if (o > 0 && out[o - 1] != ' ')
-            out[o++] = ' ';
-        i = run = sp.end;
+        cfd__cut(s, &sp, &run, out, &o);
+        i = run;
+    }
+    memcpy(out + o, s + run, len - run);
+    return o + len - run;
+}
+
+size_t cfd_clean_news_at(const char *str, size_t len, const uint32_t *starts, size_t nstarts,
+                         char *out)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t o = 0, run = 0;
+    cfd__clean_state st;
+    memset(&st, 0, sizeof st);
+    if (len == 0)
+        return 0;
+    for (size_t k = 0; k < nstarts; k++) {
+        size_t i = starts[k];
+        cfd__span sp;
+        if (i < run || i >= len || !cfd__match(s, len, i, run, &st, &sp))
+            continue;
+        cfd__cut(s, &sp, &run, out, &o);
     }
     memcpy(out + o, s + run, len - run);
     return o + len - run;

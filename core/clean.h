@@ -33,11 +33,52 @@
 #define CFD_CLEAN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define CFD_CLEAN_BRACKET_MAX 30
 #define CFD_CLEAN_TAIL_MAX 160
 
 /* Writes the cleaned text into out; returns the bytes written (<= len). */
 size_t cfd_clean_news(const char *s, size_t len, char *out);
+
+/*
+ * Where a pattern can start, for callers that already walk the text code
+ * point by code point (the featurizer's validating pass) and so spare
+ * cfd_clean_news its own walk. w24 holds the first three bytes of the code
+ * point, little-endian (CFD_CLEAN_LE3), with 0 for bytes past the end of
+ * the text. True for '[' '(' '@' and the first letters of http, www and
+ * copyright, and for ©, ⓒ, ◀, 【, 기, 특, 저, 무; cfd_clean_news tries its
+ * patterns exactly where this is true. The 3-byte literals are found by a
+ * perfect hash of their value ((w * K) >> 29 gives each its own slot; slot
+ * 4 is unused), so one multiply and one compare test a code point.
+ */
+#define CFD_CLEAN_LE3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
+
+static const unsigned char cfd__clean_ascii[128] = {
+    ['['] = 1, ['('] = 1, ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
+    ['c'] = 1, ['C'] = 1,
+};
+
+static const uint32_t cfd__clean_lit3[8] = {
+    CFD_CLEAN_LE3(0xE3, 0x80, 0x90), CFD_CLEAN_LE3(0xE2, 0x93, 0x92), /* 【 ⓒ */
+    CFD_CLEAN_LE3(0xEA, 0xB8, 0xB0), CFD_CLEAN_LE3(0xEC, 0xA0, 0x80), /* 기 저 */
+    0xFFFFFFFFu,                     CFD_CLEAN_LE3(0xEB, 0xAC, 0xB4), /* -- 무 */
+    CFD_CLEAN_LE3(0xE2, 0x97, 0x80), CFD_CLEAN_LE3(0xED, 0x8A, 0xB9), /* ◀ 특 */
+};
+
+static inline unsigned cfd_clean_may_start(uint32_t w24)
+{
+    return (cfd__clean_lit3[(uint32_t)(w24 * 0xAFBD67F9u) >> 29] == w24) |
+           ((w24 & 0xFFFFu) == 0xA9C2u) | /* © */
+           (cfd__clean_ascii[w24 & 0x7F] & ((w24 & 0x80u) == 0));
+}
+
+/*
+ * cfd_clean_news, trying patterns only at starts[0..nstarts): ascending
+ * offsets that include every code point of s where cfd_clean_may_start is
+ * true (others are harmless). Same output as cfd_clean_news.
+ */
+size_t cfd_clean_news_at(const char *s, size_t len, const uint32_t *starts, size_t nstarts,
+                         char *out);
 
 #endif

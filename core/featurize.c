@@ -44,6 +44,8 @@ struct cfd_featurizer {
     size_t counts_cap, weighted_cap;
     uint64_t *acc;            /* per-bucket counts while merging */
     size_t acc_cap;
+    uint32_t *starts;         /* where cleaning patterns may start */
+    size_t starts_cap;
     uint32_t hist[4][1u << CFD__RADIX_MAX_BITS]; /* radix sort digit counts */
     float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
 };
@@ -198,6 +200,7 @@ void cfd_featurizer_free(cfd_featurizer *fz)
     free(fz->counts);
     free(fz->weighted);
     free(fz->acc);
+    free(fz->starts);
     free(fz);
 }
 
@@ -241,9 +244,19 @@ static int cfd__reserve_entries(cfd_featurizer *fz, size_t n)
 static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const char *s, size_t len,
                         const char *what, const char **out, size_t *out_len, cfd_error *err)
 {
-    size_t bad;
+    size_t bad, nstarts = SIZE_MAX;
     int maybe_nfc;
-    if (cfd_utf8_validate_nfc(s, len, &bad, &maybe_nfc) != 0)
+    /* While validating, note where cleaning patterns may start (a quarter
+     * of the bytes is far more than news text has; more falls back to
+     * cfd_clean_news's own walk). */
+    uint32_t *starts = NULL;
+    size_t starts_cap = len / 4 + 16;
+    if (cfg->clean_news) {
+        if (cfd__reserve((void **)&fz->starts, &fz->starts_cap, starts_cap, sizeof(uint32_t)) != 0)
+            goto nomem;
+        starts = fz->starts;
+    }
+    if (cfd_utf8_validate_nfc(s, len, &bad, &maybe_nfc, starts, starts_cap, &nstarts) != 0)
         return cfd_error_set(err, CFD_EUTF8, bad,
                              "%s: invalid UTF-8 at byte %zu (byte 0x%02x); send UTF-8 text", what,
                              bad, (unsigned)(unsigned char)s[bad]);
@@ -256,6 +269,7 @@ static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const ch
         len = cfd_strip_markup(cur, len, fz->text[0]);
         cur = fz->text[0];
         in_buf = 0;
+        nstarts = SIZE_MAX; /* offsets into the original text */
         /* a numeric entity can decode to a combining mark */
         if (entities && !maybe_nfc)
             maybe_nfc = cfd_nfc_quick_check(cur, len);
@@ -266,12 +280,14 @@ static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const ch
             return cfd_error_set(err, rc, (size_t)-1, "%s: Unicode normalisation failed: %s",
                                  what, cfd_strerror(rc));
         in_buf = -1;
+        nstarts = SIZE_MAX;
     }
     if (cfg->clean_news && len > 0) {
         int b = in_buf == 0 ? 1 : 0;
         if (cfd__reserve((void **)&fz->text[b], &fz->text_cap[b], len + 1, 1) != 0)
             goto nomem;
-        len = cfd_clean_news(cur, len, fz->text[b]);
+        len = nstarts != SIZE_MAX ? cfd_clean_news_at(cur, len, starts, nstarts, fz->text[b])
+                                  : cfd_clean_news(cur, len, fz->text[b]);
         cur = fz->text[b];
     }
     *out = cur;

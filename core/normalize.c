@@ -10,6 +10,7 @@
 
 #include <classifyd/error.h>
 
+#include "clean.h"
 #include "normalize.h"
 #include "utf8.h"
 
@@ -175,11 +176,12 @@ static const uint32_t cfd__u8_cval[5] = {0, 0, 0, 0x800000u, 0x80800000u};
  * lead byte: Korean text switches between ASCII spaces and 3-byte syllables
  * every few bytes, which a branchy decoder mispredicts at every switch.
  */
-int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc)
+int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc,
+                          uint32_t *starts, size_t starts_cap, size_t *nstarts)
 {
     const unsigned char *s = (const unsigned char *)str;
     unsigned sus = 0;
-    size_t i = 0;
+    size_t i = 0, ns = 0;
     while (i + 4 <= len) {
         uint32_t w;
         memcpy(&w, s + i, 4);
@@ -193,6 +195,11 @@ int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *
         sus |= cfd__nfc_lead[c] | (cfd__nfc_after_lead[c] & cfd__nfc_second[b1]) |
                ((w24 & 0xFEFFFFu) == 0x8080E2u) |                      /* U+2000, U+2001 */
                (((w24 & 0xFFFFu) == 0x80E3u) & ((w24 >> 16) - 0xAAu <= 5u)); /* U+302A.. */
+        if (starts && cfd_clean_may_start(w24)) {
+            if (ns < starts_cap)
+                starts[ns] = (uint32_t)i;
+            ns++;
+        }
         i += n;
     }
 slow:
@@ -206,6 +213,16 @@ slow:
         }
         sus |= cfd_nfc_quick_check(str + i, len - i);
     }
+    for (; starts && i < len; i += cfd__u8_len[s[i]]) { /* the last < 4 bytes */
+        uint32_t w24 = CFD_CLEAN_LE3(s[i], len - i > 1 ? s[i + 1] : 0, len - i > 2 ? s[i + 2] : 0);
+        if (cfd_clean_may_start(w24)) {
+            if (ns < starts_cap)
+                starts[ns] = (uint32_t)i;
+            ns++;
+        }
+    }
+    if (nstarts)
+        *nstarts = ns <= starts_cap ? ns : SIZE_MAX;
     *maybe_nfc = sus ? cfd_nfc_quick_check(str, len) : 0;
     return 0;
 }

@@ -40,9 +40,14 @@ int cfd_nfc_quick_check(const char *s, size_t len);
  * cfd_utf8_validate and cfd_nfc_quick_check in one pass (the featurizer's
  * first look at every text): returns 0 or CFD_EUTF8 with *bad_offset as
  * cfd_utf8_validate does, and on success sets *maybe_nfc to what
- * cfd_nfc_quick_check would return.
+ * cfd_nfc_quick_check would return. If starts is not NULL it also lists,
+ * in order, the offsets of the code points where a news-cleaning pattern
+ * may start (cfd_clean_may_start, clean.h), so cfd_clean_news_at need not
+ * walk the text again: *nstarts is their number, or SIZE_MAX if there were
+ * more than starts_cap (then use cfd_clean_news).
  */
-int cfd_utf8_validate_nfc(const char *s, size_t len, size_t *bad_offset, int *maybe_nfc);
+int cfd_utf8_validate_nfc(const char *s, size_t len, size_t *bad_offset, int *maybe_nfc,
+                          uint32_t *starts, size_t starts_cap, size_t *nstarts);
 
 /* Growable code point buffer used by cfd_nfc; zero-initialise, free with
  * cfd_nfc_scratch_free. */

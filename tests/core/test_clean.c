@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "clean.h"
+#include "normalize.h"
 #include "utf8.h"
 
 static char *clean(const char *s)
@@ -27,6 +28,16 @@ static char *clean(const char *s)
     assert_true(n <= len);
     assert_int_equal(cfd_utf8_validate(out, n, NULL), 0);
     out[n] = '\0';
+    /* the featurizer's way: pattern starts noted while validating */
+    static uint32_t starts[4096];
+    static char out2[4096];
+    size_t nstarts;
+    int maybe;
+    assert_int_equal(cfd_utf8_validate_nfc(s, len, NULL, &maybe, starts, 4096, &nstarts), 0);
+    assert_true(nstarts != SIZE_MAX);
+    size_t n2 = cfd_clean_news_at(s, len, starts, nstarts, out2);
+    assert_int_equal(n2, n);
+    assert_memory_equal(out2, out, n);
     return out;
 }
 
@@ -116,6 +127,26 @@ static void test_empty_and_plain(void **state)
                         "plain english text, nothing to remove");
 }
 
+static void test_starts(void **state)
+{
+    (void)state;
+    /* the offsets noted by the validating pass, including the last bytes */
+    const char *s = "a(b) 기자 ©";
+    uint32_t starts[16];
+    size_t n;
+    int maybe;
+    assert_int_equal(cfd_utf8_validate_nfc(s, strlen(s), NULL, &maybe, starts, 16, &n), 0);
+    assert_int_equal(n, 3);
+    assert_int_equal(starts[0], 1);             /* ( */
+    assert_int_equal(starts[1], 5);             /* 기 */
+    assert_int_equal(starts[2], strlen(s) - 2); /* © in the last two bytes */
+    /* too many: reported, not overrun */
+    assert_int_equal(cfd_utf8_validate_nfc("((((((", 6, NULL, &maybe, starts, 4, &n), 0);
+    assert_int_equal(n, SIZE_MAX);
+    /* no list wanted */
+    assert_int_equal(cfd_utf8_validate_nfc("((", 2, NULL, &maybe, NULL, 0, NULL), 0);
+}
+
 static void test_bounded_on_hostile_input(void **state)
 {
     (void)state;
@@ -145,6 +176,7 @@ int main(void)
         cmocka_unit_test(test_email_url),
         cmocka_unit_test(test_copyright),
         cmocka_unit_test(test_empty_and_plain),
+        cmocka_unit_test(test_starts),
         cmocka_unit_test(test_bounded_on_hostile_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -125,7 +125,7 @@ static void test_quick_check_oracle(void **state)
         memcpy(padded + 4, buf, len);
         memcpy(padded + 4 + len, "efgh", 4);
         int fused = -1;
-        assert_int_equal(cfd_utf8_validate_nfc(padded, len + 8, NULL, &fused), 0);
+        assert_int_equal(cfd_utf8_validate_nfc(padded, len + 8, NULL, &fused, NULL, 0, NULL), 0);
         if (cfd_nfc_quick_check(buf, len)) {
             /* the fused pre-filter must not lose what the exact check sees */
             if (fused != 1)
@@ -186,19 +186,19 @@ static void test_validate_nfc_fused(void **state)
             size_t off1 = 0, off2 = 0;
             int maybe;
             assert_int_equal(cfd_utf8_validate(buf, total, &off1), CFD_EUTF8);
-            assert_int_equal(cfd_utf8_validate_nfc(buf, total, &off2, &maybe), CFD_EUTF8);
+            assert_int_equal(cfd_utf8_validate_nfc(buf, total, &off2, &maybe, NULL, 0, NULL), CFD_EUTF8);
             assert_int_equal(off1, where);
             assert_int_equal(off2, where);
         }
     }
     int maybe = -1;
     const char *t = "기사 본문 e\xcc\x81 끝";
-    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe), 0);
+    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe, NULL, 0, NULL), 0);
     assert_int_equal(maybe, 1);
     t = "기사 본문 “인용” 끝입니다";
-    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe), 0);
+    assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe, NULL, 0, NULL), 0);
     assert_int_equal(maybe, 0);
-    assert_int_equal(cfd_utf8_validate_nfc("", 0, NULL, &maybe), 0);
+    assert_int_equal(cfd_utf8_validate_nfc("", 0, NULL, &maybe, NULL, 0, NULL), 0);
     assert_int_equal(maybe, 0);
 }
 
