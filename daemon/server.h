@@ -115,12 +115,16 @@ typedef struct cfd_server {
     int reload_running, reload_again;
 } cfd_server;
 
-/* Probes and binds the socket(s). Main thread, before cfd_server_run. */
+/* Probes and binds the socket(s) (listen.c). Main thread, before cfd_server_run. */
 int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);
 
 /* Starts the loops and blocks on the main loop until shut down. Returns 0
  * after a clean stop, or an error if the loops could not start. */
 int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err);
+
+/* Removes the socket file if it is still the one we created (listen.c);
+ * called first thing on SIGTERM so that no new client can connect. */
+void cfd_server_unlink_socket(cfd_server *s);
 
 /* Closes listening sockets and removes the socket file (if still ours). */
 void cfd_server_close(cfd_server *s);

@@ -1,0 +1,181 @@
+/*
+ * The listening sockets: probing an existing socket file (refuse when a
+ * daemon answers there, remove it when stale), creating the Unix socket with
+ * its mode, the optional TCP listener, and removing the socket file again at
+ * shutdown. See server.h.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "server.h"
+
+#define CFD__BACKLOG 1024
+
+static int cfd__unix_addr(const char *path, struct sockaddr_un *a, cfd_error *err)
+{
+    memset(a, 0, sizeof(*a));
+    a->sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof(a->sun_path))
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "socket path \"%s\" is longer than %zu bytes: choose a shorter "
+                             "--socket", path, sizeof(a->sun_path) - 1);
+    memcpy(a->sun_path, path, strlen(path));
+    return 0;
+}
+
+/* An existing file at the path: refuse if a daemon answers, remove if stale. */
+static int cfd__probe_socket(const char *path, const struct sockaddr_un *a, cfd_error *err)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? 0
+                               : cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: %s", path,
+                                               strerror(errno));
+    if (!S_ISSOCK(st.st_mode))
+        return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
+                             "%s exists and is not a socket: remove it or choose another --socket",
+                             path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+    int rc = connect(fd, (const struct sockaddr *)a, sizeof(*a));
+    int e = errno;
+    close(fd);
+    if (rc == 0 || e == EAGAIN)
+        return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
+                             "another daemon is listening on %s: stop it first, or choose "
+                             "another --socket", path);
+    if (e != ECONNREFUSED)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot probe the existing socket %s: %s",
+                             path, strerror(e));
+    if (unlink(path) != 0 && errno != ENOENT)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot remove the stale socket %s: %s",
+                             path, strerror(errno));
+    cfd_log(CFD_LOG_INFO, "removed stale socket %s (nobody was listening)", path);
+    return 0;
+}
+
+static void cfd__make_parent(const char *path)
+{
+    char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    if (mkdir(dir, 0755) == 0)
+        cfd_log(CFD_LOG_INFO, "created directory %s for the socket", dir);
+}
+
+static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    struct sockaddr_un a;
+    int rc;
+    if ((rc = cfd__unix_addr(cfg->socket_path, &a, err)) != 0 ||
+        (rc = cfd__probe_socket(cfg->socket_path, &a, err)) != 0)
+        return rc;
+    cfd__make_parent(cfg->socket_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+    /* Create the file with no more than the wanted mode, then set it exactly
+     * (umask is process-wide, but no other thread runs yet). */
+    mode_t old = umask(0777 & ~(mode_t)cfg->socket_mode);
+    rc = bind(fd, (const struct sockaddr *)&a, sizeof(a));
+    int e = errno;
+    umask(old);
+    if (rc != 0) {
+        close(fd);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot bind %s: %s", cfg->socket_path,
+                             strerror(e));
+    }
+    struct stat st;
+    if (chmod(cfg->socket_path, (mode_t)cfg->socket_mode) != 0 || stat(cfg->socket_path, &st) != 0 ||
+        listen(fd, CFD__BACKLOG) != 0) {
+        e = errno;
+        close(fd);
+        unlink(cfg->socket_path);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on %s: %s",
+                             cfg->socket_path, strerror(e));
+    }
+    s->sock_dev = st.st_dev;
+    s->sock_ino = st.st_ino;
+    s->unix_fd = fd;
+    return 0;
+}
+
+static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    struct addrinfo hints, *res = NULL;
+    char port[8];
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    snprintf(port, sizeof(port), "%u", cfg->tcp_port);
+    int g = getaddrinfo(cfg->tcp_host, port, &hints, &res);
+    if (g != 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "tcp %s:%u: %s", cfg->tcp_host,
+                             cfg->tcp_port, gai_strerror(g));
+    int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int one = 1, e = 0;
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+        bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, CFD__BACKLOG) != 0)
+        e = errno;
+    freeaddrinfo(res);
+    if (e) {
+        if (fd >= 0)
+            close(fd);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on tcp %s:%u: %s",
+                             cfg->tcp_host, cfg->tcp_port, strerror(e));
+    }
+    s->tcp_fd = fd;
+    return 0;
+}
+
+int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    memset(s, 0, sizeof(*s));
+    s->cfg = cfg;
+    s->unix_fd = s->tcp_fd = -1;
+    s->limits.max_body = cfg->max_body;
+    s->limits.max_header = cfg->max_header;
+    int rc = cfd__listen_unix(s, cfg, err);
+    if (rc == 0 && cfg->tcp_host)
+        rc = cfd__listen_tcp(s, cfg, err);
+    if (rc != 0)
+        cfd_server_close(s);
+    return rc;
+}
+
+/* Removes the socket file if it is still the one we created. */
+void cfd_server_unlink_socket(cfd_server *s)
+{
+    struct stat st;
+    if (s->unix_fd < 0 || s->sock_unlinked)
+        return;
+    if (stat(s->cfg->socket_path, &st) == 0 && st.st_dev == s->sock_dev &&
+        st.st_ino == s->sock_ino)
+        unlink(s->cfg->socket_path);
+    s->sock_unlinked = 1;
+}
+
+void cfd_server_close(cfd_server *s)
+{
+    if (s->unix_fd >= 0) {
+        cfd_server_unlink_socket(s);
+        close(s->unix_fd);
+        s->unix_fd = -1;
+    }
+    if (s->tcp_fd >= 0) {
+        close(s->tcp_fd);
+        s->tcp_fd = -1;
+    }
+}
