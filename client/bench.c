@@ -184,7 +184,12 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
     if (secs <= 0)
         secs = 1e-9;
     const cfd_bench_stats *l = &b->lat;
-    printf("{\"socket\":\"%s\",\"data\":\"%s\",\"articles_in_file\":%zu,"
+    cfd_buf names = CFD_BUF_INIT; /* paths as JSON strings, escaped */
+    cfd_buf_puts(&names, "{\"socket\":");
+    cfd_buf_json_str(&names, b->socket, strlen(b->socket));
+    cfd_buf_puts(&names, ",\"data\":");
+    cfd_buf_json_str(&names, data, strlen(data));
+    printf("%s,\"articles_in_file\":%zu,"
            "\"concurrency\":%d,\"pipeline\":%d,\"ndjson\":%d,\"seconds\":%.3f,"
            "\"requests\":%llu,\"replies\":%llu,\"ok\":%llu,\"articles_ok\":%llu,"
            "\"expected_errors\":%llu,\"failed\":%llu,\"line_errors\":%llu,"
@@ -194,7 +199,7 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
            "\"requests_per_s\":%.1f,\"articles_per_s\":%.1f,"
            "\"latency_us\":{\"p50\":%u,\"p90\":%u,\"p99\":%u,\"max\":%u,\"mean\":%.1f,"
            "\"samples\":%zu}}\n",
-           b->socket, data, n_articles, b->concurrency, b->pipeline, b->ndjson, secs,
+           names.oom ? "{\"socket\":null,\"data\":null" : names.data, n_articles, b->concurrency, b->pipeline, b->ndjson, secs,
            (unsigned long long)b->sent,
            (unsigned long long)(b->ok + b->expected_errors + b->failed),
            (unsigned long long)b->ok, (unsigned long long)b->articles_ok,
@@ -207,6 +212,7 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
            (double)b->measured_articles / secs, cfd_bench_stats_pct(l, 0.50),
            cfd_bench_stats_pct(l, 0.90), cfd_bench_stats_pct(l, 0.99),
            cfd_bench_stats_pct(l, 1.0), cfd_bench_stats_mean(l), l->n);
+    cfd_buf_free(&names);
 }
 
 int main(int argc, char **argv)

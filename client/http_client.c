@@ -36,6 +36,9 @@ typedef struct cfd__rx {
     int aborted;
     int done;
     int hdr;            /* which header's value is being read, see below */
+    int in_value;       /* the last callback was a header value */
+    char name[16];      /* the header name so far (only short ones matter) */
+    size_t name_len;
 } cfd__rx;
 
 enum { CFD__H_OTHER, CFD__H_CTYPE, CFD__H_RETRY, CFD__H_ALLOW };
@@ -125,17 +128,31 @@ void cfd_http_reply_free(cfd_http_reply *r)
 static int cfd__on_header_field(http_parser *p, const char *at, size_t n)
 {
     cfd__rx *rx = p->data;
-    /* Header names we care about are short; http_parser may split a name in
-     * two calls only across reads, which we treat as "other". */
-    if (n == 12 && strncasecmp(at, "Content-Type", n) == 0)
-        rx->hdr = CFD__H_CTYPE;
-    else if (n == 11 && strncasecmp(at, "Retry-After", n) == 0)
-        rx->hdr = CFD__H_RETRY;
-    else if (n == 5 && strncasecmp(at, "Allow", n) == 0)
-        rx->hdr = CFD__H_ALLOW;
-    else
-        rx->hdr = CFD__H_OTHER;
+    /* A name may arrive in pieces (split across reads): collect it. */
+    if (rx->in_value) {
+        rx->in_value = 0;
+        rx->name_len = 0;
+    }
+    if (rx->name_len + n < sizeof rx->name) {
+        memcpy(rx->name + rx->name_len, at, n);
+        rx->name_len += n;
+    } else {
+        rx->name_len = sizeof rx->name; /* too long to be one we want */
+    }
     return 0;
+}
+
+static int cfd__header_id(const cfd__rx *rx)
+{
+    const char *nm = rx->name;
+    size_t n = rx->name_len;
+    if (n == 12 && strncasecmp(nm, "Content-Type", n) == 0)
+        return CFD__H_CTYPE;
+    if (n == 11 && strncasecmp(nm, "Retry-After", n) == 0)
+        return CFD__H_RETRY;
+    if (n == 5 && strncasecmp(nm, "Allow", n) == 0)
+        return CFD__H_ALLOW;
+    return CFD__H_OTHER;
 }
 
 static void cfd__append_cstr(char *dst, size_t cap, const char *at, size_t n)
@@ -153,6 +170,10 @@ static int cfd__on_header_value(http_parser *p, const char *at, size_t n)
 {
     cfd__rx *rx = p->data;
     cfd_http_reply *r = rx->reply;
+    if (!rx->in_value) {
+        rx->in_value = 1;
+        rx->hdr = cfd__header_id(rx);
+    }
     switch (rx->hdr) {
     case CFD__H_CTYPE: cfd__append_cstr(r->content_type, sizeof r->content_type, at, n); break;
     case CFD__H_RETRY: cfd__append_cstr(r->retry_after, sizeof r->retry_after, at, n); break;

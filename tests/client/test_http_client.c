@@ -112,8 +112,10 @@ static void two_on_one_connection(server *s)
 {
     int fd = accept_one(s);
     read_request(s, fd);
-    put(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
-            "Retry-After: 2\r\nContent-Length: 15\r\n\r\n{\"ready\":false}");
+    /* A header name split across two reads must still be recognised. */
+    put(fd, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-");
+    usleep(20000);
+    put(fd, "After: 2\r\nContent-Length: 15\r\n\r\n{\"ready\":false}");
     read_request(s, fd);
     put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     close(fd);
