@@ -3,7 +3,8 @@
  *
  * Input is plain text (sent as text/plain, or wrapped into a JSON article
  * when --title or --plugins asks for more than a body) or a JSON article
- * object (sent as application/json untouched). The table view shows, per
+ * object (sent as application/json as it is, except that a "text" field
+ * stands for a missing "body", as in many exports). The table view shows, per
  * plugin, its label, its top probabilities and the model version that
  * scored it, then the aggregated decision; columns are measured in terminal
  * cells so Korean labels line up.
@@ -129,6 +130,22 @@ static char *cfd__wrap_text(const cfd_ctl *ctl, const char *text)
     return s;
 }
 
+/* An article exported with its body under "text" (as the sample page's
+ * articles are) is sent with that field named "body"; NULL if no change. */
+static char *cfd__text_as_body(const char *json, size_t len)
+{
+    cJSON *o = cJSON_ParseWithLength(json, len);
+    char *out = NULL;
+    if (cJSON_IsObject(o) && !cJSON_GetObjectItemCaseSensitive(o, "body") &&
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "text"))) {
+        cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(o, "text");
+        cJSON_AddItemToObject(o, "body", t);
+        out = cJSON_PrintUnformatted(o);
+    }
+    cJSON_Delete(o);
+    return out;
+}
+
 int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
 {
     if (argc > 1) {
@@ -167,6 +184,10 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
         body = wrapped;
         body_len = strlen(wrapped);
         ctype = "application/json";
+    } else if (is_json && !ctl->title && !ctl->plugins &&
+               (wrapped = cfd__text_as_body(text, len)) != NULL) {
+        body = wrapped;
+        body_len = strlen(wrapped);
     } else if (is_json && (ctl->title || ctl->plugins)) {
         fprintf(stderr, "classifyctl: --title and --plugins apply to plain text; put "
                         "\"title\" and \"plugins\" in the JSON article instead\n");
