@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "workers.h"
+
 /* splitmix64: small, well mixed, and the same on every platform. */
 static uint64_t cfd__splitmix(uint64_t *s)
 {
@@ -54,67 +56,89 @@ void cfd_cv_result_free(cfd_cv_result *r)
     memset(r, 0, sizeof(*r));
 }
 
+/* One fold as a task for cfd_run_tasks: train without it, score it into the
+ * shared score matrix. */
+typedef struct cfd__cv_ctx {
+    const cfd_corpus *c;
+    cfd_linear_params p;
+    const uint32_t *fold;
+    float *scores; /* shared: n * n_labels */
+} cfd__cv_ctx;
+
+static int cfd__fold_task(void *ctx, unsigned f, cfd_error *err)
+{
+    const cfd__cv_ctx *cv = ctx;
+    const cfd_corpus *c = cv->c;
+    size_t *rows = malloc(c->n * sizeof(size_t)), m = 0;
+    cfd_featurizer *fz = NULL;
+    if (rows == NULL || cfd_featurizer_new(&fz) != 0) {
+        free(rows);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+    for (size_t i = 0; i < c->n; i++)
+        if (cv->fold[i] != f)
+            rows[m++] = i;
+    cfd_dense d;
+    int rc = cfd_train_dense(c, rows, m, &cv->p, NULL, &d, err);
+    for (size_t i = 0; rc == 0 && i < c->n; i++) {
+        if (cv->fold[i] != f)
+            continue;
+        if ((rc = cfd_dense_scores(&d, c, fz, i, cv->scores + i * c->n_labels)) != 0)
+            cfd_error_set(err, rc, (size_t)-1, "scoring example %zu failed", i);
+    }
+    if (rc == 0)
+        cfd_dense_free(&d);
+    cfd_featurizer_free(fz);
+    free(rows);
+    return rc;
+}
+
 int cfd_cv_run(const cfd_corpus *c, const cfd_linear_params *p, uint32_t k,
                const uint32_t *fold, int keep_scores, cfd_progress *pr, cfd_cv_result *out,
                cfd_error *err)
 {
     memset(out, 0, sizeof(*out));
     double t0 = cfd_now();
-    uint32_t L = c->n_labels;
+    const uint32_t L = c->n_labels;
+    const size_t bytes = c->n * L * sizeof(float);
     int rc;
-    size_t *train_rows = malloc(c->n * sizeof(size_t));
-    float *s = malloc(L * sizeof(float));
-    cfd_featurizer *fz = NULL;
     cfd_metrics fm = {0};
+    /* Folds run in parallel, each training its classes in turn: better
+     * balanced than classes in parallel (two labels are one class). */
+    cfd__cv_ctx ctx = {c, *p, fold, cfd_shared_alloc(bytes)};
+    ctx.p.jobs = 1;
     out->k = k;
     out->c = p->c;
     out->fold_macro_f1 = calloc(k, sizeof(double));
     out->fold_accuracy = calloc(k, sizeof(double));
     if (keep_scores)
-        out->scores = calloc(c->n * L, sizeof(float));
-    if (train_rows == NULL || s == NULL || out->fold_macro_f1 == NULL ||
-        out->fold_accuracy == NULL || (keep_scores && out->scores == NULL) ||
-        cfd_metrics_init(&out->pooled, L) != 0 || cfd_metrics_init(&fm, L) != 0 ||
-        cfd_featurizer_new(&fz) != 0) {
+        out->scores = malloc(bytes ? bytes : 1);
+    if (ctx.scores == NULL || out->fold_macro_f1 == NULL || out->fold_accuracy == NULL ||
+        (keep_scores && out->scores == NULL) || cfd_metrics_init(&out->pooled, L) != 0 ||
+        cfd_metrics_init(&fm, L) != 0) {
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;
     }
+    cfd_progress_start(pr, "cross-validation folds", k);
+    if ((rc = cfd_run_tasks(k, p->jobs, cfd__fold_task, &ctx, "fold", pr, err)) != 0)
+        goto fail;
+    cfd_progress_end(pr);
     for (uint32_t f = 0; f < k; f++) {
-        size_t m = 0;
-        for (size_t i = 0; i < c->n; i++)
-            if (fold[i] != f)
-                train_rows[m++] = i;
-        cfd_progress_note(pr, "fold %u/%u (C=%g): training on %zu, testing on %zu", f + 1, k,
-                          p->c, m, c->n - m);
-        cfd_dense d;
-        if ((rc = cfd_train_dense(c, train_rows, m, p, pr, &d, err)) != 0) {
-            cfd_error_prefix(err, "fold %u/%u", f + 1, k);
-            goto fail;
-        }
         memset(fm.confusion, 0, (size_t)L * L * sizeof(uint64_t));
         fm.n = 0;
-        for (size_t i = 0; i < c->n; i++) {
-            if (fold[i] != f)
-                continue;
-            if ((rc = cfd_dense_scores(&d, c, fz, i, s)) != 0) {
-                cfd_dense_free(&d);
-                cfd_error_set(err, rc, (size_t)-1, "scoring example %zu failed", i);
-                goto fail;
-            }
-            uint32_t pred = cfd_argmax(s, L);
-            cfd_metrics_add(&fm, c->y[i], pred);
-            if (keep_scores)
-                memcpy(out->scores + i * L, s, L * sizeof(float));
-        }
-        cfd_dense_free(&d);
+        for (size_t i = 0; i < c->n; i++)
+            if (fold[i] == f)
+                cfd_metrics_add(&fm, c->y[i], cfd_argmax(ctx.scores + i * L, L));
         cfd_metrics_finish(&fm);
         out->fold_macro_f1[f] = fm.macro_f1;
         out->fold_accuracy[f] = fm.accuracy;
         cfd_metrics_merge(&out->pooled, &fm);
-        cfd_progress_note(pr, "fold %u/%u: macro-F1 %.4f, accuracy %.4f", f + 1, k,
-                          fm.macro_f1, fm.accuracy);
+        cfd_progress_note(pr, "fold %u/%u (C=%g): macro-F1 %.4f, accuracy %.4f on %llu", f + 1,
+                          k, p->c, fm.macro_f1, fm.accuracy, (unsigned long long)fm.n);
     }
     cfd_metrics_finish(&out->pooled);
+    if (keep_scores)
+        memcpy(out->scores, ctx.scores, bytes);
     double sum = 0, sum_acc = 0, sq = 0;
     for (uint32_t f = 0; f < k; f++) {
         sum += out->fold_macro_f1[f];
@@ -133,9 +157,7 @@ fail:
     cfd_cv_result_free(out);
 done:
     cfd_metrics_free(&fm);
-    cfd_featurizer_free(fz);
-    free(train_rows);
-    free(s);
+    cfd_shared_free(ctx.scores, bytes);
     return rc;
 }
 

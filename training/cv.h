@@ -40,7 +40,9 @@ typedef struct cfd_cv_result {
 } cfd_cv_result;
 
 /*
- * Trains k models (each without one fold) and scores the held-out fold.
+ * Trains k models (each without one fold) and scores the held-out fold. The
+ * folds run in up to p->jobs worker processes (workers.h), each training
+ * its classes in turn; results do not depend on p->jobs.
  * keep_scores: also return every example's out-of-fold decision values.
  */
 int cfd_cv_run(const cfd_corpus *c, const cfd_linear_params *p, uint32_t k,

@@ -8,11 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <signal.h>
-#include <sys/mman.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "workers.h"
 
 static const struct {
     const char *short_name;
@@ -215,80 +212,25 @@ static void cfd__store(const double *col, uint32_t n_features, uint32_t n_labels
     bias[c] = (float)col[n_features];
 }
 
-/* Runs the one-vs-rest classes in up to p->jobs forked workers. */
-static int cfd__train_forked(struct feature_node *const *x, const uint32_t *y, size_t n,
-                             uint32_t n_classes, uint32_t n_features,
-                             const cfd_linear_params *p, cfd_progress *pr, double *cols,
-                             cfd_error *err)
+/* One-vs-rest as tasks for cfd_run_tasks: task c trains class c into its
+ * column of the shared result. */
+typedef struct cfd__ovr {
+    struct feature_node *const *x;
+    const uint32_t *y;
+    size_t n;
+    uint32_t n_labels, n_features;
+    const cfd_linear_params *p;
+    double *cols; /* shared: n_classes * (n_features + 1) */
+} cfd__ovr;
+
+static int cfd__ovr_task(void *ctx, unsigned task, cfd_error *err)
 {
-    size_t col_len = (size_t)n_features + 1;
-    pid_t *pids = calloc(n_classes, sizeof(pid_t));
-    if (pids == NULL)
-        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-    fflush(NULL); /* children must not flush our buffers again */
-    const pid_t parent = getpid();
-    uint32_t next = 0, running = 0, done = 0;
-    int rc = 0;
-    while (done < n_classes) {
-        while (rc == 0 && next < n_classes && running < p->jobs) {
-            pid_t pid = fork();
-            if (pid < 0) {
-                if (running > 0)
-                    break; /* wait for one and retry */
-                rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "fork failed: %s",
-                                   strerror(errno));
-                break;
-            }
-            if (pid == 0) {
-                /* die with the parent (Ctrl-C, kill) instead of training on */
-                prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (getppid() != parent) /* it died before prctl */
-                    _exit(4);
-                free(pids); /* the parent's bookkeeping (keeps memcheck quiet) */
-                int r = cfd__train_one(x, y, n, n_classes, n_features, p, next,
-                                       cols + next * col_len);
-                _exit(r == 0 ? 0 : 3);
-            }
-            pids[next++] = pid;
-            running++;
-        }
-        if (running == 0)
-            break;
-        int status;
-        pid_t pid = waitpid(-1, &status, 0);
-        if (pid < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "waitpid failed: %s", strerror(errno));
-            break;
-        }
-        uint32_t cls = n_classes;
-        for (uint32_t c = 0; c < next; c++)
-            if (pids[c] == pid)
-                cls = c;
-        if (cls == n_classes)
-            continue; /* not ours */
-        running--;
-        done++;
-        cfd_progress_update(pr, done);
-        if (rc == 0 && (!WIFEXITED(status) || WEXITSTATUS(status) != 0)) {
-            if (WIFSIGNALED(status))
-                rc = cfd_error_set(err, CFD_EIO, (size_t)-1,
-                                   "training class %u: worker process killed by signal %d "
-                                   "(out of memory? try --jobs 1 or fewer --buckets)",
-                                   cls, WTERMSIG(status));
-            else
-                rc = cfd_error_set(err, WEXITSTATUS(status) == 3 ? CFD_ENOMEM : CFD_EIO,
-                                   (size_t)-1, "training class %u: worker process failed "
-                                   "(exit status %d)", cls, WEXITSTATUS(status));
-        }
-        if (rc != 0 && next < n_classes)
-            next = n_classes; /* start no more; reap the running ones */
-        if (rc != 0 && running == 0)
-            break;
-    }
-    free(pids);
-    return rc;
+    const cfd__ovr *o = ctx;
+    int rc = cfd__train_one(o->x, o->y, o->n, o->n_labels, o->n_features, o->p, task,
+                            o->cols + (size_t)task * (o->n_features + 1));
+    if (rc != 0)
+        return cfd_error_set(err, rc, (size_t)-1, "out of memory in liblinear's train()");
+    return 0;
 }
 
 int cfd_linear_train(struct feature_node *const *x, const uint32_t *y, size_t n,
@@ -330,36 +272,17 @@ int cfd_linear_train(struct feature_node *const *x, const uint32_t *y, size_t n,
         return 0;
     }
     uint32_t n_classes = n_labels == 2 ? 1 : n_labels;
-    size_t col_len = (size_t)n_features + 1;
-    int rc = 0;
+    size_t col_len = (size_t)n_features + 1, bytes = n_classes * col_len * sizeof(double);
+    cfd__ovr o = {x, y, n, n_labels, n_features, p, cfd_shared_alloc(bytes)};
+    if (o.cols == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1,
+                             "cannot map %zu bytes for the weights: %s", bytes, strerror(errno));
     cfd_progress_start(pr, "training classes", n_classes);
-    if (p->jobs > 1 && n_classes > 1) {
-        size_t bytes = (size_t)n_classes * col_len * sizeof(double);
-        double *cols = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                            -1, 0);
-        if (cols == MAP_FAILED)
-            return cfd_error_set(err, CFD_ENOMEM, (size_t)-1,
-                                 "cannot map %zu bytes for the weights: %s", bytes,
-                                 strerror(errno));
-        rc = cfd__train_forked(x, y, n, n_classes, n_features, p, pr, cols, err);
-        if (rc == 0)
-            for (uint32_t c = 0; c < n_classes; c++)
-                cfd__store(cols + c * col_len, n_features, n_labels, c, w, bias);
-        munmap(cols, bytes);
-    } else {
-        double *col = malloc(col_len * sizeof(double));
-        if (col == NULL)
-            return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-        for (uint32_t c = 0; c < n_classes && rc == 0; c++) {
-            rc = cfd__train_one(x, y, n, n_labels, n_features, p, c, col);
-            if (rc != 0)
-                cfd_error_set(err, rc, (size_t)-1, "out of memory while training class %u", c);
-            else
-                cfd__store(col, n_features, n_labels, c, w, bias);
-            cfd_progress_update(pr, c + 1);
-        }
-        free(col);
-    }
+    int rc = cfd_run_tasks(n_classes, p->jobs, cfd__ovr_task, &o, "training class", pr, err);
+    if (rc == 0)
+        for (uint32_t c = 0; c < n_classes; c++)
+            cfd__store(o.cols + c * col_len, n_features, n_labels, c, w, bias);
+    cfd_shared_free(o.cols, bytes);
     if (rc != 0)
         return rc;
     if (n_labels == 2) { /* liblinear's binary model, mapped as core/model.c says */

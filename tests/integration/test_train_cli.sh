@@ -146,7 +146,7 @@ grep -q "best C 1: mean macro-F1 1.0000" "$TMP/out" || fail "cv text: $(cat "$TM
 
 # progress goes to stderr only with --progress when stderr is not a terminal
 expect 0 "featurizing 450/450 done" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 2 --buckets 14 --progress
-grep -q "fold 2/2: macro-F1" "$TMP/err" || fail "cv --progress: $(cat "$TMP/err")"
+grep -q "fold 2/2 (C=1): macro-F1" "$TMP/err" || fail "cv --progress: $(cat "$TMP/err")"
 expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 2 --buckets 14
 [ -s "$TMP/err" ] && fail "progress without --progress on a pipe: $(cat "$TMP/err")"
 

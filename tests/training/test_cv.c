@@ -142,6 +142,30 @@ static void test_cv_separable(void **state)
     cfd_dataset_free(ds);
 }
 
+static void test_cv_jobs_identical(void **state)
+{
+    (void)state;
+    cfd_dataset *ds;
+    cfd_corpus *c = toy_corpus(&ds);
+    uint32_t *fold = malloc(c->n * sizeof(uint32_t));
+    assert_int_equal(cfd_cv_folds(c->y, c->n, c->n_labels, 4, 3, fold), 0);
+    cfd_linear_params p = {.solver = L2R_L2LOSS_SVC_DUAL, .c = 0.01, .eps = 0.1, .jobs = 1,
+                           .seed = 5};
+    cfd_cv_result a, b;
+    cfd_error err;
+    assert_int_equal(cfd_cv_run(c, &p, 4, fold, 1, NULL, &a, &err), 0);
+    p.jobs = 3; /* folds in worker processes */
+    assert_int_equal(cfd_cv_run(c, &p, 4, fold, 1, NULL, &b, &err), 0);
+    assert_memory_equal(a.scores, b.scores, c->n * c->n_labels * sizeof(float));
+    assert_memory_equal(a.fold_macro_f1, b.fold_macro_f1, 4 * sizeof(double));
+    assert_memory_equal(a.pooled.confusion, b.pooled.confusion, 9 * sizeof(uint64_t));
+    cfd_cv_result_free(&a);
+    cfd_cv_result_free(&b);
+    free(fold);
+    cfd_corpus_free(c);
+    cfd_dataset_free(ds);
+}
+
 static void test_cv_is_out_of_fold(void **state)
 {
     (void)state;
@@ -212,6 +236,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folds_stratified),
         cmocka_unit_test(test_cv_separable),
+        cmocka_unit_test(test_cv_jobs_identical),
         cmocka_unit_test(test_cv_is_out_of_fold),
         cmocka_unit_test(test_grid),
     };
