@@ -596,6 +596,66 @@ static void test_swaps_under_load(void **state)
     assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"section\"}"), 2);
 }
 
+/* SIGHUP path for the editors' rules: an edited rules.txt is picked up, a
+ * broken one is refused with file:line and the old rules keep serving, and
+ * rule evidence moves the decision. */
+static const char *rules_label_and_decision(fixture *f, int *detail, char *checksum,
+                                            size_t cap)
+{
+    static char decision[64];
+    cJSON *j = parse_out(f);
+    cJSON *rules = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "rules");
+    *detail = cJSON_GetObjectItem(rules, "detail")->valueint;
+    snprintf(checksum, cap, "%s",
+             cJSON_GetObjectItem(cJSON_GetObjectItem(rules, "model"), "checksum")->valuestring);
+    assert_string_equal(cJSON_GetObjectItem(rules, "label")->valuestring,
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "section")
+                            ->valuestring);
+    snprintf(decision, sizeof(decision), "%s",
+             cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "section")->valuestring);
+    cJSON_Delete(j);
+    return decision;
+}
+
+static void test_rules_reload(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    int detail;
+    char sum1[32], sum2[32];
+    cfd_engine_worker_free(f->w);
+    cfd_engine_close(f->e);
+    static const char *const four[] = {"topic", "section", "sentiment", "rules"};
+    /* A word none of the models knows: without the rules every section is
+     * equally likely and the first label (경제) would win the tie. */
+    const char *body = "뉴스레터 소식";
+    tu_write(f->dir, "rules.txt", "사회\t0.9\t뉴스레터\n");
+    open_engine(f, four, 4, NULL);
+    const char *const no_rules[] = {"topic", "section", "sentiment"};
+    assert_int_equal(classify(f, NULL, "", body, no_rules, 3, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"decision\":{\"section\":\"경제\""));
+
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum1, sizeof(sum1)), "사회");
+    assert_int_equal(detail, 1);
+
+    /* the editors change their mind: SIGHUP picks the edit up */
+    tu_write(f->dir, "rules.txt", "# desk decision 2026-11-28\n정치\t0.9\t뉴스레터\n");
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum2, sizeof(sum2)), "정치");
+    assert_int_equal(detail, 2);
+    assert_string_not_equal(sum1, sum2);
+
+    /* a broken edit is refused; the last good rules keep serving */
+    tu_write(f->dir, "rules.txt", "사회\t0.9\n");
+    assert_int_equal(cfd_engine_reload(f->e, "rules", NULL, NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "rules.txt:1"));
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum1, sizeof(sum1)), "정치");
+    assert_string_equal(sum1, sum2);
+}
+
 #ifdef CFD_TEST_COUNT_ALLOCS
 static void test_no_allocation_when_warm(void **state)
 {
@@ -653,6 +713,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugins_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_reload, setup, teardown),
 #ifdef CFD_TEST_COUNT_ALLOCS
         cmocka_unit_test_setup_teardown(test_no_allocation_when_warm, setup, teardown),
 #endif
