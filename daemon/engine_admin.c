@@ -192,6 +192,11 @@ int cfd_engine_metrics(cfd_engine *e, cfd_buf *out)
                         "article and distinct featurizer config).\n"
                         "# TYPE classifyd_featurizations_total counter\n"
                         "classifyd_featurizations_total %llu\n", v);
+    CFD__SUM(e, weightings, v);
+    cfd_buf_printf(out, "# HELP classifyd_feature_weightings_total Feature vectors weighted "
+                        "(once per article and distinct featurizer config + IDF table).\n"
+                        "# TYPE classifyd_feature_weightings_total counter\n"
+                        "classifyd_feature_weightings_total %llu\n", v);
     cfd_buf_puts(out, "# HELP classifyd_plugin_seconds_total Time spent in each plugin's "
                       "classify().\n# TYPE classifyd_plugin_seconds_total counter\n");
     for (size_t i = 0; i < e->n; i++) {

@@ -86,6 +86,10 @@ static inline cfd_feat_config tu_config(uint32_t seed, int use_idf)
     return c;
 }
 
+/* Added to every IDF value of the next models made (tests that need two
+ * different IDF tables with one featurizer config). */
+static float tu_idf_offset = 0.0f;
+
 /*
  * Writes <dir>/<file>: a model named `name` with labels[i] driven by the
  * words in keywords[i]. Returns nothing; fails the test on error.
@@ -107,7 +111,7 @@ static inline void tu_make_model(const char *dir, const char *file, const char *
         idf = malloc(nb * sizeof(float));
         assert_non_null(idf);
         for (uint32_t b = 0; b < nb; b++)
-            idf[b] = 1.0f + (float)(b % 3) * 0.25f;
+            idf[b] = 1.0f + (float)(b % 3) * 0.25f + tu_idf_offset;
     }
     for (uint32_t c = 0; c < n; c++) {
         cfd_featvec v;

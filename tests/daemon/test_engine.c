@@ -261,6 +261,44 @@ static void test_featurize_per_config(void **state)
     assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 3);
 }
 
+/* One config, IDF tables: counted once, weighted once per distinct table
+ * (equal contents share, even from different files). */
+static void test_weight_per_idf(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_feat_config cfg = tu_config(7, 1);
+    tu_make_model(f->dir, "topic-idf.cfdm", "topic", tu_topic_labels, tu_topic_kw, 3, &cfg,
+                  "t-idf");
+    tu_make_model(f->dir, "section-idf.cfdm", "section", tu_section_labels, tu_section_kw, 4,
+                  &cfg, "s-idf");
+    tu_idf_offset = 0.5f;
+    tu_make_model(f->dir, "sentiment-idf.cfdm", "sentiment", tu_sentiment_labels,
+                  tu_sentiment_kw, 3, &cfg, "m-idf");
+    tu_idf_offset = 0.0f;
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "topic-idf.cfdm", NULL, &err), 0);
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-idf.cfdm", NULL, &err), 0);
+    assert_int_equal(cfd_engine_reload(f->e, "sentiment", "sentiment-idf.cfdm", NULL, &err), 0);
+    unsigned long long c0 = metric(f, "classifyd_featurizations_total");
+    unsigned long long w0 = metric(f, "classifyd_feature_weightings_total");
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_int_equal(metric(f, "classifyd_featurizations_total") - c0, 1);
+    assert_int_equal(metric(f, "classifyd_feature_weightings_total") - w0, 2);
+    /* the shared weighting gives the same scores as a private one */
+    cJSON *j = parse_out(f);
+    check_result(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section"),
+                 tu_section_labels, 4, "s-idf");
+    cJSON_Delete(j);
+    const char *const only[] = {"section"};
+    char both[256];
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    const char *p = strstr(f->out.data, "\"section\":");
+    snprintf(both, sizeof(both), "%.*s", (int)(strstr(p, "\"model\"") - p), p);
+    assert_int_equal(classify(f, NULL, k_title, k_body, only, 1, &err), 0);
+    p = strstr(f->out.data, "\"section\":");
+    assert_int_equal(strncmp(p, both, strlen(both)), 0);
+}
+
 static void test_plugin_subset(void **state)
 {
     fixture *f = *state;
@@ -707,6 +745,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_classify_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_per_config, setup_two_configs, teardown),
+        cmocka_unit_test_setup_teardown(test_weight_per_idf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_subset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_new_labels_and_rollback, setup, teardown),
