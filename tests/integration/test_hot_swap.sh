@@ -202,12 +202,29 @@ for p in ../outside/section.cfdm "$IT_TMP/outside/section.cfdm" escape-link.cfdm
 done
 it_eq "the escapes changed nothing" "$B" "$(section_model)"
 
-# ---- SIGHUP reloads the configured file (section.cfdm), swapped in by rename
+# ---- SIGHUP reloads the configured files: section.cfdm (swapped in by
+# rename) and, when the rules plugin runs, the editors' rules file.
+rules_ck() {
+  curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/v1/plugins |
+    it_json '([p["model"]["checksum"] for p in d["plugins"] if p["name"] == "rules" and p.get("model")] or ["none"])[0]'
+}
+rules_before=$(rules_ck)
+rules_file=$(curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/v1/plugins |
+  it_json '([p.get("configured_model") or p["model"]["file"] for p in d["plugins"] if p["name"] == "rules" and p.get("model")] or [""])[0]')
+if [ "$rules_before" != none ] && [ -f "$MODELS/$rules_file" ]; then
+  printf '# added by test_hot_swap\n스포츠\t0.5\t손흥민|토트넘\n' >> "$MODELS/$rules_file"
+fi
 cp "$MODELS/section-a.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
 kill -HUP "$DAEMON_PID"
 deadline=$((SECONDS + 10))
 until [ "$(section_model)" = "$A" ] || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
 it_eq "SIGHUP: the configured section.cfdm (now A) is served" "$A" "$(section_model)"
+if [ "$rules_before" != none ]; then
+  it_check "SIGHUP: the edited rules file is served (checksum changed)" test "$(rules_ck)" != "$rules_before"
+  out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+        --data-binary '{"body":"손흥민이 토트넘 경기에서 골을 넣었다","plugins":["rules"]}' http://localhost/v1/classify)
+  it_eq "SIGHUP: the new rule applies" 스포츠 "$(it_json 'd["results"]["rules"]["label"]' <<<"$out")"
+fi
 it_alive "after SIGHUP"
 
 # ---- SIGTERM during load: every reply the daemon started is complete
@@ -227,7 +244,9 @@ it_eq "daemon exits 0 on SIGTERM under load" 0 $rc
 it_check "socket file removed" test ! -e "$SOCK"
 it_eq "no reply cut short (truncated)" 0 "$(it_json 'd["truncated"]' <<<"$term")"
 it_eq "no failed reply (every reply the daemon sent was a full 200)" 0 "$(it_json 'd["failed"]' <<<"$term")"
-it_check "no request the daemon had read went unanswered (unanswered <= one per connection)" \
-  test "$(it_json 'd["unanswered"]' <<<"$term")" -le $conc
+lost=$(it_json 'd["unanswered"]' <<<"$term")
+[ "$lost" -gt 0 ] && echo "note: $lost request(s) were in a socket buffer when the daemon closed a drained connection"
+it_check "requests lost on served connections: at most the one per connection in flight as it closed ($lost <= $conc)" \
+  test "$lost" -le $conc
 it_check "requests were served before the stop" test "$(it_json 'd["ok"]' <<<"$term")" -gt 100
 grep -q '.' "$DAEMON_LOG" && it_match "the daemon logged its shutdown" '(shut|stop|exit|term)' "$(tail -n 20 "$DAEMON_LOG")"
