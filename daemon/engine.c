@@ -187,7 +187,7 @@ static int cfd__select(cfd_engine_worker *w, const cfd_article *a, cfd_error *er
         if (i == e->n)
             return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
                                  "unknown plugin \"%.*s\" (GET /v1/plugins lists them)",
-                                 (int)(len > 64 ? 64 : len), name);
+                                 (int)cfd_utf8_prefix(name, len, 64), name);
         w->selected[i] = 1;
     }
     return 0;
@@ -260,7 +260,7 @@ static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
         cfd_buf_puts(out, "{\"error\":{\"code\":\"");
         cfd_buf_puts(out, cfd_errname(w->rc[i]));
         cfd_buf_puts(out, "\",\"message\":");
-        cfd_buf_json_str(out, pe->msg, strlen(pe->msg));
+        cfd_json_text(out, pe->msg);
         cfd_buf_puts(out, "},\"model\":");
         cfd_buf_append(out, v->model_json, v->model_json_len);
         cfd_buf_putc(out, '}');
@@ -307,7 +307,7 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
                              "the article has no text: title and body are both empty");
     rc = cfd__select(w, a, err);
     if (rc != 0)
-        return rc;
+        return rc; /* its message cuts the name on a character boundary */
 
     /* Snapshot: one reference per plugin, held until the reply is written. */
     for (size_t i = 0; i < e->n; i++) {
@@ -382,5 +382,7 @@ done:
         if (out->data)
             out->data[mark] = '\0';
     }
+    if (rc != 0)
+        cfd_error_fix_utf8(err);
     return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine_internal.h"
+#include "json_prob.h"
 
 int cfd_engine_ready(cfd_engine *e)
 {
@@ -47,7 +48,7 @@ static void cfd__outcome(cfd_engine *e, size_t i, int rc, const cfd_error *err, 
         cfd_buf_puts(out, ",\"error\":{\"code\":\"");
         cfd_buf_puts(out, cfd_errname(rc));
         cfd_buf_puts(out, "\",\"message\":");
-        cfd_buf_json_str(out, msg, strlen(msg));
+        cfd_json_text(out, msg);
         cfd_buf_putc(out, '}');
     }
     cfd_buf_putc(out, '}');
@@ -110,13 +111,15 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
             cfd_buf_puts(result, ",\"error\":{\"code\":\"");
             cfd_buf_puts(result, cfd_errname(rrc));
             cfd_buf_puts(result, "\",\"message\":");
-            cfd_buf_json_str(result, rerr.msg, strlen(rerr.msg));
+            cfd_json_text(result, rerr.msg);
             cfd_buf_putc(result, '}');
         }
         cfd_buf_puts(result, "}}");
     }
 out:
     pthread_mutex_unlock(&e->admin_lock);
+    if (rc != 0)
+        cfd_error_fix_utf8(err);
     return rc;
 }
 
@@ -137,6 +140,8 @@ int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result, cfd_
             cfd__outcome(e, i, rc, err, result);
     }
     pthread_mutex_unlock(&e->admin_lock);
+    if (rc != 0)
+        cfd_error_fix_utf8(err);
     return rc;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "engine_internal.h"
+#include "json_prob.h"
 
 void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
 {
@@ -223,5 +224,6 @@ int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *e
     return 0;
 fail:
     cfd_engine_close(e);
+    cfd_error_fix_utf8(err);
     return rc;
 }

@@ -14,6 +14,7 @@
 #include <xxhash.h>
 
 #include "featurize.h"
+#include "json_prob.h"
 #include "model_registry.h"
 #include "utf8.h"
 
@@ -468,7 +469,7 @@ int cfd_registry_describe(cfd_model_registry *r, cfd_buf *out)
     cfd_model_version_json(r->previous, out);
     cfd_buf_puts(out, ",\"last_error\":");
     if (r->last_error[0])
-        cfd_buf_json_str(out, r->last_error, strlen(r->last_error));
+        cfd_json_text(out, r->last_error);
     else
         cfd_buf_puts(out, "null");
     if (cur != NULL)

@@ -24,6 +24,7 @@
 
 #include "engine.h"
 #include "engine_test_util.h"
+#include "utf8.h"
 
 static const char *const k_plugins[] = {"topic", "section", "sentiment"};
 
@@ -332,6 +333,19 @@ static void test_errors_leave_buffer(void **state)
     assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "nosuch"));
     assert_string_equal(f->out.data, "prefix");
+    /* a long non-ASCII name is cut on a character boundary in the message */
+    char longname[200] = "";
+    for (int k = 0; k < 40; k++)
+        strcat(longname, "가");
+    const char *const bad2[] = {longname};
+    a.plugins = bad2;
+    a.n_plugins = 1;
+    assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_ENOENT);
+    size_t off;
+    assert_int_equal(cfd_utf8_validate(err.msg, strlen(err.msg), &off), 0);
+    assert_non_null(strstr(err.msg, "가가가"));
+    a.plugins = bad;
+    a.n_plugins = 2;
     a.plugins = NULL;
     a.body = " \n\t\xe3\x80\x80";
     a.body_len = strlen(a.body);
