@@ -127,17 +127,25 @@ done:
     return rc;
 }
 
-int cfd_cmd_train(int argc, char **argv)
-{
-    const char *data = NULL, *out = NULL, *name = NULL, *dev = NULL, *version = NULL;
-    const char *notes = NULL;
-    enum cfd_weight_encoding enc = CFD_WEIGHTS_F32;
-    enum cfd_data_format fmt = CFD_FORMAT_AUTO;
-    double prune = 0;
-    unsigned long calib_folds = 5;
-    int quiet = 0, calib_folds_set = 0;
+/* Everything the command line says. */
+typedef struct cfd__args {
+    const char *data, *out, *name, *dev, *version, *notes;
+    enum cfd_weight_encoding enc;
+    enum cfd_data_format fmt;
+    double prune;
+    unsigned long calib_folds;
+    int calib_folds_set, quiet;
     cfd_model_opts mo;
-    cfd_model_opts_default(&mo);
+} cfd__args;
+
+/* Returns -1 to go on, else the exit code. */
+static int cfd__parse(int argc, char **argv, cfd__args *a)
+{
+    memset(a, 0, sizeof(*a));
+    a->enc = CFD_WEIGHTS_F32;
+    a->fmt = CFD_FORMAT_AUTO;
+    a->calib_folds = 5;
+    cfd_model_opts_default(&a->mo);
     cfd_cli it;
     cfd_cli_init(&it, "train", argc, argv, cfd__train_opts, cfd_model_opt_table);
     const char *arg;
@@ -149,285 +157,337 @@ int cfd_cmd_train(int argc, char **argv)
         case CFD_OPT_POSITIONAL:
             cfd_cli_usage_error("train", "unexpected argument \"%s\"", arg);
             return CFD_EXIT_USAGE;
-        case O_DATA: data = arg; break;
-        case O_OUT: out = arg; break;
-        case O_NAME: name = arg; break;
-        case O_DEV: dev = arg; break;
-        case O_VERSION: version = arg; break;
-        case O_NOTES: notes = arg; break;
-        case O_QUIET: quiet = 1; break;
+        case O_DATA: a->data = arg; break;
+        case O_OUT: a->out = arg; break;
+        case O_NAME: a->name = arg; break;
+        case O_DEV: a->dev = arg; break;
+        case O_VERSION: a->version = arg; break;
+        case O_NOTES: a->notes = arg; break;
+        case O_QUIET: a->quiet = 1; break;
         case O_QUANTIZE:
             if (strcmp(arg, "q8") == 0) {
-                enc = CFD_WEIGHTS_Q8;
+                a->enc = CFD_WEIGHTS_Q8;
             } else if (strcmp(arg, "f32") == 0) {
-                enc = CFD_WEIGHTS_F32;
+                a->enc = CFD_WEIGHTS_F32;
             } else {
                 cfd_cli_usage_error("train", "--quantize: expected q8 or f32, got \"%s\"", arg);
                 return CFD_EXIT_USAGE;
             }
             break;
         case O_PRUNE:
-            if (cfd_cli_double("train", "--prune", arg, 0, 1e3, &prune) != 0)
+            if (cfd_cli_double("train", "--prune", arg, 0, 1e3, &a->prune) != 0)
                 return CFD_EXIT_USAGE;
             break;
         case O_CALIB_FOLDS:
-            if (cfd_cli_uint("train", "--calib-folds", arg, 0, CFD_CV_MAX_FOLDS, &calib_folds) !=
-                0)
+            if (cfd_cli_uint("train", "--calib-folds", arg, 0, CFD_CV_MAX_FOLDS,
+                             &a->calib_folds) != 0)
                 return CFD_EXIT_USAGE;
-            calib_folds_set = 1;
-            if (calib_folds == 1) {
+            a->calib_folds_set = 1;
+            if (a->calib_folds == 1) {
                 cfd_cli_usage_error("train", "--calib-folds: expected 0 or 2..%d, got 1",
                                     CFD_CV_MAX_FOLDS);
                 return CFD_EXIT_USAGE;
             }
             break;
         case O_FORMAT:
-            if (cfd_data_format_parse(arg, &fmt) != 0) {
+            if (cfd_data_format_parse(arg, &a->fmt) != 0) {
                 cfd_cli_usage_error("train", "--format: expected tsv, jsonl or auto, got \"%s\"",
                                     arg);
                 return CFD_EXIT_USAGE;
             }
             break;
         default:
-            if (cfd_model_opts_apply(&mo, "train", id, arg) != 0)
+            if (cfd_model_opts_apply(&a->mo, "train", id, arg) != 0)
                 return CFD_EXIT_USAGE;
         }
     }
-    if (data == NULL || out == NULL || name == NULL) {
+    if (a->data == NULL || a->out == NULL || a->name == NULL) {
         cfd_cli_usage_error("train", "--data, --out and --name are required (missing %s)",
-                            data == NULL ? "--data" : out == NULL ? "--out" : "--name");
+                            a->data == NULL ? "--data" : a->out == NULL ? "--out" : "--name");
         return CFD_EXIT_USAGE;
     }
-    if (version != NULL && strlen(version) >= sizeof(((cfd_model_meta *)0)->version)) {
+    if (a->version != NULL && strlen(a->version) >= sizeof(((cfd_model_meta *)0)->version)) {
         cfd_cli_usage_error("train", "--version: at most %zu bytes",
                             sizeof(((cfd_model_meta *)0)->version) - 1);
         return CFD_EXIT_USAGE;
     }
-    if (cfd_model_opts_finish(&mo, "train") != 0)
+    if (cfd_model_opts_finish(&a->mo, "train") != 0)
         return CFD_EXIT_USAGE;
+    return -1;
+}
 
-    double t0 = cfd_now();
+/* The state of one training run; cfd__run_free releases it. */
+typedef struct cfd__run {
     cfd_progress pr;
-    cfd_progress_init(&pr, mo.progress);
-    cfd_error err;
-    cfd_error_clear(&err);
-    cfd_dataset *ds = NULL, *dv = NULL;
-    cfd_corpus *corpus = NULL;
-    cfd_dense dense = {0};
-    cfd_model *m = NULL, *shipped = NULL;
-    cfd_cv_result cv = {0};
-    cfd_metrics dev_metrics = {0};
-    cfd_buf mj = CFD_BUF_INIT;
-    uint32_t *fold = NULL;
-    float *dev_scores = NULL;
+    cfd_dataset *ds, *dv;
+    cfd_corpus *corpus;
+    cfd_dense dense;
+    cfd_model *m;
+    cfd_cv_result cv;          /* without --dev */
+    cfd_metrics dev_metrics;   /* with --dev */
+    cfd_calibration cal;
+    int have_cal;
+    size_t pruned;
+    cfd_buf mj;                /* the model's metrics JSON */
+    double t0, t_feat, t_train;
+} cfd__run;
+
+static void cfd__run_free(cfd__run *r)
+{
+    cfd_buf_free(&r->mj);
+    cfd_metrics_free(&r->dev_metrics);
+    cfd_cv_result_free(&r->cv);
+    cfd_model_free(r->m);
+    cfd_dense_free(&r->dense);
+    cfd_corpus_free(r->corpus);
+    cfd_dataset_free(r->dv);
+    cfd_dataset_free(r->ds);
+}
+
+/* Without --dev: out-of-fold scores for calibration, CV metrics for the
+ * model's record. */
+static int cfd__calibrate_cv(const cfd__args *a, cfd__run *r, cfd_error *err)
+{
+    const cfd_corpus *c = r->corpus;
+    uint32_t *fold = malloc(c->n * sizeof(uint32_t));
+    if (fold == NULL ||
+        cfd_cv_folds(c->y, c->n, c->n_labels, (uint32_t)a->calib_folds, a->mo.lin.seed, fold) !=
+            0) {
+        free(fold);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+    int rc = cfd_cv_run(c, &a->mo.lin, (uint32_t)a->calib_folds, fold, 1, &r->pr, &r->cv, err);
+    free(fold);
+    if (rc != 0)
+        return rc;
+    if (cfd_calibrate(r->cv.scores, c->y, c->n, c->n_labels, &r->cal) != 0)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "calibration failed: non-finite decision values (try a smaller "
+                             "--c)");
+    r->have_cal = 1;
+    cfd_buf_printf(&r->mj, "{\"kind\":\"cv\",\"cv\":");
+    cfd_cv_result_json(&r->cv, (const char *const *)r->ds->labels, 0, &r->mj);
+    cfd_buf_putc(&r->mj, ',');
+    cfd__calib_json(&r->mj, &r->cal, "cv");
+    return 0;
+}
+
+/* With --dev: metrics and calibration on the model as it will be shipped
+ * (serialized with the chosen encoding and read back). */
+static int cfd__calibrate_dev(const cfd__args *a, cfd__run *r, cfd_error *err)
+{
+    const cfd_dataset *dv = r->dv;
     void *ser = NULL;
     size_t ser_len = 0;
-    cfd_calibration cal = {.scale = 1.0f};
-    int rc, have_cal = 0;
-
-    if ((rc = cfd_dataset_load(data, fmt, NULL, 0, &ds, &err)) != 0)
-        goto fail;
-    if (ds->n_labels < 2) {
-        rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
-                           "%s: every example has the label \"%s\"; a classifier needs at "
-                           "least 2 labels", data, ds->labels[0]);
-        goto fail;
+    cfd_model *shipped = NULL;
+    float *scores = NULL;
+    uint32_t *y = NULL;
+    int rc;
+    if ((rc = cfd_model_serialize(r->m, a->enc, &ser, &ser_len, err)) != 0 ||
+        (rc = cfd_model_load_buffer(ser, ser_len, &shipped, err)) != 0)
+        goto done;
+    scores = malloc(dv->n * r->m->n_labels * sizeof(float));
+    y = malloc(dv->n * sizeof(uint32_t));
+    if (scores == NULL || y == NULL || cfd_metrics_init(&r->dev_metrics, r->m->n_labels) != 0) {
+        rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto done;
     }
-    if (dev != NULL &&
-        (rc = cfd_dataset_load(dev, fmt, (const char *const *)ds->labels, ds->n_labels, &dv,
-                               &err)) != 0)
-        goto fail;
-    if ((rc = cfd_corpus_build(ds, &mo.feat, mo.lin.jobs, &pr, &corpus, &err)) != 0)
-        goto fail;
-    double t_feat = cfd_now();
-
-    if (dv == NULL && calib_folds > ds->n) {
-        if (calib_folds_set) {
-            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
-                               "%s has %zu examples, fewer than --calib-folds %lu", data, ds->n,
-                               calib_folds);
-            goto fail;
-        }
-        fprintf(stderr, "classifyd-train train: warning: %zu examples are too few for %lu-fold "
-                "calibration; probabilities are not calibrated (give --dev)\n", ds->n,
-                calib_folds);
-        calib_folds = 0;
+    for (size_t i = 0; i < dv->n; i++)
+        y[i] = dv->ex[i].label;
+    if ((rc = cfd_eval_dataset(shipped, dv, &r->pr, &r->dev_metrics, scores, err)) != 0)
+        goto done;
+    if (cfd_calibrate(scores, y, dv->n, r->m->n_labels, &r->cal) != 0) {
+        rc = cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                           "calibration failed: non-finite decision values on %s", a->dev);
+        goto done;
     }
-    if (dv == NULL && calib_folds > 0) {
-        if ((fold = malloc(ds->n * sizeof(uint32_t))) == NULL ||
-            cfd_cv_folds(corpus->y, corpus->n, corpus->n_labels, (uint32_t)calib_folds,
-                         mo.lin.seed, fold) != 0) {
-            rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
-            goto fail;
-        }
-        if ((rc = cfd_cv_run(corpus, &mo.lin, (uint32_t)calib_folds, fold, 1, &pr, &cv, &err)) !=
-            0)
-            goto fail;
-        if (cfd_calibrate(cv.scores, corpus->y, corpus->n, corpus->n_labels, &cal) != 0) {
-            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
-                               "calibration failed: non-finite decision values (try a smaller "
-                               "--c)");
-            goto fail;
-        }
-        have_cal = 1;
-        cfd_buf_printf(&mj, "{\"kind\":\"cv\",\"cv\":");
-        cfd_cv_result_json(&cv, (const char *const *)ds->labels, 0, &mj);
-        cfd_buf_putc(&mj, ',');
-        cfd__calib_json(&mj, &cal, "cv");
-    }
+    r->have_cal = 1;
+    cfd_buf_printf(&r->mj, "{\"kind\":\"dev\",\"dev_sha256\":\"%s\",\"dev\":", dv->sha256_hex);
+    cfd_metrics_json(&r->dev_metrics, (const char *const *)r->m->labels, &r->mj);
+    cfd_buf_putc(&r->mj, ',');
+    cfd__calib_json(&r->mj, &r->cal, "dev");
+done:
+    free(ser);
+    free(scores);
+    free(y);
+    cfd_model_free(shipped);
+    return rc;
+}
 
-    if ((rc = cfd_train_dense(corpus, NULL, 0, &mo.lin, &pr, &dense, &err)) != 0)
-        goto fail;
-    double t_train = cfd_now();
-    size_t pruned = prune > 0 ? cfd_dense_prune(&dense, (float)prune) : 0;
-
-    cfd_model_meta meta;
-    memset(&meta, 0, sizeof(meta));
-    /* SOURCE_DATE_EPOCH (reproducible-builds.org): the same data, options and
-     * epoch give a byte-identical model file. */
+/* Provenance: sha256, count, solver, C, date (SOURCE_DATE_EPOCH wins, see
+ * README), version, notes. */
+static int cfd__fill_meta(const cfd__args *a, const cfd__run *r, cfd_model_meta *meta,
+                          cfd_error *err)
+{
+    memset(meta, 0, sizeof(*meta));
     time_t now = time(NULL);
     const char *sde = getenv("SOURCE_DATE_EPOCH");
     if (sde != NULL && *sde != '\0') {
         char *end;
         long long v = strtoll(sde, &end, 10);
-        if (*end != '\0' || v < 0) {
-            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
-                               "SOURCE_DATE_EPOCH=\"%s\": expected seconds since 1970", sde);
-            goto fail;
-        }
+        if (*end != '\0' || v < 0)
+            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                 "SOURCE_DATE_EPOCH=\"%s\": expected seconds since 1970", sde);
         now = (time_t)v;
     }
     struct tm tm;
     gmtime_r(&now, &tm);
-    if (version != NULL)
-        snprintf(meta.version, sizeof(meta.version), "%s", version);
+    if (a->version != NULL)
+        snprintf(meta->version, sizeof(meta->version), "%s", a->version);
     else
-        strftime(meta.version, sizeof(meta.version), "%Y%m%dT%H%M%SZ", &tm);
-    memcpy(meta.data_sha256, ds->sha256_hex, sizeof(meta.data_sha256));
-    meta.n_examples = ds->n;
-    snprintf(meta.solver, sizeof(meta.solver), "%s", cfd_solver_name(mo.lin.solver));
-    meta.c = mo.lin.c;
-    meta.created_unix = (int64_t)now;
-    meta.notes = (char *)notes;
-    if ((rc = cfd_dense_to_model(&dense, name, (const char *const *)ds->labels, &mo.feat, 1.0f,
-                                 &meta, &m, &err)) != 0)
+        strftime(meta->version, sizeof(meta->version), "%Y%m%dT%H%M%SZ", &tm);
+    memcpy(meta->data_sha256, r->ds->sha256_hex, sizeof(meta->data_sha256));
+    meta->n_examples = r->ds->n;
+    snprintf(meta->solver, sizeof(meta->solver), "%s", cfd_solver_name(a->mo.lin.solver));
+    meta->c = a->mo.lin.c;
+    meta->created_unix = (int64_t)now;
+    meta->notes = (char *)a->notes; /* copied by cfd_model_from_dense */
+    return 0;
+}
+
+/* Closes the metrics JSON with how the model was made. */
+static void cfd__params_json(const cfd__args *a, cfd__run *r)
+{
+    cfd_buf *b = &r->mj;
+    if (!r->have_cal)
+        cfd_buf_puts(b, "{\"kind\":\"none\"");
+    cfd_buf_puts(b, ",\"params\":{\"eps\":");
+    cfd_buf_json_float(b, a->mo.lin.eps);
+    cfd_buf_printf(b, ",\"balanced\":%s,\"seed\":%u,\"prune\":",
+                   a->mo.lin.balanced ? "true" : "false", a->mo.lin.seed);
+    cfd_buf_json_float(b, a->prune);
+    cfd_buf_printf(b, ",\"pruned_weights\":%zu,\"encoding\":\"%s\",\"data\":", r->pruned,
+                   a->enc == CFD_WEIGHTS_Q8 ? "q8" : "f32");
+    cfd_buf_json_str(b, a->data, strlen(a->data));
+    cfd_buf_puts(b, "}}");
+}
+
+static double cfd__cpu_seconds(void)
+{
+    struct rusage self, kids;
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &kids);
+    return (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
+                    kids.ru_stime.tv_sec) +
+           (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec + kids.ru_utime.tv_usec +
+                    kids.ru_stime.tv_usec) * 1e-6;
+}
+
+static void cfd__summary(const cfd__args *a, const cfd__run *r, double agree, double t_end)
+{
+    const cfd_model *m = r->m;
+    const cfd_linear_params *lin = &a->mo.lin;
+    char desc[256];
+    cfd_feat_config_describe(&m->feat, desc, sizeof(desc));
+    printf("model      %s (name %s, version %s, checksum %s)\n", a->out, m->name,
+           m->meta.version, m->checksum_hex);
+    printf("data       %s: %zu examples, %u labels, sha256 %.16s...\n", a->data, r->ds->n,
+           r->ds->n_labels, r->ds->sha256_hex);
+    printf("features   %s\n", desc);
+    printf("solver     %s, C=%g, eps=%g%s; %u of %u buckets have weights", m->meta.solver,
+           lin->c, lin->eps, lin->balanced ? ", balanced" : "", m->n_rows, m->n_buckets);
+    if (r->pruned)
+        printf(" (%zu weights pruned below %g)", r->pruned, a->prune);
+    printf("\n");
+    if (r->dv != NULL)
+        printf("dev        %s: %zu examples, accuracy %.4f, macro-F1 %.4f\n", a->dev, r->dv->n,
+               r->dev_metrics.accuracy, r->dev_metrics.macro_f1);
+    else if (r->cv.k)
+        printf("cv         %u folds: macro-F1 %.4f (sd %.4f), accuracy %.4f\n", r->cv.k,
+               r->cv.mean_macro_f1, r->cv.sd_macro_f1, r->cv.mean_accuracy);
+    if (r->have_cal)
+        printf("calibrate  prob_scale %.4g on %s (NLL %.4f -> %.4f, ECE %.4f)\n",
+               (double)r->cal.scale, r->dv ? "dev" : "cv", r->cal.nll_before, r->cal.nll_after,
+               r->cal.ece);
+    else
+        printf("calibrate  skipped: prob_scale 1\n");
+    if (a->enc == CFD_WEIGHTS_Q8)
+        printf("check      reloaded q8 model agrees on %.1f%% of sampled training labels\n",
+               100.0 * agree);
+    else
+        printf("check      reloaded model reproduces the trained scores\n");
+    printf("time       %.2fs (featurize %.2fs, train %.2fs%s); %.2fs CPU in all processes\n",
+           t_end - r->t0, r->t_feat - r->t0, r->t_train - r->t_feat, r->cv.k ? " incl. CV" : "",
+           cfd__cpu_seconds());
+}
+
+int cfd_cmd_train(int argc, char **argv)
+{
+    cfd__args a;
+    int rc = cfd__parse(argc, argv, &a);
+    if (rc >= 0)
+        return rc;
+    cfd__run r;
+    memset(&r, 0, sizeof(r));
+    r.cal.scale = 1.0f;
+    r.t0 = cfd_now();
+    cfd_progress_init(&r.pr, a.mo.progress);
+    cfd_error err;
+    cfd_error_clear(&err);
+
+    if ((rc = cfd_dataset_load(a.data, a.fmt, NULL, 0, &r.ds, &err)) != 0)
+        goto fail;
+    if (r.ds->n_labels < 2) {
+        rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
+                           "%s: every example has the label \"%s\"; a classifier needs at "
+                           "least 2 labels", a.data, r.ds->labels[0]);
+        goto fail;
+    }
+    if (a.dev != NULL &&
+        (rc = cfd_dataset_load(a.dev, a.fmt, (const char *const *)r.ds->labels, r.ds->n_labels,
+                               &r.dv, &err)) != 0)
+        goto fail;
+    if ((rc = cfd_corpus_build(r.ds, &a.mo.feat, a.mo.lin.jobs, &r.pr, &r.corpus, &err)) != 0)
+        goto fail;
+    r.t_feat = cfd_now();
+
+    if (r.dv == NULL && a.calib_folds > r.ds->n) {
+        if (a.calib_folds_set) {
+            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
+                               "%s has %zu examples, fewer than --calib-folds %lu", a.data,
+                               r.ds->n, a.calib_folds);
+            goto fail;
+        }
+        fprintf(stderr, "classifyd-train train: warning: %zu examples are too few for %lu-fold "
+                "calibration; probabilities are not calibrated (give --dev)\n", r.ds->n,
+                a.calib_folds);
+        a.calib_folds = 0;
+    }
+    if (r.dv == NULL && a.calib_folds > 0 && (rc = cfd__calibrate_cv(&a, &r, &err)) != 0)
         goto fail;
 
-    if (dv != NULL) {
-        /* Dev metrics and calibration on the model as it will be shipped. */
-        if ((rc = cfd_model_serialize(m, enc, &ser, &ser_len, &err)) != 0 ||
-            (rc = cfd_model_load_buffer(ser, ser_len, &shipped, &err)) != 0)
-            goto fail;
-        dev_scores = malloc(dv->n * m->n_labels * sizeof(float));
-        uint32_t *dy = malloc(dv->n * sizeof(uint32_t));
-        if (dev_scores == NULL || dy == NULL || cfd_metrics_init(&dev_metrics, m->n_labels) != 0) {
-            free(dy);
-            rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
-            goto fail;
-        }
-        for (size_t i = 0; i < dv->n; i++)
-            dy[i] = dv->ex[i].label;
-        if ((rc = cfd_eval_dataset(shipped, dv, &pr, &dev_metrics, dev_scores, &err)) != 0) {
-            free(dy);
-            goto fail;
-        }
-        if (cfd_calibrate(dev_scores, dy, dv->n, m->n_labels, &cal) != 0) {
-            free(dy);
-            rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
-                               "calibration failed: non-finite decision values on %s", dev);
-            goto fail;
-        }
-        free(dy);
-        have_cal = 1;
-        cfd_buf_printf(&mj, "{\"kind\":\"dev\",\"dev_sha256\":\"%s\",\"dev\":", dv->sha256_hex);
-        cfd_metrics_json(&dev_metrics, (const char *const *)m->labels, &mj);
-        cfd_buf_putc(&mj, ',');
-        cfd__calib_json(&mj, &cal, "dev");
-    }
-    /* Always record how the model was made; metrics when there are some. */
-    if (!have_cal)
-        cfd_buf_puts(&mj, "{\"kind\":\"none\"");
-    cfd_buf_puts(&mj, ",\"params\":{\"eps\":");
-    cfd_buf_json_float(&mj, mo.lin.eps);
-    cfd_buf_printf(&mj, ",\"balanced\":%s,\"seed\":%u,\"prune\":", mo.lin.balanced ? "true" : "false",
-                   mo.lin.seed);
-    cfd_buf_json_float(&mj, prune);
-    cfd_buf_printf(&mj, ",\"pruned_weights\":%zu,\"encoding\":\"%s\",\"data\":", pruned,
-                   enc == CFD_WEIGHTS_Q8 ? "q8" : "f32");
-    cfd_buf_json_str(&mj, data, strlen(data));
-    cfd_buf_puts(&mj, "}}");
-    if (mj.oom) {
+    if ((rc = cfd_train_dense(r.corpus, NULL, 0, &a.mo.lin, &r.pr, &r.dense, &err)) != 0)
+        goto fail;
+    r.t_train = cfd_now();
+    r.pruned = a.prune > 0 ? cfd_dense_prune(&r.dense, (float)a.prune) : 0;
+    cfd_model_meta meta;
+    if ((rc = cfd__fill_meta(&a, &r, &meta, &err)) != 0 ||
+        (rc = cfd_dense_to_model(&r.dense, a.name, (const char *const *)r.ds->labels,
+                                 &a.mo.feat, 1.0f, &meta, &r.m, &err)) != 0)
+        goto fail;
+    if (r.dv != NULL && (rc = cfd__calibrate_dev(&a, &r, &err)) != 0)
+        goto fail;
+
+    cfd__params_json(&a, &r);
+    if (r.mj.oom) {
         rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;
     }
-    m->prob_scale = cal.scale;
-    free(m->meta.metrics_json); /* the model owns its meta strings */
-    m->meta.metrics_json = mj.data;
-    mj = (cfd_buf)CFD_BUF_INIT;
-    if ((rc = cfd_model_save(m, out, enc, &err)) != 0)
+    r.m->prob_scale = r.cal.scale;
+    free(r.m->meta.metrics_json); /* the model owns its meta strings */
+    r.m->meta.metrics_json = r.mj.data;
+    r.mj = (cfd_buf)CFD_BUF_INIT;
+    if ((rc = cfd_model_save(r.m, a.out, a.enc, &err)) != 0)
         goto fail;
     double agree = 1.0;
-    if ((rc = cfd__verify(m, out, ds, enc == CFD_WEIGHTS_Q8, &agree, &err)) != 0)
+    if ((rc = cfd__verify(r.m, a.out, r.ds, a.enc == CFD_WEIGHTS_Q8, &agree, &err)) != 0)
         goto fail;
-    double t_end = cfd_now();
-
-    if (!quiet) {
-        char desc[256];
-        cfd_feat_config_describe(&m->feat, desc, sizeof(desc));
-        printf("model      %s (name %s, version %s, checksum %s)\n", out, m->name,
-               m->meta.version, m->checksum_hex);
-        printf("data       %s: %zu examples, %u labels, sha256 %.16s...\n", data, ds->n,
-               ds->n_labels, ds->sha256_hex);
-        printf("features   %s\n", desc);
-        printf("solver     %s, C=%g, eps=%g%s; %u of %u buckets have weights", meta.solver,
-               mo.lin.c, mo.lin.eps, mo.lin.balanced ? ", balanced" : "", m->n_rows,
-               m->n_buckets);
-        if (pruned)
-            printf(" (%zu weights pruned below %g)", pruned, prune);
-        printf("\n");
-        if (dv != NULL)
-            printf("dev        %s: %zu examples, accuracy %.4f, macro-F1 %.4f\n", dev, dv->n,
-                   dev_metrics.accuracy, dev_metrics.macro_f1);
-        else if (cv.k)
-            printf("cv         %u folds: macro-F1 %.4f (sd %.4f), accuracy %.4f\n", cv.k,
-                   cv.mean_macro_f1, cv.sd_macro_f1, cv.mean_accuracy);
-        if (have_cal)
-            printf("calibrate  prob_scale %.4g on %s (NLL %.4f -> %.4f, ECE %.4f)\n",
-                   (double)cal.scale, dv ? "dev" : "cv", cal.nll_before, cal.nll_after,
-                   cal.ece);
-        else
-            printf("calibrate  skipped: prob_scale 1\n");
-        if (enc == CFD_WEIGHTS_Q8)
-            printf("check      reloaded q8 model agrees on %.1f%% of sampled training labels\n",
-                   100.0 * agree);
-        else
-            printf("check      reloaded model reproduces the trained scores\n");
-        struct rusage self, kids;
-        getrusage(RUSAGE_SELF, &self);
-        getrusage(RUSAGE_CHILDREN, &kids);
-        double cpu = (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec + kids.ru_utime.tv_sec +
-                              kids.ru_stime.tv_sec) +
-                     (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec +
-                              kids.ru_utime.tv_usec + kids.ru_stime.tv_usec) * 1e-6;
-        printf("time       %.2fs (featurize %.2fs, train %.2fs%s); %.2fs CPU in all processes\n",
-               t_end - t0, t_feat - t0, t_train - t_feat, cv.k ? " incl. CV" : "", cpu);
-    }
-    rc = 0;
-    goto done;
+    if (!a.quiet)
+        cfd__summary(&a, &r, agree, cfd_now());
+    cfd__run_free(&r);
+    return CFD_EXIT_OK;
 fail:
     fprintf(stderr, "classifyd-train train: %s\n", err.msg[0] ? err.msg : cfd_strerror(rc));
-done:
-    free(ser);
-    free(fold);
-    free(dev_scores);
-    cfd_buf_free(&mj);
-    cfd_metrics_free(&dev_metrics);
-    cfd_cv_result_free(&cv);
-    cfd_model_free(shipped);
-    cfd_model_free(m);
-    cfd_dense_free(&dense);
-    cfd_corpus_free(corpus);
-    cfd_dataset_free(dv);
-    cfd_dataset_free(ds);
-    return rc == 0 ? CFD_EXIT_OK : CFD_EXIT_ERROR;
+    cfd__run_free(&r);
+    return CFD_EXIT_ERROR;
 }
