@@ -29,8 +29,12 @@
  *  - char n-grams 1..3 inside words: Korean words are stem + particle
  *    (정부는, 정부가, 정부의); syllable 1- to 3-grams share the stem across
  *    those forms, and single syllables (北, 軍, 檢 in headlines; 골, 팀) are
- *    strong topic cues in short ynat headlines. 4-grams rarely add
- *    anything a unigram does not.
+ *    strong topic cues in short ynat headlines. Measured with
+ *    classifyd-train (SVM, C 1): ynat dev macro-F1 0.855 with 1..3, 0.852
+ *    with 2..3, 0.851 with 2..4; news8 5-fold CV 0.847 with 1..3, 0.851
+ *    with 2..3, 0.837 with 1..2 (differences within one fold's sd there).
+ *    1-grams are 37% of an article's features: 2..3 featurizes ~15%
+ *    faster, a fair choice for long-article models such as section.
  *  - sublinear TF + L2: long articles must not dominate by length; the
  *    usual choice for linear text classifiers.
  *  - IDF off by default: it needs a table stored in the model (training
