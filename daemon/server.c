@@ -341,22 +341,16 @@ static void cfd__grace_cb(uv_timer_t *t)
     cfd__force_all(s);
 }
 
-static void cfd__signal_cb(uv_signal_t *h, int signum)
+static void cfd__begin_stop(cfd_server *s, const char *why)
 {
-    cfd_server *s = h->data;
-    if (signum == SIGHUP) {
-        cfd_log(CFD_LOG_INFO, "SIGHUP: reloading every plugin's configured model");
-        cfd__start_reload(s);
-        return;
-    }
     if (s->stopping) {
-        cfd_log(CFD_LOG_WARN, "%s again: closing every connection now", strsignal(signum));
+        cfd_log(CFD_LOG_WARN, "%s again: closing every connection now", why);
         cfd__force_all(s);
         return;
     }
     s->stopping = 1;
     cfd_log(CFD_LOG_INFO, "%s: no new connections; finishing in-flight requests (grace %u ms)",
-            strsignal(signum), s->cfg->shutdown_grace_ms);
+            why, s->cfg->shutdown_grace_ms);
     cfd_server_unlink_socket(s);
     atomic_store(&s->draining, 1);
     for (unsigned i = 0; i < s->n_workers; i++) {
@@ -365,6 +359,21 @@ static void cfd__signal_cb(uv_signal_t *h, int signum)
     }
     uv_timer_start(&s->grace, cfd__grace_cb, s->cfg->shutdown_grace_ms, 0);
 }
+
+static void cfd__signal_cb(uv_signal_t *h, int signum)
+{
+    cfd_server *s = h->data;
+    if (signum == SIGHUP) {
+        cfd_log(CFD_LOG_INFO, "SIGHUP: reloading every plugin's configured model");
+        cfd__start_reload(s);
+        return;
+    }
+    cfd__begin_stop(s, strsignal(signum));
+}
+
+static void cfd__stop_cb(uv_async_t *a) { cfd__begin_stop(a->data, "stop requested"); }
+
+void cfd_server_stop(cfd_server *s) { uv_async_send(&s->stop); }
 
 static void cfd__worker_done_cb(uv_async_t *a)
 {
@@ -376,6 +385,7 @@ static void cfd__worker_done_cb(uv_async_t *a)
     uv_close((uv_handle_t *)&s->sig_hup, NULL);
     uv_close((uv_handle_t *)&s->grace, NULL);
     uv_close((uv_handle_t *)&s->worker_done, NULL);
+    uv_close((uv_handle_t *)&s->stop, NULL);
 }
 
 int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
@@ -403,6 +413,8 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
     s->grace.data = s;
     uv_async_init(&s->main_loop, &s->worker_done, cfd__worker_done_cb);
     s->worker_done.data = s;
+    uv_async_init(&s->main_loop, &s->stop, cfd__stop_cb);
+    s->stop.data = s;
     atomic_store(&s->workers_left, n);
     for (unsigned i = 0; i < n; i++) {
         if ((rc = uv_thread_create(&s->workers[i].thread, cfd__worker_main, &s->workers[i])) != 0)

@@ -108,6 +108,7 @@ typedef struct cfd_server {
     uv_signal_t sig_term, sig_int, sig_hup;
     uv_timer_t grace;
     uv_async_t worker_done;
+    uv_async_t stop;           /* cfd_server_stop */
     atomic_uint workers_left;
     int stopping;
     atomic_int draining;       /* set before any loop is told to drain */
@@ -128,6 +129,10 @@ void cfd_server_unlink_socket(cfd_server *s);
 
 /* Closes listening sockets and removes the socket file (if still ours). */
 void cfd_server_close(cfd_server *s);
+
+/* Any thread, once cfd_server_run has started its loops (e.g. after a first
+ * reply): shut down as on SIGTERM. */
+void cfd_server_stop(cfd_server *s);
 
 /* Every loop's metrics, for a scrape (any thread). */
 int cfd_server_render_metrics(cfd_server *s, cfd_buf *out);
