@@ -4,9 +4,9 @@
  * Where the time goes, for a 2.6 KB Korean article (~900 syllables, ~300
  * words, ~2,000 hashed features): decoding and tokenising, hashing (inline
  * XXH3, hash.h), and above all turning ~2,000 bucket numbers into a sorted
- * list of distinct buckets with counts. That last step is an LSD radix
- * sort (cfd__sort), then one branch-free merging pass; it needs no hash
- * table to clear and gives sorted output directly. TF uses a table of
+ * list of distinct buckets with counts. That last step is a radix sort
+ * (cfd__sort), then one branch-free merging pass; it needs no hash table
+ * to clear and gives sorted output directly. TF uses a table of
  * 1 + ln(k) for small integer counts instead of logf per feature.
  *
  * Scratch memory lives in struct cfd_featurizer and only grows. The config
@@ -249,12 +249,9 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
  * Sorts a[0..n) by the low `bits` bits (the bucket; the title flag rides
  * along). Returns the array holding the result (a or tmp).
  *
- * Small inputs: insertion sort. Otherwise an LSD radix sort: its scatter
- * passes have no data-dependent branches (a one-pass counting sort on the
- * top bits followed by an insertion sort executes fewer instructions but
- * mispredicts a branch per out-of-order entry, which costs more). The digit
- * width minimises passes * (n + 2^width): 2 passes of 10 bits for an
- * article at hash_bits 20, 3 short passes for a headline.
+ * Small inputs: insertion sort. Up to 8192 entries (an article): counting
+ * sort on the top bits + insertion sort, below. Larger inputs: an LSD radix
+ * sort whose digit width minimises passes * (n + 2^width).
  */
 static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *restrict tmp,
                            size_t n, unsigned bits)
@@ -271,6 +268,45 @@ static uint32_t *cfd__sort(cfd_featurizer *fz, uint32_t *restrict a, uint32_t *r
             a[j] = x;
         }
         return a;
+    }
+    if (n <= ((size_t)1 << CFD__RADIX_MAX_BITS) * 2 && bits > 8) {
+        /* One article: one counting-sort pass on the top log2(n) bits
+         * (buckets then hold ~1 entry), then an insertion sort that only
+         * moves entries within their bucket. Measured ~3% faster overall
+         * than two LSD passes despite the insertion sort's mispredicted
+         * branches. Worst case (keys crafted to share a bucket) is bounded
+         * by n <= 8192: ~30 ms. */
+        unsigned w = 0;
+        while (w < CFD__RADIX_MAX_BITS && ((size_t)2 << w) <= n)
+            w++;
+        if (w > bits)
+            w = bits;
+        const unsigned shift = bits - w;
+        const size_t nb = (size_t)1 << w;
+        uint32_t *restrict h0 = fz->hist[0];
+        memset(h0, 0, nb * sizeof *h0);
+        for (size_t i = 0; i < n; i++)
+            h0[(a[i] & mask) >> shift]++;
+        uint32_t sum = 0;
+        for (size_t d = 0; d < nb; d++) {
+            uint32_t c = h0[d];
+            h0[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint32_t x = a[i];
+            tmp[h0[(x & mask) >> shift]++] = x;
+        }
+        for (size_t i = 1; i < n; i++) {
+            uint32_t x = tmp[i], kx = x & mask;
+            size_t j = i;
+            while (j > 0 && (tmp[j - 1] & mask) > kx) {
+                tmp[j] = tmp[j - 1];
+                j--;
+            }
+            tmp[j] = x;
+        }
+        return tmp;
     }
     unsigned passes = 0;
     size_t best = SIZE_MAX;
