@@ -12,7 +12,9 @@
  * after a warm-up run, timed with the thread's CPU clock (see time_one);
  * its time is scaled to a 2.6 KB article (time * 2600 / bytes), and the
  * median and 90th percentile over articles are printed, plus the same for
- * cfd_featurize_counts alone and for utf8proc_map(NFC).
+ * cfd_featurize_counts alone and for utf8proc_map(NFC). The last line is
+ * the clock frequency this thread got and the median in cycles, which is
+ * comparable across runs on a shared machine where microseconds are not.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
