@@ -237,6 +237,8 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
         http_parser_pause(p, 0);
     in->complete = 0;
     *used = http_parser_execute(p, &cfd__settings, data, len);
+    if (*used > len)
+        *used = len; /* http_parser reports 1 for an error at EOF (len 0) */
     if (in->complete)
         return CFD_HTTP_REQUEST;
     if (in->err_status)

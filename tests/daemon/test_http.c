@@ -228,6 +228,7 @@ static void test_eof(void **state)
     cfd_http_in_init(&in, &k_limits);
     assert_int_equal(cfd_http_feed(&in, k_post, 40, &used), CFD_HTTP_MORE);
     assert_int_equal(cfd_http_feed(&in, "", 0, &used), CFD_HTTP_ERROR);
+    assert_int_equal(used, 0); /* never more than was given */
     assert_int_equal(in.err_status, 400);
     cfd_http_in_free(&in);
 
