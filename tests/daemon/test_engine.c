@@ -32,10 +32,10 @@ static const char *const k_plugins[] = {"topic", "section", "sentiment"};
  * Allocation counting for test_no_allocation_when_warm: the test binary
  * interposes malloc & co. (glibc supports this; the plugins' statically
  * linked core resolves to these too) and counts calls made by the thread
- * that turned counting on. ASan provides its own allocator, so the
+ * that turned counting on. ASan and TSan provide their own allocators, so the
  * interposer and that test exist only in non-ASan builds.
  */
-#if !defined(__SANITIZE_ADDRESS__)
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define CFD_TEST_COUNT_ALLOCS 1
 #if __has_include(<valgrind/valgrind.h>)
 #include <valgrind/valgrind.h> /* RUNNING_ON_VALGRIND: memcheck replaces malloc */
