@@ -214,21 +214,50 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
              * length g is bytes [3i, 3i + 3g), and a constant length lets
              * the compiler drop XXH3's length dispatch. */
             const unsigned char *ts = (const unsigned char *)tok.s;
-            /* One block per n, in sequence (a switch on n becomes an
-             * indirect jump that mispredicts as n steps 1, 2, 3). */
+#define CFD__NG(G, I)                                                                        \
+    if (cmin <= (G) && (G) <= cmax)                                                          \
+        ent[n++] = cfd_hash_bucket(cfd_hash_bytes(ts + 3 * (I), 3 * (G), seeds[CFD_HK_CHAR + (G)]), \
+                                   bits) | flag;
+            /* Most Korean words are 1-4 syllables: straight-line code per
+             * length costs one (often predicted) jump per word instead of a
+             * mispredicted loop exit per n. */
+            switch (m) {
+            case 1:
+                CFD__NG(1, 0)
+                break;
+            case 2:
+                CFD__NG(1, 0) CFD__NG(1, 1)
+                CFD__NG(2, 0)
+                break;
+            case 3:
+                CFD__NG(1, 0) CFD__NG(1, 1) CFD__NG(1, 2)
+                CFD__NG(2, 0) CFD__NG(2, 1)
+                CFD__NG(3, 0)
+                break;
+            case 4:
+                CFD__NG(1, 0) CFD__NG(1, 1) CFD__NG(1, 2) CFD__NG(1, 3)
+                CFD__NG(2, 0) CFD__NG(2, 1) CFD__NG(2, 2)
+                CFD__NG(3, 0) CFD__NG(3, 1)
+                CFD__NG(4, 0)
+                break;
+            default:
+                /* One block per n, in sequence (a switch on n inside the
+                 * loop would be an indirect jump mispredicted at each n). */
 #define CFD__NGRAMS3(G)                                                                      \
     if (cmin <= (G) && (G) <= cmax && (G) <= m) {                                            \
         const uint64_t seed = seeds[CFD_HK_CHAR + (G)];                                      \
         for (size_t i = 0; i + (G) <= m; i++)                                                \
             ent[n++] = cfd_hash_bucket(cfd_hash_bytes(ts + 3 * i, 3 * (G), seed), bits) | flag; \
     }
-            CFD__NGRAMS3(1)
-            CFD__NGRAMS3(2)
-            CFD__NGRAMS3(3)
-            CFD__NGRAMS3(4)
-            CFD__NGRAMS3(5)
-            CFD__NGRAMS3(6)
+                CFD__NGRAMS3(1)
+                CFD__NGRAMS3(2)
+                CFD__NGRAMS3(3)
+                CFD__NGRAMS3(4)
+                CFD__NGRAMS3(5)
+                CFD__NGRAMS3(6)
 #undef CFD__NGRAMS3
+            }
+#undef CFD__NG
             continue;
         }
         for (unsigned g = cmin; g <= cmax && g <= m; g++) {
