@@ -66,11 +66,16 @@ typedef struct cfd_engine_config {
 /*
  * Loads plugins and their models. A plugin whose model fails to load is
  * kept (the daemon serves, /readyz says not ready) and the error is logged;
- * a plugin that fails its ABI check is an error (returns CFD_EVERSION).
+ * a plugin that fails its ABI check is an error (returns CFD_EVERSION), as
+ * is any other plugin that cannot be loaded (see plugin_loader.h), a
+ * missing models directory, a model configured for an unknown plugin
+ * (CFD_ENOENT) or a broken aggregation rules file (CFD_EFORMAT, file:line).
  */
 int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *err);
 void cfd_engine_close(cfd_engine *e);
 
+/* CFD_ENOMEM, or CFD_EBUSY beyond 512 workers (the model registry's
+ * lock-free reader count bounds concurrent holders). */
 int cfd_engine_worker_new(cfd_engine *e, cfd_engine_worker **out);
 void cfd_engine_worker_free(cfd_engine_worker *w);
 
@@ -95,9 +100,12 @@ typedef struct cfd_article {
  *    "decision": {"section":..., "probability":..., "review": bool,
  *    "reasons": [...]}, "took_us": N}
  * Returns 0; CFD_ENOENT if a requested plugin does not exist (err names it);
- * CFD_EEMPTY if title and body are both empty; CFD_EBUSY if a requested
- * plugin has no model. A plugin that fails on this article is reported inside
- * its result ("error": {...}) and does not fail the article.
+ * CFD_EINVAL if a plugin list is given but empty; CFD_EEMPTY if title and
+ * body are both blank; CFD_EBUSY if a requested plugin has no model;
+ * CFD_EUTF8 if the featurizer finds invalid UTF-8; CFD_ENOMEM. On error
+ * nothing is appended and err->msg is valid UTF-8. A plugin that fails on
+ * this article is reported inside its result ("error": {...}) and does not
+ * fail the article. A warm worker allocates nothing here.
  */
 int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out,
                         cfd_error *err);
