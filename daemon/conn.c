@@ -281,6 +281,20 @@ static void cfd__keep_pending(cfd_conn *c, const char *data, size_t len)
     }
 }
 
+/* A reply to HEAD is the reply to GET without its body (RFC 9110 9.3.2):
+ * a client reads none, so body bytes would corrupt the next reply. Every
+ * HEAD route answers synchronously, so its reply is in out from `from`. */
+static void cfd__drop_body(cfd_buf *out, size_t from)
+{
+    if (out->len <= from)
+        return;
+    const char *end = memmem(out->data + from, out->len - from, "\r\n\r\n", 4);
+    if (end != NULL) {
+        out->len = (size_t)(end - out->data) + 4;
+        out->data[out->len] = '\0';
+    }
+}
+
 /*
  * The connection's engine: continue a streaming batch, then take whole
  * requests from pending input and then from fresh data until one cannot be
@@ -331,7 +345,10 @@ again:
             c->t0 = uv_hrtime();
             c->method = c->in.req.method;
             c->endpoint = CFD_EP_OTHER;
+            size_t before = c->out.len;
             cfd_route(c, &c->in.req);
+            if (c->in.req.method == HTTP_HEAD)
+                cfd__drop_body(&c->out, before);
             continue;
         }
         if (r == CFD_HTTP_ERROR) {

@@ -87,8 +87,11 @@ void cfd_route(cfd_conn *c, const cfd_http_request *r)
         if (!cfd__eq(r->path, r->path_len, cfd__routes[i].path))
             continue;
         c->endpoint = cfd__routes[i].endpoint;
-        if (r->method != cfd__routes[i].method)
-            cfd__not_allowed(c, r, cfd__routes[i].method == HTTP_GET ? "GET" : "POST");
+        /* HEAD is GET without the body (conn.c drops it): health checks of
+         * load balancers often use it. */
+        int head_ok = cfd__routes[i].method == HTTP_GET && r->method == HTTP_HEAD;
+        if (r->method != cfd__routes[i].method && !head_ok)
+            cfd__not_allowed(c, r, cfd__routes[i].method == HTTP_GET ? "GET, HEAD" : "POST");
         else
             cfd__routes[i].fn(c, r);
         return;

@@ -331,6 +331,7 @@ static void cfd__same_events(const char *how, const cfd__events *a, const cfd__e
 
 typedef struct cfd__replies {
     http_parser p;
+    const cfd__events *requests; /* to know which replies answer HEAD */
     size_t finals;           /* complete final (non-1xx) replies */
     int status;              /* of the reply being parsed */
     int closed_reply;        /* a final reply said Connection: close */
@@ -349,6 +350,13 @@ static int cfd__r_headers(http_parser *p)
 {
     cfd__replies *r = p->data;
     r->status = (int)p->status_code;
+    /* A reply to HEAD has no body whatever its Content-Length says
+     * (RFC 9110 9.3.2): parse it as a client must, so that body bytes
+     * sent anyway break the stream here as they would for the client. */
+    const cfd__events *q = r->requests;
+    if (r->status >= 200 && q && r->finals < q->n && q->ev[r->finals].kind == CFD_HTTP_REQUEST &&
+        q->ev[r->finals].method == HTTP_HEAD)
+        return 1;
     return 0;
 }
 
@@ -539,6 +547,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* 2. the real connection */
     cfd__replies r;
     memset(&r, 0, sizeof(r));
+    r.requests = cfd__whole.truncated ? NULL : &cfd__whole;
     cfd__serve(req, len, cuts, n_cuts, (ctl & 0x10) != 0, (ctl & 0x20) != 0, &r);
 
     if (r.after_close) {

@@ -7,7 +7,12 @@
  *     stopped reading and kept the rest of the input in `pending`; the flush
  *     then wrote everything at once (uv_try_write), so no write callback
  *     ever came to resume, and the remaining requests were never answered.
- *  2. Bounded write queue: a client that sends many pipelined requests and
+ *  2. A reply to HEAD carried a body (a 405 with its JSON error): a client
+ *     reads no body after HEAD, so with keep-alive the bytes corrupted the
+ *     next reply -- e.g. a load balancer's "HEAD /healthz" check. Found by
+ *     fuzz_http once its reply parser treated HEAD replies as a client
+ *     does. HEAD is now GET without the body.
+ *  3. Bounded write queue: a client that sends many pipelined requests and
  *     never reads makes the connection stop reading once its replies pass
  *     max_pending_output; what it holds stays bounded by one read of input
  *     plus max_pending_output plus one reply, however much the client sends.
@@ -115,6 +120,47 @@ static void test_pipelined_over_pending_limit_does_not_stall(void **state)
     teardown_worker();
 }
 
+static void test_head_reply_has_no_body(void **state)
+{
+    (void)state;
+    setup_worker("256K");
+    int fd = open_conn();
+    static const char req[] = "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "HEAD /v1/classify HTTP/1.1\r\nHost: x\r\n\r\n"
+                              "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    assert_int_equal(write(fd, req, sizeof(req) - 1), (ssize_t)(sizeof(req) - 1));
+    char buf[8192];
+    size_t got = 0;
+    for (int i = 0; i < 200 && count(buf, got, "HTTP/1.1 ") < 3; i++) {
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+    }
+    for (int i = 0; i < 20; i++) { /* anything more would be a stray body */
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+    }
+    buf[got] = '\0';
+    assert_int_equal(count(buf, got, "HTTP/1.1 "), 3);
+    /* HEAD /healthz: the GET reply's headers, then at once the next reply. */
+    const char *second = strstr(buf, "\r\n\r\n");
+    assert_non_null(second);
+    assert_true(strncmp(buf, "HTTP/1.1 200 OK", 15) == 0);
+    assert_true(strncmp(second + 4, "HTTP/1.1 405 ", 13) == 0);
+    /* HEAD /v1/classify: 405 naming POST, no body either. */
+    const char *third = strstr(second + 4, "\r\n\r\n");
+    assert_non_null(third);
+    assert_true(strncmp(third + 4, "HTTP/1.1 200 OK", 15) == 0);
+    /* Only the GET carries the body. */
+    assert_int_equal(count(buf, got, "{\"status\":\"ok\"}"), 1);
+    assert_int_equal(count(buf, got, "method_not_allowed"), 0);
+    close(fd);
+    teardown_worker();
+}
+
 static void test_unread_replies_stay_bounded(void **state)
 {
     (void)state;
@@ -160,6 +206,7 @@ int main(void)
     cfd_log_setup(CFD_LOG_WARN, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_over_pending_limit_does_not_stall),
+        cmocka_unit_test(test_head_reply_has_no_body),
         cmocka_unit_test(test_unread_replies_stay_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
