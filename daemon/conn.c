@@ -442,6 +442,17 @@ void cfd_conn_open(cfd_worker *w, int fd, int is_unix)
     cfd__read_start(c);
 }
 
+/* 1 when the client has sent bytes we have not read yet (the loop may have
+ * been busy): such a connection is not idle, whatever its timestamps say. */
+static int cfd__unread_input(cfd_conn *c)
+{
+    uv_os_fd_t fd;
+    char b;
+    if (uv_fileno(&c->h.handle, &fd) != 0)
+        return 0;
+    return recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
 void cfd_conn_sweep(cfd_worker *w, uint64_t now)
 {
     const cfd_config *cfg = w->srv->cfg;
@@ -468,9 +479,14 @@ void cfd_conn_sweep(cfd_worker *w, uint64_t now)
                            "(read_timeout); send requests without pauses",
                            (size_t)-1, NULL, 1);
             cfd_conn_flush(c);
-        } else if (quiet >= cfg->idle_timeout_ms && !c->job && !c->nd_active) {
-            cfd_conn_close(c); /* idle, or its client does not read */
-        } else if (w->draining && cfd__quiescent(c) && quiet >= CFD__DRAIN_QUIET_MS) {
+        } else if (quiet >= cfg->idle_timeout_ms && !c->job &&
+                   (cfd_conn_pending_output(c) > 0 ||
+                    (cfd__quiescent(c) && !cfd__unread_input(c)))) {
+            /* Its client does not read its replies (an NDJSON batch included),
+             * or it has nothing to do. */
+            cfd_conn_close(c);
+        } else if (w->draining && cfd__quiescent(c) && quiet >= CFD__DRAIN_QUIET_MS &&
+                   !cfd__unread_input(c)) {
             cfd_conn_close(c);
         }
     }
