@@ -32,7 +32,7 @@ static int cfd__run_inline(unsigned n_tasks, cfd_task_fn fn, void *ctx, const ch
     for (unsigned t = 0; t < n_tasks; t++) {
         int rc = fn(ctx, t, err);
         if (rc != 0) {
-            cfd_error_prefix(err, "%s %u", what, t);
+            cfd_error_prefix(err, "%s %u/%u", what, t + 1, n_tasks);
             return rc;
         }
         cfd_progress_update(pr, t + 1);
@@ -120,7 +120,7 @@ int cfd_run_tasks(unsigned n_tasks, unsigned jobs, cfd_task_fn fn, void *ctx, co
             if (errs[t].code != 0) {
                 if (err != NULL)
                     *err = errs[t];
-                cfd_error_prefix(err, "%s %u", what, t);
+                cfd_error_prefix(err, "%s %u/%u", what, t + 1, n_tasks);
                 rc = errs[t].code;
                 break;
             }

@@ -34,8 +34,8 @@ typedef int (*cfd_task_fn)(void *ctx, unsigned task, cfd_error *err);
  * Runs tasks 0..n_tasks-1, at most `jobs` at a time (jobs <= 1 or one task:
  * in this process, in order). Progress counts finished tasks. On the first
  * failure no new task starts, the running ones finish, and the failure with
- * the lowest task number is returned (err filled, prefixed with `what` and
- * the task number).
+ * the lowest task number is returned (err filled, prefixed "what 3/5" with
+ * the task's 1-based number).
  */
 int cfd_run_tasks(unsigned n_tasks, unsigned jobs, cfd_task_fn fn, void *ctx, const char *what,
                   cfd_progress *pr, cfd_error *err);

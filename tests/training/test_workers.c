@@ -68,11 +68,11 @@ static void test_failure_reported(void **state)
         cfd_error_clear(&err);
         assert_int_equal(cfd_run_tasks(8, jobs, task, &c, "task", NULL, &err), CFD_EINVAL);
         /* the lowest failing task, with its own message */
-        assert_string_equal(err.msg, "task 5: task 5 refuses");
+        assert_string_equal(err.msg, "task 6/8: task 5 refuses");
     }
     ctx c = {out, 2, 1};
     assert_int_equal(cfd_run_tasks(4, 2, task, &c, "fold", NULL, &err), CFD_EIO);
-    assert_non_null(strstr(err.msg, "fold 2: worker process killed by signal 9"));
+    assert_non_null(strstr(err.msg, "fold 3/4: worker process killed by signal 9"));
     cfd_shared_free(out, 8 * sizeof(uint64_t));
 }
 
