@@ -4,7 +4,9 @@
  * directory). One source; plugins/CMakeLists.txt compiles it once per
  * -DCFD_TEST_VARIANT_* below. The "good" variant is a working plugin whose
  * model file is plain text: line 1 the model name, line 2 its version, then
- * one label per line; classify gives every label the same probability.
+ * one label per line; classify gives every label the same probability. The
+ * "flaky" variant fails on articles whose body starts with "fail" and
+ * returns an out-of-range probability when it starts with "range".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,9 +74,19 @@ static int test_load(const char *path, void **model, cfd_plugin_model_info *info
 __attribute__((unused)) static int test_classify(const void *model, const cfd_plugin_input *in, cfd_plugin_output *out)
 {
     (void)model;
-    (void)in;
+#if defined(CFD_TEST_VARIANT_FLAKY)
+    if (in->body_len >= 4 && memcmp(in->body, "fail", 4) == 0)
+        return CFD_EINVAL;
+#endif
     for (uint32_t i = 0; i < out->n_labels; i++)
         out->probs[i] = 1.0f / (float)out->n_labels;
+#if defined(CFD_TEST_VARIANT_FLAKY)
+    if (in->body_len >= 5 && memcmp(in->body, "range", 5) == 0)
+        out->probs[0] = 2.0f;
+    out->detail = 7;
+#else
+    (void)in;
+#endif
     return 0;
 }
 

@@ -526,6 +526,60 @@ static void test_aggregate_file(void **state)
     tu_rmrf(f.dir);
 }
 
+/* A plugin failing on one article: its result carries the error, the other
+ * plugins and the next articles are unaffected. */
+static void test_plugin_failure_is_per_article(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    cfd_error err;
+    tu_tmpdir(f.dir, sizeof(f.dir));
+    tu_write(f.dir, "good.txt", "good\nv1\nA\nB\n");
+    tu_write(f.dir, "flaky.txt", "flaky\nf1\nX\nY\nZ\n");
+    static const char *const names[] = {"good", "flaky"};
+    cfd_engine_model_override ov = {"flaky", "flaky.txt"};
+    cfd_engine_config cfg = {0};
+    cfg.plugin_dir = TU_TEST_PLUGIN_DIR;
+    cfg.models_dir = f.dir;
+    cfg.plugins = names;
+    cfg.n_plugins = 2;
+    cfg.models = &ov;
+    cfg.n_models = 1;
+    if (cfd_engine_open(&cfg, &f.e, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(cfd_engine_worker_new(f.e, &f.w), 0);
+    const char *bodies[] = {"fail here", "range please", "fine"};
+    const char *codes[] = {"invalid_argument", "out_of_range", NULL};
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(classify(&f, "x", "", bodies[k], NULL, 0, &err), 0);
+        cJSON *j = parse_out(&f);
+        cJSON *res = cJSON_GetObjectItem(j, "results");
+        check_result(cJSON_GetObjectItem(res, "good"), (const char *const[]){"A", "B"}, 2, "v1");
+        cJSON *fl = cJSON_GetObjectItem(res, "flaky");
+        cJSON *e = cJSON_GetObjectItem(fl, "error");
+        if (codes[k]) {
+            assert_non_null(e);
+            assert_string_equal(cJSON_GetObjectItem(e, "code")->valuestring, codes[k]);
+            assert_non_null(strstr(cJSON_GetObjectItem(e, "message")->valuestring, "flaky"));
+            assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(fl, "model"), "version")
+                                    ->valuestring,
+                                "f1");
+        } else {
+            assert_null(e);
+            check_result(fl, (const char *const[]){"X", "Y", "Z"}, 3, "f1");
+            assert_int_equal(cJSON_GetObjectItem(fl, "detail")->valueint, 7);
+        }
+        cJSON_Delete(j);
+    }
+    assert_int_equal(metric(&f, "classifyd_plugin_errors_total{plugin=\"flaky\"}"), 2);
+    assert_int_equal(metric(&f, "classifyd_plugin_errors_total{plugin=\"good\"}"), 0);
+    assert_int_equal(metric(&f, "classifyd_articles_total"), 3);
+    cfd_engine_worker_free(f.w);
+    cfd_engine_close(f.e);
+    cfd_buf_free(&f.out);
+    tu_rmrf(f.dir);
+}
+
 static void test_model_override_unknown_plugin(void **state)
 {
     (void)state;
@@ -772,6 +826,7 @@ int main(void)
 #endif
         cmocka_unit_test(test_missing_model_not_ready),
         cmocka_unit_test(test_aggregate_file),
+        cmocka_unit_test(test_plugin_failure_is_per_article),
         cmocka_unit_test(test_model_override_unknown_plugin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
