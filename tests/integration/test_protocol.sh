@@ -112,6 +112,22 @@ EOF
 )
 it_eq "pipelining: 3 requests in one write get 3 replies in order on one connection" ok "$check"
 
+# HEAD (load balancer health checks): headers only, and the next pipelined
+# reply is not corrupted by a body that should not be there.
+printf 'HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+  it_raw 5 > "$IT_TMP/head.out"
+check=$(python3 - "$IT_TMP/head.out" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+head, sep, rest = data.partition(b"\r\n\r\n")
+assert head.startswith(b"HTTP/1.1 200"), "HEAD: %r" % head[:60]
+assert rest.startswith(b"HTTP/1.1 200"), "the reply after HEAD starts with %r" % rest[:60]
+assert b'"ready"' in rest, "second reply is not /readyz"
+print("ok")
+EOF
+)
+it_eq "HEAD /healthz: headers only, pipelined GET after it intact" ok "$check"
+
 # ---- errors on paths and methods
 it_eq "unknown path: 404" 404 "$(it_status http://localhost/nope)"
 it_eq "unknown plugin: 404" 404 "$(it_status -H 'Content-Type: application/json' \
