@@ -1,0 +1,86 @@
+#!/bin/sh
+# Rebuilds the three default models in models/ (topic, section, sentiment)
+# from ../shared/data, reproducibly: the options come from
+# training/model-options.sh (the same file training/compare-peers.sh uses for
+# RESULTS.md), the hash seed and solver order are the tool's fixed defaults,
+# the date stored in each model is pinned by SOURCE_DATE_EPOCH and the
+# version string below, so a rebuild from the same data and the same
+# classifyd-train gives byte-identical files. The sha256 of every input file
+# is printed and recorded in models/MODELS.md.
+#
+# usage: training/train-defaults.sh [--build DIR] [--out DIR] [--version STR]
+#   --build DIR   build dir holding bin/classifyd-train (default build-quality, else build)
+#   --out DIR     where to write the .cfdm files (default models/ in the repo)
+#   --version STR model version stored in the files (default $DEFAULT_VERSION)
+# Takes ~1-2 minutes on 2 cores. Scratch files go to a temp dir outside the repo.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(dirname "$here")
+data=$repo/../shared/data
+DEFAULT_VERSION=2026.11.28-1
+# 2026-11-28T00:00:00Z: the date recorded in the models of $DEFAULT_VERSION.
+: "${SOURCE_DATE_EPOCH:=1795824000}"
+export SOURCE_DATE_EPOCH
+build="" out=$repo/models version=$DEFAULT_VERSION
+while [ $# -gt 0 ]; do
+  case $1 in
+    --build) build=$2; shift 2;;
+    --out) out=$2; shift 2;;
+    --version) version=$2; shift 2;;
+    *) echo "train-defaults.sh: unknown option $1 (see the header of $0)" >&2; exit 2;;
+  esac
+done
+if [ -z "$build" ]; then
+  for b in "$repo/build-quality" "$repo/build"; do
+    [ -x "$b/bin/classifyd-train" ] && { build=$b; break; }
+  done
+fi
+bin=${build:+$build/bin/classifyd-train}
+[ -n "$bin" ] && [ -x "$bin" ] || {
+  echo "train-defaults.sh: classifyd-train not found; build it (cmake --build <dir>) and pass --build <dir>" >&2
+  exit 2; }
+for f in ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv; do
+  [ -f "$data/$f" ] || { echo "train-defaults.sh: $data/$f missing (see ../shared/data/README.md)" >&2; exit 2; }
+done
+. "$here/model-options.sh"
+work=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-defaults.XXXXXX")
+trap 'rm -rf "$work"' EXIT INT TERM
+mkdir -p "$out"
+
+echo "inputs (sha256):"
+(cd "$data" && sha256sum ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv \
+   finance-sentiment/train.tsv) | sed 's/^/  /'
+echo "classifyd-train: $bin"
+echo "options: topic [$TOPIC_OPTS $TOPIC_SAVE] section [$SECTION_OPTS $SECTION_SAVE]" \
+     "sentiment [$SENTIMENT_OPTS $SENTIMENT_SAVE]"
+
+# topic: ynat train; dev = ynat dev (probability calibration + recorded metrics).
+# shellcheck disable=SC2086
+nice "$bin" train --data "$data/ynat/train.tsv" --dev "$data/ynat/dev.tsv" --name topic \
+  --out "$out/topic.cfdm" --version "$version" $TOPIC_OPTS $TOPIC_SAVE \
+  --notes "classifyd default topic model. Data: KLUE YNAT headlines (re-split 50k subset, lush93gh/korean_news_topic_classification @ ca3c17f8), licence CC BY-SA 4.0. Built by training/train-defaults.sh; see models/MODELS.md."
+
+# section: news8 + capped mapped fnnews + lead copies (model-options.sh). The
+# mapped fnnews examples left out by the cap are the dev set: never trained
+# on, from another source and year, so the stored metrics and the probability
+# calibration reflect articles unlike the training data.
+"$here/splits.sh" "$work/splits" 2>/dev/null
+mapped=$work/splits/fnnews-mapped/all.tsv
+section_data "$data/news8/train.tsv" "$mapped" "$work/section-train.tsv"
+awk -F'\t' -v cap="$SECTION_FN_CAP" 'n[$1]++ >= cap' "$mapped" > "$work/section-dev.tsv"
+# shellcheck disable=SC2086
+nice "$bin" train --data "$work/section-train.tsv" --dev "$work/section-dev.tsv" --name section \
+  --out "$out/section.cfdm" --version "$version" $SECTION_OPTS $SECTION_SAVE \
+  --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels, with lead copies. Dev metrics are on the held-out mapped fnnews examples. See models/MODELS.md."
+
+# sentiment: finance-sentiment; calibration and metrics by the tool's internal 5-fold CV.
+# shellcheck disable=SC2086
+nice "$bin" train --data "$data/finance-sentiment/train.tsv" --name sentiment \
+  --out "$out/sentiment.cfdm" --version "$version" $SENTIMENT_OPTS $SENTIMENT_SAVE \
+  --notes "NON-COMMERCIAL USE ONLY: trained on a Korean translation of Financial PhraseBank (ukairia777/finance_sentiment_corpus @ f1f76194), licence CC BY-NC-SA 3.0; this model is a derivative and carries that licence. See models/MODELS.md."
+
+echo "models:"
+for m in topic section sentiment; do
+  printf '  %s  %s bytes  sha256 %s\n' "$out/$m.cfdm" "$(stat -c %s "$out/$m.cfdm")" \
+    "$(sha256sum "$out/$m.cfdm" | cut -d' ' -f1)"
+done
