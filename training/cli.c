@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "featurize.h"
@@ -156,7 +157,8 @@ void cfd_model_opts_default(cfd_model_opts *o)
     o->lin.solver = CFD_DEFAULT_SOLVER;
     o->lin.c = 1.0;
     o->lin.eps = cfd_solver_default_eps(o->lin.solver);
-    o->lin.jobs = 2;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN); /* results do not depend on it */
+    o->lin.jobs = cpus < 1 ? 1 : cpus > 16 ? 16 : (unsigned)cpus;
     o->lin.seed = o->feat.seed;
 }
 
@@ -299,7 +301,8 @@ void cfd_model_opts_help(FILE *f)
             "  --eps E            stopping tolerance (default: liblinear's for the solver)\n"
             "  --balanced         weight each class's C by n / (labels * n_class), for\n"
             "                     imbalanced data (macro-F1 counts small classes fully)\n"
-            "  --jobs N           train one-vs-rest classes in N worker processes (default 2;\n"
+            "  --jobs N           train one-vs-rest classes or CV folds in N worker processes\n"
+            "                     and featurize on N threads (default: the CPUs, at most 16;\n"
             "                     results do not depend on N); --threads is an alias\n"
             "  --progress         progress on stderr even when it is not a terminal\n");
 }

@@ -72,7 +72,8 @@ typedef struct cfd_model_opts {
     int progress;
 } cfd_model_opts;
 
-/* Defaults: cfd_feat_config_default(), solver CFD_DEFAULT_SOLVER, C = 1, 2 jobs. */
+/* Defaults: cfd_feat_config_default(), solver CFD_DEFAULT_SOLVER, C = 1, one job per
+ * online CPU (at most 16). */
 void cfd_model_opts_default(cfd_model_opts *o);
 
 /* The option table handled by cfd_model_opts_apply. */
