@@ -35,7 +35,7 @@ if [ -z "$build" ]; then
     [ -x "$b/bin/classifyd-train" ] && { build=$b; break; }
   done
 fi
-bin=${build:+$build/bin/classifyd-train}
+bin=${build:+$(cd "$build" 2>/dev/null && pwd)/bin/classifyd-train}
 [ -n "$bin" ] && [ -x "$bin" ] || {
   echo "train-defaults.sh: classifyd-train not found; build it (cmake --build <dir>) and pass --build <dir>" >&2
   exit 2; }
@@ -46,6 +46,11 @@ done
 work=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-defaults.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Paths are stored in the models (training metadata): pass repo-relative
+# (../shared/data/...) and work-dir-relative names so rebuilds are
+# byte-identical wherever the repo and the temp dir are.
+cd "$repo"
 
 echo "inputs (sha256):"
 (cd "$data" && sha256sum ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv \
@@ -56,7 +61,7 @@ echo "options: topic [$TOPIC_OPTS $TOPIC_SAVE] section [$SECTION_OPTS $SECTION_S
 
 # topic: ynat train; dev = ynat dev (probability calibration + recorded metrics).
 # shellcheck disable=SC2086
-nice "$bin" train --data "$data/ynat/train.tsv" --dev "$data/ynat/dev.tsv" --name topic \
+nice "$bin" train --data ../shared/data/ynat/train.tsv --dev ../shared/data/ynat/dev.tsv --name topic \
   --out "$out/topic.cfdm" --version "$version" $TOPIC_OPTS $TOPIC_SAVE \
   --notes "classifyd default topic model. Data: KLUE YNAT headlines (re-split 50k subset, lush93gh/korean_news_topic_classification @ ca3c17f8), licence CC BY-SA 4.0. Built by training/train-defaults.sh; see models/MODELS.md."
 
@@ -69,13 +74,13 @@ mapped=$work/splits/fnnews-mapped/all.tsv
 section_data "$data/news8/train.tsv" "$mapped" "$work/section-train.tsv"
 awk -F'\t' -v cap="$SECTION_FN_CAP" 'n[$1]++ >= cap' "$mapped" > "$work/section-dev.tsv"
 # shellcheck disable=SC2086
-nice "$bin" train --data "$work/section-train.tsv" --dev "$work/section-dev.tsv" --name section \
+(cd "$work" && nice "$bin" train --data section-train.tsv --dev section-dev.tsv --name section \
   --out "$out/section.cfdm" --version "$version" $SECTION_OPTS $SECTION_SAVE \
-  --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels, with lead copies. Dev metrics are on the held-out mapped fnnews examples. See models/MODELS.md."
+  --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels, with lead copies. Dev metrics are on the held-out mapped fnnews examples. See models/MODELS.md.")
 
 # sentiment: finance-sentiment; calibration and metrics by the tool's internal 5-fold CV.
 # shellcheck disable=SC2086
-nice "$bin" train --data "$data/finance-sentiment/train.tsv" --name sentiment \
+nice "$bin" train --data ../shared/data/finance-sentiment/train.tsv --name sentiment \
   --out "$out/sentiment.cfdm" --version "$version" $SENTIMENT_OPTS $SENTIMENT_SAVE \
   --notes "NON-COMMERCIAL USE ONLY: trained on a Korean translation of Financial PhraseBank (ukairia777/finance_sentiment_corpus @ f1f76194), licence CC BY-NC-SA 3.0; this model is a derivative and carries that licence. See models/MODELS.md."
 
