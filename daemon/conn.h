@@ -76,6 +76,7 @@ typedef struct cfd_conn {
     unsigned nd_chunked : 1;
     unsigned nd_keep : 1;
     size_t nd_pos, nd_lineno, nd_bytes;
+    uint64_t nd_unflushed_since; /* uv_hrtime() of the oldest line not yet flushed, 0 = none */
 } cfd_conn;
 
 /* Takes ownership of an accepted, non-blocking fd. The caller has already
