@@ -299,10 +299,15 @@ int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error
         if (cfd_config_parse_size(value, slot) != 0 || *(size_t *)slot == 0)
             goto bad;
         break;
-    case K_MS:
-        if (cfd_config_parse_duration(value, slot) != 0)
+    case K_MS: {
+        unsigned ms;
+        /* 0 makes sense only for the grace period ("stop at once"). */
+        if (cfd_config_parse_duration(value, &ms) != 0 ||
+            (ms == 0 && o->off != OFF(shutdown_grace_ms)))
             goto bad;
+        *(unsigned *)slot = ms;
         break;
+    }
     case K_UINT: {
         errno = 0;
         unsigned long v = strtoul(value, &end, 10);

@@ -132,6 +132,7 @@ static void test_bad_flags(void **state)
         {"--model", "nofile", "model"},
         {"--frobnicate", "1", "unknown option"},
         {"--idle-timeout", "soon", "idle-timeout"},
+        {"--read-timeout", "0", "read-timeout"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cfd_config c;
