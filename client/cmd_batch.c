@@ -2,9 +2,11 @@
  * classifyctl batch FILE.tsv|FILE.jsonl: classify a whole file.
  *
  * Articles go to the daemon as NDJSON requests of --chunk articles (and at
- * most 512 KiB, under the daemon's default body limit), one after another on
- * one keep-alive connection. Reply lines stream back (chunked) and are
- * handled as they arrive: written to --output, counted, and compared with the
+ * most 512 KiB, under the daemon's default body limit). With --jobs 1 they
+ * go one after another on one keep-alive connection and reply lines are
+ * handled as they stream back (chunked); with --jobs N, N connections send
+ * requests in parallel (batch_jobs.c) and each reply is handled whole, in
+ * request order, so the output is the same. Each reply line is written to --output, counted, and compared with the
  * gold label when the input has one. A progress bar runs on stderr; at the
  * end a summary (articles, errors by code, rate, decisions sent to review,
  * and with gold labels accuracy, macro-F1 and per-label P/R/F1 of --plugin).
@@ -17,6 +19,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "batch_jobs.h"
 #include "buf.h"
 #include "ctl.h"
 #include "dataset.h"
@@ -213,39 +216,47 @@ static void cfd__summary(cfd__batch *b, FILE *f)
     }
 }
 
-/* Sends records [from, to) that have no local error; returns an exit code. */
-static int cfd__send_chunk(cfd__batch *b, size_t from, size_t to, cfd_buf *body)
+/* The record range of each request: --chunk articles, at most 512 KiB. */
+typedef struct cfd__range {
+    size_t from, to;
+} cfd__range;
+
+/* Appends records [from, to) that have no local error as NDJSON. Reads the
+ * dataset only: safe on worker threads. */
+static void cfd__build_body(const cfd_dataset *ds, cfd__range r, cfd_buf *body)
 {
-    cfd_buf_reset(body);
-    b->chunk_n = b->chunk_done = 0;
-    for (size_t i = from; i < to; i++) {
-        cfd_record *r = &b->ds.recs[i];
-        if (r->error)
+    for (size_t i = r.from; i < r.to; i++) {
+        const cfd_record *rec = &ds->recs[i];
+        if (rec->error)
             continue;
-        cfd_buf_append(body, r->json, r->json_len);
+        cfd_buf_append(body, rec->json, rec->json_len);
         cfd_buf_putc(body, '\n');
-        b->chunk_recs[b->chunk_n++] = i;
     }
-    if (body->oom) {
-        fprintf(stderr, "classifyctl: out of memory\n");
-        return CFD_CTL_EINPUT;
+}
+
+/* Main thread: which records the reply lines of this request belong to. */
+static void cfd__chunk_begin(cfd__batch *b, cfd__range r)
+{
+    b->chunk_n = b->chunk_done = 0;
+    for (size_t i = r.from; i < r.to; i++) {
+        if (!b->ds.recs[i].error)
+            b->chunk_recs[b->chunk_n++] = i;
     }
-    if (b->chunk_n == 0)
-        return CFD_CTL_OK;
-    cfd_http_reply reply;
-    cfd_http_reply_init(&reply);
     cfd_buf_reset(&b->partial);
+}
+
+/* Main thread: accounting once a request is over; returns an exit code. */
+static int cfd__chunk_end(cfd__batch *b, cfd__range r, int rc, const cfd_http_reply *reply)
+{
     char what[64];
-    snprintf(what, sizeof what, "batch (lines %zu-%zu)", b->ds.recs[from].line,
-             b->ds.recs[to - 1].line);
-    int rc = cfd_ctl_call(b->ctl, what, "POST", "/v1/classify", "application/x-ndjson",
-                          body->data, body->len, cfd__on_body, b, &reply);
+    snprintf(what, sizeof what, "batch (lines %zu-%zu)", b->ds.recs[r.from].line,
+             b->ds.recs[r.to - 1].line);
     if (rc == CFD_CTL_OK && b->partial.len)
         cfd__reply_line(b, b->partial.data, b->partial.len);
     if (rc == CFD_CTL_EDAEMON) {
         /* The whole request was refused: every article in it failed. */
         char code[48];
-        snprintf(code, sizeof code, "http_%d", reply.status);
+        snprintf(code, sizeof code, "http_%d", reply->status);
         for (; b->chunk_done < b->chunk_n; b->chunk_done++, b->done++)
             cfd__count_code(b, code);
         rc = CFD_CTL_OK;
@@ -255,8 +266,62 @@ static int cfd__send_chunk(cfd__batch *b, size_t from, size_t to, cfd_buf *body)
         for (; b->chunk_done < b->chunk_n; b->chunk_done++, b->done++)
             cfd__count_code(b, "missing_reply_line");
     }
-    cfd_http_reply_free(&reply);
     return rc;
+}
+
+/* One connection: each request's reply lines are handled as they stream in. */
+static int cfd__run_sequential(cfd__batch *b, const cfd__range *ranges, size_t n)
+{
+    cfd_buf body = CFD_BUF_INIT;
+    int rc = CFD_CTL_OK;
+    for (size_t k = 0; k < n && rc == CFD_CTL_OK; k++) {
+        cfd__chunk_begin(b, ranges[k]);
+        if (b->chunk_n == 0)
+            continue;
+        cfd_buf_reset(&body);
+        cfd__build_body(&b->ds, ranges[k], &body);
+        if (body.oom) {
+            fprintf(stderr, "classifyctl: out of memory\n");
+            rc = CFD_CTL_EINPUT;
+            break;
+        }
+        cfd_http_reply reply;
+        cfd_http_reply_init(&reply);
+        char what[64];
+        snprintf(what, sizeof what, "batch (lines %zu-%zu)", b->ds.recs[ranges[k].from].line,
+                 b->ds.recs[ranges[k].to - 1].line);
+        rc = cfd_ctl_call(b->ctl, what, "POST", "/v1/classify", "application/x-ndjson",
+                          body.data, body.len, cfd__on_body, b, &reply);
+        rc = cfd__chunk_end(b, ranges[k], rc, &reply);
+        cfd_http_reply_free(&reply);
+    }
+    cfd_buf_free(&body);
+    return rc;
+}
+
+typedef struct cfd__par {
+    cfd__batch *b;
+    const cfd__range *ranges;
+    int rc;
+} cfd__par;
+
+static int cfd__par_build(void *ud, size_t k, cfd_buf *body)
+{
+    cfd__par *p = ud;
+    cfd__build_body(&p->b->ds, p->ranges[k], body);
+    return 0;
+}
+
+static int cfd__par_emit(void *ud, size_t k, int rc, cfd_http_reply *reply)
+{
+    cfd__par *p = ud;
+    cfd__chunk_begin(p->b, p->ranges[k]);
+    if (p->b->chunk_n == 0)
+        return 0;
+    if (rc == CFD_CTL_OK && cfd__on_body(p->b, reply->body.data, reply->body.len) != 0)
+        rc = CFD_CTL_EINPUT;
+    p->rc = cfd__chunk_end(p->b, p->ranges[k], rc, reply);
+    return p->rc != CFD_CTL_OK;
 }
 
 int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
@@ -275,11 +340,12 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         return CFD_CTL_EINPUT;
     }
     int rc = CFD_CTL_OK;
-    cfd_buf body = CFD_BUF_INIT;
+    size_t n_ranges = 0;
+    cfd__range *ranges = malloc(b.ds.n * sizeof *ranges);
     cfd_eval_init(&b.ev);
     b.codes = cJSON_CreateObject();
     b.chunk_recs = malloc(ctl->chunk * sizeof *b.chunk_recs);
-    if (!b.codes || !b.chunk_recs) {
+    if (!b.codes || !b.chunk_recs || !ranges) {
         fprintf(stderr, "classifyctl: out of memory\n");
         rc = CFD_CTL_EINPUT;
         goto done;
@@ -303,10 +369,7 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
             b.done++;
         }
     }
-    b.progress = ctl->progress >= 0 ? ctl->progress : isatty(2);
-    b.t0 = cfd__now();
-    size_t from = 0;
-    while (from < b.ds.n && rc == CFD_CTL_OK) {
+    for (size_t from = 0; from < b.ds.n;) {
         size_t to = from, bytes = 0;
         while (to < b.ds.n && to - from < ctl->chunk) {
             size_t add = b.ds.recs[to].json ? b.ds.recs[to].json_len + 1 : 0;
@@ -315,8 +378,21 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
             bytes += add;
             to++;
         }
-        rc = cfd__send_chunk(&b, from, to, &body);
+        ranges[n_ranges++] = (cfd__range){from, to};
         from = to;
+    }
+    b.progress = ctl->progress >= 0 ? ctl->progress : isatty(2);
+    b.t0 = cfd__now();
+    int jobs = ctl->jobs < 1 ? 1 : ctl->jobs;
+    if ((size_t)jobs > n_ranges)
+        jobs = (int)n_ranges;
+    if (jobs <= 1) {
+        rc = cfd__run_sequential(&b, ranges, n_ranges);
+    } else {
+        cfd__par p = {.b = &b, .ranges = ranges, .rc = CFD_CTL_OK};
+        rc = cfd_batch_jobs_run(ctl, jobs, n_ranges, cfd__par_build, cfd__par_emit, &p);
+        if (rc == CFD_CTL_OK)
+            rc = p.rc;
     }
     cfd__bar(&b, 1);
     if (rc == CFD_CTL_OK) {
@@ -329,7 +405,7 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         rc = CFD_CTL_EINPUT;
     }
 done:
-    cfd_buf_free(&body);
+    free(ranges);
     cfd_buf_free(&b.partial);
     free(b.chunk_recs);
     cJSON_Delete(b.codes);

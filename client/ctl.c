@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -56,7 +57,10 @@ static void cfd__usage(FILE *f)
 "  -o, --output FILE     batch: write each reply line (NDJSON) to FILE ('-' =\n"
 "                        stdout; the summary then goes to stderr)\n"
 "      --label-field F   batch: JSONL field holding the gold label (default label)\n"
-"      --chunk N         batch: articles per request (default 256)\n"
+"      --chunk N         batch: articles per request (default 64)\n"
+"  -j, --jobs N          batch: requests in flight on N connections (default:\n"
+"                        the number of CPUs, at most 8; the daemon serves each\n"
+"                        connection on one core)\n"
 "      --limit N         batch: only the first N articles\n"
 "      --progress, --no-progress\n"
 "                        batch: force the progress bar on or off (default: on\n"
@@ -164,14 +168,16 @@ int main(int argc, char **argv)
         {"top", required_argument, 0, 'n'},      {"output", required_argument, 0, 'o'},
         {"label-field", required_argument, 0, O_LABEL_FIELD},
         {"chunk", required_argument, 0, O_CHUNK}, {"limit", required_argument, 0, O_LIMIT},
+        {"jobs", required_argument, 0, 'j'},
         {"progress", no_argument, 0, O_PROGRESS}, {"no-progress", no_argument, 0, O_NO_PROGRESS},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
-    cfd_ctl ctl = {.timeout_ms = 60000, .plugin = "section", .top = 3, .chunk = 256,
-                   .progress = -1};
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    cfd_ctl ctl = {.timeout_ms = 60000, .plugin = "section", .top = 3, .chunk = 64,
+                   .progress = -1, .jobs = ncpu < 1 ? 1 : ncpu > 8 ? 8 : (int)ncpu};
     int c;
     long v;
-    while ((c = getopt_long(argc, argv, "s:f:t:p:P:n:o:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "s:f:t:p:P:n:o:j:hV", opts, NULL)) != -1) {
         switch (c) {
         case 's': ctl.socket = optarg; break;
         case 'f':
@@ -209,6 +215,11 @@ int main(int argc, char **argv)
             if (cfd__parse_count("--limit", optarg, 1, 1000000000L, &v) != 0)
                 return CFD_CTL_EUSAGE;
             ctl.limit = (size_t)v;
+            break;
+        case 'j':
+            if (cfd__parse_count("--jobs", optarg, 1, 64, &v) != 0)
+                return CFD_CTL_EUSAGE;
+            ctl.jobs = (int)v;
             break;
         case O_PROGRESS: ctl.progress = 1; break;
         case O_NO_PROGRESS: ctl.progress = 0; break;

@@ -39,6 +39,7 @@ typedef struct cfd_ctl {
     const char *label_field;  /* --label-field for JSONL gold labels */
     int top;                  /* --top N probabilities in tables */
     size_t chunk;             /* --chunk N articles per batch request */
+    int jobs;                 /* --jobs N batch connections in parallel */
     size_t limit;             /* --limit N articles */
     int progress;             /* -1 auto (tty), 0 off, 1 on */
     cfd_http_conn *conn;      /* opened on first call */

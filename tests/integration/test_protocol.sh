@@ -173,6 +173,20 @@ it_eq "classifyctl batch exit 0" 0 $rc
 it_match "classifyctl batch summary" '^articles 200  ok 200  errors 0' "$out"
 it_match "classifyctl batch accuracy and macro-F1" 'accuracy [01]\.[0-9]+  macro-F1 [01]\.[0-9]+' "$out"
 it_eq "classifyctl batch wrote one reply per article" 200 "$(wc -l < "$IT_TMP/b.out")"
+# --jobs: several connections in parallel, the same replies in the same order.
+ctl batch -j 1 --chunk 16 --no-progress -o "$IT_TMP/j1.out" "$IT_TMP/b.tsv" >/dev/null
+ctl batch -j 3 --chunk 16 --no-progress -o "$IT_TMP/j3.out" "$IT_TMP/b.tsv" >/dev/null
+same=$(python3 - "$IT_TMP/j1.out" "$IT_TMP/j3.out" <<'EOF'
+import json, sys
+def norm(p):
+    rows = [json.loads(l) for l in open(p, encoding="utf-8")]
+    for r in rows: r.pop("took_us", None)
+    return rows
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+print("ok" if len(a) == 200 and a == b else "differ: %d vs %d lines" % (len(a), len(b)))
+EOF
+)
+it_eq "classifyctl batch --jobs 3 gives the --jobs 1 replies, in order" ok "$same"
 out=$(ctl batch --format json --no-progress --label-field site_section "$DATA/samples/articles.jsonl")
 it_eq "classifyctl batch JSONL with a chosen label field" 3 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
 ctl -s "$IT_TMP/none.sock" health >/dev/null 2>&1; rc=$?
