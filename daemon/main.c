@@ -10,6 +10,8 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include <classifyd/plugin.h>
+
 #include "config.h"
 #include "engine.h"
 #include "log.h"
@@ -58,7 +60,8 @@ int main(int argc, char **argv)
         return 0;
     }
     if (cfg.version) {
-        printf("classifyd %s (plugin ABI %d.%d)\n", CFD_VERSION, 1, 0);
+        printf("classifyd %s (plugin ABI %d.%d)\n", CFD_VERSION, CFD_PLUGIN_ABI_MAJOR,
+               CFD_PLUGIN_ABI_MINOR);
         cfd_config_free(&cfg);
         return 0;
     }
