@@ -96,23 +96,23 @@ sk() {
 # TRAIN/TEST replace SPLITDIR/foldK/{train,test}.tsv; OURS_TRAIN (a .tsv, or
 # a dir with foldK/train.tsv) is what classifyd-train trains on instead.
 run_task() {
-  task=$1 dir=$2 folds=$3 oo=$4 fo=$5 so=$6
+  task=$1 dir=$2 folds=$3 oo=$4 fo=$5 so=$6 tr_all=${7:-} te_all=${8:-} ours_tr=${9:-}
   for tool in ours fasttext sklearn; do
     [ $tool != ours ] && [ $peers = 0 ] && continue
     pairs="" tsum=0 size=-
     k=0
     while [ $k -lt "$folds" ]; do
-      tr=${7:-$dir/fold$k/train.tsv} te=${8:-$dir/fold$k/test.tsv}
+      tr=${tr_all:-$dir/fold$k/train.tsv} te=${te_all:-$dir/fold$k/test.tsv}
       otr=$tr
-      case ${9:-} in
+      case $ours_tr in
         "") ;;
-        *.tsv) otr=$9;;
-        *) otr=$9/fold$k/train.tsv;;
+        *.tsv) otr=$ours_tr;;
+        *) otr=$ours_tr/fold$k/train.tsv;;
       esac
       tag=$task-$tool-$k
       log "$task $tool fold $k"
       case $tool in
-        ours) set -- $(ours "$tag" "$otr" "$te" "$oo"); t=$1 size=$2;;
+        ours) r=$(ours "$tag" "$otr" "$te" "$oo"); t=${r% *} size=${r#* };;
         fasttext) t=$(ft "$tag" "$tr" "$te" "$fo");;
         sklearn) t=$(sk "$tag" "$tr" "$te" "$so");;
       esac
@@ -121,8 +121,8 @@ run_task() {
       k=$((k + 1))
     done
     # shellcheck disable=SC2086
-    set -- $(score $pairs)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$task" "$tool" "$1" "$2" \
+    r=$(score $pairs)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$task" "$tool" "${r% *}" "${r#* }" \
       "$(echo "$tsum / $folds" | bc -l | awk '{printf "%.1f", $1}')" "$size" >> "$results"
   done
 }
