@@ -36,7 +36,7 @@ for s in $stages; do
     stage "ASan + UBSan build + tests"
     if build build-asan -DCMAKE_BUILD_TYPE=Asan; then
       (cd build-asan &&
-        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+        ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
         UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         CFD_SANITIZED=1 ctest -j "$jobs" --output-on-failure) || failed+=(asan)
     else failed+=(asan-build); fi ;;

@@ -126,8 +126,12 @@ static int cfd__record(cfd_ngram_names *nn, uint64_t h, int kind, const char *s,
     for (int j = 0; j < CFD__CANDS; j++) {
         cfd__cand *c = &slot->c[j];
         if (c->s == NULL) {
-            if ((c->s = strndup(s, len)) == NULL)
+            /* s is not NUL-terminated: copy exactly len bytes (strndup
+             * may look for a NUL past the end). */
+            if ((c->s = malloc(len + 1)) == NULL)
                 return CFD_ENOMEM;
+            memcpy(c->s, s, len);
+            c->s[len] = '\0';
             c->count = 1;
             c->kind = kind;
             slot->n_distinct++;
