@@ -19,7 +19,18 @@ PRELUDE='
 import json, os, resource, socket, sys, time
 SOCK = os.environ["SOCK"]
 def conn():
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(10); s.connect(SOCK); return s
+    # With a timeout set, Python makes the socket non-blocking, and connect()
+    # on a Unix socket whose accept backlog is momentarily full fails with
+    # EAGAIN instead of waiting (seen on a loaded CI machine): wait and retry.
+    deadline = time.time() + 10
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.settimeout(10)
+        try:
+            s.connect(SOCK); return s
+        except BlockingIOError:
+            s.close()
+            if time.time() > deadline: raise
+            time.sleep(0.01)
 def read_all(s, quiet=3.0):
     s.settimeout(quiet); out = b""
     try:
