@@ -371,11 +371,10 @@ again:
     /* The peer has shut its side: once every whole request is answered,
      * a partial one can never complete. */
     if (!c->closing && c->eof && !cfd__blocked(c) && c->pending.len == c->pending_off) {
-        if (cfd_http_in_message(&c->in)) {
-            cfd_conn_close(c); /* closed mid-request: nobody to answer */
-        } else {
-            c->close_after = 1;
-        }
+        /* A partial request is dropped (it can never complete), but the
+         * replies to the requests before it may still be queued (a client
+         * that half-closes reads on): close once they are written. */
+        c->close_after = 1;
     }
     c->in_process = 0;
     if (c->closing)

@@ -169,8 +169,18 @@ int cfd_ndjson_step(cfd_conn *c)
         }
         if (c->closing)
             return 1;
-        if (cfd_conn_pending_output(c) > limit)
-            return 0; /* the client is slow: go on when the output drains */
+        if (cfd_conn_pending_output(c) > limit) {
+            /* Wait for the client only with a write in flight: its callback
+             * resumes the batch. Lines not handed to the kernel yet would
+             * otherwise be written at once by the caller's flush, and no
+             * callback would ever come to go on (found by fuzz_http). */
+            c->nd_unflushed_since = 0;
+            cfd_conn_flush(c);
+            if (c->closing)
+                return 1;
+            if (c->writing)
+                return 0; /* the client is slow: go on when the output drains */
+        }
     }
     c->nd_unflushed_since = 0; /* cfd_conn_process flushes the rest now */
     size_t before = c->out.len;

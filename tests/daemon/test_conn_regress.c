@@ -12,7 +12,15 @@
  *     next reply -- e.g. a load balancer's "HEAD /healthz" check. Found by
  *     fuzz_http once its reply parser treated HEAD replies as a client
  *     does. HEAD is now GET without the body.
- *  3. Bounded write queue: a client that sends many pipelined requests and
+ *  3. Found by fuzz_http: a client that sent whole requests, then part of
+ *     another, then shut its side (half-close) lost the replies still
+ *     queued for the whole ones: the connection was closed at once because
+ *     the partial request "could never complete".
+ *  4. Found by fuzz_http: an NDJSON batch stalled when its lines passed
+ *     max_pending_output before any was written (lines are written out in
+ *     groups): the batch waited for a write callback, the caller's flush
+ *     then wrote everything at once, and no callback ever came.
+ *  5. Bounded write queue: a client that sends many pipelined requests and
  *     never reads makes the connection stop reading once its replies pass
  *     max_pending_output; what it holds stays bounded by one read of input
  *     plus max_pending_output plus one reply, however much the client sends.
@@ -33,6 +41,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "engine_test_util.h"
 #include "log.h"
 
 static cfd_config g_cfg;
@@ -58,6 +67,36 @@ static void setup_worker(const char *max_pending_output)
     cfd_metrics_init(&g_w.metrics);
     cfd_article_decoder_init(&g_w.dec);
     cfd_http_date(g_w.date, (int64_t)time(NULL));
+}
+
+static char g_dir[256];
+
+/* A real engine with the built plugins and small keyword models. */
+static void open_engine(void)
+{
+    static const char *const plugins[] = {"topic", "section", "sentiment"};
+    tu_tmpdir(g_dir, sizeof(g_dir));
+    tu_make_standard_models(g_dir, 7);
+    cfd_engine_config ec;
+    memset(&ec, 0, sizeof(ec));
+    ec.plugin_dir = CFD_PLUGIN_DIR;
+    ec.models_dir = g_dir;
+    ec.plugins = plugins;
+    ec.n_plugins = 3;
+    cfd_error err;
+    if (cfd_engine_open(&ec, &g_srv.engine, &err) != 0)
+        fail_msg("cfd_engine_open: %s", err.msg);
+    assert_int_equal(cfd_engine_worker_new(g_srv.engine, &g_w.ew), 0);
+}
+
+static void close_engine(void)
+{
+    cfd_engine_worker_free(g_w.ew);
+    g_w.ew = NULL;
+    cfd_buf_free(&g_w.scratch);
+    cfd_engine_close(g_srv.engine);
+    g_srv.engine = NULL;
+    tu_rmrf(g_dir);
 }
 
 static void teardown_worker(void)
@@ -161,6 +200,90 @@ static void test_head_reply_has_no_body(void **state)
     teardown_worker();
 }
 
+/* Reads until the daemon shuts its side (bounded); returns the bytes read. */
+static size_t read_to_eof(int fd, char *buf, size_t cap)
+{
+    size_t got = 0;
+    for (int i = 0; i < 20000 && g_w.conns; i++) {
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r == 0)
+            break; /* the daemon shut its side */
+    }
+    for (;;) {
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    buf[got] = '\0';
+    return got;
+}
+
+static void test_half_close_after_partial_request_keeps_replies(void **state)
+{
+    (void)state;
+    setup_worker("256K");
+    int fd = open_conn();
+    int small = 4096; /* the replies cannot all leave before the EOF is seen */
+    uv_os_fd_t dfd;
+    assert_int_equal(uv_fileno(&g_w.conns->h.handle, &dfd), 0);
+    assert_int_equal(setsockopt(dfd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small)), 0);
+    static char req[200 * sizeof(k_get) + 64];
+    size_t n = 0;
+    for (int i = 0; i < 200; i++) {
+        memcpy(req + n, k_get, sizeof(k_get) - 1);
+        n += sizeof(k_get) - 1;
+    }
+    memcpy(req + n, "GET /heal", 9); /* a partial request, then EOF */
+    n += 9;
+    size_t sent = 0;
+    for (int i = 0; i < 10000 && sent < n; i++) {
+        ssize_t w = write(fd, req + sent, n - sent);
+        if (w > 0)
+            sent += (size_t)w;
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    }
+    assert_int_equal(sent, n);
+    assert_int_equal(shutdown(fd, SHUT_WR), 0);
+    static char buf[1 << 16];
+    size_t got = read_to_eof(fd, buf, sizeof(buf));
+    assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 200);
+    assert_int_equal(count(buf, got, "{\"status\":\"ok\"}"), 200);
+    close(fd);
+    teardown_worker();
+}
+
+static void test_ndjson_over_pending_limit_does_not_stall(void **state)
+{
+    (void)state;
+    setup_worker("2K");
+    open_engine();
+    int fd = open_conn();
+    /* 40 lines: good articles and bad lines, ~7 KB of reply lines. */
+    static char body[8192];
+    size_t bl = 0;
+    for (int i = 0; i < 40; i++)
+        bl += (size_t)snprintf(body + bl, sizeof(body) - bl, "%s\n",
+                               i % 2 ? "not json" : "{\"body\":\"국회 선거 경제 기업\"}");
+    static char req[9000];
+    int n = snprintf(req, sizeof(req),
+                     "POST /v1/classify HTTP/1.1\r\nContent-Type: application/x-ndjson\r\n"
+                     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+                     bl, body);
+    assert_int_equal(write(fd, req, (size_t)n), n);
+    static char buf[1 << 16];
+    size_t got = read_to_eof(fd, buf, sizeof(buf));
+    assert_int_equal(count(buf, got, "\"line\":"), 20);     /* the bad lines */
+    assert_int_equal(count(buf, got, "\"results\":"), 20);  /* the good ones */
+    assert_true(got >= 5 && memcmp(buf + got - 5, "0\r\n\r\n", 5) == 0); /* stream ended */
+    close(fd);
+    close_engine();
+    teardown_worker();
+}
+
 static void test_unread_replies_stay_bounded(void **state)
 {
     (void)state;
@@ -207,6 +330,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_over_pending_limit_does_not_stall),
         cmocka_unit_test(test_head_reply_has_no_body),
+        cmocka_unit_test(test_half_close_after_partial_request_keeps_replies),
+        cmocka_unit_test(test_ndjson_over_pending_limit_does_not_stall),
         cmocka_unit_test(test_unread_replies_stay_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
