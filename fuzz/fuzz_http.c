@@ -425,6 +425,12 @@ static void cfd__serve(const char *data, size_t size, const size_t *cuts, size_t
     cfd_worker *w = &cfd__w;
     int fds[2];
     CFD__CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
+    /* Small kernel buffers, so that replies do not all fit and the daemon's
+     * own write queue, uv_write and its callback, and back pressure are
+     * exercised, not only uv_try_write. */
+    int small = 4096;
+    setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+    setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
     atomic_fetch_add(&w->load, 1);
     atomic_fetch_add(&cfd__srv.open_total, 1);
     cfd_conn_open(w, fds[0], 1);
