@@ -144,3 +144,30 @@ uint64_t cfd_feat_config_hash(const cfd_feat_config *cfg)
     cfd__config_bytes(cfg, b);
     return XXH3_64bits(b, sizeof b);
 }
+
+/*
+ * The fields that decide raw counts (cfd_featurize_counts): everything but
+ * the weighting switches (sublinear_tf, use_idf, l2_normalize), which only
+ * cfd_feat_weight reads. Models that differ only in weighting share one
+ * counting pass in the daemon.
+ */
+static void cfd__count_bytes(const cfd_feat_config *cfg, unsigned char b[20])
+{
+    cfd__config_bytes(cfg, b);
+    b[5] = b[6] = b[7] = 0;
+}
+
+int cfd_feat_config_counts_equal(const cfd_feat_config *a, const cfd_feat_config *b)
+{
+    unsigned char x[20], y[20];
+    cfd__count_bytes(a, x);
+    cfd__count_bytes(b, y);
+    return memcmp(x, y, sizeof x) == 0;
+}
+
+uint64_t cfd_feat_config_counts_hash(const cfd_feat_config *cfg)
+{
+    unsigned char b[20];
+    cfd__count_bytes(cfg, b);
+    return XXH3_64bits(b, sizeof b);
+}

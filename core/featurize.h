@@ -54,6 +54,13 @@ int cfd_feat_config_equal(const cfd_feat_config *a, const cfd_feat_config *b);
 /* 64-bit digest of a config (for grouping plugins that share featurization). */
 uint64_t cfd_feat_config_hash(const cfd_feat_config *cfg);
 
+/* Non-zero if the two configs produce identical raw counts, i.e. are equal
+ * but for the weighting switches (sublinear_tf, use_idf, l2_normalize). */
+int cfd_feat_config_counts_equal(const cfd_feat_config *a, const cfd_feat_config *b);
+
+/* 64-bit digest of the count-deciding fields (grouping for shared counting). */
+uint64_t cfd_feat_config_counts_hash(const cfd_feat_config *cfg);
+
 int cfd_featurizer_new(cfd_featurizer **out);
 void cfd_featurizer_free(cfd_featurizer *fz);
 

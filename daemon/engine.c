@@ -127,8 +127,16 @@ static int cfd__order_before(const cfd_model_version *a, const cfd_model_version
 {
     if ((a->info.feat == NULL) != (b->info.feat == NULL))
         return a->info.feat != NULL;
+    if (a->info.feat == NULL)
+        return 0;
     if (a->feat_hash != b->feat_hash)
         return a->feat_hash < b->feat_hash;
+    uint32_t wa = (uint32_t)a->info.feat->sublinear_tf | (uint32_t)a->info.feat->use_idf << 1 |
+                  (uint32_t)a->info.feat->l2_normalize << 2;
+    uint32_t wb = (uint32_t)b->info.feat->sublinear_tf | (uint32_t)b->info.feat->use_idf << 1 |
+                  (uint32_t)b->info.feat->l2_normalize << 2;
+    if (wa != wb)
+        return wa < wb;
     return a->idf_key < b->idf_key;
 }
 

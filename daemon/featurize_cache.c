@@ -36,7 +36,7 @@ int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
         idf = NULL;
         idf_key = 0;
     }
-    if (!c->have_counts || !cfd_feat_config_equal(&c->counts_cfg, cfg)) {
+    if (!c->have_counts || !cfd_feat_config_counts_equal(&c->counts_cfg, cfg)) {
         cfd_error_clear(&c->counts_err);
         c->counts_rc = cfd_featurize_counts(c->fz, cfg, c->title, c->title_len, c->body,
                                             c->body_len, &c->counts, &c->counts_err);
@@ -50,7 +50,9 @@ int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
             *err = c->counts_err;
         return c->counts_rc;
     }
-    if (!c->have_weighted || c->weighted_idf_key != idf_key) {
+    uint32_t wmode = (uint32_t)cfg->sublinear_tf | (uint32_t)cfg->use_idf << 1 |
+                     (uint32_t)cfg->l2_normalize << 2;
+    if (!c->have_weighted || c->weighted_idf_key != idf_key || c->weighted_mode != wmode) {
         int rc = cfd_feat_weight(c->fz, cfg, idf, &c->counts, &c->weighted);
         c->n_weights++;
         if (rc != 0) {
@@ -59,6 +61,7 @@ int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                                  cfd_strerror(rc));
         }
         c->weighted_idf_key = idf_key;
+        c->weighted_mode = wmode;
         c->have_weighted = 1;
     }
     *out = &c->weighted;

@@ -5,9 +5,11 @@
  * Featurizing is the dominant cost of classifying an article (~30 us for a
  * full article), and the plugins' models often share a featurizer config.
  * The cache remembers, for the current article, the last raw counts
- * (keyed by config) and the last weighted vector (keyed by config + IDF
- * digest): cfd_featurize_counts runs once per distinct config and
- * cfd_feat_weight once per distinct (config, IDF). The engine visits
+ * (keyed by the count-deciding config fields, cfd_feat_config_counts_equal)
+ * and the last weighted vector (keyed additionally by the weighting switches
+ * and the IDF digest): cfd_featurize_counts runs once per distinct counting
+ * config, cfd_feat_weight once per distinct (weighting, IDF), so models that
+ * differ only in IDF/TF/L2 still share one featurization. The engine visits
  * plugins sorted by (config hash, IDF digest) so equal keys are adjacent and
  * "last one" is enough -- no table, no allocation.
  *
@@ -39,6 +41,7 @@ typedef struct cfd_fcache {
     cfd_featvec counts;
     int have_weighted;
     uint64_t weighted_idf_key;   /* 0 = no IDF */
+    uint32_t weighted_mode;      /* sublinear | idf << 1 | l2 << 2 */
     cfd_featvec weighted;
     /* Statistics since creation (read by the owner thread only). */
     uint64_t n_counts;

@@ -383,7 +383,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
     v->load_ms = (uint32_t)((cfd__now_ns() - t0) / 1000000);
     v->version = (v->info.version && v->info.version[0]) ? v->info.version : v->info.checksum;
     if (v->info.feat != NULL) {
-        v->feat_hash = cfd_feat_config_hash(v->info.feat);
+        v->feat_hash = cfd_feat_config_counts_hash(v->info.feat);
         if (v->info.feat->use_idf)
             v->idf_key = XXH3_64bits(v->info.idf, sizeof(float) << v->info.feat->hash_bits) | 1;
     }

@@ -84,7 +84,7 @@ typedef struct cfd_model_version {
     void *model;                   /* the plugin's opaque model */
     cfd_plugin_model_info info;    /* as load() filled it, validated */
     const char *version;           /* info.version, or the checksum if empty */
-    uint64_t feat_hash;            /* cfd_feat_config_hash(info.feat), or 0 */
+    uint64_t feat_hash;            /* cfd_feat_config_counts_hash(info.feat), or 0 */
     uint64_t idf_key;              /* digest of the IDF table, 0 when unused */
     char *file;                    /* as requested, relative to the models dir */
     char *path;                    /* resolved absolute path */

@@ -262,6 +262,50 @@ static void test_featurize_per_config(void **state)
     assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 3);
 }
 
+/* Models whose configs differ only in weighting (IDF on for one, raw TF and
+ * no L2 for another) still share one counting pass; each weighting mode is
+ * applied once, and scores equal those of a model served alone. */
+static void test_count_shared_across_weighting(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_feat_config plain = tu_config(7, 0), idf = tu_config(7, 1), raw = tu_config(7, 0);
+    raw.sublinear_tf = 0;
+    raw.l2_normalize = 0;
+    tu_make_model(f->dir, "topic-w.cfdm", "topic", tu_topic_labels, tu_topic_kw, 3, &plain, "t-w");
+    tu_make_model(f->dir, "section-w.cfdm", "section", tu_section_labels, tu_section_kw, 4, &idf,
+                  "s-w");
+    tu_make_model(f->dir, "sentiment-w.cfdm", "sentiment", tu_sentiment_labels,
+                  tu_sentiment_kw, 3, &raw, "m-w");
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "topic-w.cfdm", NULL, &err), 0);
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-w.cfdm", NULL, &err), 0);
+    assert_int_equal(cfd_engine_reload(f->e, "sentiment", "sentiment-w.cfdm", NULL, &err), 0);
+    unsigned long long c0 = metric(f, "classifyd_featurizations_total");
+    unsigned long long w0 = metric(f, "classifyd_feature_weightings_total");
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_int_equal(metric(f, "classifyd_featurizations_total") - c0, 1);
+    assert_int_equal(metric(f, "classifyd_feature_weightings_total") - w0, 3);
+    /* each plugin's result equals what it gives when it runs alone */
+    static const char *const names[] = {"topic", "section", "sentiment"};
+    char all[3][512];
+    for (int i = 0; i < 3; i++) {
+        char key[32];
+        snprintf(key, sizeof(key), "\"%s\":", names[i]);
+        const char *p = strstr(f->out.data, key);
+        assert_non_null(p);
+        snprintf(all[i], sizeof(all[i]), "%.*s", (int)(strstr(p, "\"model\"") - p), p);
+    }
+    for (int i = 0; i < 3; i++) {
+        const char *const only[] = {names[i]};
+        assert_int_equal(classify(f, NULL, k_title, k_body, only, 1, &err), 0);
+        char key[32];
+        snprintf(key, sizeof(key), "\"%s\":", names[i]);
+        const char *p = strstr(f->out.data, key);
+        assert_non_null(p);
+        assert_int_equal(strncmp(p, all[i], strlen(all[i])), 0);
+    }
+}
+
 /* One config, IDF tables: counted once, weighted once per distinct table
  * (equal contents share, even from different files). */
 static void test_weight_per_idf(void **state)
@@ -814,6 +858,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_featurize_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_per_config, setup_two_configs, teardown),
         cmocka_unit_test_setup_teardown(test_weight_per_idf, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_count_shared_across_weighting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_plugin_subset, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_leave_buffer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_new_labels_and_rollback, setup, teardown),
