@@ -31,7 +31,7 @@ def conn():
             s.close()
             if time.time() > deadline: raise
             time.sleep(0.01)
-def read_all(s, quiet=3.0):
+def read_all(s, quiet=10.0):
     s.settimeout(quiet); out = b""
     try:
         while True:
@@ -49,7 +49,7 @@ def reply_complete(b):
         k, _, v = line.partition(b":")
         if k.strip().lower() == b"content-length": return len(body) >= int(v)
     return False
-def send_recv(data, quiet=3.0):
+def send_recv(data, quiet=10.0):
     s = conn()
     try: s.sendall(data)
     except (BrokenPipeError, ConnectionResetError): pass
@@ -98,7 +98,7 @@ EOF
 pycase "body over the limit: 413 from the headers alone, connection closed" <<'EOF'
 s = conn()
 s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000000\r\n\r\n")
-r = read_all(s, 5.0)            # no body byte sent: the refusal must not wait for it
+r = read_all(s, 10.0)           # no body byte sent: the refusal must not wait for it
 closed = False
 try:
     s.settimeout(5.0)
@@ -217,7 +217,7 @@ over = [conn() for _ in range(20)]
 for c in over:
     try: c.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
     except (BrokenPipeError, ConnectionResetError): pass   # already answered and closed
-st = [status(read_all(c, 3.0)) for c in over]
+st = [status(read_all(c, 10.0)) for c in over]
 for c in held + over: c.close()
 time.sleep(0.5)
 again = status(send_recv(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
