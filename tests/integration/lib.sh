@@ -53,6 +53,7 @@ it_cleanup() {
     kill -TERM "$DAEMON_PID" 2>/dev/null
     it_wait_pid "$DAEMON_PID" 15 || kill -KILL "$DAEMON_PID" 2>/dev/null
   fi
+  it_valgrind_check
   if [ $rc -ne 0 ] || [ "$IT_FAILS" -ne 0 ]; then
     echo "---- last lines of the daemon log ($DAEMON_LOG)"
     tail -n 30 "$DAEMON_LOG" 2>/dev/null
@@ -170,10 +171,12 @@ it_start_daemon() {
   "${wrap[@]}" "$BIN/classifyd" --socket "$SOCK" --models "$MODELS" --plugins "$PLUGINS" \
       --log-level info ${CFD_IT_DAEMON_ARGS:-} "$@" >>"$DAEMON_LOG" 2>&1 &
   DAEMON_PID=$!
-  local deadline=$((SECONDS + ${CFD_IT_START_TIMEOUT:-30}))
+  local limit=${CFD_IT_START_TIMEOUT:-30}
+  [ -n "${CFD_VALGRIND:-}" ] && limit=${CFD_IT_START_TIMEOUT:-120}
+  local deadline=$((SECONDS + limit))
   until [ "$(it_status http://localhost/readyz 2>/dev/null)" = "200" ]; do
     kill -0 "$DAEMON_PID" 2>/dev/null || it_die "classifyd exited at start: $(tail -20 "$DAEMON_LOG")"
-    [ $SECONDS -ge $deadline ] && it_die "classifyd not ready after ${CFD_IT_START_TIMEOUT:-30} s"
+    [ $SECONDS -ge $deadline ] && it_die "classifyd not ready after $limit s"
     sleep 0.1
   done
 }
@@ -192,10 +195,22 @@ it_stop_daemon() {
   local rc=0
   wait "$DAEMON_PID" 2>/dev/null || rc=$?
   DAEMON_PID=
-  if [ -n "${CFD_VALGRIND:-}" ] && grep -q "ERROR SUMMARY: [1-9]" "$IT_TMP"/valgrind.*.log 2>/dev/null; then
-    it_fail "valgrind reported errors: $(grep -h "ERROR SUMMARY" "$IT_TMP"/valgrind.*.log)"
-  fi
+  it_valgrind_check
   return $rc
+}
+
+# Under CFD_VALGRIND: fails the test once for every daemon run memcheck
+# found errors in (each run's log is checked once).
+it_valgrind_check() {
+  [ -n "${CFD_VALGRIND:-}" ] || return 0
+  local f
+  for f in "$IT_TMP"/valgrind.*.log; do
+    [ -f "$f" ] || continue
+    if grep -q "ERROR SUMMARY: [1-9]" "$f"; then
+      it_fail "valgrind reported errors ($f): $(grep -m1 -A12 "Invalid\|uninitialised\|definitely lost" "$f")"
+    fi
+    mv "$f" "$f.checked"
+  done
 }
 
 # Resident memory of the daemon in KiB.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: valgrind
 # Bad input: for each case the documented status and error code come back,
 # and the daemon keeps serving other connections (a normal request on a new
 # connection after every case). The daemon runs with a short read timeout

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: valgrind
 # The examples users copy from: examples/python_client.py (standard library
 # only) and examples/curl.sh, run against the real daemon, output checked.
 . "$(dirname "$0")/lib.sh"

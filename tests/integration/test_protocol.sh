@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: valgrind
 # Protocol basics against the real daemon, with curl --unix-socket, socat and
 # classifyctl: classify as JSON, text/plain and streamed NDJSON; keep-alive
 # and pipelining (several requests in one write); /v1/plugins, /healthz,
