@@ -22,6 +22,7 @@
  * prob_scale = 1. cfd_model_export_liblinear writes the reverse mapping
  * (w = column 0 - column 1), which is exact for any two-column model.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,8 +170,11 @@ void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
         for (uint32_t c = 0; c < nl; c++)
             acc[c] += v * w[c];
     }
+    /* Finite weights can still sum past FLT_MAX (a model file with weights
+     * near 3e38 is valid); an infinite score would make the probabilities
+     * NaN (inf - inf), so saturate instead. */
     for (uint32_t c = 0; c < nl; c++)
-        scores[c] = (float)acc[c];
+        scores[c] = (float)(acc[c] > FLT_MAX ? FLT_MAX : acc[c] < -FLT_MAX ? -FLT_MAX : acc[c]);
 }
 
 void cfd_model_probs(const cfd_model *m, const float *scores, float *probs)
