@@ -56,6 +56,14 @@ out=$(ctl rollback section); rc=$?
 it_eq "6. rollback exit 0" 0 $rc
 it_eq "6. replies come from the old model again" "$old" "$(served_section)"
 
+# Reload everything (what SIGHUP does): every plugin's configured file again.
+out=$(ctl reload); rc=$?
+it_eq "reload (all plugins) exit 0" 0 $rc
+for p in topic section sentiment; do
+  it_match "reload (all plugins) reports $p" "^$p: now serving" "$out"
+done
+it_eq "reload of the configured files serves the configured section model again" "$old" "$(served_section)"
+
 # A reload of a file that is not there fails clearly and changes nothing.
 out=$(ctl reload section no-such-model.cfdm 2>&1); rc=$?
 it_eq "reloading a missing file: exit 1" 1 $rc
