@@ -346,8 +346,16 @@ static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
                                  "finite value >= 0", r, w_off + 4 * (size_t)r, (double)scale);
         const int8_t *qr = (const int8_t *)q + (size_t)r * nl;
         float *wr = m->rows + (size_t)r * nl;
-        for (uint32_t c = 0; c < nl; c++)
+        for (uint32_t c = 0; c < nl; c++) {
             wr[c] = (float)qr[c] * scale;
+            /* A finite scale near FLT_MAX still overflows: q x scale must
+             * be finite like every F32 weight (the writer refuses others). */
+            if (!cfd_f32_is_finite(wr[c]))
+                return cfd_error_set(s->err, CFD_ERANGE, w_off + 4 * (size_t)r,
+                                     "section WGHT: row %u, label %u: q %d x scale %g is not a "
+                                     "finite float32 weight; expected scale <= max|w| / 127",
+                                     r, c, (int)qr[c], (double)scale);
+        }
     }
     return 0;
 }
