@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -29,7 +30,7 @@ typedef struct cfd__opt {
 
 static const cfd__opt cfd__opts[] = {
     {"socket", "server", K_STR, OFF(socket_path), "PATH",
-     "Unix socket to listen on (default run/classifyd.sock)"},
+     "Unix socket to listen on (default run/classifyd.sock; installed: /run/classifyd/classifyd.sock)"},
     {"socket-mode", "server", K_MODE, OFF(socket_mode), "MODE",
      "permission bits of the socket file, octal (default 0660)"},
     {"tcp", "server", K_TCP, OFF(tcp_host), "HOST:PORT",
@@ -63,17 +64,41 @@ static const cfd__opt cfd__opts[] = {
     {"enable", "engine", K_LIST, OFF(plugins), "NAME,...",
      "plugins to load (default: every plugin in the plugin directory)"},
     {"aggregate", "engine", K_STR, OFF(aggregate_file), "FILE",
-     "decision rules file (default: the engine's built-in rules)"},
+     "decision rules file (default: aggregate.conf in the models directory if present, else built-in rules)"},
     {"model", "models", K_MODEL, OFF(models), "PLUGIN=FILE",
      "serve FILE (in the models directory) for PLUGIN; repeatable. File: [models] PLUGIN = FILE"},
 };
 
 #define N_OPTS (sizeof(cfd__opts) / sizeof(cfd__opts[0]))
 
+/*
+ * Where the defaults point depends on how classifyd was started:
+ *  - run from a build tree (the repository): ./run/classifyd.sock, ./models
+ *    and ./build/lib/classifyd/plugins, relative to the working directory,
+ *    so `build/bin/classifyd` from the repository root needs no options;
+ *  - installed (the executable is CFD_INSTALL_SBINDIR/classifyd): the socket
+ *    under /run/classifyd/, models and plugins where `cmake --install` put
+ *    them.
+ */
+int cfd_config_installed(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return 0;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return 0;
+    *slash = '\0';
+    return strcmp(exe, CFD_INSTALL_SBINDIR) == 0;
+}
+
 void cfd_config_defaults(cfd_config *c)
 {
+    int installed = cfd_config_installed();
     memset(c, 0, sizeof(*c));
-    c->socket_path = strdup("run/classifyd.sock");
+    c->socket_path = strdup(installed ? "/run/classifyd/classifyd.sock" : "run/classifyd.sock");
     c->socket_mode = 0660;
     c->workers = 0;
     c->max_connections = 4096;
@@ -85,8 +110,8 @@ void cfd_config_defaults(cfd_config *c)
     c->shutdown_grace_ms = 10000;
     c->log_level = CFD_LOG_INFO;
     c->log_journal = -1;
-    c->models_dir = strdup("models");
-    c->plugin_dir = strdup("build/lib/classifyd/plugins");
+    c->models_dir = strdup(installed ? CFD_INSTALL_MODELDIR : "models");
+    c->plugin_dir = strdup(installed ? CFD_INSTALL_PLUGINDIR : "build/lib/classifyd/plugins");
 }
 
 static void cfd__free_list(cfd_config *c)

@@ -62,6 +62,9 @@ typedef struct cfd_config {
     int help, version, check_config;
 } cfd_config;
 
+/* 1 when this process is the installed daemon (CFD_INSTALL_SBINDIR/classifyd). */
+int cfd_config_installed(void);
+
 void cfd_config_defaults(cfd_config *c);
 void cfd_config_free(cfd_config *c);
 
