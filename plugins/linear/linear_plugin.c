@@ -8,9 +8,19 @@
  *
  * classify() allocates nothing: scores go to a stack array bounded by
  * CFD_MAX_LABELS, probabilities to the daemon's buffer.
+ *
+ * Huge pages: scoring and IDF weighting read ~1,500 random entries per
+ * article from row_of (4 MB at 2^20 buckets), the rows (several MB) and the
+ * IDF table (4 MB). With 4 KiB pages nearly every one of those reads is
+ * also a TLB miss (a page walk before the cache miss); Linux here runs
+ * transparent huge pages in "madvise" mode, so after loading, the plugin
+ * moves those arrays into 2 MiB-aligned memory advised MADV_HUGEPAGE
+ * (cfd__hugify; free() still releases it, so cfd_model_free is unchanged).
+ * If the advice is refused the arrays simply stay on small pages.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <classifyd/plugin.h>
 
@@ -26,6 +36,24 @@
 _Static_assert(CFD_MAX_LABELS <= CFD_PLUGIN_MAX_LABELS,
                "model label limit must fit the plugin ABI's");
 
+#define CFD__HUGE_PAGE ((size_t)2 << 20)
+
+/* Moves *p (bytes long, malloc'd) into huge-page-advised memory; keeps it
+ * where it is if the array is small or memory is short. */
+static void cfd__hugify(void **p, size_t bytes)
+{
+    if (*p == NULL || bytes < CFD__HUGE_PAGE / 2)
+        return;
+    size_t cap = (bytes + CFD__HUGE_PAGE - 1) & ~(CFD__HUGE_PAGE - 1);
+    void *q = NULL;
+    if (posix_memalign(&q, CFD__HUGE_PAGE, cap) != 0)
+        return;
+    (void)madvise(q, cap, MADV_HUGEPAGE); /* advice only: fine if refused */
+    memcpy(q, *p, bytes);
+    free(*p);
+    *p = q;
+}
+
 static int linear_load(const char *path, void **model, cfd_plugin_model_info *info,
                        cfd_error *err)
 {
@@ -33,6 +61,9 @@ static int linear_load(const char *path, void **model, cfd_plugin_model_info *in
     int rc = cfd_model_load(path, &m, err);
     if (rc != 0)
         return rc;
+    cfd__hugify((void **)&m->row_of, (size_t)m->n_buckets * sizeof(*m->row_of));
+    cfd__hugify((void **)&m->rows, (size_t)m->n_rows * m->n_labels * sizeof(*m->rows));
+    cfd__hugify((void **)&m->idf, m->idf ? (size_t)m->n_buckets * sizeof(*m->idf) : 0);
     memset(info, 0, sizeof(*info));
     info->name = m->name;
     info->version = m->meta.version;
