@@ -161,7 +161,7 @@ oom:
  * shared 2-core EPYC (bench_engine, 3 default plugins, news8): see
  * bench/RESULTS.md.
  */
-#define CFD__PF_DIST 16 /* power of two */
+#define CFD__PF_DIST 32 /* power of two */
 
 static inline uint32_t cfd__row(const cfd_model *m, uint32_t f)
 {
