@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "plugin_loader.h"
 #include "log.h"
 
 enum cfd__kind { K_STR, K_MODE, K_SIZE, K_MS, K_UINT, K_LEVEL, K_JOURNAL, K_TCP, K_LIST, K_MODEL };
@@ -253,6 +254,11 @@ static int cfd__set_list(cfd_config *c, const char *v)
 
 static int cfd__add_model(cfd_config *c, const char *plugin, size_t plen, const char *file)
 {
+    /* Only real plugin names and non-empty files: anything else (spaces,
+     * an empty name) names no plugin, and --check-config would print it
+     * back as a line that reads differently (found by fuzz_config). */
+    if (!cfd_plugin_name_valid(plugin, plen) || file[0] == '\0')
+        return CFD_EINVAL;
     for (size_t i = 0; i < c->n_models; i++) {
         if (strlen(c->models[i].plugin) == plen && memcmp(c->models[i].plugin, plugin, plen) == 0) {
             char *f = strdup(file);
@@ -370,6 +376,8 @@ int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error
         if (eq == NULL || eq == value || eq[1] == '\0')
             goto bad;
         r = cfd__add_model(c, value, (size_t)(eq - value), eq + 1);
+        if (r == CFD_EINVAL)
+            goto bad;
         break;
     }
     }
@@ -389,8 +397,14 @@ typedef struct cfd__ini_ctx {
 static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     cfd__ini_ctx *x = user;
-    if (strcmp(section, "models") == 0)
-        return cfd__add_model(x->c, name, strlen(name), value) == 0;
+    if (strcmp(section, "models") == 0) {
+        int r = cfd__add_model(x->c, name, strlen(name), value);
+        if (r == CFD_EINVAL)
+            cfd_error_set(x->err, r, (size_t)-1,
+                          "[models]: expected \"plugin = model file\" with a plugin name "
+                          "(a-z, 0-9, _ and -), got \"%s = %s\"", name, value);
+        return r == 0;
+    }
     const cfd__opt *o = cfd__find(name);
     if (o != NULL && o->kind != K_MODEL && strcmp(section, o->section) != 0) {
         cfd_error_set(x->err, CFD_EINVAL, (size_t)-1, "option \"%s\" belongs in section [%s], not [%s]",
