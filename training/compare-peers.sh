@@ -45,9 +45,10 @@ if [ -z "$build" ]; then
   done
 fi
 train_bin=${build:+$build/bin/classifyd-train}
-[ -n "$train_bin" ] && [ -x "$train_bin" ] || {
+if [ -z "$train_bin" ] || [ ! -x "$train_bin" ]; then
   echo "compare-peers.sh: classifyd-train not found; build first (cmake --build <dir>) and pass --build <dir>" >&2
-  exit 2; }
+  exit 2
+fi
 py=/usr/bin/python3
 "$py" -c 'import sklearn' 2>/dev/null || { echo "compare-peers.sh: needs Debian python3-sklearn ($py)" >&2; exit 2; }
 command -v fasttext >/dev/null || { echo "compare-peers.sh: needs Debian fasttext" >&2; exit 2; }

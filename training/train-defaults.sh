@@ -36,9 +36,10 @@ if [ -z "$build" ]; then
   done
 fi
 bin=${build:+$(cd "$build" 2>/dev/null && pwd)/bin/classifyd-train}
-[ -n "$bin" ] && [ -x "$bin" ] || {
+if [ -z "$bin" ] || [ ! -x "$bin" ]; then
   echo "train-defaults.sh: classifyd-train not found; build it (cmake --build <dir>) and pass --build <dir>" >&2
-  exit 2; }
+  exit 2
+fi
 for f in ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv; do
   [ -f "$data/$f" ] || { echo "train-defaults.sh: $data/$f missing (see ../shared/data/README.md)" >&2; exit 2; }
 done
