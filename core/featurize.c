@@ -49,6 +49,7 @@ struct cfd_featurizer {
     size_t starts_cap;
     uint32_t hist[4][1u << CFD__RADIX_MAX_BITS]; /* radix sort digit counts */
     float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
+    int trusted_utf8;         /* cfd_featurizer_trust_utf8 */
 };
 
 int cfd_featurizer_new(cfd_featurizer **out)
@@ -61,6 +62,11 @@ int cfd_featurizer_new(cfd_featurizer **out)
         fz->tf[k] = (float)(1.0 + log((double)k));
     *out = fz;
     return 0;
+}
+
+void cfd_featurizer_trust_utf8(cfd_featurizer *fz, int trusted)
+{
+    fz->trusted_utf8 = trusted != 0;
 }
 
 void cfd_featurizer_free(cfd_featurizer *fz)
@@ -133,7 +139,9 @@ static int cfd__prepare(cfd_featurizer *fz, const cfd_feat_config *cfg, const ch
             goto nomem;
         starts = fz->starts;
     }
-    if (cfd_utf8_validate_nfc(s, len, &bad, &maybe_nfc, starts, starts_cap, &nstarts) != 0)
+    if (fz->trusted_utf8)
+        cfd_utf8_scan_nfc(s, len, &maybe_nfc, starts, starts_cap, &nstarts);
+    else if (cfd_utf8_validate_nfc(s, len, &bad, &maybe_nfc, starts, starts_cap, &nstarts) != 0)
         return cfd_error_set(err, CFD_EUTF8, bad,
                              "%s: invalid UTF-8 at byte %zu (byte 0x%02x); send UTF-8 text", what,
                              bad, (unsigned)(unsigned char)s[bad]);

@@ -65,6 +65,16 @@ int cfd_featurizer_new(cfd_featurizer **out);
 void cfd_featurizer_free(cfd_featurizer *fz);
 
 /*
+ * Promises that every text given to fz from now on is valid UTF-8 because
+ * the caller validated it already (the daemon validates each request as it
+ * arrives; engine.h): fz then skips its own validation pass (~25% of its
+ * first look at the text) and never returns CFD_EUTF8. Give such a
+ * featurizer only validated text: on invalid UTF-8 its features are
+ * unspecified. Off by default (training tools, tests, fuzzers validate).
+ */
+void cfd_featurizer_trust_utf8(cfd_featurizer *fz, int trusted);
+
+/*
  * Raw per-document counts (title counts multiplied by title_weight), sorted
  * by index, unique. No TF transform, no IDF, no normalisation.
  * title/body may be NULL when their length is 0. Either may be empty, but

@@ -175,9 +175,13 @@ static const uint32_t cfd__u8_cval[5] = {0, 0, 0, 0x800000u, 0x80800000u};
  * One step per code point with table lookups instead of branches on the
  * lead byte: Korean text switches between ASCII spaces and 3-byte syllables
  * every few bytes, which a branchy decoder mispredicts at every switch.
+ * Always inlined with a constant `check`: cfd_utf8_validate_nfc validates
+ * as it goes, cfd_utf8_scan_nfc (text the caller has validated) skips the
+ * validity tests and the exact validator on the tail.
  */
-int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc,
-                          uint32_t *starts, size_t starts_cap, size_t *nstarts)
+static inline __attribute__((always_inline)) int
+cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, uint32_t *starts,
+              size_t starts_cap, size_t *nstarts, const int check)
 {
     const unsigned char *s = (const unsigned char *)str;
     unsigned sus = 0;
@@ -187,10 +191,14 @@ int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *
         memcpy(&w, s + i, 4);
         w = cfd__le32(w);
         unsigned c = w & 0xFF, b1 = (w >> 8) & 0xFF, n = cfd__u8_len[c];
-        unsigned ok = (n != 0) & (b1 >= cfd__u8_lo[c]) & (b1 <= cfd__u8_hi[c]) &
-                      ((w & cfd__u8_cmask[n]) == cfd__u8_cval[n]);
-        if (!ok)
-            goto slow; /* invalid: find the exact offset below */
+        if (check) {
+            unsigned ok = (n != 0) & (b1 >= cfd__u8_lo[c]) & (b1 <= cfd__u8_hi[c]) &
+                          ((w & cfd__u8_cmask[n]) == cfd__u8_cval[n]);
+            if (!ok)
+                goto slow; /* invalid: find the exact offset below */
+        } else if (n == 0) {
+            n = 1; /* precondition broken: step over the byte, stay in bounds */
+        }
         uint32_t w24 = w & 0xFFFFFFu;
         sus |= cfd__nfc_lead[c] | (cfd__nfc_after_lead[c] & cfd__nfc_second[b1]) |
                ((w24 & 0xFEFFFFu) == 0x8080E2u) |                      /* U+2000, U+2001 */
@@ -206,25 +214,38 @@ slow:
     /* The last bytes, or an invalid sequence: the exact validator. */
     {
         size_t off;
-        if (cfd_utf8_validate(str + i, len - i, &off) != 0) {
+        if (check && cfd_utf8_validate(str + i, len - i, &off) != 0) {
             if (bad_offset)
                 *bad_offset = i + off;
             return CFD_EUTF8;
         }
         sus |= cfd_nfc_quick_check(str + i, len - i);
     }
-    for (; starts && i < len; i += cfd__u8_len[s[i]]) { /* the last < 4 bytes */
+    for (; starts && i < len;) { /* the last < 4 bytes */
         uint32_t w24 = CFD_CLEAN_LE3(s[i], len - i > 1 ? s[i + 1] : 0, len - i > 2 ? s[i + 2] : 0);
         if (cfd_clean_may_start(w24)) {
             if (ns < starts_cap)
                 starts[ns] = (uint32_t)i;
             ns++;
         }
+        i += cfd__u8_len[s[i]] ? cfd__u8_len[s[i]] : 1;
     }
     if (nstarts)
         *nstarts = ns <= starts_cap ? ns : SIZE_MAX;
     *maybe_nfc = sus ? cfd_nfc_quick_check(str, len) : 0;
     return 0;
+}
+
+int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc,
+                          uint32_t *starts, size_t starts_cap, size_t *nstarts)
+{
+    return cfd__scan_nfc(str, len, bad_offset, maybe_nfc, starts, starts_cap, nstarts, 1);
+}
+
+void cfd_utf8_scan_nfc(const char *str, size_t len, int *maybe_nfc, uint32_t *starts,
+                       size_t starts_cap, size_t *nstarts)
+{
+    (void)cfd__scan_nfc(str, len, NULL, maybe_nfc, starts, starts_cap, nstarts, 0);
 }
 
 static int cfd__nfc_reserve(cfd_nfc_scratch *scr, size_t want)

@@ -49,6 +49,15 @@ int cfd_nfc_quick_check(const char *s, size_t len);
 int cfd_utf8_validate_nfc(const char *s, size_t len, size_t *bad_offset, int *maybe_nfc,
                           uint32_t *starts, size_t starts_cap, size_t *nstarts);
 
+/*
+ * The same without validating, for text the caller has already validated
+ * (the daemon validates every request): same *maybe_nfc, starts and
+ * *nstarts as cfd_utf8_validate_nfc gives on valid UTF-8. On invalid input
+ * it stays in bounds and its results are unspecified.
+ */
+void cfd_utf8_scan_nfc(const char *s, size_t len, int *maybe_nfc, uint32_t *starts,
+                       size_t starts_cap, size_t *nstarts);
+
 /* Growable code point buffer used by cfd_nfc; zero-initialise, free with
  * cfd_nfc_scratch_free. */
 typedef struct cfd_nfc_scratch {

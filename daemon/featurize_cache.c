@@ -8,7 +8,10 @@
 int cfd_fcache_init(cfd_fcache *c)
 {
     memset(c, 0, sizeof(*c));
-    return cfd_featurizer_new(&c->fz);
+    int rc = cfd_featurizer_new(&c->fz);
+    if (rc == 0) /* engine.h: every article's text is valid UTF-8 (article.c validated it) */
+        cfd_featurizer_trust_utf8(c->fz, 1);
+    return rc;
 }
 
 void cfd_fcache_free(cfd_fcache *c)

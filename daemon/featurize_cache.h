@@ -13,6 +13,10 @@
  * plugins sorted by (config hash, IDF digest) so equal keys are adjacent and
  * "last one" is enough -- no table, no allocation.
  *
+ * UTF-8: the text is valid UTF-8 (engine.h; article.c validated it on
+ * arrival), so the cache's featurizer is told to trust it
+ * (cfd_featurizer_trust_utf8) instead of validating every article again.
+ *
  * Memory: wraps one cfd_featurizer (grown to the largest article, never
  * shrunk). Vectors returned stay valid until the next call with a different
  * key or the next cfd_fcache_begin.

@@ -202,6 +202,36 @@ static void test_validate_nfc_fused(void **state)
     assert_int_equal(maybe, 0);
 }
 
+/* cfd_utf8_scan_nfc (validated text, no checks) reports exactly what
+ * cfd_utf8_validate_nfc does: NFC suspicion and cleaning-pattern starts,
+ * for every tail length (the last < 4 bytes take another path). */
+static void test_scan_nfc_matches_validate(void **state)
+{
+    (void)state;
+    const char *texts[] = {
+        "기사 본문 e\xcc\x81 끝", "기사 본문 “인용” 끝입니다", "",
+        "(서울=연합뉴스) 홍길동 기자 = 본문 hong@yna.co.kr http://x.kr [앵커] www",
+        "a", "ab", "abc", "가", "가a", "\xe1\x84\x80\xe1\x85\xa1 jamo", "\xf0\x9f\x98\x80 emoji (c)",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        size_t len = strlen(texts[k]);
+        for (size_t cut = 0; cut <= len; cut++) {
+            size_t bad;
+            if (cfd_utf8_validate(texts[k], cut, &bad) != 0)
+                continue; /* cut inside a sequence */
+            uint32_t s1[64], s2[64];
+            size_t n1 = 0, n2 = 0;
+            int m1 = -1, m2 = -2;
+            assert_int_equal(cfd_utf8_validate_nfc(texts[k], cut, NULL, &m1, s1, 64, &n1), 0);
+            cfd_utf8_scan_nfc(texts[k], cut, &m2, s2, 64, &n2);
+            assert_int_equal(m1, m2);
+            assert_int_equal(n1, n2);
+            for (size_t i = 0; i < n1 && i < 64; i++)
+                assert_int_equal(s1[i], s2[i]);
+        }
+    }
+}
+
 static void test_fold(void **state)
 {
     (void)state;
@@ -231,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_quick_check_oracle),
         cmocka_unit_test(test_quick_check_examples),
         cmocka_unit_test(test_validate_nfc_fused),
+        cmocka_unit_test(test_scan_nfc_matches_validate),
         cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
