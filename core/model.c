@@ -170,16 +170,20 @@ static inline uint32_t cfd__row(const cfd_model *m, uint32_t f)
     return f < m->n_buckets ? m->row_of[f] : CFD_NO_ROW;
 }
 
-void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
+/*
+ * The pipelined loop, accumulating into acc[0..nl). Always inlined with a
+ * constant nl for the common label counts (2..8: topic 7, section 8,
+ * sentiment 3), so the per-label loop unrolls with acc in registers (about
+ * 20% fewer instructions per article than the generic loop, callgrind);
+ * other counts take the generic copy.
+ */
+static inline __attribute__((always_inline)) void
+cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, const uint32_t nl)
 {
-    const uint32_t nl = m->n_labels;
     const uint32_t n = x->n;
     const cfd_feature *items = x->items;
     const size_t row_bytes = (size_t)nl * sizeof(float);
-    double acc[CFD_MAX_LABELS];
     uint32_t ring[CFD__PF_DIST];
-    for (uint32_t c = 0; c < nl; c++)
-        acc[c] = m->bias[c];
     /* prologue: row_of of the first 2D features, rows of the first D */
     for (uint32_t i = 0; i < n && i < 2 * CFD__PF_DIST; i++)
         if (items[i].index < m->n_buckets)
@@ -213,12 +217,43 @@ void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
         for (uint32_t c = 0; c < nl; c++)
             acc[c] += v * w[c];
     }
+}
+
+#define CFD__ACC_K(K)                                                                        \
+    case K: {                                                                                \
+        double a[K];                                                                         \
+        for (uint32_t c = 0; c < K; c++)                                                     \
+            a[c] = acc[c];                                                                   \
+        cfd__accumulate(m, x, a, K);                                                         \
+        for (uint32_t c = 0; c < K; c++)                                                     \
+            acc[c] = a[c];                                                                   \
+        break;                                                                               \
+    }
+
+void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
+{
+    const uint32_t nl = m->n_labels;
+    double acc[CFD_MAX_LABELS];
+    for (uint32_t c = 0; c < nl; c++)
+        acc[c] = m->bias[c];
+    switch (nl) {
+        CFD__ACC_K(2)
+        CFD__ACC_K(3)
+        CFD__ACC_K(4)
+        CFD__ACC_K(5)
+        CFD__ACC_K(6)
+        CFD__ACC_K(7)
+        CFD__ACC_K(8)
+    default:
+        cfd__accumulate(m, x, acc, nl);
+    }
     /* Finite weights can still sum past FLT_MAX (a model file with weights
      * near 3e38 is valid); an infinite score would make the probabilities
      * NaN (inf - inf), so saturate instead (tests/core/test_model_regress.c). */
     for (uint32_t c = 0; c < nl; c++)
         scores[c] = (float)(acc[c] > FLT_MAX ? FLT_MAX : acc[c] < -FLT_MAX ? -FLT_MAX : acc[c]);
 }
+#undef CFD__ACC_K
 
 void cfd_model_probs(const cfd_model *m, const float *scores, float *probs)
 {
