@@ -157,9 +157,8 @@ oom:
  * pipeline: row_of of feature i + 2D is prefetched, the row of feature i + D
  * is looked up (its row_of entry arrived meanwhile) and prefetched, and
  * feature i is accumulated, so ~2D misses are in flight instead of one or
- * two. Row numbers looked up ahead wait in a small ring. Measured on the
- * shared 2-core EPYC (bench_engine, 3 default plugins, news8): see
- * bench/RESULTS.md.
+ * two. Row numbers looked up ahead wait in a small ring. Measure with
+ * bench/bench_engine.c (figures in the commit messages of this loop).
  */
 #define CFD__PF_DIST 32 /* power of two */
 
