@@ -610,6 +610,39 @@ static void test_config_equal_hash(void **state)
     assert_true(cfd_feat_config_equal(&a, &b));
 }
 
+/* cfd_featurizer_trust_utf8: on valid text the trusting featurizer gives
+ * exactly the validating one's features (NFC, markup, cleaning included). */
+static void test_trust_utf8_same_features(void **state)
+{
+    cfd_featurizer *fz = *state, *fz2;
+    assert_int_equal(cfd_featurizer_new(&fz2), 0);
+    cfd_featurizer_trust_utf8(fz2, 1);
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    const char *texts[] = {
+        "(서울=연합뉴스) 홍길동 기자 = 삼성전자가 26일 <b>신제품</b>을 발표했다 &amp; hong@yna.co.kr",
+        "Cafe\xcc\x81 ＫＢＳ 뉴스 \xe1\x84\x80\xe1\x85\xa1 [앵커] http://x.kr 끝",
+        "a", "가나", "",
+    };
+    for (size_t k = 0; k < sizeof texts / sizeof texts[0]; k++) {
+        cfd_featvec a, b;
+        cfd_error err;
+        assert_int_equal(cfd_featurize(fz, &cfg, NULL, S("제목 title"), S(texts[k]), &a, &err), 0);
+        assert_int_equal(cfd_featurize(fz2, &cfg, NULL, S("제목 title"), S(texts[k]), &b, &err), 0);
+        assert_int_equal(a.n, b.n);
+        assert_true(a.n > 0);
+        for (uint32_t i = 0; i < a.n; i++) {
+            assert_int_equal(a.items[i].index, b.items[i].index);
+            assert_true(a.items[i].value == b.items[i].value);
+        }
+    }
+    /* the validating featurizer still refuses invalid UTF-8 */
+    cfd_featvec v;
+    cfd_error err;
+    assert_int_equal(cfd_featurize(fz, &cfg, NULL, NULL, 0, S("ab\xc3\x28"), &v, &err), CFD_EUTF8);
+    cfd_featurizer_free(fz2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -625,6 +658,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trust_utf8_same_features, setup, teardown),
         cmocka_unit_test(test_config_check),
         cmocka_unit_test(test_config_equal_hash),
     };
