@@ -4,11 +4,23 @@
 # cannot drift apart. Why each value was chosen: training/RESULTS.md.
 # Callers set $here to the training/ directory before sourcing.
 #
-# Tool defaults not repeated here: 2^20 buckets, word unigrams + bigrams,
-# sublinear TF, L2, clean_news on, title weight 2, liblinear L2-loss SVM (dual).
-TOPIC_OPTS="--c 0.5 --char-max 2"
-SECTION_OPTS="--idf --char-max 4 --buckets 19"
-SENTIMENT_OPTS="--balanced"
+# Counting config shared by ALL default models. The daemon featurizes an
+# article once for every group of models whose counting configs are equal
+# (cfd_feat_config_counts_equal: buckets, word n-grams, char n-gram range,
+# clean_news, title weight, seed); one config for all three means one counting
+# pass per article instead of three. So the options below are the only place
+# any of those is set: *_OPTS may add weighting switches (--idf,
+# --no-sublinear, --no-l2), solver, C and class weights, never a counting
+# option. train-defaults.sh checks the trained models and fails if their
+# counting configs differ. Why these values: training/RESULTS.md, "One
+# featurization for all three models". Tool defaults also part of it: word
+# unigrams + bigrams, clean_news on, title weight 2, the fixed hash seed.
+SHARED_FEAT_OPTS="--buckets 19 --char-min 1 --char-max 3"
+# Per model, on top of SHARED_FEAT_OPTS (tool defaults not repeated: sublinear
+# TF, no IDF, L2, liblinear L2-loss SVM (dual), C 1).
+TOPIC_OPTS="$SHARED_FEAT_OPTS --c 0.5"
+SECTION_OPTS="$SHARED_FEAT_OPTS --idf"
+SENTIMENT_OPTS="$SHARED_FEAT_OPTS --balanced"
 # On-disk encoding (budget: all three models <= 16 MB).
 TOPIC_SAVE="--quantize q8"
 SECTION_SAVE="--quantize q8"

@@ -85,6 +85,27 @@ nice "$bin" train --data ../shared/data/finance-sentiment/train.tsv --name senti
   --out "$out/sentiment.cfdm" --version "$version" $SENTIMENT_OPTS $SENTIMENT_SAVE \
   --notes "NON-COMMERCIAL USE ONLY: trained on a Korean translation of Financial PhraseBank (ukairia777/finance_sentiment_corpus @ f1f76194), licence CC BY-NC-SA 3.0; this model is a derivative and carries that licence. See models/MODELS.md."
 
+# One counting pass serves all three models in the daemon only if their
+# counting configs are equal (everything in the "features" line of inspect but
+# the weighting switches tf=, idf=, l2=). model-options.sh sets them in one
+# place; this catches an override slipping into a *_OPTS.
+counts_cfg() {
+  "$bin" inspect "$1" --top 1 | sed -n 's/^features *//p' | tr ' ' '\n' |
+    grep -v -e '^tf=' -e '^idf=' -e '^l2=' | paste -s -d ' '
+}
+ref=$(counts_cfg "$out/topic.cfdm")
+[ -n "$ref" ] || { echo "train-defaults.sh: no features line in 'inspect $out/topic.cfdm'" >&2; exit 1; }
+for m in section sentiment; do
+  c=$(counts_cfg "$out/$m.cfdm")
+  if [ "$c" != "$ref" ]; then
+    echo "train-defaults.sh: $m.cfdm counts features as [$c] but topic.cfdm as [$ref];" \
+         "the daemon would featurize every article more than once. Set counting options only in" \
+         "SHARED_FEAT_OPTS (training/model-options.sh)." >&2
+    exit 1
+  fi
+done
+echo "shared counting config: $ref"
+
 echo "models:"
 for m in topic section sentiment; do
   printf '  %s  %s bytes  sha256 %s\n' "$out/$m.cfdm" "$(stat -c %s "$out/$m.cfdm")" \
