@@ -62,9 +62,10 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
 /*
  * Features of the current article for (cfg, idf). idf_key identifies the
  * IDF table's contents (0 when cfg->use_idf is 0; equal tables, equal keys).
- * Returns 0 and sets *out, or the featurizer's error (CFD_EUTF8 with the
- * offset, CFD_ETOOBIG, CFD_ENOMEM) -- remembered, so every plugin with the
- * same config gets the same error without re-running.
+ * Returns 0 and sets *out, or the featurizer's error (CFD_ETOOBIG,
+ * CFD_ENOMEM; never CFD_EUTF8, the text being trusted as valid UTF-8) --
+ * remembered, so every plugin with the same config gets the same error
+ * without re-running.
  */
 int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                    uint64_t idf_key, const cfd_featvec **out, cfd_error *err);
