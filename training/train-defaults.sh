@@ -9,7 +9,7 @@
 # is printed and recorded in models/MODELS.md.
 #
 # usage: training/train-defaults.sh [--build DIR] [--out DIR] [--version STR]
-#   --build DIR   build dir holding bin/classifyd-train (default build-quality, else build)
+#   --build DIR   build dir holding bin/classifyd-train (default build)
 #   --out DIR     where to write the .cfdm files (default models/ in the repo)
 #   --version STR model version stored in the files (default $DEFAULT_VERSION)
 # Takes ~1-2 minutes on 2 cores. Scratch files go to a temp dir outside the repo.
@@ -17,7 +17,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 data=$repo/../shared/data
-DEFAULT_VERSION=2026.11.28-1
+DEFAULT_VERSION=2026.11.28-2
 # 2026-11-28T00:00:00Z: the date recorded in the models of $DEFAULT_VERSION.
 : "${SOURCE_DATE_EPOCH:=1795824000}"
 export SOURCE_DATE_EPOCH
