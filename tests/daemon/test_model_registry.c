@@ -308,9 +308,18 @@ static void *registry_reader(void *arg)
             atomic_fetch_add(&c->bad, 1);
         cfd_registry_release(&c->f->r, v);
         n++;
+        atomic_fetch_add(&c->reads, 1); /* live, so the swapper can wait for us */
     }
-    atomic_fetch_add(&c->reads, n);
+    (void)n;
     return NULL;
+}
+
+/* Waits (bounded) until the readers have made progress past `since`, so the
+ * swaps really overlap reads even when a loaded machine delays the threads. */
+static void wait_reads(swap_ctx *c, unsigned long long since)
+{
+    for (int i = 0; i < 10000 && atomic_load(&c->reads) <= since; i++)
+        usleep(1000);
 }
 
 static void test_concurrent_swaps(void **state)
@@ -327,8 +336,11 @@ static void test_concurrent_swaps(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(pthread_create(&th[i], NULL, registry_reader, &c), 0);
     cfd_error err;
+    wait_reads(&c, 0);
     for (int i = 0; i < 200; i++) {
         cfd_model_version *v;
+        if (i % 20 == 0)
+            wait_reads(&c, atomic_load(&c.reads));
         if (i % 20 == 10)
             assert_true(cfd_registry_load(&f->r, "broken.txt", &v, &err) < 0);
         if (i % 7 == 3) {
