@@ -18,22 +18,20 @@
 #include <cjson/cJSON.h>
 
 #include "cv.h"
+#include "tmpdir.h"
 
 static char g_dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cfd-test-cv-XXXXXX");
-    return mkdtemp(g_dir) == NULL ? -1 : 0;
+    return cfd_test_tmpdir(g_dir, sizeof g_dir, "cv");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cfd_test_rmtree(g_dir);
 }
 
 static void test_folds_stratified(void **state)

@@ -15,37 +15,23 @@
 #include <cmocka.h>
 
 #include "dataset.h"
+#include "tmpdir.h"
 
 static char g_dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cfd-test-dataset-XXXXXX");
-    return mkdtemp(g_dir) == NULL ? -1 : 0;
+    return cfd_test_tmpdir(g_dir, sizeof g_dir, "dataset");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cfd_test_rmtree(g_dir);
 }
 
-/* Writes bytes to g_dir/name and returns the path (static buffer). */
-static const char *write_file(const char *name, const char *bytes, size_t len)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    return path;
-}
-
-#define WRITE(name, lit) write_file(name, lit, sizeof(lit) - 1)
+#define WRITE(name, lit) cfd_test_write(g_dir, name, lit, sizeof(lit) - 1)
 
 static void test_tsv_basic(void **state)
 {
@@ -171,7 +157,7 @@ static void test_fixed_labels(void **state)
 static void expect_error(const char *name, const char *bytes, size_t len, int code,
                          const char *frag1, const char *frag2)
 {
-    const char *p = write_file(name, bytes, len);
+    const char *p = cfd_test_write(g_dir, name, bytes, len);
     cfd_dataset *ds = (cfd_dataset *)1;
     cfd_error err;
     cfd_error_clear(&err);

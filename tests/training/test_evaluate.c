@@ -18,44 +18,31 @@
 #include "evaluate.h"
 #include "featurize.h"
 #include "trainer.h"
+#include "tmpdir.h"
 
 static char g_dir[64];
 
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cfd-test-evaluate-XXXXXX");
-    return mkdtemp(g_dir) == NULL ? -1 : 0;
+    return cfd_test_tmpdir(g_dir, sizeof g_dir, "evaluate");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *write_file(const char *name, const char *text)
-{
-    static char path[128];
-    snprintf(path, sizeof path, "%s/%s", g_dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-    return path;
+    return cfd_test_rmtree(g_dir);
 }
 
 static cfd_model *train_model(void)
 {
-    const char *p = write_file("train.tsv",
-                               "fruit\tapple banana cherry\n"
-                               "fruit\tbanana melon apple\n"
-                               "fruit\tcherry melon grape\n"
-                               "car\tengine wheel brake\n"
-                               "car\tclutch gear engine\n"
-                               "car\tbrake wheel gear\n");
+    const char *p = cfd_test_write_str(g_dir, "train.tsv",
+                                       "fruit\tapple banana cherry\n"
+                                       "fruit\tbanana melon apple\n"
+                                       "fruit\tcherry melon grape\n"
+                                       "car\tengine wheel brake\n"
+                                       "car\tclutch gear engine\n"
+                                       "car\tbrake wheel gear\n");
     cfd_dataset *ds;
     cfd_corpus *c;
     cfd_error err;
@@ -82,10 +69,11 @@ static void test_scores_are_serving_scores(void **state)
 {
     (void)state;
     cfd_model *m = train_model();
-    const char *p = write_file("dev.jsonl",
-                               "{\"label\":\"car\",\"title\":\"engine\",\"body\":\"gear wheel\"}\n"
-                               "{\"label\":\"fruit\",\"title\":\"\",\"body\":\"apple grape\"}\n"
-                               "{\"label\":\"fruit\",\"title\":\"brake\",\"body\":\"clutch\"}\n");
+    const char *p = cfd_test_write_str(
+        g_dir, "dev.jsonl",
+        "{\"label\":\"car\",\"title\":\"engine\",\"body\":\"gear wheel\"}\n"
+        "{\"label\":\"fruit\",\"title\":\"\",\"body\":\"apple grape\"}\n"
+        "{\"label\":\"fruit\",\"title\":\"brake\",\"body\":\"clutch\"}\n");
     cfd_dataset *ds;
     cfd_error err;
     assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, (const char *const *)m->labels,
@@ -120,7 +108,7 @@ static void test_label_mismatch(void **state)
 {
     (void)state;
     cfd_model *m = train_model();
-    const char *p = write_file("three.tsv", "a\tx\nb\ty\nc\tz\n");
+    const char *p = cfd_test_write_str(g_dir, "three.tsv", "a\tx\nb\ty\nc\tz\n");
     cfd_dataset *ds;
     cfd_error err;
     assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);

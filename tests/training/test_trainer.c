@@ -19,6 +19,7 @@
 
 #include "featurize.h"
 #include "trainer.h"
+#include "tmpdir.h"
 
 static char g_dir[64];
 
@@ -61,16 +62,13 @@ static const char *write_toy(const char *name, int n_classes, int per_class, uin
 static int setup(void **state)
 {
     (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/cfd-test-trainer-XXXXXX");
-    return mkdtemp(g_dir) == NULL ? -1 : 0;
+    return cfd_test_tmpdir(g_dir, sizeof g_dir, "trainer");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return cfd_test_rmtree(g_dir);
 }
 
 static cfd_linear_params params(int solver, unsigned jobs)
