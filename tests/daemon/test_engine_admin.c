@@ -1,0 +1,283 @@
+/*
+ * Tests for model reload, rollback and hot swap in the engine
+ * (daemon/engine_admin.c, model_registry.c through the engine API): a reload
+ * with a new label set and rollback, refused reloads that keep the old model
+ * serving, swaps under concurrent classification where every reply's labels
+ * belong to the version it names, and reloading the editors' rules file.
+ * Fixture: engine_fixture.h.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "engine.h"
+#include "engine_test_util.h"
+#include "engine_fixture.h"
+
+static void test_reload_new_labels_and_rollback(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_buf res = CFD_BUF_INIT;
+    cfd_feat_config cfg = tu_config(7, 1); /* also: IDF, a new weighting key */
+    static const char *const labels2[] = {"경제", "정치", "스포츠", "사회", "IT과학"};
+    static const char *const kw2[] = {"경제 특구", "정치", "스포츠", "사회", "인공지능 반도체"};
+    tu_make_model(f->dir, "section-v2.cfdm", "section", labels2, kw2, 5, &cfg, "s-v2");
+
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", &res, &err), 0);
+    cJSON *j = cJSON_Parse(res.data);
+    assert_non_null(j);
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "model"), "version")->valuestring, "s-v2");
+    assert_string_equal(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "previous"), "version")->valuestring, "s-v1");
+    cJSON_Delete(j);
+
+    assert_int_equal(classify(f, NULL, "", "인공지능 반도체", NULL, 0, &err), 0);
+    j = parse_out(f);
+    cJSON *sec = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section");
+    check_result(sec, labels2, 5, "s-v2");
+    assert_string_equal(cJSON_GetObjectItem(sec, "label")->valuestring, "IT과학");
+    cJSON_Delete(j);
+
+    cfd_buf_reset(&res);
+    assert_int_equal(cfd_engine_rollback(f->e, "section", &res, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "인공지능 반도체", NULL, 0, &err), 0);
+    j = parse_out(f);
+    check_result(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section"),
+                 tu_section_labels, 4, "s-v1");
+    cJSON_Delete(j);
+    /* roll forward again */
+    assert_int_equal(cfd_engine_rollback(f->e, "section", NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "반도체", NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"s-v2\""));
+    assert_int_equal(cfd_engine_rollback(f->e, "nosuch", NULL, &err), CFD_ENOENT);
+    cfd_buf_free(&res);
+}
+
+static void test_refused_reloads_keep_serving(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_buf res = CFD_BUF_INIT;
+    tu_write(f->dir, "garbage.cfdm", "this is not a model");
+    assert_true(cfd_engine_reload(f->e, "topic", "garbage.cfdm", &res, &err) < 0);
+    assert_non_null(strstr(res.data, "\"error\""));
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "missing.cfdm", NULL, &err), CFD_ENOENT);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "../topic.cfdm", NULL, &err), CFD_EPERM);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "/etc/passwd", NULL, &err), CFD_EPERM);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", "section.cfdm", NULL, &err),
+                     CFD_EMISMATCH);
+    assert_non_null(strstr(err.msg, "section"));
+    assert_int_equal(cfd_engine_reload(f->e, "nosuch", NULL, NULL, &err), CFD_ENOENT);
+    /* still the original topic model */
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    cJSON *j = parse_out(f);
+    check_result(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "topic"),
+                 tu_topic_labels, 3, "t-v1");
+    cJSON_Delete(j);
+    assert_int_equal(metric(f, "classifyd_model_loads_total{plugin=\"topic\",result=\"error\"}"),
+                     5);
+    /* reload everything (SIGHUP) works and reports each plugin; unchanged
+     * files keep their version (no previous appears, nothing doubles) */
+    cfd_buf_reset(&res);
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, &res, &err), 0);
+    j = cJSON_Parse(res.data);
+    assert_non_null(j);
+    cJSON *pls = cJSON_GetObjectItem(j, "plugins");
+    assert_int_equal(cJSON_GetArraySize(pls), 3);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(cJSON_GetArrayItem(pls, 0), "previous")));
+    cJSON_Delete(j);
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"topic\"}"), 1);
+    /* a changed file is a new version */
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f->dir, "topic.cfdm", "topic", tu_topic_labels, tu_topic_kw, 3, &cfg, "t-v2");
+    assert_int_equal(cfd_engine_reload(f->e, "topic", NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, k_title, k_body, NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"t-v2\""));
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"topic\"}"), 2);
+    cfd_buf_free(&res);
+}
+
+/* Workers classify while the main thread swaps section models with
+ * different label sets (and offers broken files): every reply must be whole
+ * and name a version whose labels are exactly the ones it shows. */
+typedef struct swap_ctx {
+    cfd_engine *e;
+    atomic_int stop;
+    atomic_int bad;
+    atomic_int replies;
+    atomic_int v1_seen, v2_seen;
+} swap_ctx;
+
+static const char *const k_v2_labels[] = {"경제", "정치", "스포츠", "사회", "IT과학"};
+
+static void *swap_worker(void *arg)
+{
+    swap_ctx *c = arg;
+    cfd_engine_worker *w;
+    cfd_buf out = CFD_BUF_INIT;
+    cfd_error err;
+    if (cfd_engine_worker_new(c->e, &w) != 0) {
+        atomic_fetch_add(&c->bad, 1);
+        return NULL;
+    }
+    while (!atomic_load(&c->stop)) {
+        cfd_article a = {0};
+        a.title = k_title;
+        a.title_len = strlen(k_title);
+        a.body = k_body;
+        a.body_len = strlen(k_body);
+        cfd_buf_reset(&out);
+        if (cfd_engine_classify(w, &a, &out, &err) != 0) {
+            atomic_fetch_add(&c->bad, 1);
+            continue;
+        }
+        cJSON *j = cJSON_ParseWithLength(out.data, out.len);
+        cJSON *sec = j ? cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section")
+                       : NULL;
+        const char *ver = sec ? cJSON_GetObjectItem(cJSON_GetObjectItem(sec, "model"),
+                                                    "version")->valuestring
+                              : "";
+        int v1 = !strcmp(ver, "s-v1"), v2 = !strcmp(ver, "s-v2");
+        const char *const *labels = v1 ? tu_section_labels : k_v2_labels;
+        int n = v1 ? 4 : 5;
+        cJSON *probs = sec ? cJSON_GetObjectItem(sec, "probs") : NULL;
+        int ok = (v1 || v2) && cJSON_GetArraySize(probs) == n;
+        cJSON *it;
+        if (ok)
+            cJSON_ArrayForEach(it, probs)
+            {
+                const char *l = cJSON_GetObjectItem(it, "label")->valuestring;
+                int k;
+                for (k = 0; k < n; k++)
+                    if (!strcmp(labels[k], l))
+                        break;
+                ok &= k < n;
+            }
+        if (!ok)
+            atomic_fetch_add(&c->bad, 1);
+        atomic_fetch_add(v1 ? &c->v1_seen : &c->v2_seen, 1);
+        atomic_fetch_add(&c->replies, 1);
+        cJSON_Delete(j);
+    }
+    cfd_engine_worker_free(w);
+    cfd_buf_free(&out);
+    return NULL;
+}
+
+static void test_swaps_under_load(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    static const char *const kw2[] = {"경제 특구", "정치", "스포츠", "사회", "인공지능"};
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f->dir, "section-v2.cfdm", "section", k_v2_labels, kw2, 5, &cfg, "s-v2");
+    tu_write(f->dir, "broken.cfdm", "CFDM but not really");
+    swap_ctx c = {0};
+    c.e = f->e;
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, swap_worker, &c), 0);
+    for (int i = 0; i < 60; i++) {
+        assert_int_equal(cfd_engine_reload(f->e, "section",
+                                           i % 2 ? "section.cfdm" : "section-v2.cfdm", NULL,
+                                           &err),
+                         0);
+        if (i % 6 == 5)
+            assert_true(cfd_engine_reload(f->e, "section", "broken.cfdm", NULL, &err) < 0);
+        /* let some requests through on each version */
+        int target = atomic_load(&c.replies) + 4;
+        while (atomic_load(&c.replies) < target && atomic_load(&c.bad) == 0)
+            sched_yield();
+    }
+    atomic_store(&c.stop, 1);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    assert_int_equal(atomic_load(&c.bad), 0);
+    assert_true(atomic_load(&c.v1_seen) > 0);
+    assert_true(atomic_load(&c.v2_seen) > 0);
+    /* current + previous only: every retired version was unloaded */
+    assert_int_equal(metric(f, "classifyd_models_loaded{plugin=\"section\"}"), 2);
+}
+
+/* SIGHUP path for the editors' rules: an edited rules.txt is picked up, a
+ * broken one is refused with file:line and the old rules keep serving, and
+ * rule evidence moves the decision. */
+static const char *rules_label_and_decision(fixture *f, int *detail, char *checksum,
+                                            size_t cap)
+{
+    static char decision[64];
+    cJSON *j = parse_out(f);
+    cJSON *rules = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "rules");
+    *detail = cJSON_GetObjectItem(rules, "detail")->valueint;
+    snprintf(checksum, cap, "%s",
+             cJSON_GetObjectItem(cJSON_GetObjectItem(rules, "model"), "checksum")->valuestring);
+    assert_string_equal(cJSON_GetObjectItem(rules, "label")->valuestring,
+                        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "section")
+                            ->valuestring);
+    snprintf(decision, sizeof(decision), "%s",
+             cJSON_GetObjectItem(cJSON_GetObjectItem(j, "decision"), "section")->valuestring);
+    cJSON_Delete(j);
+    return decision;
+}
+
+static void test_rules_reload(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    int detail;
+    char sum1[32], sum2[32];
+    cfd_engine_worker_free(f->w);
+    cfd_engine_close(f->e);
+    static const char *const four[] = {"topic", "section", "sentiment", "rules"};
+    /* A word none of the models knows: without the rules every section is
+     * equally likely and the first label (경제) would win the tie. */
+    const char *body = "뉴스레터 소식";
+    tu_write(f->dir, "rules.txt", "사회\t0.9\t뉴스레터\n");
+    open_engine(f, four, 4, NULL);
+    const char *const no_rules[] = {"topic", "section", "sentiment"};
+    assert_int_equal(classify(f, NULL, "", body, no_rules, 3, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"decision\":{\"section\":\"경제\""));
+
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum1, sizeof(sum1)), "사회");
+    assert_int_equal(detail, 1);
+
+    /* the editors change their mind: SIGHUP picks the edit up */
+    tu_write(f->dir, "rules.txt", "# desk decision 2026-11-28\n정치\t0.9\t뉴스레터\n");
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum2, sizeof(sum2)), "정치");
+    assert_int_equal(detail, 2);
+    assert_string_not_equal(sum1, sum2);
+
+    /* a broken edit is refused; the last good rules keep serving */
+    tu_write(f->dir, "rules.txt", "사회\t0.9\n");
+    assert_int_equal(cfd_engine_reload(f->e, "rules", NULL, NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "rules.txt:1"));
+    assert_int_equal(classify(f, NULL, "", body, NULL, 0, &err), 0);
+    assert_string_equal(rules_label_and_decision(f, &detail, sum1, sizeof(sum1)), "정치");
+    assert_string_equal(sum1, sum2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_reload_new_labels_and_rollback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_reload, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
