@@ -21,15 +21,13 @@
 #include <xxhash.h>
 
 #include "model.h"
+#include "test_rng.h"
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull; /* one per test program */
 
 static inline uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
+    return cfd_test_rnd(&rng_state);
 }
 
 static inline float rndf(void)

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "test_rng.h"
 
 #define HB 10
 #define NB (1u << HB)
@@ -23,10 +24,7 @@ static uint64_t rng_state = 0xd1b54a32d192ed03ull;
 
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
+    return cfd_test_rnd(&rng_state);
 }
 
 static float rndw(void) { return (float)((int)(rnd() % 200001) - 100000) / 30000.0f; }

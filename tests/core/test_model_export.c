@@ -24,6 +24,7 @@
 #include <linear.h>
 
 #include "model.h"
+#include "test_rng.h"
 
 #define TOL 1e-5
 #define HASH_BITS 10
@@ -33,10 +34,7 @@ static uint64_t rng_state = 0x2545f4914f6cdd1dull;
 
 static uint32_t rnd(void)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 16);
+    return cfd_test_rnd(&rng_state);
 }
 
 static double rndu(void) { return (double)rnd() / 4294967296.0; }
