@@ -252,12 +252,27 @@ static int cfd__set_list(cfd_config *c, const char *v)
     return 0;
 }
 
+/* A model file name the config file can hold: non-empty, no control
+ * characters, no space at either end (an INI value is trimmed, so " x.cfdm"
+ * from a --model flag would read back as another name; found by
+ * fuzz_config). */
+static int cfd__model_file_valid(const char *file)
+{
+    size_t n = strlen(file);
+    if (n == 0 || isspace((unsigned char)file[0]) || isspace((unsigned char)file[n - 1]))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)file[i] < 0x20 || file[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 static int cfd__add_model(cfd_config *c, const char *plugin, size_t plen, const char *file)
 {
-    /* Only real plugin names and non-empty files: anything else (spaces,
+    /* Only real plugin names and usable file names: anything else (spaces,
      * an empty name) names no plugin, and --check-config would print it
      * back as a line that reads differently (found by fuzz_config). */
-    if (!cfd_plugin_name_valid(plugin, plen) || file[0] == '\0')
+    if (!cfd_plugin_name_valid(plugin, plen) || !cfd__model_file_valid(file))
         return CFD_EINVAL;
     for (size_t i = 0; i < c->n_models; i++) {
         if (strlen(c->models[i].plugin) == plen && memcmp(c->models[i].plugin, plugin, plen) == 0) {

@@ -92,12 +92,34 @@ static void test_real_override_round_trips(void **state)
     cfd_config_free(&c);
 }
 
+/* fuzz_config: "model = --config= =" gave the file " =", which --check-config
+ * printed as "--config =  =" and which reads back as "=". A file name with a
+ * space at either end, or a control character, is refused. */
+static void test_model_file_with_edge_space_refused(void **state)
+{
+    (void)state;
+    static const char fuzzed[] = "[]\nmodel =--config= =\0\0\0>\x80\x80";
+    cfd_config c;
+    cfd_error err;
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, fuzzed, &err), CFD_EINVAL);
+    assert_int_equal(c.n_models, 0);
+    assert_int_equal(cfd_config_set(&c, "model", "section= s.cfdm", &err), CFD_EINVAL);
+    assert_int_equal(cfd_config_set(&c, "model", "section=s.cfdm ", &err), CFD_EINVAL);
+    assert_int_equal(cfd_config_set(&c, "model", "section=s\n.cfdm", &err), CFD_EINVAL);
+    assert_int_equal(c.n_models, 0);
+    assert_int_equal(cfd_config_set(&c, "model", "section=s v2.cfdm", &err), 0);
+    assert_int_equal(c.n_models, 1);
+    cfd_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_empty_plugin_name_refused),
         cmocka_unit_test(test_garbage_plugin_name_refused),
         cmocka_unit_test(test_real_override_round_trips),
+        cmocka_unit_test(test_model_file_with_edge_space_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
