@@ -11,6 +11,7 @@
 #include <ini.h>
 
 #include "aggregate.h"
+#include "ini_file.h"
 #include "json_prob.h"
 #include "plugin_loader.h"
 
@@ -245,10 +246,9 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
 static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_agg_rules **out,
                            cfd_error *err)
 {
-    if (line == -1) {
+    if (line < 0) { /* ini_parse_string: -2 = out of memory */
         cfd_agg_free(ps->r);
-        return cfd_error_set(err, CFD_ENOENT, (size_t)-1, "%s: cannot open: %s", name,
-                             strerror(errno));
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", name);
     }
     if (line != 0 || ps->failed) {
         int code = ps->failed ? ps->err.code : CFD_EFORMAT;
@@ -257,7 +257,7 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_a
         else
             cfd_error_set(err, code, (size_t)-1,
                           "%s:%d: syntax error (expected [section], key = value, or a "
-                          "comment starting with ; or #; lines under 200 bytes)",
+                          "comment starting with ; or #)",
                           name, line);
         cfd_agg_free(ps->r);
         return code;
@@ -273,8 +273,15 @@ int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
     ps.r = cfd__agg_new(path);
     if (ps.r == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-    errno = 0;
-    int line = ini_parse(path, cfd__ini_handler, &ps);
+    char *text;
+    size_t len;
+    int rc = cfd_ini_read(path, &text, &len, err);
+    if (rc != 0) {
+        cfd_agg_free(ps.r);
+        return rc;
+    }
+    int line = ini_parse_string(text, cfd__ini_handler, &ps);
+    free(text);
     return cfd__agg_finish(&ps, line, path, out, err);
 }
 
@@ -282,6 +289,9 @@ int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_e
 {
     cfd__agg_parse ps = {0};
     *out = NULL;
+    int rc = cfd_ini_check(text, strlen(text), name, err);
+    if (rc != 0)
+        return rc;
     ps.r = cfd__agg_new(name);
     if (ps.r == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");

@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "ini_file.h"
 #include "plugin_loader.h"
 #include "log.h"
 
@@ -196,8 +197,25 @@ static int cfd__set_str(char **slot, const char *v)
     return 0;
 }
 
+/* A string value the config file can hold as written: no control
+ * characters, no space at either end (INI values are trimmed), short enough
+ * for one line of the file (see ini_file.h). */
+static int cfd__str_valid(const char *v)
+{
+    size_t n = strlen(v);
+    if (n > CFD_CONFIG_MAX_VALUE || isspace((unsigned char)v[0]) ||
+        (n > 0 && isspace((unsigned char)v[n - 1])))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
 static int cfd__set_tcp(cfd_config *c, const char *v, cfd_error *err)
 {
+    if (!cfd__str_valid(v))
+        goto bad;
     if (strcmp(v, "off") == 0 || strcmp(v, "") == 0) {
         free(c->tcp_host);
         c->tcp_host = NULL;
@@ -228,9 +246,25 @@ bad:
                          "tcp: expected HOST:PORT (e.g. 127.0.0.1:8080) or \"off\", got \"%s\"", v);
 }
 
-static int cfd__set_list(cfd_config *c, const char *v)
+/* Sets the plugin list from "a,b c"; with append (the same file naming
+ * `enable` again, or an indented continuation line) the names add up.
+ * Names must be plugin names, or the daemon would look for files it can
+ * never load and --check-config would print a list that reads back
+ * differently (found by fuzz_config). */
+static int cfd__set_list(cfd_config *c, const char *v, int append)
 {
-    cfd__free_list(c);
+    for (const char *p = v; *p;) {
+        while (*p == ',' || isspace((unsigned char)*p))
+            p++;
+        const char *q = p;
+        while (*q && *q != ',' && !isspace((unsigned char)*q))
+            q++;
+        if (q > p && !cfd_plugin_name_valid(p, (size_t)(q - p)))
+            return CFD_EINVAL;
+        p = q;
+    }
+    if (!append)
+        cfd__free_list(c);
     const char *p = v;
     while (*p) {
         while (*p == ',' || isspace((unsigned char)*p))
@@ -259,7 +293,7 @@ static int cfd__set_list(cfd_config *c, const char *v)
 static int cfd__model_file_valid(const char *file)
 {
     size_t n = strlen(file);
-    if (n == 0 || isspace((unsigned char)file[0]) || isspace((unsigned char)file[n - 1]))
+    if (n == 0 || n > CFD_CONFIG_MAX_VALUE || isspace((unsigned char)file[0]) || isspace((unsigned char)file[n - 1]))
         return 0;
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)file[i] < 0x20 || file[i] == 0x7f)
@@ -312,7 +346,8 @@ static const cfd__opt *cfd__find(const char *name)
     return NULL;
 }
 
-int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error *err)
+static int cfd__set(cfd_config *c, const char *name, const char *value, int append,
+                    cfd_error *err)
 {
     const cfd__opt *o = cfd__find(name);
     if (o == NULL)
@@ -329,7 +364,7 @@ int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error
             *(char **)slot = NULL;
             return 0;
         }
-        if (value[0] == '\0')
+        if (value[0] == '\0' || !cfd__str_valid(value))
             goto bad;
         r = cfd__set_str(slot, value);
         break;
@@ -384,7 +419,9 @@ int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error
     case K_TCP:
         return cfd__set_tcp(c, value, err);
     case K_LIST:
-        r = cfd__set_list(c, value);
+        r = cfd__set_list(c, value, append);
+        if (r == CFD_EINVAL)
+            goto bad;
         break;
     case K_MODEL: {
         const char *eq = strchr(value, '=');
@@ -404,9 +441,15 @@ bad:
                          o->name, o->arg, o->help, value);
 }
 
+int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error *err)
+{
+    return cfd__set(c, name, value, 0, err);
+}
+
 typedef struct cfd__ini_ctx {
     cfd_config *c;
     cfd_error *err;
+    int list_seen; /* `enable` already read from this file: more names add up */
 } cfd__ini_ctx;
 
 static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
@@ -426,19 +469,28 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
                       name, o->section, section);
         return 0;
     }
-    return cfd_config_set(x->c, name, value, x->err) == 0;
+    int append = 0;
+    if (o != NULL && o->kind == K_LIST) {
+        append = x->list_seen;
+        x->list_seen = 1;
+    }
+    return cfd__set(x->c, name, value, append, x->err) == 0;
 }
 
 int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
 {
-    cfd__ini_ctx x = {c, err};
+    cfd__ini_ctx x = {c, err, 0};
     cfd_error_clear(err);
-    int r = ini_parse(path, cfd__ini_handler, &x);
+    char *text;
+    size_t len;
+    int r = cfd_ini_read(path, &text, &len, err);
+    if (r != 0)
+        return r;
+    r = ini_parse_string(text, cfd__ini_handler, &x);
+    free(text);
     if (r == 0)
         return 0;
-    if (r == -1)
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: cannot open: %s", path, strerror(errno));
-    if (r == -2)
+    if (r < 0)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
     if (err && err->code != 0) {
         cfd_error_prefix(err, "%s:%d", path, r);
@@ -558,10 +610,23 @@ static void cfd__dump_value(const cfd_config *c, const cfd__opt *o, cfd_buf *out
         else
             cfd_buf_puts(out, "off");
         break;
-    case K_LIST:
-        for (size_t i = 0; i < c->n_plugins; i++)
-            cfd_buf_printf(out, "%s%s", i ? "," : "", c->plugins[i]);
+    case K_LIST: {
+        /* Continuation lines keep each line within CFD_INI_MAX_LINE. */
+        size_t col = sizeof("enable = ") - 1;
+        for (size_t i = 0; i < c->n_plugins; i++) {
+            size_t n = strlen(c->plugins[i]);
+            if (i > 0 && col + 1 + n > CFD_INI_MAX_LINE - 2) {
+                cfd_buf_puts(out, ",\n    ");
+                col = 4;
+            } else if (i > 0) {
+                cfd_buf_putc(out, ',');
+                col++;
+            }
+            cfd_buf_puts(out, c->plugins[i]);
+            col += n;
+        }
         break;
+    }
     case K_MODEL: break;
     }
 }

@@ -25,6 +25,11 @@
 #include "buf.h"
 #include "engine.h"
 
+/* The longest path or file name an option takes: a config file line is at
+ * most CFD_INI_MAX_LINE (196) bytes (ini_file.h), and --check-config must
+ * print every configuration as a file that reads back the same. */
+#define CFD_CONFIG_MAX_VALUE 160
+
 typedef struct cfd_config {
     char *config_file;          /* NULL = none */
 

@@ -244,7 +244,7 @@ static void test_file_errors(void **state)
     cfd_config_free(&c);
 
     cfd_config_defaults(&c);
-    assert_int_equal(cfd_config_load_file(&c, "/nonexistent/classifyd.conf", &err), CFD_EIO);
+    assert_int_equal(cfd_config_load_file(&c, "/nonexistent/classifyd.conf", &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "/nonexistent/classifyd.conf"));
     cfd_config_free(&c);
 }

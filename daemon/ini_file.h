@@ -1,0 +1,36 @@
+/*
+ * INI files as the daemon reads them (the config file and the aggregation
+ * rules): read whole into memory, checked to be text that libinih will read
+ * the way it looks, then handed to ini_parse_string().
+ *
+ * Why the check: Debian's libinih is built with a 200-byte line buffer
+ * (INI_MAX_LINE) and reads a longer line as two lines, so a long path would
+ * be cut in two and the second half reported as a syntax error on a line
+ * that does not exist; and a NUL byte ends a line early. Both are refused
+ * here with the line and column, before inih sees the text.
+ *
+ * Thread: any; no global state. Ownership: *text is malloc'd, the caller
+ * frees it.
+ */
+#ifndef CFD_INI_FILE_H
+#define CFD_INI_FILE_H
+
+#include <stddef.h>
+
+#include "classifyd/error.h"
+
+/* The longest line (without its line ending) an INI file may have. */
+#define CFD_INI_MAX_LINE 196
+/* The largest INI file the daemon reads. */
+#define CFD_INI_MAX_FILE (1u << 20)
+
+/* Checks that text[0..len) is a file inih reads as written: no NUL or other
+ * control bytes but tab, CR and LF; no line longer than CFD_INI_MAX_LINE.
+ * name names the file in the error ("name:LINE:COL: ..."). */
+int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err);
+
+/* Reads path (at most CFD_INI_MAX_FILE bytes) into a NUL-terminated
+ * malloc'd buffer and checks it with cfd_ini_check. */
+int cfd_ini_read(const char *path, char **text, size_t *len, cfd_error *err);
+
+#endif
