@@ -198,17 +198,20 @@ static int cfd__set_str(char **slot, const char *v)
 }
 
 /* A string value the config file can hold as written: no control
- * characters, no space at either end (INI values are trimmed), short enough
- * for one line of the file (see ini_file.h). */
+ * characters, no space at either end (INI values are trimmed), no ';' at
+ * the start or after a space (libinih reads it as a comment), short enough
+ * for one line of the file (see ini_file.h). Found by fuzz_config. */
 static int cfd__str_valid(const char *v)
 {
     size_t n = strlen(v);
     if (n > CFD_CONFIG_MAX_VALUE || isspace((unsigned char)v[0]) ||
-        (n > 0 && isspace((unsigned char)v[n - 1])))
+        (n > 0 && isspace((unsigned char)v[n - 1])) || v[0] == ';')
         return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f || (c == ';' && isspace((unsigned char)v[i - 1])))
             return 0;
+    }
     return 1;
 }
 
@@ -286,19 +289,12 @@ static int cfd__set_list(cfd_config *c, const char *v, int append)
     return 0;
 }
 
-/* A model file name the config file can hold: non-empty, no control
- * characters, no space at either end (an INI value is trimmed, so " x.cfdm"
- * from a --model flag would read back as another name; found by
- * fuzz_config). */
+/* A model file name the config file can hold: non-empty and a valid string
+ * value (cfd__str_valid; " x.cfdm" from a --model flag would read back as
+ * another name, found by fuzz_config). */
 static int cfd__model_file_valid(const char *file)
 {
-    size_t n = strlen(file);
-    if (n == 0 || n > CFD_CONFIG_MAX_VALUE || isspace((unsigned char)file[0]) || isspace((unsigned char)file[n - 1]))
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)file[i] < 0x20 || file[i] == 0x7f)
-            return 0;
-    return 1;
+    return file[0] != '\0' && cfd__str_valid(file);
 }
 
 static int cfd__add_model(cfd_config *c, const char *plugin, size_t plen, const char *file)

@@ -245,6 +245,28 @@ static void test_enable_continues_and_round_trips(void **state)
     cfd_config_free(&c);
 }
 
+/* fuzz_config: "model =-conf=;\x80" gave the file ";\x80", printed as
+ * "-conf = ;\x80", where libinih reads ";..." after a space as a comment. */
+static void test_value_that_reads_as_comment_refused(void **state)
+{
+    (void)state;
+    static const char fuzzed[] = "[]\nmodel =-conf=;\x80\x80\x80";
+    cfd_config c;
+    cfd_error err;
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, fuzzed, &err), CFD_EINVAL);
+    assert_int_equal(c.n_models, 0);
+    assert_int_equal(cfd_config_set(&c, "model", "section=;x.cfdm", &err), CFD_EINVAL);
+    assert_int_equal(cfd_config_set(&c, "model", "section=x ;y.cfdm", &err), CFD_EINVAL);
+    assert_int_equal(cfd_config_set(&c, "request-log", "/var/log/x ;y", &err), CFD_EINVAL);
+    assert_int_equal(cfd_config_set(&c, "socket", ";x.sock", &err), CFD_EINVAL);
+    /* ';' inside a word is not a comment and stays. */
+    assert_int_equal(cfd_config_set(&c, "model", "section=x;y.cfdm", &err), 0);
+    assert_int_equal(cfd_config_set(&c, "request-log", "/var/log/a;b", &err), 0);
+    assert_round_trips(&c);
+    cfd_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -256,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_long_line_refused),
         cmocka_unit_test(test_enable_takes_plugin_names_only),
         cmocka_unit_test(test_enable_continues_and_round_trips),
+        cmocka_unit_test(test_value_that_reads_as_comment_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
