@@ -65,7 +65,16 @@ typedef struct cfd_model {
     uint32_t n_buckets;        /* 2^feat.hash_bits */
     uint32_t *row_of;          /* n_buckets entries */
     uint32_t n_rows;
-    float *rows;               /* n_rows * n_labels, feature-major */
+    float *rows;               /* n_rows * n_labels, feature-major; NULL after
+                                  cfd_model_shed_rows */
+    /* The scoring table of a model read from a q8 file, or NULL (f32 files,
+     * models built in memory, or a table more than twice the size of the
+     * sparse rows): n_buckets rows of packed_stride bytes, each
+     * [float32 scale][int8 q x n_labels] with weight = q * scale, zero for a
+     * bucket without weights. cfd_model_scores uses it when present: one
+     * cache line per feature instead of row_of + row. See model_pack.c. */
+    unsigned char *packed;
+    uint32_t packed_stride;
     float *bias;               /* n_labels */
     float prob_scale;          /* > 0 */
     cfd_model_meta meta;
@@ -101,6 +110,14 @@ int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
 /* Serialises to a malloc'd buffer (caller frees). Same side effect as save. */
 int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf,
                         size_t *len, cfd_error *err);
+
+/*
+ * Frees the sparse float rows (row_of, rows) of a model that has a packed
+ * table, for serving: it scores the same and takes less memory, but can no
+ * longer be saved, exported or inspected (those return CFD_EINVAL). Does
+ * nothing without a packed table. Call before sharing the model.
+ */
+void cfd_model_shed_rows(cfd_model *m);
 
 /* Decision values for x into scores[0..n_labels). x indexes must be < n_buckets. */
 void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores);

@@ -164,6 +164,10 @@ int cfd_model_check(const cfd_model *m, cfd_error *err)
     if (m->n_rows > m->n_buckets)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "n_rows %u exceeds n_buckets %u",
                              m->n_rows, m->n_buckets);
+    if (m->row_of == NULL && m->packed != NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "model '%s' keeps only its scoring table (cfd_model_shed_rows); "
+                             "load the file again to save or export it", m->name);
     if (m->row_of == NULL || m->bias == NULL || (m->n_rows > 0 && m->rows == NULL))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "model '%s' lacks row_of, rows or bias", m->name);

@@ -102,6 +102,12 @@ int cfd_model_check_meta(const cfd_model_meta *meta, cfd_error *err);
  * featurizer config, table sizes, IDF presence, finite weights, prob_scale. */
 int cfd_model_check(const cfd_model *m, cfd_error *err);
 
+/* The packed q8 scoring table (model_pack.c): begin allocates it (or, when
+ * it would not pay, leaves m->packed NULL) for a model of m->n_labels and
+ * m->n_buckets with n_rows non-zero rows; pack_row fills one bucket. */
+int cfd_model_pack_begin(cfd_model *m, uint32_t n_rows);
+void cfd_model_pack_row(cfd_model *m, uint32_t bucket, float scale, const int8_t *q);
+
 /* Duplicates meta into *dst (strings copied); dst is zeroed first. */
 int cfd_model_meta_copy(cfd_model_meta *dst, const cfd_model_meta *src);
 

@@ -338,6 +338,8 @@ static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
     if (nw > 0 && (m->rows = malloc((size_t)nw * sizeof(float))) == NULL)
         return cfd__oom(s, "weights");
     m->n_rows = nr;
+    if (cfd_model_pack_begin(m, nr) != 0)
+        return cfd__oom(s, "packed weights");
     for (uint32_t r = 0; r < nr; r++) {
         float scale = cfd_bits_f32(cfd_le32_get(sc + 4 * (size_t)r));
         if (!cfd_f32_is_finite(scale) || scale < 0.0f)
@@ -356,6 +358,8 @@ static int cfd__parse_wght(cfd_mf_sec *s, cfd_model *m)
                                      "finite float32 weight; expected scale <= max|w| / 127",
                                      r, c, (int)qr[c], (double)scale);
         }
+        if (m->packed != NULL)
+            cfd_model_pack_row(m, cfd_le32_get(idx + 4 * (size_t)r), scale, qr);
     }
     return 0;
 }

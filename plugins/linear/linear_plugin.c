@@ -9,9 +9,13 @@
  * classify() allocates nothing: scores go to a stack array bounded by
  * CFD_MAX_LABELS, probabilities to the daemon's buffer.
  *
+ * Memory: a model read from a q8 file scores from its packed table
+ * (core/model_pack.c), so the plugin frees the sparse float rows it no
+ * longer needs (cfd_model_shed_rows); a model without one keeps them.
+ *
  * Huge pages: scoring and IDF weighting read ~1,500 random entries per
- * article from row_of (4 MB at 2^20 buckets), the rows (several MB) and the
- * IDF table (4 MB). With 4 KiB pages nearly every one of those reads is
+ * article from the packed table (8 MB at 2^19 buckets and 8 labels) or
+ * row_of and the rows, and from the IDF table (2 MB at 2^19). With 4 KiB pages nearly every one of those reads is
  * also a TLB miss (a page walk before the cache miss); Linux here runs
  * transparent huge pages in "madvise" mode, so after loading, the plugin
  * moves those arrays into 2 MiB-aligned memory advised MADV_HUGEPAGE
@@ -61,8 +65,13 @@ static int linear_load(const char *path, void **model, cfd_plugin_model_info *in
     int rc = cfd_model_load(path, &m, err);
     if (rc != 0)
         return rc;
-    cfd__hugify((void **)&m->row_of, (size_t)m->n_buckets * sizeof(*m->row_of));
-    cfd__hugify((void **)&m->rows, (size_t)m->n_rows * m->n_labels * sizeof(*m->rows));
+    /* Serving needs only the packed table when the model has one. */
+    cfd_model_shed_rows(m);
+    cfd__hugify((void **)&m->packed, (size_t)m->n_buckets * m->packed_stride);
+    if (m->rows != NULL) {
+        cfd__hugify((void **)&m->row_of, (size_t)m->n_buckets * sizeof(*m->row_of));
+        cfd__hugify((void **)&m->rows, (size_t)m->n_rows * m->n_labels * sizeof(*m->rows));
+    }
     cfd__hugify((void **)&m->idf, m->idf ? (size_t)m->n_buckets * sizeof(*m->idf) : 0);
     memset(info, 0, sizeof(*info));
     info->name = m->name;

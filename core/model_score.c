@@ -1,0 +1,225 @@
+/*
+ * Scoring: decision values (cfd_model_scores), calibrated probabilities and
+ * argmax. Two layouts (core/model.h): the sparse float rows every model has,
+ * and the packed q8 table of a model read from a q8 file (model_pack.c),
+ * which scoring prefers.
+ *
+ * Both accumulate in double, as liblinear's predict_values does, so our
+ * decision values match liblinear's on the same weights to float precision
+ * (tests/core/test_model_export.c checks 1e-5).
+ *
+ * This file is compiled with -O3 in Release builds (core/CMakeLists.txt) and
+ * the packed loop has an x86-64-v3 (AVX2, FMA) clone picked at load time:
+ * with both, scoring the three default models takes ~21 us per news8
+ * article against ~29 us at -O2 without the clone and ~50 us for the sparse
+ * float rows (prototype measurement, 2026-11-28; bench/bench_engine.c gives
+ * the figures on the serving path).
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "featurize.h"
+#include "model_format.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CFD__CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CFD__CLONES
+#endif
+
+/*
+ * Scoring is bound by memory, not arithmetic: an article's ~1,500 features
+ * hit ~1,500 random entries of row_of (4 MB at 2^20 buckets) and then as
+ * many rows, two dependent cache misses each, and the models are far bigger
+ * than the caches of a shared machine. The loop therefore runs a software
+ * pipeline: row_of of feature i + 2D is prefetched, the row of feature i + D
+ * is looked up (its row_of entry arrived meanwhile) and prefetched, and
+ * feature i is accumulated, so ~2D misses are in flight instead of one or
+ * two. Row numbers looked up ahead wait in a small ring. Measure with
+ * bench/bench_engine.c (figures in the commit messages of this loop).
+ */
+#define CFD__PF_DIST 32 /* power of two */
+
+static inline uint32_t cfd__row(const cfd_model *m, uint32_t f)
+{
+    /* The contract says f < n_buckets; a vector made with another config
+     * must not read out of bounds, so check (one predictable branch). */
+    return f < m->n_buckets ? m->row_of[f] : CFD_NO_ROW;
+}
+
+/*
+ * The pipelined loop, accumulating into acc[0..nl). Always inlined with a
+ * constant nl for the common label counts (2..8: topic 7, section 8,
+ * sentiment 3), so the per-label loop unrolls with acc in registers (about
+ * 20% fewer instructions per article than the generic loop, callgrind);
+ * other counts take the generic copy.
+ */
+static inline __attribute__((always_inline)) void
+cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, const uint32_t nl)
+{
+    const uint32_t n = x->n;
+    const cfd_feature *items = x->items;
+    const size_t row_bytes = (size_t)nl * sizeof(float);
+    uint32_t ring[CFD__PF_DIST];
+    /* prologue: row_of of the first 2D features, rows of the first D */
+    for (uint32_t i = 0; i < n && i < 2 * CFD__PF_DIST; i++)
+        if (items[i].index < m->n_buckets)
+            __builtin_prefetch(&m->row_of[items[i].index]);
+    for (uint32_t i = 0; i < n && i < CFD__PF_DIST; i++) {
+        uint32_t r = cfd__row(m, items[i].index);
+        ring[i] = r;
+        if (r != CFD_NO_ROW) {
+            const char *w = (const char *)(m->rows + (size_t)r * nl);
+            __builtin_prefetch(w);
+            __builtin_prefetch(w + row_bytes - 1);
+        }
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + 2 * CFD__PF_DIST < n && items[i + 2 * CFD__PF_DIST].index < m->n_buckets)
+            __builtin_prefetch(&m->row_of[items[i + 2 * CFD__PF_DIST].index]);
+        uint32_t r = ring[i & (CFD__PF_DIST - 1)];
+        if (i + CFD__PF_DIST < n) {
+            uint32_t ra = cfd__row(m, items[i + CFD__PF_DIST].index);
+            ring[i & (CFD__PF_DIST - 1)] = ra;
+            if (ra != CFD_NO_ROW) {
+                const char *w = (const char *)(m->rows + (size_t)ra * nl);
+                __builtin_prefetch(w);
+                __builtin_prefetch(w + row_bytes - 1);
+            }
+        }
+        if (r == CFD_NO_ROW)
+            continue;
+        const float *w = m->rows + (size_t)r * nl;
+        double v = items[i].value;
+        for (uint32_t c = 0; c < nl; c++)
+            acc[c] += v * w[c];
+    }
+}
+
+/*
+ * The packed q8 table (model_pack.c): the row of bucket f is at
+ * packed + f * packed_stride, [float32 scale][int8 q x n_labels], weight =
+ * q * scale; buckets without weights are zero rows. One cache line per
+ * feature and no row_of lookup before it, so the row of feature i + D is
+ * prefetched while feature i is added. acc[c] += (x * scale) * q[c]: the
+ * float rows' x * (q * scale) but for one float rounding of q * scale.
+ */
+#define CFD__PACK_PF_DIST 64
+
+static inline __attribute__((always_inline)) void
+cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restrict acc,
+                       const uint32_t nl)
+{
+    const uint32_t n = x->n, nb = m->n_buckets;
+    const size_t stride = m->packed_stride;
+    const unsigned char *t = m->packed;
+    const cfd_feature *items = x->items;
+    for (uint32_t i = 0; i < n && i < CFD__PACK_PF_DIST; i++)
+        if (items[i].index < nb)
+            __builtin_prefetch(t + (size_t)items[i].index * stride);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + CFD__PACK_PF_DIST < n && items[i + CFD__PACK_PF_DIST].index < nb)
+            __builtin_prefetch(t + (size_t)items[i + CFD__PACK_PF_DIST].index * stride);
+        const uint32_t f = items[i].index;
+        if (f >= nb) /* the contract says f < n_buckets; never read outside */
+            continue;
+        const unsigned char *row = t + (size_t)f * stride;
+        float scale;
+        memcpy(&scale, row, sizeof scale);
+        const double vs = (double)items[i].value * scale;
+        const int8_t *q = (const int8_t *)(row + sizeof scale);
+        for (uint32_t c = 0; c < nl; c++)
+            acc[c] += vs * q[c];
+    }
+}
+
+#define CFD__ACC_K(K, FN)                                                                    \
+    case K: {                                                                                \
+        double a[K];                                                                         \
+        for (uint32_t c = 0; c < K; c++)                                                     \
+            a[c] = acc[c];                                                                   \
+        FN(m, x, a, K);                                                                      \
+        for (uint32_t c = 0; c < K; c++)                                                     \
+            acc[c] = a[c];                                                                   \
+        break;                                                                               \
+    }
+
+/* The label counts of the default models (3, 7, 8) and their neighbours
+ * get a copy with the per-label loop unrolled and acc in registers. */
+CFD__CLONES static void cfd__scores_packed(const cfd_model *m, const cfd_featvec *x, double *acc)
+{
+    switch (m->n_labels) {
+        CFD__ACC_K(2, cfd__accumulate_packed)
+        CFD__ACC_K(3, cfd__accumulate_packed)
+        CFD__ACC_K(4, cfd__accumulate_packed)
+        CFD__ACC_K(5, cfd__accumulate_packed)
+        CFD__ACC_K(6, cfd__accumulate_packed)
+        CFD__ACC_K(7, cfd__accumulate_packed)
+        CFD__ACC_K(8, cfd__accumulate_packed)
+    default:
+        cfd__accumulate_packed(m, x, acc, m->n_labels);
+    }
+}
+
+static void cfd__scores_rows(const cfd_model *m, const cfd_featvec *x, double *acc)
+{
+    switch (m->n_labels) {
+        CFD__ACC_K(2, cfd__accumulate)
+        CFD__ACC_K(3, cfd__accumulate)
+        CFD__ACC_K(4, cfd__accumulate)
+        CFD__ACC_K(5, cfd__accumulate)
+        CFD__ACC_K(6, cfd__accumulate)
+        CFD__ACC_K(7, cfd__accumulate)
+        CFD__ACC_K(8, cfd__accumulate)
+    default:
+        cfd__accumulate(m, x, acc, m->n_labels);
+    }
+}
+
+void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
+{
+    const uint32_t nl = m->n_labels;
+    double acc[CFD_MAX_LABELS];
+    for (uint32_t c = 0; c < nl; c++)
+        acc[c] = m->bias[c];
+    if (m->packed != NULL)
+        cfd__scores_packed(m, x, acc);
+    else
+        cfd__scores_rows(m, x, acc);
+    /* Finite weights can still sum past FLT_MAX (a model file with weights
+     * near 3e38 is valid); an infinite score would make the probabilities
+     * NaN (inf - inf), so saturate instead (tests/core/test_model_regress.c). */
+    for (uint32_t c = 0; c < nl; c++)
+        scores[c] = (float)(acc[c] > FLT_MAX ? FLT_MAX : acc[c] < -FLT_MAX ? -FLT_MAX : acc[c]);
+}
+#undef CFD__ACC_K
+
+void cfd_model_probs(const cfd_model *m, const float *scores, float *probs)
+{
+    const uint32_t nl = m->n_labels;
+    const double t = m->prob_scale;
+    /* Subtracting the maximum keeps every exponent <= 0: no overflow, and
+     * the largest term is exactly 1, so the sum is never 0. */
+    double mx = -HUGE_VAL;
+    for (uint32_t c = 0; c < nl; c++)
+        if (scores[c] * t > mx)
+            mx = scores[c] * t;
+    double sum = 0.0;
+    double e[CFD_MAX_LABELS];
+    for (uint32_t c = 0; c < nl; c++) {
+        e[c] = exp(scores[c] * t - mx);
+        sum += e[c];
+    }
+    for (uint32_t c = 0; c < nl; c++)
+        probs[c] = (float)(e[c] / sum);
+}
+
+uint32_t cfd_argmax(const float *v, uint32_t n)
+{
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < n; i++)
+        if (v[i] > v[best])
+            best = i;
+    return best;
+}
