@@ -163,9 +163,41 @@ static void test_all_lead_bytes(void **state)
     }
 }
 
+/* The 3-byte fast path (Hangul, most of BMP) must still find every error
+ * right after, inside and at the end of a run of syllables and spaces. */
+static void test_validate_after_korean_runs(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *s;
+        size_t len, bad; /* bad == (size_t)-1: valid */
+    } cases[] = {
+        {"\xED\x95\x9C \xEA\xB8\x80 \xEA\xB8\x80", 11, (size_t)-1},
+        {"\xED\x95\x9C\xED\xA0\x80", 6, 3},        /* surrogate U+D800 */
+        {"\xED\x95\x9C \xE0\x80\x80", 7, 4},        /* overlong */
+        {"\xED\x95\x9C\xEA\xB8\x80\xEA\xB0", 8, 6}, /* truncated at the end */
+        {"\xED\x95\x9C\xEA\xB0\x41", 6, 3},         /* ASCII as 3rd byte */
+        {"\xEA\xB0\x80\xC0\xAF", 5, 3},              /* overlong 2-byte */
+        {"\xEF\xBF\xBD a\xEA\xB0\x80", 8, (size_t)-1},
+        {"\xEA\xB0\x80 abcdefghij\xFF", 15, 14},      /* after an ASCII run */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t bad = 12345;
+        int rc = cfd_utf8_validate(cases[i].s, cases[i].len, &bad);
+        if (cases[i].bad == (size_t)-1) {
+            assert_int_equal(rc, 0);
+        } else {
+            assert_int_equal(rc, CFD_EUTF8);
+            if (bad != cases[i].bad)
+                fail_msg("case %zu: bad offset %zu, expected %zu", i, bad, cases[i].bad);
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validate_after_korean_runs),
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_overlong),
         cmocka_unit_test(test_surrogate),
