@@ -70,6 +70,32 @@ static void cfd__use_model(const cfd_model *m)
      * weights that make scoring produce NaN. */
     CFD__CHECK(fabs(sum - 1.0) < 1e-3);
     (void)cfd_argmax(probs, m->n_labels);
+    if (m->packed != NULL) {
+        /* The packed table scores as the float rows do, up to float
+         * rounding of q x scale, relative to the sum of |x w|. */
+        cfd_model *mm = (cfd_model *)m;
+        unsigned char *p = mm->packed;
+        float *rows_scores = malloc(sizeof(float) * m->n_labels);
+        CFD__CHECK(rows_scores != NULL);
+        mm->packed = NULL;
+        cfd_model_scores(m, &x, rows_scores);
+        mm->packed = p;
+        double mag = 0;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t r = m->row_of[items[i].index];
+            for (uint32_t c = 0; r != CFD_NO_ROW && c < m->n_labels; c++)
+                mag += fabs((double)items[i].value * m->rows[(size_t)r * m->n_labels + c]);
+        }
+        for (uint32_t c = 0; c < m->n_labels; c++) {
+            double d = fabs((double)scores[c] - (double)rows_scores[c]);
+            if (!(d <= 1e-5 * (1.0 + mag + fabs((double)m->bias[c])))) {
+                fprintf(stderr, "label %u: packed %g, rows %g, magnitude %g\n", c,
+                        (double)scores[c], (double)rows_scores[c], mag);
+                CFD__CHECK(0);
+            }
+        }
+        free(rows_scores);
+    }
     free(items);
     free(scores);
     free(probs);
