@@ -438,8 +438,9 @@ int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float 
     if (cfd__reserve((void **)&fz->weighted, &fz->weighted_cap, n, sizeof(cfd_feature)) != 0)
         return CFD_ENOMEM;
     const uint32_t limit = UINT32_C(1) << cfg->hash_bits;
-    const cfd_feature *src = in->items;
-    cfd_feature *dst = fz->weighted;
+    const cfd_feature *restrict src = in->items;
+    cfd_feature *restrict dst = fz->weighted;
+    const float *restrict tf = fz->tf; /* not reloaded after every store to dst */
     /* Separate simple loops: each is branch-free or nearly so, and the
      * IDF and sum-of-squares loops vectorise. */
     uint32_t bad = 0;
@@ -455,7 +456,7 @@ int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float 
              * not on v > 1, which flips at random. */
             uint32_t iv = v >= 0.0f && v < (float)CFD__TF_TABLE ? (uint32_t)v : 0;
             if ((float)iv == v)
-                v = fz->tf[iv];
+                v = tf[iv];
             else if (v > 1.0f)
                 v = 1.0f + logf(v);
             dst[i].index = idx;

@@ -81,6 +81,9 @@ static int cfd__load_status(int rc, const char **code)
     *code = cfd_errname(rc);
     switch (rc) {
     case CFD_ENOENT: return 404;
+    case CFD_EEMPTY: /* rollback with no previous model: the state, not the request */
+        *code = "no_previous_model";
+        return 409;
     case CFD_EPERM: return 403;
     case CFD_EBUSY: return 503;
     case CFD_ENOMEM:

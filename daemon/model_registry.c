@@ -424,8 +424,9 @@ int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err)
     pthread_mutex_lock(&r->lock);
     if (r->previous == NULL) {
         pthread_mutex_unlock(&r->lock);
-        return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
-                             "plugin %s has no previous model to roll back to",
+        return cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
+                             "plugin %s has no previous model to roll back to (load one "
+                             "with classifyctl reload first)",
                              r->plugin->name);
     }
     cfd_model_version *prev = r->previous;

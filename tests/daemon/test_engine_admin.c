@@ -34,6 +34,10 @@ static void test_reload_new_labels_and_rollback(void **state)
     static const char *const kw2[] = {"경제 특구", "정치", "스포츠", "사회", "인공지능 반도체"};
     tu_make_model(f->dir, "section-v2.cfdm", "section", labels2, kw2, 5, &cfg, "s-v2");
 
+    /* Nothing to roll back to yet: EEMPTY (409 over HTTP), not "unknown". */
+    assert_int_equal(cfd_engine_rollback(f->e, "section", NULL, &err), CFD_EEMPTY);
+    assert_non_null(strstr(err.msg, "no previous model"));
+
     assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", &res, &err), 0);
     cJSON *j = cJSON_Parse(res.data);
     assert_non_null(j);

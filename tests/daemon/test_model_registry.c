@@ -197,7 +197,8 @@ static void test_publish_rollback(void **state)
     fixture *f = *state;
     cfd_error err;
     assert_null(cfd_registry_acquire(&f->r));
-    assert_int_equal(cfd_registry_rollback(&f->r, &err), CFD_ENOENT);
+    assert_int_equal(cfd_registry_rollback(&f->r, &err), CFD_EEMPTY);
+    assert_non_null(strstr(err.msg, "no previous model"));
     cfd_registry_publish(&f->r, load(f, "v1.txt"));
     cfd_model_version *held = cfd_registry_acquire(&f->r);
     assert_string_equal(held->version, "v1");

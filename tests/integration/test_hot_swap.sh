@@ -44,6 +44,13 @@ section_model() { # prints "checksum labels-json" of the current section model
     it_json '[(p["model"]["checksum"], sorted(p["labels"])) for p in d["plugins"] if p["name"] == "section"][0]'
 }
 
+# ---- rollback before any swap: nothing to return to (409, not 404)
+it_eq "rollback with no previous model: 409" 409 "$(curl -sS --max-time 10 --unix-socket "$SOCK" \
+  -o "$IT_TMP/rb.json" -w '%{http_code}' -X POST http://localhost/v1/plugins/section/rollback)"
+it_eq "its error code" no_previous_model "$(it_json 'd["error"]["code"]' <"$IT_TMP/rb.json")"
+ctl rollback section >/dev/null 2>"$IT_TMP/rb.err"
+it_eq "classifyctl rollback exits non-zero" 1 "$( [ $? -ne 0 ] && echo 1 || echo 0)"
+
 ctl reload section section-a.cfdm >/dev/null || it_die "loading A failed"
 A=$(section_model)
 ctl reload section section-b.cfdm >/dev/null || it_die "loading B failed"
