@@ -49,7 +49,9 @@ it_eq "rollback with no previous model: 409" 409 "$(curl -sS --max-time 10 --uni
   -o "$IT_TMP/rb.json" -w '%{http_code}' -X POST http://localhost/v1/plugins/section/rollback)"
 it_eq "its error code" no_previous_model "$(it_json 'd["error"]["code"]' <"$IT_TMP/rb.json")"
 ctl rollback section >/dev/null 2>"$IT_TMP/rb.err"
-it_eq "classifyctl rollback exits non-zero" 1 "$( [ $? -ne 0 ] && echo 1 || echo 0)"
+rb_rc=$?
+it_eq "classifyctl rollback fails" 1 "$((rb_rc != 0))"
+it_eq "and says why" 1 "$(grep -c 'no previous model' "$IT_TMP/rb.err")"
 
 ctl reload section section-a.cfdm >/dev/null || it_die "loading A failed"
 A=$(section_model)
