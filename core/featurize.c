@@ -400,16 +400,11 @@ static int cfd__finish_weights(const cfd_feat_config *cfg, const float *idf, cfd
             ss += (double)v * v;
         }
     } else {
-        /* Four partial sums: one chain of dependent double adds would cost
-         * its latency per feature. */
-        double s4[4] = {0.0, 0.0, 0.0, 0.0};
-        uint32_t i = 0;
-        for (; i + 4 <= n; i += 4)
-            for (uint32_t k = 0; k < 4; k++)
-                s4[k] += (double)dst[i + k].value * dst[i + k].value;
-        for (; i < n; i++)
-            s4[0] += (double)dst[i].value * dst[i].value;
-        ss = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+        /* One chain in index order, as the committed models were trained
+         * (four partial sums would change the last bits of some features,
+         * and train-defaults.sh must rebuild the same bytes). */
+        for (uint32_t i = 0; i < n; i++)
+            ss += (double)dst[i].value * dst[i].value;
     }
     if (!isfinite(ss))
         return CFD_ERANGE; /* a non-finite IDF entry */
