@@ -11,37 +11,15 @@
 #include <cjson/cJSON.h>
 
 #include "buf.h"
+#include "file_read.h"
 #include "utf8.h"
 
 int cfd_read_file(const char *path, char **data, size_t *len, cfd_error *err)
 {
-    *data = NULL;
-    *len = 0;
-    int is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "%s: cannot open: %s", path, strerror(errno));
-    cfd_buf b = CFD_BUF_INIT;
-    char tmp[65536];
-    size_t n;
-    while ((n = fread(tmp, 1, sizeof tmp, f)) > 0)
-        cfd_buf_append(&b, tmp, n);
-    int bad = ferror(f);
-    if (!is_stdin)
-        fclose(f);
-    if (bad) {
-        cfd_buf_free(&b);
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: read error", path);
-    }
-    if (cfd_buf_reserve(&b, 1) != 0 || b.oom) {
-        cfd_buf_free(&b);
-        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
-    }
-    b.data[b.len] = '\0';
-    *data = b.data;
-    *len = b.len;
-    return 0;
+    /* "-" is standard input; no limit beyond memory (a batch may be big). */
+    if (strcmp(path, "-") == 0)
+        return cfd_file_read_fd(0, "standard input", SIZE_MAX / 4, data, len, err);
+    return cfd_file_read(path, SIZE_MAX / 4, data, len, NULL, err);
 }
 
 static char *cfd__strndup(const char *s, size_t n)

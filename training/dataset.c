@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
 
+#include "file_read.h"
 #include "record.h"
 
 #include "model.h"
@@ -117,58 +118,6 @@ static enum cfd_data_format cfd__detect(const char *path, const char *buf, size_
         return c == '{' ? CFD_FORMAT_JSONL : CFD_FORMAT_TSV;
     }
     return CFD_FORMAT_TSV;
-}
-
-/* ---- reading the file ---------------------------------------------------- */
-
-static int cfd__read_file(const char *path, char **out, size_t *out_len, cfd_error *err)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "%s: cannot open: %s", path, strerror(e));
-    }
-    struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: not a regular file", path);
-    }
-    if ((uint64_t)st.st_size > CFD_DATASET_MAX_BYTES) {
-        close(fd);
-        return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
-                             "%s: %lld bytes is more than the %zu bytes a data file may have; "
-                             "split it", path, (long long)st.st_size, CFD_DATASET_MAX_BYTES);
-    }
-    size_t cap = (size_t)st.st_size + 1, len = 0;
-    char *buf = malloc(cap);
-    if (buf == NULL) {
-        close(fd);
-        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (len + 1 >= cap) { /* file grew while we read it */
-            break;
-        }
-        ssize_t r = read(fd, buf + len, cap - 1 - len);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            close(fd);
-            return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: read failed: %s", path,
-                                 strerror(e));
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    buf[len] = '\0';
-    *out = buf;
-    *out_len = len;
-    return 0;
 }
 
 static void cfd__sha256(const char *buf, size_t len, unsigned char out[32], char hex[65])
@@ -313,7 +262,7 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         goto fail;
     }
     size_t len = 0;
-    if ((rc = cfd__read_file(path, &ds->file_buf, &len, err)) != 0)
+    if ((rc = cfd_file_read(path, CFD_DATASET_MAX_BYTES, &ds->file_buf, &len, NULL, err)) != 0)
         goto fail;
     cfd__sha256(ds->file_buf, len, ds->sha256, ds->sha256_hex);
     ds->format = fmt != CFD_FORMAT_AUTO ? fmt : cfd__detect(path, ds->file_buf, len);

@@ -13,6 +13,7 @@
 #include <utf8proc.h>
 #include <xxhash.h>
 
+#include "file_read.h"
 #include "rules_file.h"
 #include "rules_norm.h"
 #include "utf8.h"
@@ -268,31 +269,14 @@ fail:
 int cfd_rules_load(const char *path, cfd_rules **out, cfd_error *err)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "%s: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || st.st_size > (off_t)CFD_RULES_MAX_BYTES) {
-        fclose(f);
-        return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1, "%s: larger than %u bytes", path,
-                             CFD_RULES_MAX_BYTES);
-    }
-    char *buf = malloc((size_t)st.st_size + 1);
-    if (buf == NULL) {
-        fclose(f);
-        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-    }
-    size_t n = fread(buf, 1, (size_t)st.st_size, f);
-    buf[n] = '\0';
-    int ioerr = ferror(f);
-    fclose(f);
-    if (ioerr || n != (size_t)st.st_size) {
-        free(buf);
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: read error", path);
-    }
+    char *buf;
+    size_t n;
+    int rc = cfd_file_read(path, CFD_RULES_MAX_BYTES, &buf, &n, &st, err);
+    if (rc != 0)
+        return rc;
     const char *base = strrchr(path, '/');
-    int rc = cfd_rules_parse(buf, n, base ? base + 1 : path, out, err);
+    rc = cfd_rules_parse(buf, n, base ? base + 1 : path, out, err);
     if (rc == 0) {
         struct tm tm;
         gmtime_r(&st.st_mtime, &tm);
