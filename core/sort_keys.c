@@ -4,6 +4,20 @@
 
 #include "sort_keys.h"
 
+/* Stable insertion sort of a[0..n) by (a[i] & mask). */
+static inline void cfd__insertion_sort(uint32_t *restrict a, size_t n, uint32_t mask)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t x = a[i], kx = x & mask;
+        size_t j = i;
+        while (j > 0 && (a[j - 1] & mask) > kx) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = x;
+    }
+}
+
 /*
  * Sorts a[0..n) by the low `bits` bits (the bucket; the title flag rides
  * along). Returns the array holding the result (a or tmp).
@@ -17,15 +31,7 @@ uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_
 {
     const uint32_t mask = (UINT32_C(1) << bits) - 1;
     if (n < 32) {
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = a[i], kx = x & mask;
-            size_t j = i;
-            while (j > 0 && (a[j - 1] & mask) > kx) {
-                a[j] = a[j - 1];
-                j--;
-            }
-            a[j] = x;
-        }
+        cfd__insertion_sort(a, n, mask);
         return a;
     }
     if (n <= ((size_t)1 << CFD_SORT_RADIX_MAX_BITS) * 2 && bits > 8) {
@@ -56,15 +62,7 @@ uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_
             uint32_t x = a[i];
             tmp[h0[(x & mask) >> shift]++] = x;
         }
-        for (size_t i = 1; i < n; i++) {
-            uint32_t x = tmp[i], kx = x & mask;
-            size_t j = i;
-            while (j > 0 && (tmp[j - 1] & mask) > kx) {
-                tmp[j] = tmp[j - 1];
-                j--;
-            }
-            tmp[j] = x;
-        }
+        cfd__insertion_sort(tmp, n, mask);
         return tmp;
     }
     unsigned passes = 0;

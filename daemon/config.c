@@ -143,14 +143,22 @@ void cfd_config_free(cfd_config *c)
     memset(c, 0, sizeof(*c));
 }
 
+/* A decimal number at the start of s (digits first: no sign, no space);
+ * *end is what follows it. */
+static int cfd__parse_leading_number(const char *s, unsigned long long *v, char **end)
+{
+    if (!isdigit((unsigned char)*s))
+        return CFD_EINVAL;
+    errno = 0;
+    *v = strtoull(s, end, 10);
+    return errno ? CFD_EINVAL : 0;
+}
+
 int cfd_config_parse_size(const char *s, size_t *out)
 {
     char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)*s))
-        return CFD_EINVAL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
+    unsigned long long v;
+    if (cfd__parse_leading_number(s, &v, &end) != 0)
         return CFD_EINVAL;
     unsigned shift = 0;
     if (*end && end[1] == '\0' && strchr("kKmMgG", *end)) {
@@ -166,11 +174,8 @@ int cfd_config_parse_size(const char *s, size_t *out)
 int cfd_config_parse_duration(const char *s, unsigned *ms)
 {
     char *end;
-    errno = 0;
-    if (!isdigit((unsigned char)*s))
-        return CFD_EINVAL;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (errno)
+    unsigned long long v;
+    if (cfd__parse_leading_number(s, &v, &end) != 0)
         return CFD_EINVAL;
     unsigned long long mul;
     if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
