@@ -22,9 +22,14 @@ static inline void cfd__insertion_sort(uint32_t *restrict a, size_t n, uint32_t 
  * Sorts a[0..n) by the low `bits` bits (the bucket; the title flag rides
  * along). Returns the array holding the result (a or tmp).
  *
- * Small inputs: insertion sort. Up to 8192 entries (an article): counting
- * sort on the top bits + insertion sort, below. Larger inputs: an LSD radix
- * sort whose digit width minimises passes * (n + 2^width).
+ * Small inputs: insertion sort. Otherwise an LSD radix sort whose digit
+ * width minimises passes * (n + 2^width): for an article (~2,000-3,500
+ * entries, 2^19 buckets) two passes of 10 and 9 bits. Until 2026-11-28 an
+ * article took one counting pass on the top bits and an insertion sort
+ * inside each bin; callgrind with branch simulation on news8 (1,257
+ * articles, two passes) counted 218 M instructions and 1.59 M mispredicted
+ * branches for it against 197 M and 0.03 M for the two LSD passes, whose
+ * loops have no data-dependent branch at all.
  */
 uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_t *restrict a,
                         uint32_t *restrict tmp, size_t n, unsigned bits)
@@ -33,37 +38,6 @@ uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_
     if (n < 32) {
         cfd__insertion_sort(a, n, mask);
         return a;
-    }
-    if (n <= ((size_t)1 << CFD_SORT_RADIX_MAX_BITS) * 2 && bits > 8) {
-        /* One article: one counting-sort pass on the top log2(n) bits
-         * (buckets then hold ~1 entry), then an insertion sort that only
-         * moves entries within their bucket. Measured ~3% faster overall
-         * than two LSD passes despite the insertion sort's mispredicted
-         * branches. Worst case (keys crafted to share a bucket) is bounded
-         * by n <= 8192: ~30 ms. */
-        unsigned w = 0;
-        while (w < CFD_SORT_RADIX_MAX_BITS && ((size_t)2 << w) <= n)
-            w++;
-        if (w > bits)
-            w = bits;
-        const unsigned shift = bits - w;
-        const size_t nb = (size_t)1 << w;
-        uint32_t *restrict h0 = hist[0];
-        memset(h0, 0, nb * sizeof *h0);
-        for (size_t i = 0; i < n; i++)
-            h0[(a[i] & mask) >> shift]++;
-        uint32_t sum = 0;
-        for (size_t d = 0; d < nb; d++) {
-            uint32_t c = h0[d];
-            h0[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) {
-            uint32_t x = a[i];
-            tmp[h0[(x & mask) >> shift]++] = x;
-        }
-        cfd__insertion_sort(tmp, n, mask);
-        return tmp;
     }
     unsigned passes = 0;
     size_t best = SIZE_MAX;
