@@ -40,4 +40,8 @@ void cfd_ac_free(cfd_ac *ac);
  */
 void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen);
 
+/* Bytes of the DFA table the scan uses, or 0 when the term set was too big
+ * for one and the scan follows edges and failure links instead. */
+size_t cfd_ac_table_bytes(const cfd_ac *ac);
+
 #endif
