@@ -191,6 +191,27 @@ cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, u
         memcpy(&w, s + i, 4);
         w = cfd__le32(w);
         unsigned c = w & 0xFF, b1 = (w >> 8) & 0xFF, n = cfd__u8_len[c];
+        /* Fast path, nearly every code point of Korean text: ASCII, or a
+         * Hangul syllable (lead EA..ED, two continuation bytes, U+AC00..
+         * U+D7A3). Both are valid and NFC-inert, so only the cleaning
+         * starts remain to note. The test is one predictable branch; which
+         * of the two it was is not branched on (they alternate every few
+         * code points). */
+        uint32_t cp3 = ((c & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | ((w >> 16) & 0x3Fu);
+        uint32_t syl = (uint32_t)(c - 0xEAu <= 3u) & (uint32_t)((w & 0xC0C000u) == 0x808000u) &
+                       (uint32_t)(cp3 - 0xAC00u <= 0xD7A3u - 0xAC00u);
+        uint32_t fast = (uint32_t)(c < 0x80) | syl;
+        __asm__("" : "+r"(fast)); /* keep it one value: GCC would branch on c < 0x80 first */
+        if (__builtin_expect(fast, 1)) {
+            uint32_t w24 = w & 0xFFFFFFu;
+            if (starts && cfd_clean_may_start(w24)) {
+                if (ns < starts_cap)
+                    starts[ns] = (uint32_t)i;
+                ns++;
+            }
+            i += 1 + 2 * syl;
+            continue;
+        }
         if (check) {
             unsigned ok = (n != 0) & (b1 >= cfd__u8_lo[c]) & (b1 <= cfd__u8_hi[c]) &
                           ((w & cfd__u8_cmask[n]) == cfd__u8_cval[n]);
