@@ -13,6 +13,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config_values.h"
 #include "ini_file.h"
 #include "plugin_loader.h"
 #include "log.h"
@@ -116,15 +117,6 @@ void cfd_config_defaults(cfd_config *c)
     c->plugin_dir = strdup(installed ? CFD_INSTALL_PLUGINDIR : "build/lib/classifyd/plugins");
 }
 
-static void cfd__free_list(cfd_config *c)
-{
-    for (size_t i = 0; i < c->n_plugins; i++)
-        free(c->plugins[i]);
-    free(c->plugins);
-    c->plugins = NULL;
-    c->n_plugins = 0;
-}
-
 void cfd_config_free(cfd_config *c)
 {
     free(c->config_file);
@@ -134,205 +126,13 @@ void cfd_config_free(cfd_config *c)
     free(c->models_dir);
     free(c->plugin_dir);
     free(c->aggregate_file);
-    cfd__free_list(c);
+    cfd_config_free_list(c);
     for (size_t i = 0; i < c->n_models; i++) {
         free((char *)c->models[i].plugin);
         free((char *)c->models[i].model_file);
     }
     free(c->models);
     memset(c, 0, sizeof(*c));
-}
-
-/* A decimal number at the start of s (digits first: no sign, no space);
- * *end is what follows it. */
-static int cfd__parse_leading_number(const char *s, unsigned long long *v, char **end)
-{
-    if (!isdigit((unsigned char)*s))
-        return CFD_EINVAL;
-    errno = 0;
-    *v = strtoull(s, end, 10);
-    return errno ? CFD_EINVAL : 0;
-}
-
-int cfd_config_parse_size(const char *s, size_t *out)
-{
-    char *end;
-    unsigned long long v;
-    if (cfd__parse_leading_number(s, &v, &end) != 0)
-        return CFD_EINVAL;
-    unsigned shift = 0;
-    if (*end && end[1] == '\0' && strchr("kKmMgG", *end)) {
-        shift = (*end == 'k' || *end == 'K') ? 10 : (*end == 'm' || *end == 'M') ? 20 : 30;
-        end++;
-    }
-    if (*end || v > (SIZE_MAX >> shift))
-        return CFD_EINVAL;
-    *out = (size_t)(v << shift);
-    return 0;
-}
-
-int cfd_config_parse_duration(const char *s, unsigned *ms)
-{
-    char *end;
-    unsigned long long v;
-    if (cfd__parse_leading_number(s, &v, &end) != 0)
-        return CFD_EINVAL;
-    unsigned long long mul;
-    if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
-        mul = 1000;
-    else if (strcmp(end, "ms") == 0)
-        mul = 1;
-    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
-        mul = 60000;
-    else
-        return CFD_EINVAL;
-    if (v > UINT_MAX / mul)
-        return CFD_EINVAL;
-    *ms = (unsigned)(v * mul);
-    return 0;
-}
-
-static int cfd__set_str(char **slot, const char *v)
-{
-    char *d = strdup(v);
-    if (d == NULL)
-        return CFD_ENOMEM;
-    free(*slot);
-    *slot = d;
-    return 0;
-}
-
-/* A string value the config file can hold as written: no control
- * characters, no space at either end (INI values are trimmed), no ';' at
- * the start or after a space (libinih reads it as a comment), short enough
- * for one line of the file (see ini_file.h). Found by fuzz_config. */
-static int cfd__str_valid(const char *v)
-{
-    size_t n = strlen(v);
-    if (n > CFD_CONFIG_MAX_VALUE || isspace((unsigned char)v[0]) ||
-        (n > 0 && isspace((unsigned char)v[n - 1])) || v[0] == ';')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if (c < 0x20 || c == 0x7f || (c == ';' && isspace((unsigned char)v[i - 1])))
-            return 0;
-    }
-    return 1;
-}
-
-static int cfd__set_tcp(cfd_config *c, const char *v, cfd_error *err)
-{
-    if (!cfd__str_valid(v))
-        goto bad;
-    if (strcmp(v, "off") == 0 || strcmp(v, "") == 0) {
-        free(c->tcp_host);
-        c->tcp_host = NULL;
-        return 0;
-    }
-    const char *colon = strrchr(v, ':');
-    if (colon == NULL || colon == v)
-        goto bad;
-    char *end;
-    errno = 0;
-    unsigned long port = strtoul(colon + 1, &end, 10);
-    if (errno || *end || colon[1] == '\0' || port > 65535)
-        goto bad;
-    size_t hl = (size_t)(colon - v);
-    if (v[0] == '[' && hl >= 2 && v[hl - 1] == ']') { /* [::1]:8080 */
-        v++;
-        hl -= 2;
-    }
-    char *h = strndup(v, hl);
-    if (h == NULL)
-        return CFD_ENOMEM;
-    free(c->tcp_host);
-    c->tcp_host = h;
-    c->tcp_port = (unsigned)port;
-    return 0;
-bad:
-    return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
-                         "tcp: expected HOST:PORT (e.g. 127.0.0.1:8080) or \"off\", got \"%s\"", v);
-}
-
-/* Sets the plugin list from "a,b c"; with append (the same file naming
- * `enable` again, or an indented continuation line) the names add up.
- * Names must be plugin names, or the daemon would look for files it can
- * never load and --check-config would print a list that reads back
- * differently (found by fuzz_config). */
-static int cfd__set_list(cfd_config *c, const char *v, int append)
-{
-    for (const char *p = v; *p;) {
-        while (*p == ',' || isspace((unsigned char)*p))
-            p++;
-        const char *q = p;
-        while (*q && *q != ',' && !isspace((unsigned char)*q))
-            q++;
-        if (q > p && !cfd_plugin_name_valid(p, (size_t)(q - p)))
-            return CFD_EINVAL;
-        p = q;
-    }
-    if (!append)
-        cfd__free_list(c);
-    const char *p = v;
-    while (*p) {
-        while (*p == ',' || isspace((unsigned char)*p))
-            p++;
-        const char *q = p;
-        while (*q && *q != ',' && !isspace((unsigned char)*q))
-            q++;
-        if (q > p) {
-            char **n = realloc(c->plugins, (c->n_plugins + 1) * sizeof(*n));
-            if (n == NULL)
-                return CFD_ENOMEM;
-            c->plugins = n;
-            if ((n[c->n_plugins] = strndup(p, (size_t)(q - p))) == NULL)
-                return CFD_ENOMEM;
-            c->n_plugins++;
-        }
-        p = q;
-    }
-    return 0;
-}
-
-/* A model file name the config file can hold: non-empty and a valid string
- * value (cfd__str_valid; " x.cfdm" from a --model flag would read back as
- * another name, found by fuzz_config). */
-static int cfd__model_file_valid(const char *file)
-{
-    return file[0] != '\0' && cfd__str_valid(file);
-}
-
-static int cfd__add_model(cfd_config *c, const char *plugin, size_t plen, const char *file)
-{
-    /* Only real plugin names and usable file names: anything else (spaces,
-     * an empty name) names no plugin, and --check-config would print it
-     * back as a line that reads differently (found by fuzz_config). */
-    if (!cfd_plugin_name_valid(plugin, plen) || !cfd__model_file_valid(file))
-        return CFD_EINVAL;
-    for (size_t i = 0; i < c->n_models; i++) {
-        if (strlen(c->models[i].plugin) == plen && memcmp(c->models[i].plugin, plugin, plen) == 0) {
-            char *f = strdup(file);
-            if (f == NULL)
-                return CFD_ENOMEM;
-            free((char *)c->models[i].model_file);
-            c->models[i].model_file = f;
-            return 0;
-        }
-    }
-    cfd_engine_model_override *n = realloc(c->models, (c->n_models + 1) * sizeof(*n));
-    if (n == NULL)
-        return CFD_ENOMEM;
-    c->models = n;
-    char *p = strndup(plugin, plen), *f = strdup(file);
-    if (p == NULL || f == NULL) {
-        free(p);
-        free(f);
-        return CFD_ENOMEM;
-    }
-    n[c->n_models].plugin = p;
-    n[c->n_models].model_file = f;
-    c->n_models++;
-    return 0;
 }
 
 static const cfd__opt *cfd__find(const char *name)
@@ -365,9 +165,9 @@ static int cfd__set(cfd_config *c, const char *name, const char *value, int appe
             *(char **)slot = NULL;
             return 0;
         }
-        if (value[0] == '\0' || !cfd__str_valid(value))
+        if (value[0] == '\0' || !cfd_config_str_valid(value))
             goto bad;
-        r = cfd__set_str(slot, value);
+        r = cfd_config_set_str(slot, value);
         break;
     case K_MODE: {
         errno = 0;
@@ -418,9 +218,9 @@ static int cfd__set(cfd_config *c, const char *name, const char *value, int appe
             goto bad;
         break;
     case K_TCP:
-        return cfd__set_tcp(c, value, err);
+        return cfd_config_set_tcp(c, value, err);
     case K_LIST:
-        r = cfd__set_list(c, value, append);
+        r = cfd_config_set_list(c, value, append);
         if (r == CFD_EINVAL)
             goto bad;
         break;
@@ -428,7 +228,7 @@ static int cfd__set(cfd_config *c, const char *name, const char *value, int appe
         const char *eq = strchr(value, '=');
         if (eq == NULL || eq == value || eq[1] == '\0')
             goto bad;
-        r = cfd__add_model(c, value, (size_t)(eq - value), eq + 1);
+        r = cfd_config_add_model(c, value, (size_t)(eq - value), eq + 1);
         if (r == CFD_EINVAL)
             goto bad;
         break;
@@ -457,7 +257,7 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
 {
     cfd__ini_ctx *x = user;
     if (strcmp(section, "models") == 0) {
-        int r = cfd__add_model(x->c, name, strlen(name), value);
+        int r = cfd_config_add_model(x->c, name, strlen(name), value);
         if (r == CFD_EINVAL)
             cfd_error_set(x->err, r, (size_t)-1,
                           "[models]: expected \"plugin = model file\" with a plugin name "
@@ -530,7 +330,7 @@ int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err)
                                         : cfd__flag_value(argc, argv, &i, a + 2, name, sizeof(name));
             if (v == NULL)
                 return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "--config: expected FILE");
-            if (cfd__set_str(&c->config_file, v) != 0)
+            if (cfd_config_set_str(&c->config_file, v) != 0)
                 return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         }
     }
