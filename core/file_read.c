@@ -7,14 +7,22 @@
 
 #include "file_read.h"
 
-int cfd_file_read_fd(int fd, const char *name, size_t max, char **data, size_t *len,
-                     cfd_error *err)
+/* The reader; st_out (may be NULL) receives the one fstat() it makes. */
+static int cfd__read_fd(int fd, const char *name, size_t max, char **data, size_t *len,
+                        struct stat *st_out, cfd_error *err)
 {
     *data = NULL;
     *len = 0;
     struct stat st;
     size_t cap = 64 << 10;
-    if (fstat(fd, &st) == 0) {
+    int have_st = fstat(fd, &st) == 0;
+    if (st_out != NULL) {
+        if (have_st)
+            *st_out = st;
+        else
+            memset(st_out, 0, sizeof(*st_out));
+    }
+    if (have_st) {
         if (S_ISDIR(st.st_mode))
             return cfd_error_set(err, CFD_EIO, (size_t)-1,
                                  "%s: not a regular file (a directory); give a file", name);
@@ -69,6 +77,12 @@ int cfd_file_read_fd(int fd, const char *name, size_t max, char **data, size_t *
     return 0;
 }
 
+int cfd_file_read_fd(int fd, const char *name, size_t max, char **data, size_t *len,
+                     cfd_error *err)
+{
+    return cfd__read_fd(fd, name, max, data, len, NULL, err);
+}
+
 int cfd_file_read(const char *path, size_t max, char **data, size_t *len, struct stat *st,
                   cfd_error *err)
 {
@@ -80,9 +94,7 @@ int cfd_file_read(const char *path, size_t max, char **data, size_t *len, struct
         return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
                              "%s: cannot open: %s", path, strerror(e));
     }
-    if (st != NULL && fstat(fd, st) != 0)
-        memset(st, 0, sizeof(*st));
-    int rc = cfd_file_read_fd(fd, path, max, data, len, err);
+    int rc = cfd__read_fd(fd, path, max, data, len, st, err);
     close(fd);
     return rc;
 }

@@ -1,7 +1,7 @@
 /*
  * Configuration: one table of options drives the INI file, the flags, the
  * --help text and --check-config's dump, so the four cannot drift apart.
- * See config.h.
+ * What one value may be is config_values.c's. See config.h.
  */
 #include <ctype.h>
 #include <errno.h>
