@@ -266,37 +266,38 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_a
     return 0;
 }
 
-int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
+/* Parses checked text (cfd_ini_check) named name in messages. */
+static int cfd__agg_parse_checked(const char *text, const char *name, cfd_agg_rules **out,
+                                  cfd_error *err)
 {
     cfd__agg_parse ps = {0};
-    *out = NULL;
-    ps.r = cfd__agg_new(path);
-    if (ps.r == NULL)
-        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-    char *text;
-    size_t len;
-    int rc = cfd_ini_read(path, &text, &len, err);
-    if (rc != 0) {
-        cfd_agg_free(ps.r);
-        return rc;
-    }
-    int line = ini_parse_string(text, cfd__ini_handler, &ps);
-    free(text);
-    return cfd__agg_finish(&ps, line, path, out, err);
-}
-
-int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_error *err)
-{
-    cfd__agg_parse ps = {0};
-    *out = NULL;
-    int rc = cfd_ini_check(text, strlen(text), name, err);
-    if (rc != 0)
-        return rc;
     ps.r = cfd__agg_new(name);
     if (ps.r == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     int line = ini_parse_string(text, cfd__ini_handler, &ps);
     return cfd__agg_finish(&ps, line, name, out, err);
+}
+
+int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
+{
+    *out = NULL;
+    char *text;
+    size_t len;
+    int rc = cfd_ini_read(path, &text, &len, err); /* read and checked */
+    if (rc != 0)
+        return rc;
+    rc = cfd__agg_parse_checked(text, path, out, err);
+    free(text);
+    return rc;
+}
+
+int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_error *err)
+{
+    *out = NULL;
+    int rc = cfd_ini_check(text, strlen(text), name, err);
+    if (rc != 0)
+        return rc;
+    return cfd__agg_parse_checked(text, name, out, err);
 }
 
 int cfd_agg_default(cfd_agg_rules **out, cfd_error *err)
