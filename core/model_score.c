@@ -146,36 +146,31 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
     }
 
 /* The label counts of the default models (3, 7, 8) and their neighbours
- * get a copy with the per-label loop unrolled and acc in registers. */
+ * get a copy with the per-label loop unrolled and acc in registers; one
+ * switch, instantiated for each accumulation loop. */
+#define CFD__DISPATCH(FN)                                                                    \
+    switch (m->n_labels) {                                                                   \
+        CFD__ACC_K(2, FN)                                                                    \
+        CFD__ACC_K(3, FN)                                                                    \
+        CFD__ACC_K(4, FN)                                                                    \
+        CFD__ACC_K(5, FN)                                                                    \
+        CFD__ACC_K(6, FN)                                                                    \
+        CFD__ACC_K(7, FN)                                                                    \
+        CFD__ACC_K(8, FN)                                                                    \
+    default:                                                                                 \
+        FN(m, x, acc, m->n_labels);                                                          \
+    }
+
 CFD__CLONES static void cfd__scores_packed(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
-    switch (m->n_labels) {
-        CFD__ACC_K(2, cfd__accumulate_packed)
-        CFD__ACC_K(3, cfd__accumulate_packed)
-        CFD__ACC_K(4, cfd__accumulate_packed)
-        CFD__ACC_K(5, cfd__accumulate_packed)
-        CFD__ACC_K(6, cfd__accumulate_packed)
-        CFD__ACC_K(7, cfd__accumulate_packed)
-        CFD__ACC_K(8, cfd__accumulate_packed)
-    default:
-        cfd__accumulate_packed(m, x, acc, m->n_labels);
-    }
+    CFD__DISPATCH(cfd__accumulate_packed)
 }
 
 static void cfd__scores_rows(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
-    switch (m->n_labels) {
-        CFD__ACC_K(2, cfd__accumulate)
-        CFD__ACC_K(3, cfd__accumulate)
-        CFD__ACC_K(4, cfd__accumulate)
-        CFD__ACC_K(5, cfd__accumulate)
-        CFD__ACC_K(6, cfd__accumulate)
-        CFD__ACC_K(7, cfd__accumulate)
-        CFD__ACC_K(8, cfd__accumulate)
-    default:
-        cfd__accumulate(m, x, acc, m->n_labels);
-    }
+    CFD__DISPATCH(cfd__accumulate)
 }
+#undef CFD__DISPATCH
 
 void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
 {
