@@ -35,15 +35,22 @@
 #include "featurize.h"
 #include "model.h"
 
-static void test_huge_finite_weights_give_a_distribution(void **state)
+/* 2^10 buckets, word unigrams, L2: the smallest config a model can have. */
+static cfd_feat_config tiny_config(void)
 {
-    (void)state;
     cfd_feat_config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.hash_bits = 10;
     cfg.word_unigrams = 1;
     cfg.l2_normalize = 1;
     cfg.title_weight = 1.0f;
+    return cfg;
+}
+
+static void test_huge_finite_weights_give_a_distribution(void **state)
+{
+    (void)state;
+    cfd_feat_config cfg = tiny_config();
     const char *const labels[] = {"a", "b", "c"};
     float *w = calloc(1024 * 3, sizeof(float));
     assert_non_null(w);
@@ -90,12 +97,7 @@ static void test_huge_finite_weights_give_a_distribution(void **state)
 static void test_q8_scale_overflow_is_refused(void **state)
 {
     (void)state;
-    cfd_feat_config cfg;
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.hash_bits = 10;
-    cfg.word_unigrams = 1;
-    cfg.l2_normalize = 1;
-    cfg.title_weight = 1.0f;
+    cfd_feat_config cfg = tiny_config();
     const char *const labels[] = {"a", "b"};
     float *w = calloc(1024 * 2, sizeof(float));
     assert_non_null(w);
