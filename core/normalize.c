@@ -179,6 +179,15 @@ static const uint32_t cfd__u8_cval[5] = {0, 0, 0, 0x800000u, 0x80800000u};
  * as it goes, cfd_utf8_scan_nfc (text the caller has validated) skips the
  * validity tests and the exact validator on the tail.
  */
+/* Records offset i as a place a cleaning pattern may start; past starts_cap
+ * it only counts (the caller then walks the text itself). */
+static inline void cfd__note_start(uint32_t *starts, size_t starts_cap, size_t *ns, size_t i)
+{
+    if (*ns < starts_cap)
+        starts[*ns] = (uint32_t)i;
+    ++*ns;
+}
+
 static inline __attribute__((always_inline)) int
 cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, uint32_t *starts,
               size_t starts_cap, size_t *nstarts, const int check)
@@ -204,11 +213,8 @@ cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, u
         __asm__("" : "+r"(fast)); /* keep it one value: GCC would branch on c < 0x80 first */
         if (__builtin_expect(fast, 1)) {
             uint32_t w24 = w & 0xFFFFFFu;
-            if (starts && cfd_clean_may_start(w24)) {
-                if (ns < starts_cap)
-                    starts[ns] = (uint32_t)i;
-                ns++;
-            }
+            if (starts && cfd_clean_may_start(w24))
+                cfd__note_start(starts, starts_cap, &ns, i);
             i += 1 + 2 * syl;
             continue;
         }
@@ -224,11 +230,8 @@ cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, u
         sus |= cfd__nfc_lead[c] | (cfd__nfc_after_lead[c] & cfd__nfc_second[b1]) |
                ((w24 & 0xFEFFFFu) == 0x8080E2u) |                      /* U+2000, U+2001 */
                (((w24 & 0xFFFFu) == 0x80E3u) & ((w24 >> 16) - 0xAAu <= 5u)); /* U+302A.. */
-        if (starts && cfd_clean_may_start(w24)) {
-            if (ns < starts_cap)
-                starts[ns] = (uint32_t)i;
-            ns++;
-        }
+        if (starts && cfd_clean_may_start(w24))
+            cfd__note_start(starts, starts_cap, &ns, i);
         i += n;
     }
 slow:
@@ -244,11 +247,8 @@ slow:
     }
     for (; starts && i < len;) { /* the last < 4 bytes */
         uint32_t w24 = CFD_CLEAN_LE3(s[i], len - i > 1 ? s[i + 1] : 0, len - i > 2 ? s[i + 2] : 0);
-        if (cfd_clean_may_start(w24)) {
-            if (ns < starts_cap)
-                starts[ns] = (uint32_t)i;
-            ns++;
-        }
+        if (cfd_clean_may_start(w24))
+            cfd__note_start(starts, starts_cap, &ns, i);
         i += cfd__u8_len[s[i]] ? cfd__u8_len[s[i]] : 1;
     }
     if (nstarts)
