@@ -89,6 +89,17 @@ static size_t read_until_quiet(int fd, char *buf, size_t cap, int quiet_ms, int 
     return n;
 }
 
+/* One connection: sends n bytes, reads until quiet_ms of silence (or EOF), closes. */
+static size_t exchange(const fixture *f, const char *p, size_t n, char *buf, size_t cap,
+                       int quiet_ms, int *eof)
+{
+    int fd = connect_sock(f);
+    send_all(fd, p, n);
+    size_t got = read_until_quiet(fd, buf, cap, quiet_ms, eof);
+    close(fd);
+    return got;
+}
+
 static size_t count(const char *s, const char *needle)
 {
     size_t k = 0;
@@ -168,10 +179,7 @@ static void test_pipelined_in_order(void **state)
     snprintf(req, sizeof(req), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n%s"
                                "GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
              classify_req("p2", ""));
-    int fd = connect_sock(f);
-    send_all(fd, req, strlen(req));
-    read_until_quiet(fd, buf, sizeof(buf), 3000, &eof);
-    close(fd);
+    exchange(f, req, strlen(req), buf, sizeof(buf), 3000, &eof);
     assert_true(eof); /* Connection: close honoured after the third reply */
     assert_int_equal(count(buf, "HTTP/1.1 200 OK"), 3);
     const char *a = strstr(buf, "\"status\":\"ok\""), *b = strstr(buf, "\"id\":\"p2\""),
@@ -208,10 +216,7 @@ static void test_413_closes(void **state)
     int eof;
     const char req[] = "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                        "Content-Length: 10000000\r\n\r\n";
-    int fd = connect_sock(f);
-    send_all(fd, req, sizeof(req) - 1);
-    read_until_quiet(fd, buf, sizeof(buf), 3000, &eof);
-    close(fd);
+    exchange(f, req, sizeof(req) - 1, buf, sizeof(buf), 3000, &eof);
     assert_true(strncmp(buf, "HTTP/1.1 413 ", 13) == 0);
     assert_non_null(strstr(buf, "Connection: close\r\n"));
     assert_non_null(strstr(buf, "\"code\":\"body_too_large\""));
@@ -229,10 +234,7 @@ static void test_ndjson_chunked(void **state)
              "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-ndjson\r\n"
              "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
              sizeof(body) - 1, body);
-    int fd = connect_sock(f);
-    send_all(fd, req, strlen(req));
-    read_until_quiet(fd, buf, sizeof(buf), 3000, &eof);
-    close(fd);
+    exchange(f, req, strlen(req), buf, sizeof(buf), 3000, &eof);
     assert_non_null(strstr(buf, "Transfer-Encoding: chunked\r\n"));
     assert_non_null(strstr(buf, "Content-Type: application/x-ndjson\r\n"));
     const char *l1 = strstr(buf, "\"id\":\"n1\""), *l2 = strstr(buf, "{\"line\":2,\"error\":"),
@@ -291,10 +293,7 @@ static void test_read_timeout(void **state)
     fixture *f = *state;
     char buf[4096];
     int eof;
-    int fd = connect_sock(f);
-    send_all(fd, "POST /v1/classify HTTP/1.1\r\nContent-Length: 30\r\n\r\n{\"bo", 55);
-    read_until_quiet(fd, buf, sizeof(buf), 5000, &eof);
-    close(fd);
+    exchange(f, "POST /v1/classify HTTP/1.1\r\nContent-Length: 30\r\n\r\n{\"bo", 55, buf, sizeof(buf), 5000, &eof);
     assert_true(strncmp(buf, "HTTP/1.1 408 ", 13) == 0);
     assert_non_null(strstr(buf, "\"code\":\"read_timeout\""));
     assert_true(eof);
@@ -313,10 +312,7 @@ static void test_admin_then_next_request(void **state)
              "POST /v1/plugins/topic/model HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\n"
              "{\"model\":\"../x\"}   "
              "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    int fd = connect_sock(f);
-    send_all(fd, req, strlen(req));
-    read_until_quiet(fd, buf, sizeof(buf), 5000, &eof);
-    close(fd);
+    exchange(f, req, strlen(req), buf, sizeof(buf), 5000, &eof);
     const char *a = strstr(buf, "HTTP/1.1 200 OK"), *b = strstr(buf, "HTTP/1.1 403 "),
                *c = strstr(buf, "\"status\":\"ok\"");
     assert_non_null(a);
