@@ -88,6 +88,16 @@ void cfd_tok_init(cfd_tokenizer *t, const char *s, size_t len, char *out)
     t->out = out;
 }
 
+/* 1 if the three bytes at p are a Hangul syllable (U+AC00..D7A3). */
+static inline int cfd__syllable_at(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c - 0xEAu > 3u || ((p[1] | (unsigned)p[2] << 8) & 0xC0C0u) != 0x8080u)
+        return 0;
+    uint32_t v = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
+    return v - 0xAC00u <= 0xD7A3u - 0xAC00u;
+}
+
 /* Decodes the code point at s[i] (i < len) and classifies it; *n = bytes. */
 static inline int cfd__next_cp(const unsigned char *s, size_t len, size_t i, uint32_t *cp,
                                size_t *n)
@@ -159,6 +169,30 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok)
             o += cfd_utf8_encode(cfd_fold_cp(cp), (char *)out + o);
         }
         i += n;
+        /* Runs of the two commonest cases in a tight loop, with the same
+         * result as the general steps below: Hangul syllables of a token
+         * that still points into s (every Korean word), and ASCII letters
+         * or digits of a copied token. The general steps decode, classify
+         * and test for ignorables and marks at every code point; these
+         * test one byte or one syllable (about a third of cfd_tok_next's
+         * instructions on news8, callgrind). */
+        if (!copy && cls == CFD_TOK_HANGUL) {
+            while (len - i >= 3 && cfd__syllable_at(s + i)) {
+                if (ncp <= CFD_TOK_NGRAM_CPS)
+                    tok->off[ncp] = (uint16_t)o;
+                ncp++;
+                o += 3;
+                i += 3;
+            }
+        } else if (copy && (cls == CFD_TOK_LATIN || cls == CFD_TOK_DIGIT)) {
+            while (i < len && s[i] < 0x80 && cfd__ascii_class[s[i]] == cls) {
+                unsigned char c = s[i++];
+                if (ncp <= CFD_TOK_NGRAM_CPS)
+                    tok->off[ncp] = (uint16_t)o;
+                ncp++;
+                out[o++] = (unsigned char)((unsigned)c - 'A' < 26u ? c + 32 : c);
+            }
+        }
         /* Next code point of the same token, skipping ignorables. */
         int next;
         for (;;) {

@@ -2,7 +2,9 @@
  * Tests for core/tokenize.c: the class rule documented in tokenize.h on
  * Korean, English, mixed Korean/English/digits, emoji, combining sequences,
  * ignorable characters, NUL bytes, empty and huge input, and the n-gram
- * offsets of long tokens.
+ * offsets of long tokens; and cfd_tok_next against a plain reading of the
+ * rule (test_against_reference), which guards its fast paths for runs of
+ * Hangul syllables and ASCII letters or digits.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,7 +16,9 @@
 
 #include <cmocka.h>
 
+#include "normalize.h"
 #include "tokenize.h"
+#include "utf8.h"
 
 /* Tokenises s and returns the tokens joined by '|' with each class as a
  * letter (H hangul, C han, L latin, D digit, O other). */
@@ -237,6 +241,131 @@ static void test_class_of(void **state)
     assert_int_equal(cfd_tok_class_of(0xE000), CFD_TOK_SEP);    /* private use */
 }
 
+/*
+ * The rule of tokenize.h read as plainly as possible, one code point at a
+ * time with cfd_tok_class_of and cfd_fold_cp: a token is a maximal run of
+ * one class (marks continue it, ignorables vanish, a mark with no token
+ * before it starts an OTHER token), folded, with the byte offsets of its
+ * first CFD_TOK_NGRAM_CPS code points. Appends "text|ncp|cls|offsets;" to
+ * out per token; a byte that does not decode is a separator.
+ */
+static size_t ref_tokens(const unsigned char *s, size_t len, char *out)
+{
+    size_t o = 0, i = 0;
+    char *tok = malloc(CFD_TOK_OUT_MIN(len));
+    while (i < len) {
+        uint32_t cp;
+        size_t n = cfd_utf8_decode(s + i, len - i, &cp);
+        int c = n ? cfd_tok_class_of(cp) : CFD_TOK_SEP;
+        if (n == 0)
+            n = 1;
+        if (c == CFD_TOK_SEP || c == CFD_TOK_IGNORE) {
+            i += n;
+            continue;
+        }
+        int cls = c == CFD_TOK_MARK ? CFD_TOK_OTHER : c;
+        size_t tl = 0, ncp = 0;
+        uint16_t off[CFD_TOK_NGRAM_CPS + 1];
+        for (;;) {
+            if (c != CFD_TOK_IGNORE) {
+                if (ncp <= CFD_TOK_NGRAM_CPS)
+                    off[ncp] = (uint16_t)tl;
+                ncp++;
+                tl += cfd_utf8_encode(cfd_fold_cp(cp), tok + tl);
+            }
+            i += n;
+            if (i >= len)
+                break;
+            n = cfd_utf8_decode(s + i, len - i, &cp);
+            c = n ? cfd_tok_class_of(cp) : CFD_TOK_SEP;
+            if (n == 0)
+                n = 1;
+            if (c != cls && c != CFD_TOK_MARK && c != CFD_TOK_IGNORE)
+                break;
+        }
+        if (ncp <= CFD_TOK_NGRAM_CPS)
+            off[ncp] = (uint16_t)tl;
+        memcpy(out + o, tok, tl);
+        o += tl;
+        o += (size_t)sprintf(out + o, "|%zu|%d|", ncp, cls);
+        for (size_t k = 0; k <= (ncp < CFD_TOK_NGRAM_CPS ? ncp : CFD_TOK_NGRAM_CPS); k++)
+            o += (size_t)sprintf(out + o, "%u,", (unsigned)off[k]);
+        out[o++] = ';';
+    }
+    free(tok);
+    return o;
+}
+
+/* The same listing from cfd_tok_next. */
+static size_t real_tokens(const unsigned char *s, size_t len, char *out)
+{
+    size_t o = 0;
+    char *buf = malloc(CFD_TOK_OUT_MIN(len));
+    cfd_tokenizer t;
+    cfd_token tok;
+    cfd_tok_init(&t, (const char *)s, len, buf);
+    while (cfd_tok_next(&t, &tok)) {
+        memcpy(out + o, tok.s, tok.len);
+        o += tok.len;
+        o += (size_t)sprintf(out + o, "|%zu|%d|", tok.ncp, tok.cls);
+        for (size_t k = 0; k <= (tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS); k++)
+            o += (size_t)sprintf(out + o, "%u,", (unsigned)tok.off[k]);
+        out[o++] = ';';
+    }
+    free(buf);
+    return o;
+}
+
+static void test_against_reference(void **state)
+{
+    (void)state;
+    /* Pieces chosen to hit every branch: syllables at both ends of the
+     * block, conjoining jamo (Hangul class, not syllables), a combining
+     * mark, ignorables inside words, Han, upper and lower ASCII, digits,
+     * fullwidth letters and digits, Latin-1 letters that fold, Greek,
+     * Arabic-Indic digits, separators, an emoji, and a byte that is not
+     * UTF-8. */
+    static const char *const pieces[] = {
+        "\xea\xb0\x80", "\xed\x9e\xa3", "\xea\xb8\xb0", "\xec\x9e\x90", "\xeb\x89\xb4",
+        "\xe1\x84\x80", "\xe1\x85\xa1", "\xcc\x81", "\xe2\x80\x8b", "\xc2\xad",
+        "\xe5\x8c\x97", "A", "b", "Z", "q", "0", "7", "\xef\xbc\xa6", "\xef\xbc\x91",
+        "\xc3\x89", "\xce\xa9", "\xd9\xa3", " ", ".", "-", "\xf0\x9f\x98\x80", "\xff",
+        "\xea\xb0", "\n",
+    };
+    enum { NP = sizeof pieces / sizeof pieces[0] };
+    unsigned char text[4096];
+    char *want = malloc(1 << 16), *got = malloc(1 << 16);
+    uint64_t x = 0x9E3779B97F4A7C15u;
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t len = 0;
+        int npieces = (int)(x % 80);
+        for (int p = 0; p < npieces; p++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            /* mostly syllables and ASCII letters, in runs, as real text */
+            const char *pc = pieces[(x >> 8) % 100 < 60 ? (x >> 16) % 5
+                                    : (x >> 8) % 100 < 75 ? 11 + (x >> 16) % 6
+                                                          : (x >> 16) % NP];
+            int reps = (x >> 24) % 8 == 0 ? 40 : 1 + (int)((x >> 28) % 3);
+            for (int r = 0; r < reps && len + 8 < sizeof text; r++) {
+                memcpy(text + len, pc, strlen(pc));
+                len += strlen(pc);
+            }
+        }
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t nw = ref_tokens(text, len, want), ng = real_tokens(text, len, got);
+        if (nw != ng || memcmp(want, got, nw) != 0) {
+            fprintf(stderr, "iteration %d: tokens differ from the reference\n", iter);
+            fail();
+        }
+    }
+    free(want);
+    free(got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_huge_single_char),
         cmocka_unit_test(test_folding_growth),
         cmocka_unit_test(test_class_of),
+        cmocka_unit_test(test_against_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
