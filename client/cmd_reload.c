@@ -53,16 +53,7 @@ int cfd_cmd_reload(cfd_ctl *ctl, int argc, char **argv)
         rc = CFD_CTL_EINPUT;
         goto done;
     }
-    cfd_http_reply reply;
-    cfd_http_reply_init(&reply);
-    rc = cfd_ctl_call(ctl, what, "POST", target.data, body.len ? "application/json" : NULL,
-                      body.len ? body.data : NULL, body.len, NULL, NULL, &reply);
-    if (rc == CFD_CTL_OK)
-        cfd_swap_print(ctl, reply.body.data, reply.body.len);
-    else if (rc == CFD_CTL_EDAEMON && reply.status == 403)
-        fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
-                        "user or root\n");
-    cfd_http_reply_free(&reply);
+    rc = cfd_swap_post(ctl, what, target.data, body.data, body.len);
 done:
     cfd_buf_free(&target);
     cfd_buf_free(&body);

@@ -23,14 +23,5 @@ int cfd_cmd_rollback(cfd_ctl *ctl, int argc, char **argv)
     char target[128], what[128];
     snprintf(target, sizeof target, "/v1/plugins/%s/rollback", argv[0]);
     snprintf(what, sizeof what, "rollback %s", argv[0]);
-    cfd_http_reply reply;
-    cfd_http_reply_init(&reply);
-    int rc = cfd_ctl_call(ctl, what, "POST", target, NULL, NULL, 0, NULL, NULL, &reply);
-    if (rc == CFD_CTL_OK)
-        cfd_swap_print(ctl, reply.body.data, reply.body.len);
-    else if (rc == CFD_CTL_EDAEMON && reply.status == 403)
-        fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
-                        "user or root\n");
-    cfd_http_reply_free(&reply);
-    return rc;
+    return cfd_swap_post(ctl, what, target, NULL, 0);
 }

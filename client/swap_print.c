@@ -72,6 +72,22 @@ void cfd_swap_print(const cfd_ctl *ctl, const char *json, size_t len)
     cJSON_Delete(root);
 }
 
+int cfd_swap_post(cfd_ctl *ctl, const char *what, const char *target, const char *body,
+                  size_t body_len)
+{
+    cfd_http_reply reply;
+    cfd_http_reply_init(&reply);
+    int rc = cfd_ctl_call(ctl, what, "POST", target, body_len ? "application/json" : NULL,
+                          body_len ? body : NULL, body_len, NULL, NULL, &reply);
+    if (rc == CFD_CTL_OK)
+        cfd_swap_print(ctl, reply.body.data, reply.body.len);
+    else if (rc == CFD_CTL_EDAEMON && reply.status == 403)
+        fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
+                        "user or root\n");
+    cfd_http_reply_free(&reply);
+    return rc;
+}
+
 int cfd_swap_valid_plugin(const char *name)
 {
     if (!*name || strlen(name) > 64)
