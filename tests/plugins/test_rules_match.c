@@ -36,11 +36,12 @@ static uint32_t rnd(uint32_t n) { return cfd_test_rnd(&rng) % n; }
 static const uint32_t alpha_text[] = {
     0xAC00, 0xAC01, 0xB098, 0xB2E4, 0xC911, 0xAE30, 0xBD80, 0xAD6D, 0xD68C, /* 가각나다중기부국회 */
     'a', 'b', 'A', 'B', 'x', '1', ' ', ' ', '.', '(', 0x00E9, 0x0301,     /* é, combining acute */
+    'Z', 'z', '@', '[',                    /* the ends of A..Z and their neighbours */
     0x1100, 0x1161, 0x11A8,                                              /* ᄀ ᅡ ᆨ */
 };
 static const uint32_t alpha_term[] = {
     0xAC00, 0xAC01, 0xB098, 0xB2E4, 0xC911, 0xAE30, 0xBD80, 0xAD6D, 0xD68C, 'a', 'b', 'x', '1',
-    0x00E9,
+    0x00E9, 'z', '@',
 };
 
 static size_t make_text(char *out, size_t len_cp)
