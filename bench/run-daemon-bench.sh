@@ -67,7 +67,16 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 run "full articles, 2 conns (one per core)" --data "$data/news8/train.tsv" -c 2 -p 1 -t "$secs"
 run "full articles, 4 conns x 8 pipelined" --data "$data/news8/train.tsv" -c 4 -p 8 -t "$secs"
 run "full articles, NDJSON 32/request, 2 conns x 2" --data "$data/news8/train.tsv" -c 2 -p 2 --ndjson 32 -t "$secs"
+# The daemon's own time per request (/metrics: whole request in -> whole
+# reply out) around the single-request run, to split its latency into the
+# daemon's part and the socket round trip + load generator's part.
+dur() {
+  curl -s --unix-socket "$sock" http://x/metrics |
+    awk '/^classifyd_request_duration_seconds_sum /{s=$2} /^classifyd_request_duration_seconds_count /{c=$2} END {print s, c}'
+}
+dur0=$(dur)
 run "full articles, one request at a time" --data "$data/news8/train.tsv" -c 1 -p 1 -t "$secs"
+dur1=$(dur)
 run "headlines, 2 conns (one per core)" --data "$data/ynat/dev.tsv" -c 2 -p 1 -t "$secs"
 run "headlines, 4 conns x 32 pipelined" --data "$data/ynat/dev.tsv" -c 4 -p 32 -t "$secs"
 run "headlines, NDJSON 128/request, 2 conns x 2" --data "$data/ynat/dev.tsv" -c 2 -p 2 --ndjson 128 -t "$secs"
@@ -103,9 +112,10 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 - "$tmp/results.tsv" "$rss" "$hwm" "$ft" "$commit" "$cpu" "$(nproc)" "$plugins" "$secs" "$load_before" "$load_after" \
   "$([ "$models" = "$root/models" ] && echo "the repository's default models (models/)" || echo "the models in $models")" \
+  "$dur0" "$dur1" \
   > "$root/bench/RESULTS.md" <<'EOF'
 import json, sys, datetime
-res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs, load0, load1, models_desc = sys.argv[1:13]
+res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs, load0, load1, models_desc, dur0, dur1 = sys.argv[1:15]
 rows = [l.rstrip("\n").split("\t") for l in open(res, encoding="utf-8") if l.strip()]
 print("# classifyd daemon benchmark\n")
 print("Produced by `bench/run-daemon-bench.sh` (%s s per run, 1 s warm-up not counted) on %s x %s, commit %s, %s UTC." %
@@ -148,6 +158,18 @@ print("| headlines >= 60,000/s | %.0f/s | %s |" % (heads, "met" if heads >= 6000
 print("| resident memory <= 80 MB | %.1f MB | %s |" % (mb, "met" if mb <= 80 else "**not met**"))
 if ft_rate:
     print("| vs fastText on the same articles (1 model vs 4 plugins) | %.1fx | |" % (full / ft_rate))
+try:
+    (s0, c0), (s1, c1) = [tuple(float(x) for x in d.split()) for d in (dur0, dur1)]
+    own = (s1 - s0) / (c1 - c0) * 1e6
+except (ValueError, ZeroDivisionError):
+    own = 0.0
+single = parsed.get("full articles, one request at a time", {}).get("latency_us", {})
+if own and single.get("mean"):
+    print("\nWhere a single request's time goes (full articles, one at a time): the daemon's own time per request")
+    print("(whole request in to whole reply out, from its `/metrics` histogram sum and count around that run) has a")
+    print("**mean of %.0f µs**; the load generator measured a mean of %.0f µs, so about %.0f µs of each request is the Unix-socket" %
+          (own, single["mean"], single["mean"] - own))
+    print("round trip, waking the daemon's and the client's threads, and the client itself.")
 print("\nLatency is per request (an NDJSON request carries many articles), from writing it to the last byte of its reply,")
 print("so pipelined figures include queueing behind the requests ahead.\n")
 print("Resident memory of the daemon after all runs: **%.1f MB** (VmRSS), peak %.1f MB (VmHWM).\n" % (int(rss) / 1024, int(hwm) / 1024))
