@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <utf8proc.h>
 
 #include <classifyd/error.h>
@@ -188,6 +192,89 @@ static inline void cfd__note_start(uint32_t *starts, size_t starts_cap, size_t *
     ++*ns;
 }
 
+#if defined(__SSE2__)
+/*
+ * The same per-code-point decisions, 16 bytes at a time with SSE2, for
+ * text known to be valid UTF-8; each byte is looked at with the two after
+ * it (three loads per block, so it stops 18 bytes before the end and
+ * returns where it stopped, maybe inside a sequence: the caller skips the
+ * continuation bytes and goes on byte by byte).
+ *  - NFC suspicion, a superset of the scalar step's: lead bytes CC..E1 and
+ *    F0..F4; E2 then 83 84 8C AB B3 B5 B7, or E2 80 80..81; E3 then 82..83,
+ *    or E3 80 AA..AF; EA then 80..AF; EF then A4..AD or B8 (the table
+ *    cfd__nfc_second above, spelled out per lead).
+ *  - cleaning starts, exactly cfd_clean_may_start: the ASCII bytes
+ *    [ ( @ h H w W c C, © (C2 A9) and the seven 3-byte literals of clean.h.
+ *    These are ASCII or lead bytes, so every match is a code point start,
+ *    and a bit mask of them is turned into offsets in ascending order.
+ * Why: the byte-by-byte loop took ~3 ns per byte of a news8 article in the
+ * daemon (perf: 5.7% of its time under load). callgrind, bench_featurize
+ * on 40 articles: validate + scan 332 M -> 201 M instructions (this loop
+ * plus cfd_utf8_validate's blocks, against the fused byte-by-byte pass);
+ * bench_featurize medians over 8 alternating runs: 36.0 -> 33.5 us.
+ */
+static inline __m128i cfd__b(unsigned char c) { return _mm_set1_epi8((char)c); }
+static inline __m128i cfd__eq8(__m128i x, unsigned char c) { return _mm_cmpeq_epi8(x, cfd__b(c)); }
+/* 0xFF where lo <= x <= hi (unsigned) */
+static inline __m128i cfd__in8(__m128i x, unsigned char lo, unsigned char hi)
+{
+    return _mm_cmpeq_epi8(_mm_min_epu8(_mm_max_epu8(x, cfd__b(lo)), cfd__b(hi)), x);
+}
+
+static size_t cfd__scan_sse2(const unsigned char *s, size_t len, unsigned *sus, uint32_t *starts,
+                             size_t starts_cap, size_t *ns)
+{
+    __m128i acc = _mm_setzero_si128();
+    size_t i = 0;
+    for (; i + 18 <= len; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(s + i));
+        __m128i x1 = _mm_loadu_si128((const __m128i *)(s + i + 1));
+        __m128i x2 = _mm_loadu_si128((const __m128i *)(s + i + 2));
+        __m128i e2 = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(cfd__eq8(x1, 0x83), cfd__eq8(x1, 0x84)),
+                         _mm_or_si128(cfd__eq8(x1, 0x8C), cfd__eq8(x1, 0xAB))),
+            _mm_or_si128(_mm_or_si128(cfd__eq8(x1, 0xB3), cfd__eq8(x1, 0xB5)),
+                         _mm_or_si128(cfd__eq8(x1, 0xB7),
+                                      _mm_and_si128(cfd__eq8(x1, 0x80),
+                                                    cfd__in8(x2, 0x80, 0x81)))));
+        __m128i e3 = _mm_or_si128(cfd__in8(x1, 0x82, 0x83),
+                                  _mm_and_si128(cfd__eq8(x1, 0x80), cfd__in8(x2, 0xAA, 0xAF)));
+        __m128i ef = _mm_or_si128(cfd__in8(x1, 0xA4, 0xAD), cfd__eq8(x1, 0xB8));
+        __m128i m = _mm_or_si128(cfd__in8(x, 0xCC, 0xE1), cfd__in8(x, 0xF0, 0xF4));
+        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xE2), e2));
+        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xE3), e3));
+        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xEA), cfd__in8(x1, 0x80, 0xAF)));
+        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xEF), ef));
+        acc = _mm_or_si128(acc, m);
+        if (starts == NULL)
+            continue;
+        __m128i lc = _mm_or_si128(x, cfd__b(0x20));
+        __m128i st = _mm_or_si128(
+            _mm_or_si128(_mm_or_si128(cfd__eq8(x, '['), cfd__eq8(x, '(')),
+                         _mm_or_si128(cfd__eq8(x, '@'), cfd__eq8(lc, 'h'))),
+            _mm_or_si128(cfd__eq8(lc, 'w'), cfd__eq8(lc, 'c')));
+        st = _mm_or_si128(st, _mm_and_si128(cfd__eq8(x, 0xC2), cfd__eq8(x1, 0xA9)));
+#define CFD__LIT3(A, B, C)                                                                   \
+    _mm_and_si128(_mm_and_si128(cfd__eq8(x, A), cfd__eq8(x1, B)), cfd__eq8(x2, C))
+        st = _mm_or_si128(st, _mm_or_si128(CFD__LIT3(0xE3, 0x80, 0x90),   /* 【 */
+                                           CFD__LIT3(0xE2, 0x93, 0x92))); /* ⓒ */
+        st = _mm_or_si128(st, _mm_or_si128(CFD__LIT3(0xEA, 0xB8, 0xB0),   /* 기 */
+                                           CFD__LIT3(0xEC, 0xA0, 0x80))); /* 저 */
+        st = _mm_or_si128(st, _mm_or_si128(CFD__LIT3(0xEB, 0xAC, 0xB4),   /* 무 */
+                                           CFD__LIT3(0xE2, 0x97, 0x80))); /* ◀ */
+        st = _mm_or_si128(st, CFD__LIT3(0xED, 0x8A, 0xB9));               /* 특 */
+#undef CFD__LIT3
+        unsigned bits = (unsigned)_mm_movemask_epi8(st);
+        while (bits != 0) {
+            cfd__note_start(starts, starts_cap, ns, i + (size_t)__builtin_ctz(bits));
+            bits &= bits - 1;
+        }
+    }
+    *sus |= _mm_movemask_epi8(acc) != 0;
+    return i;
+}
+#endif
+
 static inline __attribute__((always_inline)) int
 cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, uint32_t *starts,
               size_t starts_cap, size_t *nstarts, const int check)
@@ -195,6 +282,13 @@ cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, u
     const unsigned char *s = (const unsigned char *)str;
     unsigned sus = 0;
     size_t i = 0, ns = 0;
+#if defined(__SSE2__)
+    if (!check) {
+        i = cfd__scan_sse2(s, len, &sus, starts, starts_cap, &ns);
+        while (i < len && (s[i] & 0xC0) == 0x80)
+            i++; /* the rest of a sequence the blocks already decided */
+    }
+#endif
     while (i + 4 <= len) {
         uint32_t w;
         memcpy(&w, s + i, 4);
@@ -260,7 +354,15 @@ slow:
 int cfd_utf8_validate_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc,
                           uint32_t *starts, size_t starts_cap, size_t *nstarts)
 {
+#if defined(__SSE2__)
+    /* Two 16-byte passes (validate, then scan) beat one fused byte-by-byte
+     * pass; same results and offsets. */
+    if (cfd_utf8_validate(str, len, bad_offset) != 0)
+        return CFD_EUTF8;
+    return cfd__scan_nfc(str, len, NULL, maybe_nfc, starts, starts_cap, nstarts, 0);
+#else
     return cfd__scan_nfc(str, len, bad_offset, maybe_nfc, starts, starts_cap, nstarts, 1);
+#endif
 }
 
 void cfd_utf8_scan_nfc(const char *str, size_t len, int *maybe_nfc, uint32_t *starts,

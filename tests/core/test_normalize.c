@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,7 +17,9 @@
 
 #include <classifyd/error.h>
 
+#include "clean.h"
 #include "normalize.h"
+#include "test_rng.h"
 #include "utf8.h"
 
 static void expect_nfc(const char *in, const char *want)
@@ -124,14 +127,23 @@ static void test_quick_check_oracle(void **state)
         char padded[16] = "abcd";
         memcpy(padded + 4, buf, len);
         memcpy(padded + 4 + len, "efgh", 4);
-        int fused = -1;
+        int fused = -1, blocks = -1;
         assert_int_equal(cfd_utf8_validate_nfc(padded, len + 8, NULL, &fused, NULL, 0, NULL), 0);
+        /* and inside a text long enough for the 16-byte blocks, at every
+         * position of a block over the code points */
+        char longer[64];
+        size_t at = cp % 17;
+        memset(longer, 'a', sizeof longer);
+        memcpy(longer + at, buf, len);
+        assert_int_equal(cfd_utf8_validate_nfc(longer, sizeof longer, NULL, &blocks, NULL, 0, NULL),
+                         0);
         if (cfd_nfc_quick_check(buf, len)) {
-            /* the fused pre-filter must not lose what the exact check sees */
-            if (fused != 1)
+            /* the pre-filters must not lose what the exact check sees */
+            if (fused != 1 || blocks != 1)
                 fail_msg("U+%04X: cfd_utf8_validate_nfc misses it", cp);
             continue;
         }
+        assert_int_equal(blocks, 0);
         cleared++;
         utf8proc_uint8_t *nfc = utf8proc_NFC((const utf8proc_uint8_t *)buf);
         assert_non_null(nfc);
@@ -252,6 +264,70 @@ static void test_fold(void **state)
     assert_memory_equal(out, want, n);
 }
 
+/*
+ * cfd_utf8_validate_nfc and cfd_utf8_scan_nfc (16-byte blocks, then byte by
+ * byte) against their definitions: maybe_nfc is cfd_nfc_quick_check of the
+ * text, and starts are exactly the code point offsets where
+ * cfd_clean_may_start holds (bytes past the end read as 0). Random texts of
+ * 0..200 bytes over the cleaning literals, their near misses (긱 next to
+ * 기, ⓓ next to ⓒ, E2 93 xx), the NFC-relevant pieces (combining marks,
+ * E2 83/84/8C..., E3 82, E3 80 AA, EA 80, EF A4/B8, U+2000) and ordinary
+ * Korean, so every piece falls at every offset of a block.
+ */
+static void test_scan_against_definition(void **state)
+{
+    (void)state;
+    static const char *const pieces[] = {
+        "\xea\xb8\xb0", "\xea\xb8\xb1", "\xed\x8a\xb9", "\xec\xa0\x80", "\xeb\xac\xb4",
+        "\xe3\x80\x90", "\xe2\x93\x92", "\xe2\x93\x93", "\xe2\x97\x80", "\xe2\x97\x81",
+        "\xc2\xa9", "\xc2\xaa", "[", "(", "@", "h", "H", "w", "W", "c", "C", "{", "x", " ",
+        "\xea\xb0\x80", "\xeb\x89\xb4", "\xec\x8a\xa4", "\xe2\x80\x9c", "\xe2\x80\x80",
+        "\xe2\x83\x97", "\xe2\x84\xab", "\xe2\x8c\xa9", "\xe2\xab\x9c", "\xe2\xb7\xa0",
+        "\xe3\x82\x9b", "\xe3\x80\xaa", "\xe3\x80\x81", "\xea\x80\x80", "\xea\xaf\xbf",
+        "\xef\xa4\x80", "\xef\xb8\xa0", "\xef\xbc\x81", "\xcc\x81", "e\xcc\x81",
+        "\xe1\x84\x80", "\xf0\x9f\x98\x80", "\xd0\x96", "\xe4\xb8\x80",
+    };
+    enum { NP = sizeof pieces / sizeof pieces[0] };
+    char text[256];
+    uint32_t got[256], want[256];
+    uint64_t rng = 0xC0FFEEull;
+    for (int iter = 0; iter < 30000; iter++) {
+        size_t len = 0, target = cfd_test_rnd(&rng) % 201;
+        while (len < target) {
+            const char *p = cfd_test_rnd(&rng) % 3 == 0 ? pieces[24 + cfd_test_rnd(&rng) % 4]
+                                                         : pieces[cfd_test_rnd(&rng) % NP];
+            size_t n = strlen(p);
+            if (len + n > sizeof text)
+                break;
+            memcpy(text + len, p, n);
+            len += n;
+        }
+        size_t nw = 0;
+        for (size_t i = 0; i < len;) {
+            unsigned char c = (unsigned char)text[i];
+            uint32_t w24 = CFD_CLEAN_LE3(c, i + 1 < len ? (unsigned char)text[i + 1] : 0,
+                                         i + 2 < len ? (unsigned char)text[i + 2] : 0);
+            if (cfd_clean_may_start(w24))
+                want[nw++] = (uint32_t)i;
+            i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        }
+        int want_nfc = cfd_nfc_quick_check(text, len);
+        for (int mode = 0; mode < 2; mode++) {
+            int maybe = -1;
+            size_t ng = 0;
+            if (mode == 0)
+                assert_int_equal(cfd_utf8_validate_nfc(text, len, NULL, &maybe, got, 256, &ng), 0);
+            else
+                cfd_utf8_scan_nfc(text, len, &maybe, got, 256, &ng);
+            if (maybe != want_nfc || ng != nw || memcmp(got, want, nw * sizeof *got) != 0) {
+                fprintf(stderr, "iteration %d mode %d: maybe %d (want %d), %zu starts (want %zu)\n",
+                        iter, mode, maybe, want_nfc, ng, nw);
+                fail();
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -262,6 +338,7 @@ int main(void)
         cmocka_unit_test(test_quick_check_examples),
         cmocka_unit_test(test_validate_nfc_fused),
         cmocka_unit_test(test_scan_nfc_matches_validate),
+        cmocka_unit_test(test_scan_against_definition),
         cmocka_unit_test(test_fold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
