@@ -5,8 +5,9 @@
 #
 # Starts build/bin/classifyd on a temporary socket with the repository's
 # models (models/*.cfdm; CFD_BENCH_MODELS=DIR serves another directory) and
-# the built plugins, then measures with
-# build/bin/classifyd-bench:
+# the built plugins, runs bench_featurize and bench_engine (in-process, one
+# core: the featurizer's figure and the engine's per-article breakdown), then
+# measures the daemon with build/bin/classifyd-bench:
 #   1. full articles (../shared/data/news8/train.tsv, ~2.6 KB), all default
 #      plugins, many connections with pipelining: articles/s and latency
 #   2. the same as NDJSON batches of 32 articles
@@ -17,7 +18,7 @@
 # trained on the same news8 articles and `fasttext predict` is timed on the
 # same articles (one model, its own single prediction thread).
 # Prints every figure and rewrites bench/RESULTS.md with them.
-# Run it on an otherwise idle machine; it takes about 9 x SECONDS + 30 s.
+# Run it on an otherwise idle machine; it takes about 9 x SECONDS + 60 s.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -64,6 +65,20 @@ run() { # name, bench args...
 }
 : > "$tmp/results.tsv"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# In-process figures first (one core, the daemon idle): the featurizer
+# against its 40 us budget, and the engine's per-article breakdown.
+inproc=$tmp/inproc.txt
+: > "$inproc"
+if [ -x "$bin/bench_featurize" ]; then
+  echo "== bench_featurize" >&2
+  (cd "$root" && "$bin/bench_featurize" "$data/news8/train.tsv" 200) >> "$inproc" 2>&1 || true
+fi
+if [ -x "$bin/bench_engine" ]; then
+  echo "== bench_engine --reps 3" >&2
+  (cd "$root" && "$bin/bench_engine" --plugins "$build/lib/classifyd/plugins" --models "$models" \
+    --data "$data/news8/train.tsv" --reps 3) >> "$inproc" 2>&1 || true
+fi
+sed -i "s#$data#../shared/data#g" "$inproc"
 run "full articles, 2 conns (one per core)" --data "$data/news8/train.tsv" -c 2 -p 1 -t "$secs"
 run "full articles, 4 conns x 8 pipelined" --data "$data/news8/train.tsv" -c 4 -p 8 -t "$secs"
 run "full articles, NDJSON 32/request, 2 conns x 2" --data "$data/news8/train.tsv" -c 2 -p 2 --ndjson 32 -t "$secs"
@@ -112,10 +127,10 @@ commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 python3 - "$tmp/results.tsv" "$rss" "$hwm" "$ft" "$commit" "$cpu" "$(nproc)" "$plugins" "$secs" "$load_before" "$load_after" \
   "$([ "$models" = "$root/models" ] && echo "the repository's default models (models/)" || echo "the models in $models")" \
-  "$dur0" "$dur1" \
+  "$dur0" "$dur1" "$inproc" \
   > "$root/bench/RESULTS.md" <<'EOF'
 import json, sys, datetime
-res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs, load0, load1, models_desc, dur0, dur1 = sys.argv[1:15]
+res, rss, hwm, ft, commit, cpu, ncpu, plugins, secs, load0, load1, models_desc, dur0, dur1, inproc = sys.argv[1:16]
 rows = [l.rstrip("\n").split("\t") for l in open(res, encoding="utf-8") if l.strip()]
 print("# classifyd daemon benchmark\n")
 print("Produced by `bench/run-daemon-bench.sh` (%s s per run, 1 s warm-up not counted) on %s x %s, commit %s, %s UTC." %
@@ -174,6 +189,14 @@ print("\nLatency is per request (an NDJSON request carries many articles), from 
 print("so pipelined figures include queueing behind the requests ahead.\n")
 print("Resident memory of the daemon after all runs: **%.1f MB** (VmRSS), peak %.1f MB (VmHWM).\n" % (int(rss) / 1024, int(hwm) / 1024))
 print("fastText, same machine, same run, trained on the same news8 articles (`fasttext supervised -epoch 25 -wordNgrams 2`), `fasttext predict` on the same articles: **%s**.\n" % ft)
+inproc_text = open(inproc, encoding="utf-8").read().strip()
+if inproc_text:
+    print("## In-process, one core (the daemon idle)\n")
+    print("`bench_featurize` (the featurizer alone, default config, scaled to a 2.6 KB article; issue 2's budget")
+    print("is 40 µs) and `bench_engine --reps 3` (what one article costs the engine, by part):\n")
+    print("```")
+    print(inproc_text)
+    print("```\n")
 print("## Commands\n")
 for name, cmd, out in rows:
     print("- %s: `%s`" % (name, cmd))
