@@ -279,6 +279,12 @@ static inline __attribute__((always_inline)) int
 cfd__scan_nfc(const char *str, size_t len, size_t *bad_offset, int *maybe_nfc, uint32_t *starts,
               size_t starts_cap, size_t *nstarts, const int check)
 {
+    if (len == 0) { /* str may be NULL */
+        *maybe_nfc = 0;
+        if (nstarts)
+            *nstarts = 0;
+        return 0;
+    }
     const unsigned char *s = (const unsigned char *)str;
     unsigned sus = 0;
     size_t i = 0, ns = 0;

@@ -12,7 +12,9 @@
  * body is not valid UTF-8 (with the offset cfd_utf8_validate gives); otherwise a
  * vector with strictly increasing indexes below 2^hash_bits and finite
  * values, unit length when l2_normalize is on; featurizing again with the
- * same (warm) featurizer gives the same vector bit for bit.
+ * same (warm) featurizer gives the same vector bit for bit; and on valid
+ * text, cfd_utf8_scan_nfc's NFC verdict and cleaning starts equal their
+ * definitions (cfd__check_scan).
  */
 #include <math.h>
 #include <stdint.h>
@@ -20,7 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clean.h"
 #include "featurize.h"
+#include "normalize.h"
 #include "utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,6 +54,38 @@ static const float *cfd__idf_table(unsigned bits)
             cfd__idf[bits][i] = 1.0f + (float)(i % 7) * 0.5f;
     }
     return cfd__idf[bits];
+}
+
+/*
+ * The featurizer's first look at a valid text (16-byte blocks, then byte by
+ * byte) against its definition: maybe_nfc is cfd_nfc_quick_check, and the
+ * cleaning starts are the code point offsets where cfd_clean_may_start
+ * holds (bytes past the end read as 0).
+ */
+static void cfd__check_scan(const char *s, size_t len)
+{
+    static uint32_t got[4096], want[4096];
+    const size_t cap = sizeof got / sizeof got[0];
+    size_t nw = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t w24 = CFD_CLEAN_LE3(c, i + 1 < len ? (unsigned char)s[i + 1] : 0,
+                                     i + 2 < len ? (unsigned char)s[i + 2] : 0);
+        if (cfd_clean_may_start(w24) && nw < cap)
+            want[nw] = (uint32_t)i;
+        nw += cfd_clean_may_start(w24) != 0;
+        i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    }
+    int maybe = -1;
+    size_t ng = 0;
+    cfd_utf8_scan_nfc(s, len, &maybe, got, cap, &ng);
+    CFD__CHECK(maybe == cfd_nfc_quick_check(s, len));
+    if (nw > cap) {
+        CFD__CHECK(ng == SIZE_MAX);
+        return;
+    }
+    CFD__CHECK(ng == nw);
+    CFD__CHECK(nw == 0 || memcmp(got, want, nw * sizeof got[0]) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -110,6 +146,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     CFD__CHECK(rc == 0);
+    cfd__check_scan(title, title_len);
+    cfd__check_scan(body, body_len);
     double norm = 0;
     for (uint32_t i = 0; i < v.n; i++) {
         CFD__CHECK(v.items[i].index < ((uint32_t)1 << cfg.hash_bits));

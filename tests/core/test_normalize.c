@@ -204,6 +204,14 @@ static void test_validate_nfc_fused(void **state)
         }
     }
     int maybe = -1;
+    size_t ns = 99;
+    /* empty text, even as a NULL pointer (fuzz_featurize found NULL + 0) */
+    assert_int_equal(cfd_utf8_validate_nfc(NULL, 0, NULL, &maybe, NULL, 0, &ns), 0);
+    assert_int_equal(maybe, 0);
+    assert_int_equal(ns, 0);
+    maybe = -1;
+    cfd_utf8_scan_nfc(NULL, 0, &maybe, NULL, 0, NULL);
+    assert_int_equal(maybe, 0);
     const char *t = "기사 본문 e\xcc\x81 끝";
     assert_int_equal(cfd_utf8_validate_nfc(t, strlen(t), NULL, &maybe, NULL, 0, NULL), 0);
     assert_int_equal(maybe, 1);
