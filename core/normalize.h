@@ -37,8 +37,9 @@
 int cfd_nfc_quick_check(const char *s, size_t len);
 
 /*
- * cfd_utf8_validate and cfd_nfc_quick_check in one pass (the featurizer's
- * first look at every text): returns 0 or CFD_EUTF8 with *bad_offset as
+ * cfd_utf8_validate and cfd_nfc_quick_check together (the featurizer's
+ * first look at every text; with SSE2 two 16-byte passes, else one fused
+ * byte-by-byte pass): returns 0 or CFD_EUTF8 with *bad_offset as
  * cfd_utf8_validate does, and on success sets *maybe_nfc to what
  * cfd_nfc_quick_check would return. If starts is not NULL it also lists,
  * in order, the offsets of the code points where a news-cleaning pattern
