@@ -4,27 +4,13 @@
 
 #include "sort_keys.h"
 
-/* Stable insertion sort of a[0..n) by (a[i] & mask). */
-static inline void cfd__insertion_sort(uint32_t *restrict a, size_t n, uint32_t mask)
-{
-    for (size_t i = 1; i < n; i++) {
-        uint32_t x = a[i], kx = x & mask;
-        size_t j = i;
-        while (j > 0 && (a[j - 1] & mask) > kx) {
-            a[j] = a[j - 1];
-            j--;
-        }
-        a[j] = x;
-    }
-}
-
 /*
- * Insertion sort of a[0..n) by (a[i] & mask) that stops once it has moved
- * more than `budget` keys: returns 0 when a is sorted, 1 when it gave up (a
- * is then still a permutation of its input, equal keys in their input
- * order, so any stable sort can finish it).
+ * Stable insertion sort of a[0..n) by (a[i] & mask) that stops once it has
+ * moved more than `budget` keys (SIZE_MAX: never): returns 0 when a is
+ * sorted, 1 when it gave up (a is then still a permutation of its input,
+ * equal keys in their input order, so any stable sort can finish it).
  */
-static inline int cfd__insertion_sort_budget(uint32_t *restrict a, size_t n, uint32_t mask,
+static inline int cfd__insertion_sort(uint32_t *restrict a, size_t n, uint32_t mask,
                                              size_t budget)
 {
     for (size_t i = 1; i < n; i++) {
@@ -123,7 +109,7 @@ uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_
 {
     const uint32_t mask = (UINT32_C(1) << bits) - 1;
     if (n < 32) {
-        cfd__insertion_sort(a, n, mask);
+        cfd__insertion_sort(a, n, mask, SIZE_MAX);
         return a;
     }
     if (n <= ((size_t)1 << CFD_SORT_RADIX_MAX_BITS) * 2 && bits > 8) {
@@ -148,7 +134,7 @@ uint32_t *cfd_sort_keys(uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS], uint32_
             uint32_t x = a[i];
             tmp[h0[(x & mask) >> shift]++] = x;
         }
-        if (cfd__insertion_sort_budget(tmp, n, mask, 8 * n) == 0)
+        if (cfd__insertion_sort(tmp, n, mask, 8 * n) == 0)
             return tmp;
         return cfd__lsd(hist, tmp, a, n, bits);
     }
