@@ -88,14 +88,15 @@ void cfd_tok_init(cfd_tokenizer *t, const char *s, size_t len, char *out)
     t->out = out;
 }
 
-/* 1 if the three bytes at p are a Hangul syllable (U+AC00..D7A3). */
-static inline int cfd__syllable_at(const unsigned char *p)
+/* The code point of the Hangul syllable (U+AC00..D7A3) in the three bytes
+ * at p, or 0 if they are not one. */
+static inline uint32_t cfd__syllable_at(const unsigned char *p)
 {
     unsigned c = p[0];
     if (c - 0xEAu > 3u || ((p[1] | (unsigned)p[2] << 8) & 0xC0C0u) != 0x8080u)
         return 0;
     uint32_t v = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(p[1] & 0x3F) << 6) | (p[2] & 0x3Fu);
-    return v - 0xAC00u <= 0xD7A3u - 0xAC00u;
+    return v - 0xAC00u <= 0xD7A3u - 0xAC00u ? v : 0;
 }
 
 /* Decodes the code point at s[i] (i < len) and classifies it; *n = bytes. */
@@ -108,16 +109,12 @@ static inline int cfd__next_cp(const unsigned char *s, size_t len, size_t i, uin
         *n = 1;
         return cfd__ascii_class[c];
     }
-    /* Hangul syllables (EA..ED lead) inline: the bulk of Korean text. */
-    if (c >= 0xEA && c <= 0xED && len - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
-        (s[i + 2] & 0xC0) == 0x80) {
-        uint32_t v = ((uint32_t)(c & 0x0F) << 12) | ((uint32_t)(s[i + 1] & 0x3F) << 6) |
-                     (s[i + 2] & 0x3Fu);
-        if (v >= 0xAC00 && v <= 0xD7A3) {
-            *cp = v;
-            *n = 3;
-            return CFD_TOK_HANGUL;
-        }
+    /* Hangul syllables inline: the bulk of Korean text. */
+    uint32_t v;
+    if (len - i >= 3 && (v = cfd__syllable_at(s + i)) != 0) {
+        *cp = v;
+        *n = 3;
+        return CFD_TOK_HANGUL;
     }
     *n = cfd_utf8_decode(s + i, len - i, cp);
     if (*n == 0) { /* invalid byte (precondition broken): a separator */
@@ -177,7 +174,7 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok)
          * test one byte or one syllable (about a third of cfd_tok_next's
          * instructions on news8, callgrind). */
         if (!copy && cls == CFD_TOK_HANGUL) {
-            while (len - i >= 3 && cfd__syllable_at(s + i)) {
+            while (len - i >= 3 && cfd__syllable_at(s + i) != 0) {
                 if (ncp <= CFD_TOK_NGRAM_CPS)
                     tok->off[ncp] = (uint16_t)o;
                 ncp++;
