@@ -7,7 +7,7 @@
 #include <string.h>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include "sse2_bytes.h"
 #endif
 
 #include <utf8proc.h>
@@ -213,14 +213,6 @@ static inline void cfd__note_start(uint32_t *starts, size_t starts_cap, size_t *
  * plus cfd_utf8_validate's blocks, against the fused byte-by-byte pass);
  * bench_featurize medians over 8 alternating runs: 36.0 -> 33.5 us.
  */
-static inline __m128i cfd__b(unsigned char c) { return _mm_set1_epi8((char)c); }
-static inline __m128i cfd__eq8(__m128i x, unsigned char c) { return _mm_cmpeq_epi8(x, cfd__b(c)); }
-/* 0xFF where lo <= x <= hi (unsigned) */
-static inline __m128i cfd__in8(__m128i x, unsigned char lo, unsigned char hi)
-{
-    return _mm_cmpeq_epi8(_mm_min_epu8(_mm_max_epu8(x, cfd__b(lo)), cfd__b(hi)), x);
-}
-
 static size_t cfd__scan_sse2(const unsigned char *s, size_t len, unsigned *sus, uint32_t *starts,
                              size_t starts_cap, size_t *ns)
 {
@@ -231,31 +223,31 @@ static size_t cfd__scan_sse2(const unsigned char *s, size_t len, unsigned *sus, 
         __m128i x1 = _mm_loadu_si128((const __m128i *)(s + i + 1));
         __m128i x2 = _mm_loadu_si128((const __m128i *)(s + i + 2));
         __m128i e2 = _mm_or_si128(
-            _mm_or_si128(_mm_or_si128(cfd__eq8(x1, 0x83), cfd__eq8(x1, 0x84)),
-                         _mm_or_si128(cfd__eq8(x1, 0x8C), cfd__eq8(x1, 0xAB))),
-            _mm_or_si128(_mm_or_si128(cfd__eq8(x1, 0xB3), cfd__eq8(x1, 0xB5)),
-                         _mm_or_si128(cfd__eq8(x1, 0xB7),
-                                      _mm_and_si128(cfd__eq8(x1, 0x80),
-                                                    cfd__in8(x2, 0x80, 0x81)))));
-        __m128i e3 = _mm_or_si128(cfd__in8(x1, 0x82, 0x83),
-                                  _mm_and_si128(cfd__eq8(x1, 0x80), cfd__in8(x2, 0xAA, 0xAF)));
-        __m128i ef = _mm_or_si128(cfd__in8(x1, 0xA4, 0xAD), cfd__eq8(x1, 0xB8));
-        __m128i m = _mm_or_si128(cfd__in8(x, 0xCC, 0xE1), cfd__in8(x, 0xF0, 0xF4));
-        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xE2), e2));
-        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xE3), e3));
-        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xEA), cfd__in8(x1, 0x80, 0xAF)));
-        m = _mm_or_si128(m, _mm_and_si128(cfd__eq8(x, 0xEF), ef));
+            _mm_or_si128(_mm_or_si128(cfd_sse_eq(x1, 0x83), cfd_sse_eq(x1, 0x84)),
+                         _mm_or_si128(cfd_sse_eq(x1, 0x8C), cfd_sse_eq(x1, 0xAB))),
+            _mm_or_si128(_mm_or_si128(cfd_sse_eq(x1, 0xB3), cfd_sse_eq(x1, 0xB5)),
+                         _mm_or_si128(cfd_sse_eq(x1, 0xB7),
+                                      _mm_and_si128(cfd_sse_eq(x1, 0x80),
+                                                    cfd_sse_in(x2, 0x80, 0x81)))));
+        __m128i e3 = _mm_or_si128(cfd_sse_in(x1, 0x82, 0x83),
+                                  _mm_and_si128(cfd_sse_eq(x1, 0x80), cfd_sse_in(x2, 0xAA, 0xAF)));
+        __m128i ef = _mm_or_si128(cfd_sse_in(x1, 0xA4, 0xAD), cfd_sse_eq(x1, 0xB8));
+        __m128i m = _mm_or_si128(cfd_sse_in(x, 0xCC, 0xE1), cfd_sse_in(x, 0xF0, 0xF4));
+        m = _mm_or_si128(m, _mm_and_si128(cfd_sse_eq(x, 0xE2), e2));
+        m = _mm_or_si128(m, _mm_and_si128(cfd_sse_eq(x, 0xE3), e3));
+        m = _mm_or_si128(m, _mm_and_si128(cfd_sse_eq(x, 0xEA), cfd_sse_in(x1, 0x80, 0xAF)));
+        m = _mm_or_si128(m, _mm_and_si128(cfd_sse_eq(x, 0xEF), ef));
         acc = _mm_or_si128(acc, m);
         if (starts == NULL)
             continue;
-        __m128i lc = _mm_or_si128(x, cfd__b(0x20));
+        __m128i lc = _mm_or_si128(x, cfd_sse_byte(0x20));
         __m128i st = _mm_or_si128(
-            _mm_or_si128(_mm_or_si128(cfd__eq8(x, '['), cfd__eq8(x, '(')),
-                         _mm_or_si128(cfd__eq8(x, '@'), cfd__eq8(lc, 'h'))),
-            _mm_or_si128(cfd__eq8(lc, 'w'), cfd__eq8(lc, 'c')));
-        st = _mm_or_si128(st, _mm_and_si128(cfd__eq8(x, 0xC2), cfd__eq8(x1, 0xA9)));
+            _mm_or_si128(_mm_or_si128(cfd_sse_eq(x, '['), cfd_sse_eq(x, '(')),
+                         _mm_or_si128(cfd_sse_eq(x, '@'), cfd_sse_eq(lc, 'h'))),
+            _mm_or_si128(cfd_sse_eq(lc, 'w'), cfd_sse_eq(lc, 'c')));
+        st = _mm_or_si128(st, _mm_and_si128(cfd_sse_eq(x, 0xC2), cfd_sse_eq(x1, 0xA9)));
 #define CFD__LIT3(A, B, C)                                                                   \
-    _mm_and_si128(_mm_and_si128(cfd__eq8(x, A), cfd__eq8(x1, B)), cfd__eq8(x2, C))
+    _mm_and_si128(_mm_and_si128(cfd_sse_eq(x, A), cfd_sse_eq(x1, B)), cfd_sse_eq(x2, C))
         st = _mm_or_si128(st, _mm_or_si128(CFD__LIT3(0xE3, 0x80, 0x90),   /* 【 */
                                            CFD__LIT3(0xE2, 0x93, 0x92))); /* ⓒ */
         st = _mm_or_si128(st, _mm_or_si128(CFD__LIT3(0xEA, 0xB8, 0xB0),   /* 기 */

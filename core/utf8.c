@@ -12,7 +12,7 @@
 #include <string.h>
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include "sse2_bytes.h"
 #endif
 
 #include <classifyd/error.h>
@@ -196,17 +196,6 @@ static inline __m128i cfd__shift_in(__m128i cur, __m128i prev, int k)
     }
 }
 
-/* 0xFF where x >= c (unsigned bytes). */
-static inline __m128i cfd__ge(__m128i x, unsigned char c)
-{
-    return _mm_cmpeq_epi8(_mm_max_epu8(x, _mm_set1_epi8((char)c)), x);
-}
-
-static inline __m128i cfd__eq(__m128i x, unsigned char c)
-{
-    return _mm_cmpeq_epi8(x, _mm_set1_epi8((char)c));
-}
-
 int cfd_utf8_validate(const char *str, size_t len, size_t *bad_offset)
 {
     if (len == 0)
@@ -222,18 +211,18 @@ int cfd_utf8_validate(const char *str, size_t len, size_t *bad_offset)
         }
         __m128i p1 = cfd__shift_in(x, prev, 1), p2 = cfd__shift_in(x, prev, 2),
                 p3 = cfd__shift_in(x, prev, 3);
-        __m128i cont = _mm_andnot_si128(cfd__ge(x, 0xC0), cfd__ge(x, 0x80));
-        __m128i need = _mm_or_si128(_mm_or_si128(cfd__ge(p1, 0xC0), cfd__ge(p2, 0xE0)),
-                                    cfd__ge(p3, 0xF0));
+        __m128i cont = _mm_andnot_si128(cfd_sse_ge(x, 0xC0), cfd_sse_ge(x, 0x80));
+        __m128i need = _mm_or_si128(_mm_or_si128(cfd_sse_ge(p1, 0xC0), cfd_sse_ge(p2, 0xE0)),
+                                    cfd_sse_ge(p3, 0xF0));
         __m128i err = _mm_xor_si128(cont, need);
-        err = _mm_or_si128(err, _mm_or_si128(cfd__ge(x, 0xF5),
-                                             cfd__eq(_mm_and_si128(x, _mm_set1_epi8((char)0xFE)),
+        err = _mm_or_si128(err, _mm_or_si128(cfd_sse_ge(x, 0xF5),
+                                             cfd_sse_eq(_mm_and_si128(x, cfd_sse_byte(0xFE)),
                                                      0xC0)));
-        __m128i geA0 = cfd__ge(x, 0xA0), ge90 = cfd__ge(x, 0x90);
-        err = _mm_or_si128(err, _mm_andnot_si128(geA0, cfd__eq(p1, 0xE0)));
-        err = _mm_or_si128(err, _mm_and_si128(geA0, cfd__eq(p1, 0xED)));
-        err = _mm_or_si128(err, _mm_andnot_si128(ge90, cfd__eq(p1, 0xF0)));
-        err = _mm_or_si128(err, _mm_and_si128(ge90, cfd__eq(p1, 0xF4)));
+        __m128i geA0 = cfd_sse_ge(x, 0xA0), ge90 = cfd_sse_ge(x, 0x90);
+        err = _mm_or_si128(err, _mm_andnot_si128(geA0, cfd_sse_eq(p1, 0xE0)));
+        err = _mm_or_si128(err, _mm_and_si128(geA0, cfd_sse_eq(p1, 0xED)));
+        err = _mm_or_si128(err, _mm_andnot_si128(ge90, cfd_sse_eq(p1, 0xF0)));
+        err = _mm_or_si128(err, _mm_and_si128(ge90, cfd_sse_eq(p1, 0xF4)));
         if (_mm_movemask_epi8(err) != 0)
             break;
         prev = x;
