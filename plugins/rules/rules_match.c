@@ -123,15 +123,11 @@ static void cfd__bfree(cfd__bnode *bn, uint32_t n)
     free(bn);
 }
 
-static int cfd__cmp_edge(const void *a, const void *b)
+/* qsort order by the first uint32_t of each element: code points, and
+ * (code point, child) edge pairs by code point. */
+static int cfd__cmp_first_u32(const void *a, const void *b)
 {
     uint32_t x = ((const uint32_t *)a)[0], y = ((const uint32_t *)b)[0];
-    return x < y ? -1 : x > y;
-}
-
-static int cfd__cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -174,7 +170,7 @@ static int cfd__build_dfa(cfd_ac *ac, const cfd__bnode *bn, uint32_t n, const ui
     for (uint32_t t = 0; t < n_terms; t++)
         for (uint32_t i = 0; i < terms[t].len; i++)
             cps[k++] = terms[t].cps[i];
-    qsort(cps, k, sizeof(*cps), cfd__cmp_u32);
+    qsort(cps, k, sizeof(*cps), cfd__cmp_first_u32);
     size_t u = 0;
     for (size_t i = 0; i < k; i++)
         if (u == 0 || cps[u - 1] != cps[i])
@@ -289,7 +285,7 @@ int cfd_ac_build(const cfd_ac_term *terms, uint32_t n_terms, cfd_ac **out)
         nd->n_edges = bn[i].n;
         if (bn[i].n)
             memcpy(pairs, bn[i].e, 2 * bn[i].n * sizeof(uint32_t));
-        qsort(pairs, bn[i].n, 2 * sizeof(uint32_t), cfd__cmp_edge);
+        qsort(pairs, bn[i].n, 2 * sizeof(uint32_t), cfd__cmp_first_u32);
         for (uint32_t k = 0; k < bn[i].n; k++) {
             ac->edge_cp[eo + k] = pairs[2 * k];
             ac->edge_to[eo + k] = pairs[2 * k + 1];
