@@ -2,7 +2,6 @@
  * Rules file parser and rule scoring; the format and the scoring rule are
  * documented in rules_file.h.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
