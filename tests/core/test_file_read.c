@@ -34,22 +34,13 @@ static int teardown(void **state)
     return 0;
 }
 
-static void write_file(const char *path, const char *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, n, f), n);
-    fclose(f);
-}
-
 static void test_regular_and_empty(void **state)
 {
     (void)state;
     char path[300], *data;
     size_t len;
     cfd_error err;
-    snprintf(path, sizeof path, "%s/a.txt", dir);
-    write_file(path, "경제\t중기부\n\0x", 16);
+    snprintf(path, sizeof path, "%s", cfd_test_write(dir, "a.txt", "경제\t중기부\n\0x", 16));
     struct stat st;
     assert_int_equal(cfd_file_read(path, 100, &data, &len, &st, &err), 0);
     assert_int_equal(len, 16);
@@ -64,8 +55,7 @@ static void test_regular_and_empty(void **state)
     assert_null(data);
     assert_non_null(strstr(err.msg, "a.txt: 16 bytes, more than the 15"));
 
-    snprintf(path, sizeof path, "%s/empty", dir);
-    write_file(path, "", 0);
+    snprintf(path, sizeof path, "%s", cfd_test_write(dir, "empty", "", 0));
     assert_int_equal(cfd_file_read(path, 100, &data, &len, NULL, &err), 0);
     assert_int_equal(len, 0);
     assert_int_equal(data[0], '\0');
