@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "normalize.h"
+#include "test_rng.h"
 #include "tokenize.h"
 #include "utf8.h"
 
@@ -338,24 +339,19 @@ static void test_against_reference(void **state)
     uint64_t x = 0x9E3779B97F4A7C15u;
     for (int iter = 0; iter < 20000; iter++) {
         size_t len = 0;
-        int npieces = (int)(x % 80);
+        int npieces = (int)(cfd_test_rnd(&x) % 80);
         for (int p = 0; p < npieces; p++) {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            uint32_t r = cfd_test_rnd(&x);
             /* mostly syllables and ASCII letters, in runs, as real text */
-            const char *pc = pieces[(x >> 8) % 100 < 60 ? (x >> 16) % 5
-                                    : (x >> 8) % 100 < 75 ? 11 + (x >> 16) % 6
-                                                          : (x >> 16) % NP];
-            int reps = (x >> 24) % 8 == 0 ? 40 : 1 + (int)((x >> 28) % 3);
-            for (int r = 0; r < reps && len + 8 < sizeof text; r++) {
+            const char *pc = pieces[r % 100 < 60   ? (r >> 8) % 5
+                                    : r % 100 < 75 ? 11 + (r >> 8) % 6
+                                                   : (r >> 8) % NP];
+            int reps = (r >> 16) % 8 == 0 ? 40 : 1 + (int)((r >> 20) % 3);
+            for (int k = 0; k < reps && len + 8 < sizeof text; k++) {
                 memcpy(text + len, pc, strlen(pc));
                 len += strlen(pc);
             }
         }
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
         size_t nw = ref_tokens(text, len, want), ng = real_tokens(text, len, got);
         if (nw != ng || memcmp(want, got, nw) != 0) {
             fprintf(stderr, "iteration %d: tokens differ from the reference\n", iter);

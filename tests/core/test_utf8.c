@@ -15,6 +15,7 @@
 
 #include <classifyd/error.h>
 
+#include "test_rng.h"
 #include "utf8.h"
 
 static void expect_bad(const char *s, size_t len, size_t want_off)
@@ -245,7 +246,7 @@ static void test_against_reference(void **state)
     };
     unsigned char buf[128];
     uint64_t x = 0x2545F4914F6CDD1Du;
-#define NEXT() (x ^= x << 13, x ^= x >> 7, x ^= x << 17, x)
+#define NEXT() cfd_test_rnd(&x)
     for (int iter = 0; iter < 200000; iter++) {
         size_t want_len = NEXT() % 101, len = 0;
         while (len < want_len) {
