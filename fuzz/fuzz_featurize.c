@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clean.h"
+#include "clean_starts_oracle.h"
 #include "featurize.h"
 #include "normalize.h"
 #include "utf8.h"
@@ -66,16 +66,7 @@ static void cfd__check_scan(const char *s, size_t len)
 {
     static uint32_t got[4096], want[4096];
     const size_t cap = sizeof got / sizeof got[0];
-    size_t nw = 0;
-    for (size_t i = 0; i < len;) {
-        unsigned char c = (unsigned char)s[i];
-        uint32_t w24 = CFD_CLEAN_LE3(c, i + 1 < len ? (unsigned char)s[i + 1] : 0,
-                                     i + 2 < len ? (unsigned char)s[i + 2] : 0);
-        if (cfd_clean_may_start(w24) && nw < cap)
-            want[nw] = (uint32_t)i;
-        nw += cfd_clean_may_start(w24) != 0;
-        i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-    }
+    size_t nw = cfd_test_clean_starts(s, len, want, cap);
     int maybe = -1;
     size_t ng = 0;
     cfd_utf8_scan_nfc(s, len, &maybe, got, cap, &ng);

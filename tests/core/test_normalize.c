@@ -17,7 +17,7 @@
 
 #include <classifyd/error.h>
 
-#include "clean.h"
+#include "clean_starts_oracle.h"
 #include "normalize.h"
 #include "test_rng.h"
 #include "utf8.h"
@@ -310,15 +310,7 @@ static void test_scan_against_definition(void **state)
             memcpy(text + len, p, n);
             len += n;
         }
-        size_t nw = 0;
-        for (size_t i = 0; i < len;) {
-            unsigned char c = (unsigned char)text[i];
-            uint32_t w24 = CFD_CLEAN_LE3(c, i + 1 < len ? (unsigned char)text[i + 1] : 0,
-                                         i + 2 < len ? (unsigned char)text[i + 2] : 0);
-            if (cfd_clean_may_start(w24))
-                want[nw++] = (uint32_t)i;
-            i += c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        }
+        size_t nw = cfd_test_clean_starts(text, len, want, 256);
         int want_nfc = cfd_nfc_quick_check(text, len);
         for (int mode = 0; mode < 2; mode++) {
             int maybe = -1;
