@@ -36,6 +36,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 field() { # JSON report on stdin -> one figure
   python3 -c 'import json,sys; d=json.load(sys.stdin); print(round(eval(sys.argv[1])))' "$1"
@@ -46,14 +48,8 @@ for r in $(seq 1 "$rounds"); do
     b=$old
     [ "$v" = new ] && b=$new
     sock=$tmp/$v.sock
-    "$b/bin/classifyd" --socket "$sock" --models "$root/models" \
-      --plugins "$b/lib/classifyd/plugins" --log-level warn 2>>"$tmp/daemon-$v.log" &
-    pid=$!
-    for _ in $(seq 1 200); do
-      curl -s -o /dev/null --unix-socket "$sock" http://x/readyz 2>/dev/null && break
-      kill -0 "$pid" 2>/dev/null || { cat "$tmp/daemon-$v.log" >&2; exit 1; }
-      sleep 0.05
-    done
+    cfd_start_daemon "$b/bin" "$sock" "$root/models" "$b/lib/classifyd/plugins" \
+      "$tmp/daemon-$v.log" || exit 1
     tp=$("$bench" --socket "$sock" --warmup 1 --data "$data" -c 4 -p 8 -t "$secs" |
       field 'd["articles_per_s"]')
     p50=$("$bench" --socket "$sock" --warmup 1 --data "$data" -c 1 -p 1 -t "$secs" |

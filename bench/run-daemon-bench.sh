@@ -33,6 +33,8 @@ cleanup() {
   rm -rf "$tmp"
 }
 trap cleanup EXIT
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 for f in "$bin/classifyd" "$bin/classifyd-bench"; do
   [ -x "$f" ] || { echo "run-daemon-bench: $f not built (cmake --build $build)" >&2; exit 1; }
@@ -42,14 +44,7 @@ for m in topic section sentiment; do
   [ -f "$models/$m.cfdm" ] || { echo "run-daemon-bench: $models/$m.cfdm missing" >&2; exit 1; }
 done
 
-"$bin/classifyd" --socket "$sock" --models "$models" --plugins "$build/lib/classifyd/plugins" \
-  --log-level warn 2>"$tmp/daemon.log" &
-pid=$!
-for _ in $(seq 1 300); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://x/readyz || true)" = 200 ] && break
-  kill -0 "$pid" || { cat "$tmp/daemon.log"; exit 1; }
-  sleep 0.1
-done
+cfd_start_daemon "$bin" "$sock" "$models" "$build/lib/classifyd/plugins" "$tmp/daemon.log" || exit 1
 plugins=$(curl -s --unix-socket "$sock" http://x/v1/plugins |
   python3 -c 'import json,sys; print(", ".join("%s (%s)" % (p["name"], (p.get("model") or {}).get("version")) for p in json.load(sys.stdin)["plugins"]))')
 

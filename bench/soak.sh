@@ -55,6 +55,8 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# shellcheck source=bench/lib.sh
+. "$root/bench/lib.sh"
 
 for f in classifyd classifyd-bench classifyctl classifyd-train; do
   [ -x "$bin/$f" ] || { echo "soak: $bin/$f not built (cmake --build $build)" >&2; exit 1; }
@@ -90,17 +92,7 @@ done
 head -c 200 "$models/section.cfdm" >"$models/broken.cfdm"   # a truncated model: refused
 
 # ---- daemon --------------------------------------------------------------
-"$bin/classifyd" --socket "$sock" --models "$models" --plugins "$plugins" \
-  --log-level warn 2>"$tmp/daemon.log" &
-pid=$!
-ready=0
-for _ in $(seq 1 300); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$sock" http://x/readyz)" = 200 ] &&
-    { ready=1; break; }
-  kill -0 "$pid" 2>/dev/null || { echo "soak: classifyd exited:" >&2; cat "$tmp/daemon.log" >&2; exit 1; }
-  sleep 0.1
-done
-[ $ready -eq 1 ] || { echo "soak: classifyd not ready after 30 s:" >&2; cat "$tmp/daemon.log" >&2; exit 1; }
+cfd_start_daemon "$bin" "$sock" "$models" "$plugins" "$tmp/daemon.log" || exit 1
 ctl() { "$bin/classifyctl" --socket "$sock" --timeout 30 "$@" >>"$tmp/swaps.log" 2>&1; }
 
 # ---- load ----------------------------------------------------------------
