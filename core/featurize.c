@@ -399,7 +399,7 @@ static int cfd__finish_weights(const cfd_feat_config *cfg, const float *idf, cfd
             dst[i].value = v;
             ss += (double)v * v;
         }
-    } else {
+    } else if (cfg->l2_normalize) {
         /* One chain in index order, as the committed models were trained
          * (four partial sums would change the last bits of some features,
          * and train-defaults.sh must rebuild the same bytes). */

@@ -75,6 +75,9 @@ typedef struct cfd_model {
      * cache line per feature instead of row_of + row. See model_pack.c. */
     unsigned char *packed;
     uint32_t packed_stride;
+    /* Offset of a float32 copy of the bucket's IDF in every packed row, or 0:
+     * set by cfd_model_fuse_idf, for cfd_model_scores_tf. */
+    uint32_t packed_idf_off;
     float *bias;               /* n_labels */
     float prob_scale;          /* > 0 */
     cfd_model_meta meta;
@@ -114,13 +117,46 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf,
 /*
  * Frees the sparse float rows (row_of, rows) of a model that has a packed
  * table, for serving: it scores the same and takes less memory, but can no
- * longer be saved, exported or inspected (those return CFD_EINVAL). Does
- * nothing without a packed table. Call before sharing the model.
+ * longer be saved, exported or inspected (those return CFD_EINVAL). Also
+ * frees the IDF table once cfd_model_fuse_idf has copied it into the packed
+ * rows (m->idf is then NULL; score with cfd_model_scores_tf). Does nothing
+ * without a packed table. Call before sharing the model.
  */
 void cfd_model_shed_rows(cfd_model *m);
 
+/*
+ * For serving a model with IDF: copies each bucket's IDF into its packed
+ * row (widening the rows if they have no room), so that one cache line per
+ * feature carries the IDF and the weights and cfd_model_scores_tf can apply
+ * IDF and L2 itself. Serving then reads one random table per feature and
+ * model instead of two: the 2 MB IDF table at 2^19 buckets cost the section
+ * model about as much as scoring (a cache miss per feature; see
+ * model_score.c). Does nothing (returns 0, packed_idf_off stays 0) without
+ * a packed table or IDF, or when the wider row would exceed a cache line;
+ * CFD_ENOMEM when the wider table cannot be allocated (the model is then
+ * unchanged). Call before sharing the model.
+ */
+int cfd_model_fuse_idf(cfd_model *m);
+
 /* Decision values for x into scores[0..n_labels). x indexes must be < n_buckets. */
 void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores);
+
+/*
+ * Decision values for tf, a vector through the TF step only: what
+ * cfd_feat_weight gives for cfd_model_tf_config(m) (m->feat without IDF and
+ * L2). Applies the model's IDF (from the packed rows) and L2 norm with the
+ * very float operations cfd_feat_weight uses, so the scores are
+ * bit-identical to cfd_model_scores on the fully weighted vector
+ * (tests/core/test_model_pack.c). Needs a fused model (m->packed_idf_off
+ * != 0, cfd_model_fuse_idf): CFD_EINVAL otherwise; CFD_ERANGE when the sum
+ * of squares overflows (cfd_feat_weight fails the same way).
+ */
+int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores);
+
+/* The featurizer config cfd_model_scores_tf expects: m->feat with use_idf
+ * and l2_normalize off (the counting part is unchanged, so the daemon still
+ * shares one counting pass with the other models). */
+cfd_feat_config cfd_model_tf_config(const cfd_model *m);
 
 /* Calibrated probabilities from scores (softmax(scores * prob_scale)). */
 void cfd_model_probs(const cfd_model *m, const float *scores, float *probs);

@@ -14,25 +14,33 @@
  * When: the table is dense (every bucket has a row), so it is built only
  * when it is at most twice the size of the sparse rows it stands for; a
  * model with few non-zero buckets or many labels keeps the sparse path.
+ *
+ * Serving a model with IDF, cfd_model_fuse_idf adds the bucket's IDF to its
+ * row ([scale][q x n_labels][pad][float32 idf], still within one cache
+ * line), so the IDF costs no cache miss of its own (model_score.c,
+ * cfd_model_scores_tf).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "model_format.h"
 
-/* Bytes per packed row: scale + labels, rounded up to a power of two so a
- * row never straddles a cache line; 0 if rows would exceed a cache line. */
-static uint32_t cfd__stride(uint32_t n_labels)
+/* Bytes per packed row holding `need` bytes, rounded up to a power of two
+ * so a row never straddles a cache line; 0 if rows would exceed one. */
+static uint32_t cfd__stride(uint32_t need)
 {
-    uint32_t need = 4 + n_labels, s = 8;
+    uint32_t s = 8;
     while (s < need)
         s *= 2;
     return s <= 64 ? s : 0;
 }
 
+/* Where cfd_model_fuse_idf puts the IDF: after scale and labels, aligned. */
+static uint32_t cfd__idf_off(uint32_t n_labels) { return (4 + n_labels + 3) & ~UINT32_C(3); }
+
 int cfd_model_pack_begin(cfd_model *m, uint32_t n_rows)
 {
-    uint32_t stride = cfd__stride(m->n_labels);
+    uint32_t stride = m->n_labels <= 64 ? cfd__stride(4 + m->n_labels) : 0;
     if (stride == 0)
         return 0;
     size_t packed = (size_t)m->n_buckets * stride;
@@ -62,4 +70,34 @@ void cfd_model_shed_rows(cfd_model *m)
     free(m->rows);
     m->row_of = NULL;
     m->rows = NULL;
+    if (m->packed_idf_off != 0) {
+        free(m->idf);
+        m->idf = NULL;
+    }
+}
+
+int cfd_model_fuse_idf(cfd_model *m)
+{
+    if (m->packed == NULL || m->idf == NULL || m->packed_idf_off != 0 || m->n_labels > 64)
+        return 0;
+    const uint32_t off = cfd__idf_off(m->n_labels), stride = cfd__stride(off + 4);
+    if (stride == 0)
+        return 0; /* would not fit a cache line: keep the separate table */
+    unsigned char *t = m->packed;
+    if (stride != m->packed_stride) {
+        /* Section-like models (8 labels: 4 + 8 + 4 bytes) keep their 16-byte
+         * rows; others widen, row by row. */
+        if ((t = calloc(m->n_buckets, stride)) == NULL)
+            return CFD_ENOMEM;
+        for (uint32_t b = 0; b < m->n_buckets; b++)
+            memcpy(t + (size_t)b * stride, m->packed + (size_t)b * m->packed_stride,
+                   4 + m->n_labels);
+        free(m->packed);
+    }
+    for (uint32_t b = 0; b < m->n_buckets; b++)
+        memcpy(t + (size_t)b * stride + off, &m->idf[b], sizeof(float));
+    m->packed = t;
+    m->packed_stride = stride;
+    m->packed_idf_off = off;
+    return 0;
 }

@@ -107,11 +107,17 @@ cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, 
  */
 #define CFD__PACK_PF_DIST 64
 
+/*
+ * fused = 1 (cfd_model_scores_tf): x is through the TF step only and the
+ * row also carries the bucket's IDF; the weighted value is formed as
+ * cfd_feat_weight forms it, (x * idf) * inv in float, before the same
+ * accumulation. Always inlined with constant nl and fused.
+ */
 static inline __attribute__((always_inline)) void
 cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restrict acc,
-                       const uint32_t nl)
+                       const uint32_t nl, const int fused, const float inv)
 {
-    const uint32_t n = x->n, nb = m->n_buckets;
+    const uint32_t n = x->n, nb = m->n_buckets, idf_off = m->packed_idf_off;
     const size_t stride = m->packed_stride;
     const unsigned char *t = m->packed;
     const cfd_feature *items = x->items;
@@ -125,9 +131,15 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
         if (f >= nb) /* the contract says f < n_buckets; never read outside */
             continue;
         const unsigned char *row = t + (size_t)f * stride;
-        float scale;
+        float scale, v = items[i].value;
         memcpy(&scale, row, sizeof scale);
-        const double vs = (double)items[i].value * scale;
+        if (fused) {
+            float idf;
+            memcpy(&idf, row + idf_off, sizeof idf);
+            v = v * idf;
+            v = v * inv;
+        }
+        const double vs = (double)v * scale;
         const int8_t *q = (const int8_t *)(row + sizeof scale);
         for (uint32_t c = 0; c < nl; c++)
             acc[c] += vs * q[c];
@@ -161,16 +173,36 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
         FN(m, x, acc, m->n_labels);                                                          \
     }
 
+#define CFD__PACKED(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 0, 1.0f)
+#define CFD__PACKED_TF(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 1, inv)
+
 CFD__CLONES static void cfd__scores_packed(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
-    CFD__DISPATCH(cfd__accumulate_packed)
+    CFD__DISPATCH(CFD__PACKED)
 }
+
+CFD__CLONES static void cfd__scores_packed_tf(const cfd_model *m, const cfd_featvec *x,
+                                              float inv, double *acc)
+{
+    CFD__DISPATCH(CFD__PACKED_TF)
+}
+#undef CFD__PACKED
+#undef CFD__PACKED_TF
 
 static void cfd__scores_rows(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
     CFD__DISPATCH(cfd__accumulate)
 }
 #undef CFD__DISPATCH
+
+/* Finite weights can still sum past FLT_MAX (a model file with weights
+ * near 3e38 is valid); an infinite score would make the probabilities NaN
+ * (inf - inf), so saturate instead (tests/core/test_model_regress.c). */
+static void cfd__saturate(const double *acc, uint32_t nl, float *scores)
+{
+    for (uint32_t c = 0; c < nl; c++)
+        scores[c] = (float)(acc[c] > FLT_MAX ? FLT_MAX : acc[c] < -FLT_MAX ? -FLT_MAX : acc[c]);
+}
 
 void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
 {
@@ -182,13 +214,73 @@ void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
         cfd__scores_packed(m, x, acc);
     else
         cfd__scores_rows(m, x, acc);
-    /* Finite weights can still sum past FLT_MAX (a model file with weights
-     * near 3e38 is valid); an infinite score would make the probabilities
-     * NaN (inf - inf), so saturate instead (tests/core/test_model_regress.c). */
-    for (uint32_t c = 0; c < nl; c++)
-        scores[c] = (float)(acc[c] > FLT_MAX ? FLT_MAX : acc[c] < -FLT_MAX ? -FLT_MAX : acc[c]);
+    cfd__saturate(acc, nl, scores);
 }
 #undef CFD__ACC_K
+
+/*
+ * The sum of squares of the IDF-weighted vector, exactly as
+ * cfd_feat_weight's cfd__finish_weights forms it: v = x * idf rounded to
+ * float, ss += (double)v * v in index order, one chain. This pass takes the
+ * cache misses (each row brings its IDF and its weights); the scoring pass
+ * after it finds the rows in cache. Not cloned for x86-64-v3 and not
+ * contracted into FMA, so its rounding is the featurizer's (baseline
+ * x86-64 has no FMA; GCC would contract at -ffp-contract=fast elsewhere).
+ */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
+{
+    const uint32_t n = x->n, nb = m->n_buckets, off = m->packed_idf_off;
+    const size_t stride = m->packed_stride;
+    const unsigned char *t = m->packed;
+    const cfd_feature *items = x->items;
+    double ss = 0.0;
+    for (uint32_t i = 0; i < n && i < CFD__PACK_PF_DIST; i++)
+        if (items[i].index < nb)
+            __builtin_prefetch(t + (size_t)items[i].index * stride);
+    for (uint32_t i = 0; i < n; i++) {
+        if (i + CFD__PACK_PF_DIST < n && items[i + CFD__PACK_PF_DIST].index < nb)
+            __builtin_prefetch(t + (size_t)items[i + CFD__PACK_PF_DIST].index * stride);
+        if (items[i].index >= nb)
+            continue;
+        float idf;
+        memcpy(&idf, t + (size_t)items[i].index * stride + off, sizeof idf);
+        float v = items[i].value * idf;
+        ss += (double)v * v;
+    }
+    return ss;
+}
+
+int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores)
+{
+    if (m->packed == NULL || m->packed_idf_off == 0)
+        return CFD_EINVAL;
+    const uint32_t nl = m->n_labels;
+    double acc[CFD_MAX_LABELS];
+    for (uint32_t c = 0; c < nl; c++)
+        acc[c] = m->bias[c];
+    double ss = cfd__idf_sumsq(m, tf);
+    if (!isfinite(ss))
+        return CFD_ERANGE;
+    /* cfd__finish_weights: no scaling without L2 or for an all-zero vector
+     * (x * 1.0f is x). */
+    float inv = 1.0f;
+    if (m->feat.l2_normalize && ss > 0.0)
+        inv = (float)(1.0 / sqrt(ss));
+    cfd__scores_packed_tf(m, tf, inv, acc);
+    cfd__saturate(acc, nl, scores);
+    return 0;
+}
+
+cfd_feat_config cfd_model_tf_config(const cfd_model *m)
+{
+    cfd_feat_config c = m->feat;
+    c.use_idf = 0;
+    c.l2_normalize = 0;
+    return c;
+}
 
 void cfd_model_probs(const cfd_model *m, const float *scores, float *probs)
 {

@@ -76,6 +76,7 @@ static inline cfd_model *make_model(uint32_t n_labels, int density, int use_idf)
 {
     cfd_feat_config f;
     test_config(&f, use_idf);
+    assert_in_range(n_labels, 1, 64);
     uint32_t nb = 1u << f.hash_bits;
     float *w = calloc((size_t)nb * n_labels, sizeof(float));
     float *bias = malloc(n_labels * sizeof(float));
@@ -91,8 +92,8 @@ static inline cfd_model *make_model(uint32_t n_labels, int density, int use_idf)
         bias[c] = rndf();
     for (uint32_t b = 0; use_idf && b < nb; b++)
         idf[b] = 1.0f + (float)(rnd() % 1000) / 100.0f;
-    char names[16][24];
-    const char *labels[16];
+    char names[64][24]; /* up to 64 labels */
+    const char *labels[64];
     static const char *const ko[] = {"정치", "경제", "사회", "생활문화", "세계", "IT과학",
                                      "스포츠", "연예"};
     for (uint32_t c = 0; c < n_labels; c++) {

@@ -2,8 +2,10 @@
  * Tests for the packed q8 scoring table (core/model_pack.c) and its scoring
  * loop (core/model_score.c): which models get one, that packed scores equal
  * the sparse float rows' scores, that a model stripped to its table for
- * serving scores the same and refuses to be saved, and that out-of-range
- * feature indexes are skipped on both paths.
+ * serving scores the same and refuses to be saved, that out-of-range
+ * feature indexes are skipped on both paths, and that a model whose IDF is
+ * fused into the table (cfd_model_fuse_idf) scores TF-only vectors
+ * bit-identically to the featurizer's fully weighted ones.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "featurize.h"
 #include "model_fixture.h"
 
 /* A random feature vector over the model's buckets, values like the
@@ -161,6 +164,151 @@ static void test_out_of_range_index_skipped(void **state)
     cfd_model_free(m);
 }
 
+/* Raw counts as cfd__count gives them: whole body counts, some with title
+ * counts at weight 2, a few large (past the TF table). */
+static cfd_featvec random_counts(cfd_feature *items, uint32_t n, uint32_t n_buckets)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        items[i].index = rnd() % n_buckets;
+        uint32_t body = 1 + (rnd() % 8 == 0 ? rnd() % 300 : rnd() % 3);
+        items[i].value = (float)body + 2.0f * (float)(rnd() % 4 == 0);
+    }
+    cfd_featvec v = {items, n};
+    return v;
+}
+
+/*
+ * The serving path of a model with IDF (plugins/linear): counts weighted
+ * with cfd_model_tf_config, then cfd_model_scores_tf on the fused table,
+ * must give the very bits of the training path (counts weighted with the
+ * model's config and IDF, then cfd_model_scores), with and without L2, for
+ * rows that keep their stride and rows that widen; also after the separate
+ * IDF table is freed by cfd_model_shed_rows.
+ */
+static void test_fused_idf_scores_bit_identical(void **state)
+{
+    (void)state;
+    static cfd_feature counts_items[3000];
+    static const struct { uint32_t nl, stride_before, stride_after; } cases[] = {
+        {2, 8, 16}, {3, 8, 16}, {4, 8, 16}, {7, 16, 16}, {8, 16, 16}, {12, 16, 32}, {16, 32, 32},
+    };
+    cfd_featurizer *fz;
+    assert_int_equal(cfd_featurizer_new(&fz), 0);
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        for (int l2 = 0; l2 <= 1; l2++) {
+            const uint32_t nl = cases[k].nl;
+            cfd_model *m = make_model(nl, 80, 1);
+            m->feat.l2_normalize = (uint8_t)l2;
+            cfd_model *plain = load_q8(m), *fused = load_q8(m);
+            assert_int_equal(fused->packed_stride, cases[k].stride_before);
+            assert_int_equal(cfd_model_fuse_idf(fused), 0);
+            assert_int_equal(fused->packed_stride, cases[k].stride_after);
+            assert_true(fused->packed_idf_off >= 4 + nl);
+            const cfd_feat_config tf_cfg = cfd_model_tf_config(fused);
+            assert_int_equal(tf_cfg.use_idf, 0);
+            assert_int_equal(tf_cfg.l2_normalize, 0);
+            for (int rep = 0; rep < 30; rep++) {
+                if (rep == 15)
+                    cfd_model_shed_rows(fused); /* frees the IDF table too */
+                cfd_featvec counts = random_counts(counts_items, 1 + rnd() % 3000, m->n_buckets);
+                cfd_featvec w;
+                float a[16], b[16];
+                assert_int_equal(cfd_feat_weight(fz, &plain->feat, plain->idf, &counts, &w), 0);
+                cfd_model_scores(plain, &w, a);
+                assert_int_equal(cfd_feat_weight(fz, &tf_cfg, NULL, &counts, &w), 0);
+                assert_int_equal(cfd_model_scores_tf(fused, &w, b), 0);
+                assert_memory_equal(a, b, nl * sizeof(float));
+            }
+            assert_null(fused->idf);
+            assert_null(fused->rows);
+            cfd_model_free(fused);
+            cfd_model_free(plain);
+            cfd_model_free(m);
+        }
+    }
+    cfd_featurizer_free(fz);
+}
+
+/* Nothing to fuse: no IDF, no packed table (f32 file), rows that would not
+ * fit a cache line (60 labels: 4 + 60 + 4 bytes). cfd_model_scores_tf
+ * refuses those models; fusing twice changes nothing. */
+static void test_fuse_idf_only_where_it_applies(void **state)
+{
+    (void)state;
+    cfd_featvec empty = {NULL, 0};
+    float s[64];
+    cfd_model *m = make_model(7, 80, 0);
+    cfd_model *l = load_q8(m);
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    assert_int_equal(l->packed_idf_off, 0);
+    assert_int_equal(cfd_model_scores_tf(l, &empty, s), CFD_EINVAL);
+    cfd_model_free(l);
+    cfd_model_free(m);
+
+    m = make_model(7, 80, 1);
+    size_t len;
+    uint8_t *buf = serialize(m, CFD_WEIGHTS_F32, &len);
+    l = expect_ok(buf, len);
+    free(buf);
+    assert_null(l->packed);
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    assert_non_null(l->idf);
+    assert_int_equal(cfd_model_scores_tf(l, &empty, s), CFD_EINVAL);
+    cfd_model_free(l);
+    cfd_model_free(m);
+
+    m = make_model(60, 100, 1);
+    l = load_q8(m);
+    assert_non_null(l->packed);
+    assert_int_equal(l->packed_stride, 64);
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    assert_int_equal(l->packed_idf_off, 0);
+    assert_int_equal(l->packed_stride, 64);
+    cfd_model_free(l);
+    cfd_model_free(m);
+
+    m = make_model(8, 80, 1);
+    l = load_q8(m);
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    unsigned char *table = l->packed;
+    uint32_t off = l->packed_idf_off;
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    assert_ptr_equal(l->packed, table);
+    assert_int_equal(l->packed_idf_off, off);
+    cfd_model_free(l);
+    cfd_model_free(m);
+}
+
+/* Fused scoring skips indexes outside the table (bias only, ASan watches
+ * the reads) and fails like the featurizer when the IDF-weighted sum of
+ * squares overflows. */
+static void test_fused_idf_bad_vectors(void **state)
+{
+    (void)state;
+    cfd_model *m = make_model(8, 100, 1);
+    cfd_model *l = load_q8(m);
+    assert_int_equal(cfd_model_fuse_idf(l), 0);
+    cfd_feature items[3] = {{l->n_buckets, 1.0f}, {UINT32_MAX, 1.0f}, {l->n_buckets + 7, 1.0f}};
+    cfd_featvec x = {items, 3};
+    float s[8];
+    assert_int_equal(cfd_model_scores_tf(l, &x, s), 0);
+    for (uint32_t c = 0; c < 8; c++)
+        assert_true(s[c] == l->bias[c]);
+
+    cfd_feature big[2] = {{1, 3e38f}, {2, 3e38f}}; /* x idf (>= 1 here) overflows */
+    cfd_featvec y = {big, 2};
+    assert_int_equal(cfd_model_scores_tf(l, &y, s), CFD_ERANGE);
+    cfd_featurizer *fz;
+    cfd_featvec w;
+    assert_int_equal(cfd_featurizer_new(&fz), 0);
+    cfd_feat_config raw = m->feat; /* the same values into the IDF step */
+    raw.sublinear_tf = 0;
+    assert_int_equal(cfd_feat_weight(fz, &raw, m->idf, &y, &w), CFD_ERANGE);
+    cfd_featurizer_free(fz);
+    cfd_model_free(l);
+    cfd_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +316,9 @@ int main(void)
         cmocka_unit_test(test_which_models_are_packed),
         cmocka_unit_test(test_shed_rows_scores_same_and_refuses_save),
         cmocka_unit_test(test_out_of_range_index_skipped),
+        cmocka_unit_test(test_fused_idf_scores_bit_identical),
+        cmocka_unit_test(test_fuse_idf_only_where_it_applies),
+        cmocka_unit_test(test_fused_idf_bad_vectors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
