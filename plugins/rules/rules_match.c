@@ -35,7 +35,10 @@ struct cfd_ac {
     /* The same automaton as a DFA over symbol classes (NULL when it would
      * exceed CFD__DFA_MAX_ENTRIES; then the edges and failure links above
      * are used): class 0 = a code point in no term, 1..n_classes-1 = each
-     * code point that occurs in a term; delta[state * n_classes + class]. */
+     * code point that occurs in a term; delta[state * n_classes + class] =
+     * next state << 1 | 1 if that state has outputs (so the scan tests a
+     * bit instead of loading the node). Class 0 always leads to the root
+     * (no state has an edge on it), which delta[0] = 0 says. */
     uint32_t *delta;
     uint32_t n_classes;
     uint16_t *class_direct;  /* class of ASCII and Hangul syllables */
@@ -200,6 +203,9 @@ static int cfd__build_dfa(cfd_ac *ac, const cfd__bnode *bn, uint32_t n, const ui
         for (uint32_t e = 0; e < bn[v].n; e++)
             row[cfd__class(ac, bn[v].e[2 * e])] = bn[v].e[2 * e + 1];
     }
+    /* n < 2^21 here (CFD__DFA_MAX_ENTRIES), so state << 1 fits. */
+    for (size_t i = 0; i < (size_t)n * nc; i++)
+        ac->delta[i] = ac->delta[i] << 1 | (bn[ac->delta[i]].n_out != 0);
     return 0;
 }
 
@@ -364,10 +370,44 @@ size_t cfd_ac_table_bytes(const cfd_ac *ac)
            CFD__DIRECT_N * sizeof(uint16_t) + (ac->n_classes - 1) * sizeof(uint32_t);
 }
 
+/*
+ * The DFA scan, one code point per step: the class of the code point, then
+ * the next state from the table. A code point in no term (class 0; most of
+ * a Korean article) goes to the root without touching the state's row:
+ * the index is masked to 0 (delta[0] = 0), so the dependent load from state
+ * to state hits one hot word instead of a row anywhere in the table.
+ */
+static void cfd__scan_dfa(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
+{
+    const uint32_t *delta = ac->delta;
+    const size_t nc = ac->n_classes;
+    cfd_norm_iter it;
+    uint32_t ring[CFD__RING];
+    uint32_t s = 0, cp; /* s = state << 1 | has outputs */
+    uint64_t pos = 0;
+    cfd_norm_init(&it, text, len);
+    for (;;) {
+        int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
+                   cfd_norm_next(&it, &cp);
+        if (s & 1)
+            cfd__emit(ac, s >> 1, pos, ring, have ? cp : CFD__NONE, seen);
+        if (!have)
+            break;
+        ring[pos & (CFD__RING - 1)] = cp;
+        pos++;
+        size_t c = cfd__class(ac, cp);
+        s = delta[((s >> 1) * nc + c) & (0 - (size_t)(c != 0))];
+    }
+}
+
 void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
 {
     if (ac->n_nodes <= 1)
         return;
+    if (ac->delta != NULL) {
+        cfd__scan_dfa(ac, text, len, seen);
+        return;
+    }
     cfd_norm_iter it;
     uint32_t ring[CFD__RING];
     uint32_t s = 0, cp;
@@ -382,10 +422,6 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
             break;
         ring[pos & (CFD__RING - 1)] = cp;
         pos++;
-        if (ac->delta != NULL) {
-            s = ac->delta[(size_t)s * ac->n_classes + cfd__class(ac, cp)];
-            continue;
-        }
         long d = cfd__direct(cp);
         for (;;) {
             if (s == 0 && d >= 0) {
