@@ -10,7 +10,10 @@
  * A model that loads must be usable and self-consistent: it is scored with a
  * vector touching every bucket it says it has, its probabilities must sum to
  * 1, and serialising it and loading the result must give the same model
- * (labels, weights, bias, IDF). A failure must come with a message.
+ * (labels, weights, bias, IDF); a model with IDF and a packed table, its IDF
+ * fused into the table as the linear plugin serves it, must score TF-only
+ * features bit-identically to the featurizer's fully weighted ones. A
+ * failure must come with a message.
  */
 #include <math.h>
 #include <stdint.h>
@@ -124,6 +127,45 @@ static void cfd__same_model(const cfd_model *a, const cfd_model *b)
     CFD__CHECK(strcmp(a->meta.version, b->meta.version) == 0);
 }
 
+/*
+ * Serving a model with IDF (plugins/linear): after cfd_model_fuse_idf and
+ * cfd_model_shed_rows, TF-only features scored by cfd_model_scores_tf must
+ * give the bits the featurizer's weighting + cfd_model_scores give on the
+ * model as loaded, or both must fail with CFD_ERANGE. Changes m.
+ */
+static void cfd__check_fused(cfd_model *m)
+{
+    if (m->packed == NULL || m->idf == NULL)
+        return;
+    uint32_t n = m->n_buckets / 61 + 1;
+    cfd_feature *items = malloc(sizeof(*items) * n);
+    float *a = malloc(sizeof(float) * m->n_labels), *b = malloc(sizeof(float) * m->n_labels);
+    cfd_featurizer *fz = NULL;
+    CFD__CHECK(items && a && b && cfd_featurizer_new(&fz) == 0);
+    for (uint32_t i = 0; i < n; i++) {
+        items[i].index = i * 61;
+        items[i].value = (float)(1 + i % 5) + (i % 3 == 0 ? 2.0f : 0.0f); /* raw counts */
+    }
+    cfd_featvec counts = {items, n}, w;
+    int rc_a = cfd_feat_weight(fz, &m->feat, m->idf, &counts, &w);
+    if (rc_a == 0)
+        cfd_model_scores(m, &w, a);
+    if (cfd_model_fuse_idf(m) == 0 && m->packed_idf_off != 0) {
+        cfd_model_shed_rows(m);
+        CFD__CHECK(m->idf == NULL);
+        const cfd_feat_config tf_cfg = cfd_model_tf_config(m);
+        CFD__CHECK(cfd_feat_weight(fz, &tf_cfg, NULL, &counts, &w) == 0);
+        int rc_b = cfd_model_scores_tf(m, &w, b);
+        CFD__CHECK(rc_a == rc_b);
+        if (rc_a == 0)
+            CFD__CHECK(memcmp(a, b, sizeof(float) * m->n_labels) == 0);
+    }
+    cfd_featurizer_free(fz);
+    free(items);
+    free(a);
+    free(b);
+}
+
 static void cfd__load(const uint8_t *data, size_t size)
 {
     cfd_model *m = NULL;
@@ -150,6 +192,7 @@ static void cfd__load(const uint8_t *data, size_t size)
     cfd__same_model(m, again);
     cfd_model_free(again);
     free(buf);
+    cfd__check_fused(m); /* last: it rebuilds the table and frees the rows */
     cfd_model_free(m);
 }
 
