@@ -371,32 +371,30 @@ size_t cfd_ac_table_bytes(const cfd_ac *ac)
 }
 
 /*
- * The DFA scan, one code point per step: the class of the code point, then
- * the next state from the table. A code point in no term (class 0; most of
- * a Korean article) goes to the root without touching the state's row:
- * the index is masked to 0 (delta[0] = 0), so the dependent load from state
- * to state hits one hot word instead of a row anywhere in the table.
+ * One step of the DFA: the class of the code point, then the next state
+ * (state << 1 | has outputs) from the table. A code point in no term
+ * (class 0; most of a Korean article) goes to the root without touching
+ * the state's row: the index is masked to 0 (delta[0] = 0), so the
+ * dependent load from state to state hits one hot word instead of a row
+ * anywhere in the table.
  */
-static void cfd__scan_dfa(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
+static inline uint32_t cfd__step_dfa(const cfd_ac *ac, uint32_t s, uint32_t cp)
 {
-    const uint32_t *delta = ac->delta;
-    const size_t nc = ac->n_classes;
-    cfd_norm_iter it;
-    uint32_t ring[CFD__RING];
-    uint32_t s = 0, cp; /* s = state << 1 | has outputs */
-    uint64_t pos = 0;
-    cfd_norm_init(&it, text, len);
+    size_t c = cfd__class(ac, cp);
+    return ac->delta[((size_t)(s >> 1) * ac->n_classes + c) & (0 - (size_t)(c != 0))];
+}
+
+/* One step without the table: trie edges and failure links. */
+static inline uint32_t cfd__step_edges(const cfd_ac *ac, uint32_t s, uint32_t cp)
+{
+    long d = cfd__direct(cp);
     for (;;) {
-        int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
-                   cfd_norm_next(&it, &cp);
-        if (s & 1)
-            cfd__emit(ac, s >> 1, pos, ring, have ? cp : CFD__NONE, seen);
-        if (!have)
-            break;
-        ring[pos & (CFD__RING - 1)] = cp;
-        pos++;
-        size_t c = cfd__class(ac, cp);
-        s = delta[((s >> 1) * nc + c) & (0 - (size_t)(c != 0))];
+        if (s == 0 && d >= 0)
+            return ac->root_direct[d];
+        uint32_t to = cfd__edge(ac, &ac->nodes[s], cp);
+        if (to != 0 || s == 0)
+            return to;
+        s = ac->nodes[s].fail;
     }
 }
 
@@ -404,36 +402,21 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
 {
     if (ac->n_nodes <= 1)
         return;
-    if (ac->delta != NULL) {
-        cfd__scan_dfa(ac, text, len, seen);
-        return;
-    }
+    const int dfa = ac->delta != NULL;
     cfd_norm_iter it;
     uint32_t ring[CFD__RING];
-    uint32_t s = 0, cp;
+    uint32_t s = 0, cp; /* with the DFA: state << 1 | has outputs */
     uint64_t pos = 0;
     cfd_norm_init(&it, text, len);
     for (;;) {
         int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
                    cfd_norm_next(&it, &cp);
-        if (ac->nodes[s].n_out)
-            cfd__emit(ac, s, pos, ring, have ? cp : CFD__NONE, seen);
+        if (dfa ? (s & 1) : ac->nodes[s].n_out != 0)
+            cfd__emit(ac, dfa ? s >> 1 : s, pos, ring, have ? cp : CFD__NONE, seen);
         if (!have)
             break;
         ring[pos & (CFD__RING - 1)] = cp;
         pos++;
-        long d = cfd__direct(cp);
-        for (;;) {
-            if (s == 0 && d >= 0) {
-                s = ac->root_direct[d];
-                break;
-            }
-            uint32_t to = cfd__edge(ac, &ac->nodes[s], cp);
-            if (to != 0 || s == 0) {
-                s = to;
-                break;
-            }
-            s = ac->nodes[s].fail;
-        }
+        s = dfa ? cfd__step_dfa(ac, s, cp) : cfd__step_edges(ac, s, cp);
     }
 }
