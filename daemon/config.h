@@ -40,6 +40,7 @@ typedef struct cfd_config {
     unsigned tcp_port;
     unsigned workers;           /* event loops; 0 = one per available core */
     unsigned max_connections;   /* open connections over all loops */
+    unsigned busy_poll_us;      /* poll, not sleep, this long after a read; 0 = off */
 
     /* limits and timeouts */
     size_t max_body;            /* bytes of one request body (413 above) */

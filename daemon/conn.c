@@ -232,6 +232,8 @@ static void cfd__read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || c->closing)
         return;
     c->last_active = uv_now(&c->w->loop);
+    if (c->w->busy_poll_ns != 0)
+        c->w->last_read_ns = uv_hrtime();
     if (nread < 0) {
         c->eof = 1;
         uv_read_stop(s);

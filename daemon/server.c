@@ -212,10 +212,25 @@ static void cfd__sweep_cb(uv_timer_t *t)
     }
 }
 
+/*
+ * A worker loop runs until its last handle is closed (drain). With
+ * busy-poll set, a loop that read something within the last busy_poll_ns
+ * polls (epoll_wait with timeout 0) instead of sleeping, so the next
+ * request of a client that sends one at a time finds its thread running:
+ * waking a sleeping thread costs that request ~15 us on this VM (README,
+ * "Benchmarks"). The price is a core kept busy for that long after each
+ * read; off by default.
+ */
 static void cfd__worker_main(void *arg)
 {
     cfd_worker *w = arg;
-    uv_run(&w->loop, UV_RUN_DEFAULT);
+    int alive = 1;
+    while (alive) {
+        if (w->busy_poll_ns != 0 && uv_hrtime() - w->last_read_ns < w->busy_poll_ns)
+            alive = uv_run(&w->loop, UV_RUN_NOWAIT);
+        else
+            alive = uv_run(&w->loop, UV_RUN_ONCE);
+    }
     /* Handed-over fds that arrived after the wake handle closed. */
     uv_mutex_lock(&w->inbox_lock);
     for (size_t i = 0; i < w->inbox_len; i++)
@@ -236,6 +251,7 @@ static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_er
 {
     int rc;
     w->srv = s;
+    w->busy_poll_ns = (uint64_t)s->cfg->busy_poll_us * 1000;
     w->index = index;
     w->listen[0].fd = w->listen[1].fd = -1;
     if ((rc = uv_loop_init(&w->loop)) != 0)

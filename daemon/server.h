@@ -90,6 +90,8 @@ typedef struct cfd_worker {
     cfd_metrics metrics;
     struct cfd_conn *conns;    /* every open connection (for sweeps) */
     atomic_uint load;          /* open connections, read by other loops */
+    uint64_t busy_poll_ns;     /* cfg busy_poll_us in ns; 0 = sleep when idle */
+    uint64_t last_read_ns;     /* uv_hrtime() of the last read, when busy polling */
     char date[30];             /* Date header value, refreshed every second */
     char read_buf[CFD_READ_BUF]; /* one read buffer for every connection */
 } cfd_worker;

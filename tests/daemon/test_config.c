@@ -48,6 +48,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.max_body, 1u << 20);
     assert_int_equal(c.shutdown_grace_ms, 10000);
     assert_int_equal(c.workers, 0);
+    assert_int_equal(c.busy_poll_us, 0);
     assert_int_equal(c.log_level, CFD_LOG_INFO);
     cfd_config_free(&c);
 }
@@ -87,7 +88,7 @@ static void test_flags(void **state)
     cfd_config c;
     cfd_error err;
     char *argv[] = {"classifyd", "--socket", "/tmp/x.sock", "--socket-mode=0600", "--tcp",
-                    "127.0.0.1:8080", "--workers", "3", "--max-body", "2M",
+                    "127.0.0.1:8080", "--workers", "3", "--busy-poll", "300", "--max-body", "2M",
                     "--read-timeout=500ms", "--log-level", "debug", "--enable", "topic, section",
                     "--model", "section=section-v2.cfdm", "--model", "topic=t.cfdm",
                     "--model", "section=section-v3.cfdm", "--check-config", "--request-log", "-"};
@@ -97,6 +98,7 @@ static void test_flags(void **state)
     assert_string_equal(c.tcp_host, "127.0.0.1");
     assert_int_equal(c.tcp_port, 8080);
     assert_int_equal(c.workers, 3);
+    assert_int_equal(c.busy_poll_us, 300);
     assert_int_equal(c.max_body, 2u << 20);
     assert_int_equal(c.read_timeout_ms, 500);
     assert_int_equal(c.log_level, CFD_LOG_DEBUG);
@@ -133,6 +135,9 @@ static void test_bad_flags(void **state)
         {"--frobnicate", "1", "unknown option"},
         {"--idle-timeout", "soon", "idle-timeout"},
         {"--read-timeout", "0", "read-timeout"},
+        {"--busy-poll", "100001", "busy-poll"},
+        {"--busy-poll", "-1", "busy-poll"},
+        {"--busy-poll", "1ms", "busy-poll"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cfd_config c;
@@ -207,6 +212,7 @@ static void test_file_and_flags(void **state)
     assert_string_equal(d.socket_path, c.socket_path);
     assert_int_equal(d.max_body, c.max_body);
     assert_int_equal(d.workers, c.workers);
+    assert_int_equal(d.busy_poll_us, c.busy_poll_us); /* "busy_poll = 0" reads back */
     assert_int_equal(d.idle_timeout_ms, c.idle_timeout_ms);
     assert_int_equal(d.n_models, 1);
     unlink(again);

@@ -196,3 +196,26 @@ it_eq "classifyctl: unreachable daemon gives exit 3" 3 $rc
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
 it_check "socket file removed at exit" test ! -e "$SOCK"
+
+# ---- --busy-poll: loops that poll instead of sleeping serve the same
+# replies (one request at a time, and pipelined) and still drain and exit.
+it_start_daemon --busy-poll 2000
+ctl batch -j 1 --chunk 1 --no-progress -o "$IT_TMP/bp.out" "$IT_TMP/b.tsv" >/dev/null
+same=$(python3 - "$IT_TMP/j1.out" "$IT_TMP/bp.out" <<'EOF'
+import json, sys
+def norm(p):
+    rows = [json.loads(l) for l in open(p, encoding="utf-8")]
+    for r in rows: r.pop("took_us", None)
+    return rows
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+print("ok" if len(a) == 200 and a == b else "differ: %d vs %d lines" % (len(a), len(b)))
+EOF
+)
+it_eq "--busy-poll: the same 200 replies, one request at a time" ok "$same"
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
+  it_raw 5 > "$IT_TMP/bp-pipe.out"
+it_eq "--busy-poll: pipelined requests answered" 2 "$(grep -c '^HTTP/1.1 200' "$IT_TMP/bp-pipe.out")"
+t0=$SECONDS
+it_stop_daemon; rc=$?
+it_eq "--busy-poll: daemon exits 0 on SIGTERM" 0 $rc
+it_check "--busy-poll: exits within 5 s of SIGTERM" test $((SECONDS - t0)) -le 5
