@@ -70,6 +70,7 @@ typedef struct cfd_bench {
     size_t next_req;
     FILE *record;              /* reply lines of good requests, or NULL */
     int ndjson;                /* articles per NDJSON request; 0 = JSON requests */
+    int busy_poll;             /* poll the connections instead of sleeping */
 
     /* run state */
     int stopping;              /* no new requests; close when drained */

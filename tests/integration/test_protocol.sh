@@ -215,6 +215,12 @@ it_eq "--busy-poll: the same 200 replies, one request at a time" ok "$same"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
   it_raw 5 > "$IT_TMP/bp-pipe.out"
 it_eq "--busy-poll: pipelined requests answered" 2 "$(grep -c '^HTTP/1.1 200' "$IT_TMP/bp-pipe.out")"
+# The load generator's own --busy-poll (latency without its wake-up).
+out=$(timeout 60 "$BIN/classifyd-bench" --socket "$SOCK" --data "$IT_TMP/b.tsv" -c 2 -p 2 -t 1 \
+  --busy-poll); rc=$?
+it_eq "classifyd-bench --busy-poll: exit 0" 0 $rc
+it_eq "classifyd-bench --busy-poll: reported, replies all ok" "true true" \
+  "$(it_json 'd["busy_poll"] is True, d["ok"] == d["replies"] > 0' <<<"$out" | tr -d '[],' )"
 t0=$SECONDS
 it_stop_daemon; rc=$?
 it_eq "--busy-poll: daemon exits 0 on SIGTERM" 0 $rc
