@@ -43,7 +43,7 @@ static const cfd__opt cfd__opts[] = {
     {"max-connections", "server", K_UINT, OFF(max_connections), "N",
      "open connections over all loops; more are answered 503 and closed (default 4096)"},
     {"busy-poll", "server", K_UINT, OFF(busy_poll_us), "MICROSECONDS",
-     "after reading a request, a loop polls for the next one instead of sleeping for this "
+     "after serving a request, a loop polls for the next one instead of sleeping for this "
      "long (default 0 = off; at most 100000): lower latency for one-at-a-time clients, at the "
      "cost of a busy core"},
     {"max-body", "limits", K_SIZE, OFF(max_body), "SIZE",

@@ -232,8 +232,6 @@ static void cfd__read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (nread == 0 || c->closing)
         return;
     c->last_active = uv_now(&c->w->loop);
-    if (c->w->busy_poll_ns != 0)
-        c->w->last_read_ns = uv_hrtime();
     if (nread < 0) {
         c->eof = 1;
         uv_read_stop(s);
@@ -247,7 +245,10 @@ static void cfd__read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     }
     if (c->lingering)
         return; /* discarded */
+    cfd_worker *w = c->w; /* c may be closing after the run */
     cfd__run(c, buf->base, (size_t)nread);
+    if (w->busy_poll_ns != 0)
+        w->last_work_ns = uv_hrtime(); /* busy polling counts from here */
 }
 
 static void cfd__read_start(cfd_conn *c)

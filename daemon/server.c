@@ -214,8 +214,9 @@ static void cfd__sweep_cb(uv_timer_t *t)
 
 /*
  * A worker loop runs until its last handle is closed (drain). With
- * busy-poll set, a loop that read something within the last busy_poll_ns
- * polls (epoll_wait with timeout 0) instead of sleeping, so the next
+ * busy-poll set, a loop that served a read (classified and replied) within
+ * the last busy_poll_ns polls (epoll_wait with timeout 0) instead of
+ * sleeping, so the next
  * request of a client that sends one at a time finds its thread running:
  * waking a sleeping thread costs that request ~15 us on this VM (README,
  * "Benchmarks"). The price is a core kept busy for that long after each
@@ -226,7 +227,7 @@ static void cfd__worker_main(void *arg)
     cfd_worker *w = arg;
     int alive = 1;
     while (alive) {
-        if (w->busy_poll_ns != 0 && uv_hrtime() - w->last_read_ns < w->busy_poll_ns)
+        if (w->busy_poll_ns != 0 && uv_hrtime() - w->last_work_ns < w->busy_poll_ns)
             alive = uv_run(&w->loop, UV_RUN_NOWAIT);
         else
             alive = uv_run(&w->loop, UV_RUN_ONCE);

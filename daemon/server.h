@@ -91,7 +91,7 @@ typedef struct cfd_worker {
     struct cfd_conn *conns;    /* every open connection (for sweeps) */
     atomic_uint load;          /* open connections, read by other loops */
     uint64_t busy_poll_ns;     /* cfg busy_poll_us in ns; 0 = sleep when idle */
-    uint64_t last_read_ns;     /* uv_hrtime() of the last read, when busy polling */
+    uint64_t last_work_ns;     /* uv_hrtime() after the last read was served (busy poll) */
     char date[30];             /* Date header value, refreshed every second */
     char read_buf[CFD_READ_BUF]; /* one read buffer for every connection */
 } cfd_worker;
