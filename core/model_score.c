@@ -113,10 +113,9 @@ cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, 
  * store-to-load chain through every multiply-add). */
 typedef double cfd__v2d __attribute__((vector_size(2 * sizeof(double))));
 typedef int32_t cfd__v4i __attribute__((vector_size(4 * sizeof(int32_t))));
-typedef int32_t cfd__v2i __attribute__((vector_size(2 * sizeof(int32_t))));
 
-/* ACC0 += VS * row[OFF], ACC1 += VS * row[OFF+1], ACC2 (labels OFF+2,
- * OFF+3) likewise, for four int8 weights at ROW + OFF converted exactly:
+/* A01 += VS * (weights 0, 1), A23 += VS * (weights 2, 3), for the four
+ * int8 weights at ROW + OFF converted exactly:
  * the four bytes as one 32-bit word in every lane, each lane shifting its
  * own byte to the top and back with sign. Up to 8 labels a row has at
  * least 4 bytes after the 4-byte scale (stride 8) or 8 (stride 16), so the
@@ -141,7 +140,7 @@ typedef int32_t cfd__v2i __attribute__((vector_size(2 * sizeof(int32_t))));
  * cfd_feat_weight forms it, (x * idf) * inv in float, before the same
  * accumulation. Always inlined with constant nl and fused.
  *
- * Up to 8 labels the per-label products run four labels per vector
+ * Up to 8 labels the per-label products run two labels per vector
  * operation: the same multiply-add per label as the scalar loop (exact
  * int8 -> double conversion, one product, one sum; contracted to FMA in
  * both forms in the v3 clone), without the scalar loop's eight separate
