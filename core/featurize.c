@@ -381,6 +381,27 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg, const c
     return 0;
 }
 
+/* Sum of squares of the values, one chain in index order, as the committed
+ * models were trained (four partial sums would change the last bits of some
+ * features, and train-defaults.sh must rebuild the same bytes). */
+static double cfd__sumsq(const cfd_feature *d, uint32_t n)
+{
+    double ss = 0.0;
+    for (uint32_t i = 0; i < n; i++)
+        ss += (double)d[i].value * d[i].value;
+    return ss;
+}
+
+/* The L2 step: one float multiply per value (nothing for a zero vector). */
+static void cfd__scale_l2(cfd_feature *d, uint32_t n, double ss)
+{
+    if (ss > 0.0) {
+        float inv = (float)(1.0 / sqrt(ss));
+        for (uint32_t i = 0; i < n; i++)
+            d[i].value *= inv;
+    }
+}
+
 /* IDF and L2 on weights already through the TF transform, in place. */
 static int cfd__finish_weights(const cfd_feat_config *cfg, const float *idf, cfd_feature *dst,
                                uint32_t n, cfd_featvec *out)
@@ -400,21 +421,27 @@ static int cfd__finish_weights(const cfd_feat_config *cfg, const float *idf, cfd
             ss += (double)v * v;
         }
     } else if (cfg->l2_normalize) {
-        /* One chain in index order, as the committed models were trained
-         * (four partial sums would change the last bits of some features,
-         * and train-defaults.sh must rebuild the same bytes). */
-        for (uint32_t i = 0; i < n; i++)
-            ss += (double)dst[i].value * dst[i].value;
+        ss = cfd__sumsq(dst, n);
     }
     if (!isfinite(ss))
         return CFD_ERANGE; /* a non-finite IDF entry */
-    if (cfg->l2_normalize && ss > 0.0) {
-        float inv = (float)(1.0 / sqrt(ss));
-        for (uint32_t i = 0; i < n; i++)
-            dst[i].value *= inv;
-    }
+    if (cfg->l2_normalize)
+        cfd__scale_l2(dst, n, ss);
     out->items = dst;
     out->n = n;
+    return 0;
+}
+
+int cfd_feat_l2_in_place(cfd_featurizer *fz, cfd_featvec *v)
+{
+    if (v->n == 0)
+        return 0;
+    if (v->items != fz->weighted || v->n > fz->weighted_cap)
+        return CFD_EINVAL; /* only the featurizer's own weighted vector */
+    double ss = cfd__sumsq(fz->weighted, v->n);
+    if (!isfinite(ss))
+        return CFD_ERANGE;
+    cfd__scale_l2(fz->weighted, v->n, ss);
     return 0;
 }
 

@@ -98,6 +98,17 @@ int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg,
 int cfd_feat_weight(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
                     const cfd_featvec *in, cfd_featvec *out);
 
+/*
+ * L2-normalises v in place with the very operations of cfd_feat_weight's
+ * last step, so weighting with l2_normalize = 0 and then this gives the
+ * bits of weighting with l2_normalize = 1 (without IDF; with IDF the sum of
+ * squares is formed differently). v must be the vector the last
+ * cfd_feat_weight call on fz returned (CFD_EINVAL otherwise); CFD_ERANGE if
+ * its sum of squares is not finite (v unchanged). Lets the daemon derive
+ * the L2 weighting of an article from its TF-only one (featurize_cache.c).
+ */
+int cfd_feat_l2_in_place(cfd_featurizer *fz, cfd_featvec *v);
+
 /* counts + weight in one call. */
 int cfd_featurize(cfd_featurizer *fz, const cfd_feat_config *cfg, const float *idf,
                   const char *title, size_t title_len,

@@ -5,6 +5,8 @@
 
 #include "featurize_cache.h"
 
+#define CFD__WM_L2 4u /* the L2 bit of weighted_mode */
+
 int cfd_fcache_init(cfd_fcache *c)
 {
     memset(c, 0, sizeof(*c));
@@ -54,7 +56,20 @@ int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
         return c->counts_rc;
     }
     uint32_t wmode = (uint32_t)cfg->sublinear_tf | (uint32_t)cfg->use_idf << 1 |
-                     (uint32_t)cfg->l2_normalize << 2;
+                     (uint32_t)cfg->l2_normalize * CFD__WM_L2;
+    if (c->have_weighted && idf_key == 0 && c->weighted_idf_key == 0 &&
+        wmode == (c->weighted_mode | CFD__WM_L2) && wmode != c->weighted_mode) {
+        /* The cached vector is this weighting but for L2 (a model that
+         * applies IDF and L2 itself was served first, linear_plugin.c):
+         * normalise it in place, the same bits as weighting again. */
+        int rc = cfd_feat_l2_in_place(c->fz, &c->weighted);
+        if (rc != 0) {
+            c->have_weighted = 0;
+            return cfd_error_set(err, rc, (size_t)-1, "weighting features failed: %s",
+                                 cfd_strerror(rc));
+        }
+        c->weighted_mode = wmode;
+    }
     if (!c->have_weighted || c->weighted_idf_key != idf_key || c->weighted_mode != wmode) {
         int rc = cfd_feat_weight(c->fz, cfg, idf, &c->counts, &c->weighted);
         c->n_weights++;

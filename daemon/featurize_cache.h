@@ -9,7 +9,11 @@
  * and the last weighted vector (keyed additionally by the weighting switches
  * and the IDF digest): cfd_featurize_counts runs once per distinct counting
  * config, cfd_feat_weight once per distinct (weighting, IDF), so models that
- * differ only in IDF/TF/L2 still share one featurization. The engine visits
+ * differ only in IDF/TF/L2 still share one featurization. A weighting that
+ * differs from the cached one only by L2 (no IDF on either) is derived from
+ * it in place (cfd_feat_l2_in_place, same bits), not weighted again: the
+ * default section model takes TF-only features and topic and sentiment the
+ * same with L2. The engine visits
  * plugins sorted by (config hash, IDF digest) so equal keys are adjacent and
  * "last one" is enough -- no table, no allocation.
  *

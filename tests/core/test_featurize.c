@@ -377,6 +377,80 @@ static void test_featurize_is_counts_then_weight(void **state)
     cfd_featurizer_free(fz2);
 }
 
+/* Weighting without L2 and then cfd_feat_l2_in_place gives the bits of
+ * weighting with L2 (the daemon's featurize cache relies on it), with and
+ * without sublinear TF and title weights; it refuses a vector that is not
+ * the featurizer's last weighted one, and fails on a non-finite sum of
+ * squares, leaving the vector as it was. */
+static void test_l2_in_place_is_weight_with_l2(void **state)
+{
+    cfd_featurizer *fz = *state;
+    const char *title = "정상 회담 정상 KBS", *body =
+        "정상 회담 정상 정상 북미 정상회담 무산 가능성 kbs KBS 정상 정상 정상 AI 반도체 수출";
+    for (int variant = 0; variant < 4; variant++) {
+        cfd_feat_config cfg;
+        cfd_feat_config_default(&cfg);
+        cfg.sublinear_tf = variant != 1;
+        cfg.title_weight = variant == 2 ? 1.5f : variant == 3 ? 0.0f : 2.0f;
+        cfd_featvec counts, w, tf;
+        cfd_error err;
+        assert_int_equal(cfd_featurize_counts(fz, &cfg, S(title), S(body), &counts, &err), 0);
+        cfg.l2_normalize = 1;
+        assert_int_equal(cfd_feat_weight(fz, &cfg, NULL, &counts, &w), 0);
+        cfd_feature *want = malloc(w.n * sizeof *want);
+        memcpy(want, w.items, w.n * sizeof *want);
+        uint32_t n = w.n;
+        cfg.l2_normalize = 0;
+        assert_int_equal(cfd_feat_weight(fz, &cfg, NULL, &counts, &tf), 0);
+        assert_int_equal(cfd_feat_l2_in_place(fz, &tf), 0);
+        assert_int_equal(tf.n, n);
+        if (memcmp(tf.items, want, n * sizeof *want) != 0)
+            fail_msg("variant %d: in-place L2 differs from weighting with L2", variant);
+        free(want);
+    }
+    /* long vectors of varied counts, where the order of the sum of squares
+     * shows in the last bits */
+    static cfd_feature many[4000];
+    uint64_t r = 0x9e3779b97f4a7c15ull;
+    for (int rep = 0; rep < 50; rep++) {
+        for (uint32_t i = 0; i < 4000; i++) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            many[i].index = i * 131;
+            many[i].value = (float)(1 + r % 40) + (r >> 40) % 3 * 1.5f;
+        }
+        cfd_feat_config cfg;
+        cfd_feat_config_default(&cfg);
+        cfd_featvec counts = {many, 4000}, w, tf;
+        cfd_feature *want = malloc(4000 * sizeof *want);
+        assert_int_equal(cfd_feat_weight(fz, &cfg, NULL, &counts, &w), 0);
+        memcpy(want, w.items, 4000 * sizeof *want);
+        cfg.l2_normalize = 0;
+        assert_int_equal(cfd_feat_weight(fz, &cfg, NULL, &counts, &tf), 0);
+        assert_int_equal(cfd_feat_l2_in_place(fz, &tf), 0);
+        if (memcmp(tf.items, want, 4000 * sizeof *want) != 0)
+            fail_msg("rep %d: in-place L2 differs from weighting with L2", rep);
+        free(want);
+    }
+    /* not the featurizer's weighted vector */
+    cfd_feature own[2] = {{1, 1.0f}, {2, 1.0f}};
+    cfd_featvec foreign = {own, 2};
+    assert_int_equal(cfd_feat_l2_in_place(fz, &foreign), CFD_EINVAL);
+    assert_true(own[0].value == 1.0f);
+    cfd_featvec empty = {NULL, 0};
+    assert_int_equal(cfd_feat_l2_in_place(fz, &empty), 0);
+    /* a non-finite value (raw values pass through a weighting without TF
+     * transform and L2): the sum of squares is not finite */
+    cfd_feat_config raw;
+    cfd_feat_config_default(&raw);
+    raw.sublinear_tf = 0;
+    raw.l2_normalize = 0;
+    cfd_feature big[2] = {{1, 3e38f}, {2, INFINITY}};
+    cfd_featvec in = {big, 2}, out;
+    assert_int_equal(cfd_feat_weight(fz, &raw, NULL, &in, &out), 0);
+    assert_int_equal(cfd_feat_l2_in_place(fz, &out), CFD_ERANGE);
+    assert_true(out.items[0].value == 3e38f && isinf(out.items[1].value));
+}
+
 static void test_default_is_unit_norm(void **state)
 {
     cfd_featurizer *fz = *state;
@@ -582,6 +656,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sublinear_l2_idf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_is_counts_then_weight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_l2_in_place_is_weight_with_l2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_is_unit_norm, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalisations_reach_features, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
