@@ -107,6 +107,27 @@ cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, 
  */
 #define CFD__PACK_PF_DIST 64
 
+/* Prefetches the packed rows of the first CFD__PACK_PF_DIST features. */
+static inline __attribute__((always_inline)) void
+cfd__prefetch_first(const cfd_model *m, const cfd_feature *items, uint32_t n)
+{
+    for (uint32_t i = 0; i < n && i < CFD__PACK_PF_DIST; i++)
+        if (items[i].index < m->n_buckets)
+            __builtin_prefetch(m->packed + (size_t)items[i].index * m->packed_stride);
+}
+
+/* Prefetches the packed row of feature i + CFD__PACK_PF_DIST: branch-free,
+ * the last row again near the end, the last bucket's row for an index out
+ * of range. With a branch here GCC split the scoring loop and kept its
+ * accumulators in memory. */
+static inline __attribute__((always_inline)) void
+cfd__prefetch_ahead(const cfd_model *m, const cfd_feature *items, uint32_t n, uint32_t i)
+{
+    const uint32_t nb = m->n_buckets;
+    uint32_t pf = items[i + CFD__PACK_PF_DIST < n ? i + CFD__PACK_PF_DIST : n - 1].index;
+    __builtin_prefetch(m->packed + (size_t)(pf < nb ? pf : nb - 1) * m->packed_stride);
+}
+
 /* Two labels' accumulators per vector. 128-bit vectors on purpose: a
  * 256-bit vector type gets no machine mode in a file compiled for baseline
  * x86-64, so in the AVX2 clone GCC kept such accumulators in memory (a
@@ -160,15 +181,9 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
     cfd__v2d a01 = {CFD__LANE(0), CFD__LANE(1)}, a23 = {CFD__LANE(2), CFD__LANE(3)};
     cfd__v2d a45 = {CFD__LANE(4), CFD__LANE(5)}, a67 = {CFD__LANE(6), CFD__LANE(7)};
 #undef CFD__LANE
-    for (uint32_t i = 0; i < n && i < CFD__PACK_PF_DIST; i++)
-        if (items[i].index < nb)
-            __builtin_prefetch(t + (size_t)items[i].index * stride);
+    cfd__prefetch_first(m, items, n);
     for (uint32_t i = 0; i < n; i++) {
-        /* Branch-free: the last rows are prefetched again near the end, an
-         * index out of range prefetches the last row. With a branch here
-         * GCC split the loop and kept the accumulators in memory. */
-        uint32_t pf = items[i + CFD__PACK_PF_DIST < n ? i + CFD__PACK_PF_DIST : n - 1].index;
-        __builtin_prefetch(t + (size_t)(pf < nb ? pf : nb - 1) * stride);
+        cfd__prefetch_ahead(m, items, n, i);
         const uint32_t f = items[i].index;
         if (f >= nb) /* the contract says f < n_buckets; never read outside */
             continue;
@@ -290,12 +305,9 @@ static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
     const unsigned char *t = m->packed;
     const cfd_feature *items = x->items;
     double ss = 0.0;
-    for (uint32_t i = 0; i < n && i < CFD__PACK_PF_DIST; i++)
-        if (items[i].index < nb)
-            __builtin_prefetch(t + (size_t)items[i].index * stride);
+    cfd__prefetch_first(m, items, n);
     for (uint32_t i = 0; i < n; i++) {
-        if (i + CFD__PACK_PF_DIST < n && items[i + CFD__PACK_PF_DIST].index < nb)
-            __builtin_prefetch(t + (size_t)items[i + CFD__PACK_PF_DIST].index * stride);
+        cfd__prefetch_ahead(m, items, n, i);
         if (items[i].index >= nb)
             continue;
         float idf;
