@@ -40,7 +40,7 @@ static uint32_t cfd__idf_off(uint32_t n_labels) { return (4 + n_labels + 3) & ~U
 
 int cfd_model_pack_begin(cfd_model *m, uint32_t n_rows)
 {
-    uint32_t stride = m->n_labels <= 64 ? cfd__stride(4 + m->n_labels) : 0;
+    uint32_t stride = cfd__stride(4 + m->n_labels);
     if (stride == 0)
         return 0;
     size_t packed = (size_t)m->n_buckets * stride;
@@ -78,7 +78,7 @@ void cfd_model_shed_rows(cfd_model *m)
 
 int cfd_model_fuse_idf(cfd_model *m)
 {
-    if (m->packed == NULL || m->idf == NULL || m->packed_idf_off != 0 || m->n_labels > 64)
+    if (m->packed == NULL || m->idf == NULL || m->packed_idf_off != 0)
         return 0;
     const uint32_t off = cfd__idf_off(m->n_labels), stride = cfd__stride(off + 4);
     if (stride == 0)

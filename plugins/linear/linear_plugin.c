@@ -68,10 +68,10 @@ static void cfd__hugify(void **p, size_t bytes)
 }
 
 /* What load() hands the daemon as the model: the model and, when its IDF
- * is fused into the packed rows, the config the daemon featurizes with. */
+ * is fused into the packed rows (m->packed_idf_off != 0: score with
+ * cfd_model_scores_tf), the config the daemon featurizes with. */
 typedef struct linear_model {
     cfd_model *m;
-    int fused;               /* score with cfd_model_scores_tf */
     cfd_feat_config tf_cfg;  /* cfd_model_tf_config(m) when fused */
 } linear_model;
 
@@ -92,8 +92,8 @@ static int linear_load(const char *path, void **model, cfd_plugin_model_info *in
         free(lm);
         return cfd_error_set(err, rc, (size_t)-1, "%s: out of memory", path);
     }
-    lm->fused = m->packed_idf_off != 0;
-    if (lm->fused)
+    const int fused = m->packed_idf_off != 0;
+    if (fused)
         lm->tf_cfg = cfd_model_tf_config(m);
     /* Serving needs only the packed table when the model has one (and no
      * separate IDF table once it is fused). */
@@ -110,8 +110,8 @@ static int linear_load(const char *path, void **model, cfd_plugin_model_info *in
     info->checksum = m->checksum_hex;
     info->n_labels = m->n_labels;
     info->labels = (const char *const *)m->labels;
-    info->feat = lm->fused ? &lm->tf_cfg : &m->feat;
-    info->idf = !lm->fused && m->feat.use_idf ? m->idf : NULL;
+    info->feat = fused ? &lm->tf_cfg : &m->feat;
+    info->idf = fused ? NULL : m->idf; /* NULL without IDF too */
     info->any_name = 0;
     *model = lm;
     return 0;
@@ -137,7 +137,7 @@ static int linear_classify(const void *model, const cfd_plugin_input *in,
 
     if (out->n_labels != m->n_labels)
         return CFD_EINVAL;
-    if (lm->fused) {
+    if (m->packed_idf_off != 0) {
         int rc = cfd_model_scores_tf(m, x, scores);
         if (rc != 0)
             return rc;
