@@ -78,6 +78,15 @@ static const cfd__opt cfd__opts[] = {
 
 #define N_OPTS (sizeof(cfd__opts) / sizeof(cfd__opts[0]))
 
+/* Accepted values of the K_UINT options; one not listed takes 1..1000000. */
+static const struct {
+    size_t off;
+    unsigned long min, max;
+} cfd__uint_ranges[] = {
+    {OFF(workers), 0, 1000000},        /* 0 = one per core */
+    {OFF(busy_poll_us), 0, 100000},    /* 0 = off; 0.1 s of spinning is a mistake */
+};
+
 /*
  * Where the defaults point depends on how classifyd was started:
  *  - run from a build tree (the repository): ./run/classifyd.sock, ./models
@@ -195,14 +204,16 @@ static int cfd__set(cfd_config *c, const char *name, const char *value, int appe
         break;
     }
     case K_UINT: {
+        unsigned long lo = 1, hi = 1000000;
+        for (size_t u = 0; u < sizeof cfd__uint_ranges / sizeof cfd__uint_ranges[0]; u++)
+            if (cfd__uint_ranges[u].off == o->off) {
+                lo = cfd__uint_ranges[u].min;
+                hi = cfd__uint_ranges[u].max;
+            }
         errno = 0;
         unsigned long v = strtoul(value, &end, 10);
-        if (errno || *end || value[0] == '\0' || value[0] == '-' || v > 1000000)
+        if (errno || *end || value[0] == '\0' || value[0] == '-' || v < lo || v > hi)
             goto bad;
-        if (v == 0 && o->off != OFF(workers) && o->off != OFF(busy_poll_us))
-            goto bad;
-        if (o->off == OFF(busy_poll_us) && v > 100000)
-            goto bad; /* 0.1 s of spinning per request is a mistake, not a setting */
         *(unsigned *)slot = (unsigned)v;
         break;
     }

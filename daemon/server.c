@@ -216,11 +216,10 @@ static void cfd__sweep_cb(uv_timer_t *t)
  * A worker loop runs until its last handle is closed (drain). With
  * busy-poll set, a loop that served a read (classified and replied) within
  * the last busy_poll_ns polls (epoll_wait with timeout 0) instead of
- * sleeping, so the next
- * request of a client that sends one at a time finds its thread running:
- * waking a sleeping thread costs that request ~15 us on this VM (README,
- * "Benchmarks"). The price is a core kept busy for that long after each
- * read; off by default.
+ * sleeping, so the next request of a client that sends one at a time finds
+ * its thread running: waking a sleeping thread costs that request ~15 us on
+ * this VM (README, "Benchmarks"). The price is a core kept busy for that
+ * long after each read; off by default.
  */
 static void cfd__worker_main(void *arg)
 {
