@@ -177,7 +177,10 @@ it_eq "classifyctl batch wrote one reply per article" 200 "$(wc -l < "$IT_TMP/b.
 # --jobs: several connections in parallel, the same replies in the same order.
 ctl batch -j 1 --chunk 16 --no-progress -o "$IT_TMP/j1.out" "$IT_TMP/b.tsv" >/dev/null
 ctl batch -j 3 --chunk 16 --no-progress -o "$IT_TMP/j3.out" "$IT_TMP/b.tsv" >/dev/null
-same=$(python3 - "$IT_TMP/j1.out" "$IT_TMP/j3.out" <<'EOF'
+# same_replies A B: "ok" when two reply files hold the same 200 replies in
+# the same order (took_us aside).
+same_replies() {
+  python3 - "$1" "$2" <<'EOF'
 import json, sys
 def norm(p):
     rows = [json.loads(l) for l in open(p, encoding="utf-8")]
@@ -186,7 +189,8 @@ def norm(p):
 a, b = norm(sys.argv[1]), norm(sys.argv[2])
 print("ok" if len(a) == 200 and a == b else "differ: %d vs %d lines" % (len(a), len(b)))
 EOF
-)
+}
+same=$(same_replies "$IT_TMP/j1.out" "$IT_TMP/j3.out")
 it_eq "classifyctl batch --jobs 3 gives the --jobs 1 replies, in order" ok "$same"
 out=$(ctl batch --format json --no-progress --label-field site_section "$DATA/samples/articles.jsonl")
 it_eq "classifyctl batch JSONL with a chosen label field" 3 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
@@ -201,16 +205,7 @@ it_check "socket file removed at exit" test ! -e "$SOCK"
 # replies (one request at a time, and pipelined) and still drain and exit.
 it_start_daemon --busy-poll 2000
 ctl batch -j 1 --chunk 1 --no-progress -o "$IT_TMP/bp.out" "$IT_TMP/b.tsv" >/dev/null
-same=$(python3 - "$IT_TMP/j1.out" "$IT_TMP/bp.out" <<'EOF'
-import json, sys
-def norm(p):
-    rows = [json.loads(l) for l in open(p, encoding="utf-8")]
-    for r in rows: r.pop("took_us", None)
-    return rows
-a, b = norm(sys.argv[1]), norm(sys.argv[2])
-print("ok" if len(a) == 200 and a == b else "differ: %d vs %d lines" % (len(a), len(b)))
-EOF
-)
+same=$(same_replies "$IT_TMP/j1.out" "$IT_TMP/bp.out")
 it_eq "--busy-poll: the same 200 replies, one request at a time" ok "$same"
 printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
   it_raw 5 > "$IT_TMP/bp-pipe.out"
