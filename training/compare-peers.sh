@@ -9,8 +9,9 @@
 #   topic      ynat train -> ynat dev
 #   section    news8 5-fold CV
 #   sentiment  finance-sentiment 5-fold CV
-#   section-oos  out of time and source: trained on all of news8 (2018 Naver),
-#              tested on fnnews-desks (2021 파이낸셜뉴스) mapped to news8 labels
+#   section-oos  out of time and source: trained on all of news8 (2018 Naver;
+#              ours: + its capped YNAT headlines, no fnnews), tested on
+#              fnnews-desks (2021 파이낸셜뉴스) mapped to news8 labels
 #   section-mix  ours only: the section recipe with and without the capped
 #              mapped-fnnews training folds, tested on the news8 and fnnews
 #              test folds k (never trained on)
@@ -131,29 +132,33 @@ run_task() {
 has_task topic && run_task topic "$splits/ynat" 1 "$TOPIC_OPTS $TOPIC_SAVE" "$FT_YNAT" "$SK_YNAT"
 if has_task section || has_task section-mix || has_task section-oos; then
   # Our section recipe per fold (model-options.sh section_data): news8 fold k
-  # train + capped mapped-fnnews fold k train + lead copies; the peers get
-  # news8 fold k train as is. Test folds are untouched.
+  # train + capped mapped-fnnews fold k train + capped YNAT train headlines +
+  # lead copies; the peers get news8 fold k train as is. Test folds are
+  # untouched (YNAT headlines are never in a test set here).
+  ynat_train=$repo/../shared/data/ynat/train.tsv
   k=0
   while [ $k -lt 5 ]; do
-    mkdir -p "$splits/section-ours/fold$k" "$splits/section-ours-news8only/fold$k"
+    mkdir -p "$splits/section-ours/fold$k" "$splits/section-ours-nofnnews/fold$k"
     section_data "$splits/news8/fold$k/train.tsv" "$splits/fnnews-mapped/fold$k/train.tsv" \
-      "$splits/section-ours/fold$k/train.tsv"
-    section_data "$splits/news8/fold$k/train.tsv" - "$splits/section-ours-news8only/fold$k/train.tsv"
+      "$ynat_train" "$splits/section-ours/fold$k/train.tsv"
+    section_data "$splits/news8/fold$k/train.tsv" - "$ynat_train" \
+      "$splits/section-ours-nofnnews/fold$k/train.tsv"
     k=$((k + 1))
   done
-  section_data "$repo/../shared/data/news8/train.tsv" - "$splits/section-ours-news8only/all.tsv"
+  section_data "$repo/../shared/data/news8/train.tsv" - "$ynat_train" \
+    "$splits/section-ours-nofnnews/all.tsv"
 fi
 has_task section && run_task section "$splits/news8" 5 "$SECTION_OPTS $SECTION_SAVE" "$FT_NEWS8" "$SK_NEWS8" \
   "" "" "$splits/section-ours"
 has_task sentiment && run_task sentiment "$splits/finance-sentiment" 5 "$SENTIMENT_OPTS $SENTIMENT_SAVE" "$FT_SENT" "$SK_SENT"
-# Ours cannot use fnnews here (it is the test set): news8 + lead copies only.
+# Ours cannot use fnnews here (it is the test set): news8 + YNAT + lead copies.
 has_task section-oos && run_task section-oos "$splits" 1 "$SECTION_OPTS $SECTION_SAVE" "$FT_NEWS8" "$SK_NEWS8" \
   "$repo/../shared/data/news8/train.tsv" "$splits/fnnews-mapped/all.tsv" \
-  "$splits/section-ours-news8only/all.tsv"
+  "$splits/section-ours-nofnnews/all.tsv"
 
 if has_task section-mix; then
   # Same test folds for both training sets; every test example is unseen.
-  for train in section-ours-news8only section-ours; do
+  for train in section-ours-nofnnews section-ours; do
     for test in news8 fnnews-mapped; do : > "$runs/mix-$train-$test.pairs"; done
     k=0
     while [ $k -lt 5 ]; do
