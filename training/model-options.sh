@@ -20,7 +20,7 @@ SHARED_FEAT_OPTS="--buckets 19 --char-min 1 --char-max 3"
 # TF, no IDF, L2, liblinear L2-loss SVM (dual), C 1).
 TOPIC_OPTS="$SHARED_FEAT_OPTS --c 0.5"
 SECTION_OPTS="$SHARED_FEAT_OPTS --idf"
-SENTIMENT_OPTS="$SHARED_FEAT_OPTS --balanced"
+SENTIMENT_OPTS="$SHARED_FEAT_OPTS --balanced --idf"
 # On-disk encoding (budget: all three models <= 16 MB).
 TOPIC_SAVE="--quantize q8"
 SECTION_SAVE="--quantize q8"

@@ -186,11 +186,23 @@ static uint32_t *cfd__df(const cfd_corpus *c, const size_t *rows, size_t n_rows)
     return df;
 }
 
+/*
+ * Smoothed IDF, ln((1 + N) / (1 + df)) + 1 (scikit-learn's), and 0 for a
+ * bucket no training row has. Such a bucket's weights are all 0, so its
+ * feature cannot move a score; what it can do is enter the L2 norm, and with
+ * the largest IDF of all (ln(1 + N) + 1) it did: in a short text most word
+ * bigrams are new, and they shrank every known feature toward the biases.
+ * With 0 the unseen features drop out of the norm, as they do out of
+ * scikit-learn's fixed vocabulary. Training rows are unchanged (every
+ * feature of a training row has df >= 1). Measured (training/RESULTS.md,
+ * sentiment): finance-sentiment 5-fold CV macro-F1 with IDF 0.7137 -> 0.7263;
+ * news8 and ynat unchanged within noise.
+ */
 static void cfd__idf_from_df(const uint32_t *df, uint32_t n_buckets, size_t n_rows, float *idf)
 {
     double N = (double)n_rows;
     for (uint32_t b = 0; b < n_buckets; b++)
-        idf[b] = (float)(log((1.0 + N) / (1.0 + df[b])) + 1.0);
+        idf[b] = df[b] ? (float)(log((1.0 + N) / (1.0 + df[b])) + 1.0) : 0.0f;
 }
 
 int cfd_idf_compute(const cfd_corpus *c, const size_t *rows, size_t n_rows, float *idf)

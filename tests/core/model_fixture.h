@@ -90,8 +90,14 @@ static inline cfd_model *make_model(uint32_t n_labels, int density, int use_idf)
     }
     for (uint32_t c = 0; c < n_labels; c++)
         bias[c] = rndf();
-    for (uint32_t b = 0; use_idf && b < nb; b++)
-        idf[b] = 1.0f + (float)(rnd() % 1000) / 100.0f;
+    /* as classifyd-train writes it: 0 for a bucket no training row had (all
+     * its weights 0), so scoring paths meet zero IDF entries too */
+    for (uint32_t b = 0; use_idf && b < nb; b++) {
+        int used = 0;
+        for (uint32_t c = 0; c < n_labels; c++)
+            used |= w[(size_t)b * n_labels + c] != 0.0f;
+        idf[b] = used ? 1.0f + (float)(rnd() % 1000) / 100.0f : 0.0f;
+    }
     char names[64][24]; /* up to 64 labels */
     const char *labels[64];
     static const char *const ko[] = {"정치", "경제", "사회", "생활문화", "세계", "IT과학",

@@ -265,19 +265,50 @@ static void test_idf(void **state)
     assert_true(fabs(idf[apple] - (log(4.0 / 3.0) + 1.0)) < 1e-6);
     assert_int_equal(cfd_featurize_counts(fz, &uni, NULL, 0, "durian", 6, &v, &err), 0);
     assert_true(fabs(idf[v.items[0].index] - (log(4.0 / 2.0) + 1.0)) < 1e-6);
-    /* a bucket no row has: the largest value, ln(1 + N) + 1 */
+    /* a bucket no row has: 0, so an unseen feature is left out entirely */
     uint8_t *seen = calloc(c->n_buckets, 1);
     for (size_t j = 0; j < c->row[c->n]; j++)
         seen[c->items[j].index] = 1;
-    uint32_t unseen = 0;
-    while (seen[unseen])
-        unseen++;
-    assert_true(fabs(idf[unseen] - (log(4.0) + 1.0)) < 1e-6);
+    uint32_t n_unseen = 0;
+    for (uint32_t b = 0; b < c->n_buckets; b++) {
+        if (!seen[b]) {
+            assert_true(idf[b] == 0.0f);
+            n_unseen++;
+        }
+    }
+    assert_true(n_unseen > 0);
+    /* ...including from the L2 norm: "apple banana" weighs the same with an
+     * unseen word added (scikit-learn's fixed vocabulary does the same) */
+    {
+        cfd_feature known[64];
+        uint32_t n_known;
+        assert_int_equal(cfd_featurize(fz, &cfg, idf, NULL, 0, "apple banana", 12, &v, &err), 0);
+        assert_true(v.n > 0 && v.n <= 64);
+        n_known = v.n;
+        memcpy(known, v.items, v.n * sizeof *known);
+        const char *more = "apple banana xqzvw"; /* no letter of it is in the data */
+        assert_int_equal(cfd_featurize(fz, &cfg, idf, NULL, 0, more, strlen(more), &v, &err), 0);
+        assert_true(v.n > n_known); /* the new word's features are there, with value 0 */
+        uint32_t k = 0;
+        for (uint32_t j = 0; j < v.n; j++) {
+            if (!seen[v.items[j].index]) {
+                assert_true(v.items[j].value == 0.0f);
+                continue;
+            }
+            assert_true(k < n_known);
+            assert_int_equal(v.items[j].index, known[k].index);
+            assert_true(v.items[j].value == known[k].value);
+            k++;
+        }
+        assert_int_equal(k, n_known);
+    }
     free(seen);
     /* subset: only row 2 */
     size_t rows[] = {2};
     assert_int_equal(cfd_idf_compute(c, rows, 1, idf), 0);
-    assert_true(fabs(idf[apple] - (log(2.0) + 1.0)) < 1e-6);
+    assert_true(idf[apple] == 0.0f); /* not in row 2 */
+    assert_int_equal(cfd_featurize_counts(fz, &uni, NULL, 0, "durian", 6, &v, &err), 0);
+    assert_true(fabs(idf[v.items[0].index] - 1.0) < 1e-6); /* ln(2 / 2) + 1 */
     /* the trained model carries the IDF and uses it */
     cfd_linear_params p = params(CFD_DEFAULT_SOLVER, 1);
     cfd_dense d;
