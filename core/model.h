@@ -75,9 +75,14 @@ typedef struct cfd_model {
      * cache line per feature instead of row_of + row. See model_pack.c. */
     unsigned char *packed;
     uint32_t packed_stride;
-    /* Offset of a float32 copy of the bucket's IDF in every packed row, or 0:
-     * set by cfd_model_fuse_idf, for cfd_model_scores_tf. */
+    /* Offset of the bucket's IDF in every packed row, or 0: set by
+     * cfd_model_fuse_idf, for cfd_model_scores_tf. The row holds a float32
+     * copy, or, when packed_idf_coded, a one-byte index into
+     * packed_idf_table (a model whose IDF has at most 256 distinct values,
+     * as classifyd-train writes it: the row keeps its width). */
     uint32_t packed_idf_off;
+    uint32_t packed_idf_coded;
+    float packed_idf_table[256];
     float *bias;               /* n_labels */
     float prob_scale;          /* > 0 */
     cfd_model_meta meta;
@@ -126,7 +131,9 @@ void cfd_model_shed_rows(cfd_model *m);
 
 /*
  * For serving a model with IDF: copies each bucket's IDF into its packed
- * row (widening the rows if they have no room), so that one cache line per
+ * row (a one-byte code into packed_idf_table when the IDF has at most 256
+ * distinct values, as classifyd-train's has, else a float32; widening the
+ * rows if they have no room), so that one cache line per
  * feature carries the IDF and the weights and cfd_model_scores_tf can apply
  * IDF and L2 itself. Serving then reads one random table per feature and
  * model instead of two: the 2 MB IDF table at 2^19 buckets cost the section

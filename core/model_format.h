@@ -33,6 +33,8 @@
 #define CFD_MF_WGHT_HDR 16     /* n_labels, n_buckets, n_rows, encoding, 3 reserved */
 #define CFD_MF_IDF_HDR 8       /* n, encoding, 3 reserved */
 #define CFD_MF_IDF_F32 0
+#define CFD_MF_IDF_TABLE8 1    /* u32 n_table, f32 table[n_table], u8 code[n] */
+#define CFD_MF_IDF_TABLE_MAX 256
 
 #define CFD_MF_ABSENT UINT32_MAX /* length of an absent optional string */
 #define CFD_MF_TEXT_MAX (1u << 20) /* metrics_json and notes, bytes */
@@ -107,6 +109,16 @@ int cfd_model_check(const cfd_model *m, cfd_error *err);
  * m->n_buckets with n_rows non-zero rows; pack_row fills one bucket. */
 int cfd_model_pack_begin(cfd_model *m, uint32_t n_rows);
 void cfd_model_pack_row(cfd_model *m, uint32_t bucket, float scale, const int8_t *q);
+
+/* The distinct values of idf[0..n) into table[0..*n_table), ascending, when
+ * there are at most CFD_MF_IDF_TABLE_MAX of them: returns 1 then, 0 if there
+ * are more (table contents undefined). Lets the writer store such an IDF as
+ * one byte per bucket (CFD_MF_IDF_TABLE8) without losing a bit, and
+ * cfd_model_fuse_idf put a one-byte code in each packed row. */
+int cfd_model_idf_table(const float *idf, uint32_t n, float *table, uint32_t *n_table);
+
+/* The index of v in table[0..n_table) (ascending, v present). */
+uint32_t cfd_model_idf_code(const float *table, uint32_t n_table, float v);
 
 /* Duplicates meta into *dst (strings copied); dst is zeroed first. */
 int cfd_model_meta_copy(cfd_model_meta *dst, const cfd_model_meta *src);

@@ -16,10 +16,13 @@
  * model with few non-zero buckets or many labels keeps the sparse path.
  *
  * Serving a model with IDF, cfd_model_fuse_idf adds the bucket's IDF to its
- * row ([scale][q x n_labels][pad][float32 idf], still within one cache
- * line), so the IDF costs no cache miss of its own (model_score.c,
- * cfd_model_scores_tf).
+ * row ([scale][q x n_labels][u8 code] with the values in a 256-entry table
+ * when the IDF has at most 256 distinct values, as classifyd-train's has;
+ * else [scale][q x n_labels][pad][float32 idf]; within one cache line
+ * either way), so the IDF costs no cache miss of its own (model_score.c,
+ * cfd_model_scores_tf). The code keeps a 3-label row at 8 bytes.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -80,7 +83,13 @@ int cfd_model_fuse_idf(cfd_model *m)
 {
     if (m->packed == NULL || m->idf == NULL || m->packed_idf_off != 0)
         return 0;
-    const uint32_t off = cfd__idf_off(m->n_labels), stride = cfd__stride(off + 4);
+    /* At most 256 distinct values (classifyd-train's IDF): a one-byte code
+     * right after the weights, so a 3-label row stays 8 bytes; otherwise a
+     * float32 copy, aligned. */
+    uint32_t nt = 0;
+    const int coded = cfd_model_idf_table(m->idf, m->n_buckets, m->packed_idf_table, &nt);
+    const uint32_t off = coded ? 4 + m->n_labels : cfd__idf_off(m->n_labels);
+    const uint32_t stride = cfd__stride(off + (coded ? 1 : 4));
     if (stride == 0)
         return 0; /* would not fit a cache line: keep the separate table */
     unsigned char *t = m->packed;
@@ -94,10 +103,57 @@ int cfd_model_fuse_idf(cfd_model *m)
                    4 + m->n_labels);
         free(m->packed);
     }
-    for (uint32_t b = 0; b < m->n_buckets; b++)
-        memcpy(t + (size_t)b * stride + off, &m->idf[b], sizeof(float));
+    for (uint32_t b = 0; b < m->n_buckets; b++) {
+        unsigned char *at = t + (size_t)b * stride + off;
+        if (coded)
+            *at = (unsigned char)cfd_model_idf_code(m->packed_idf_table, nt, m->idf[b]);
+        else
+            memcpy(at, &m->idf[b], sizeof(float));
+    }
     m->packed = t;
     m->packed_stride = stride;
     m->packed_idf_off = off;
+    m->packed_idf_coded = (uint32_t)coded;
     return 0;
+}
+
+int cfd_model_idf_table(const float *idf, uint32_t n, float *table, uint32_t *n_table)
+{
+    uint32_t nt = 0;
+    for (uint32_t b = 0; b < n; b++) {
+        const float v = idf[b];
+        if (v == 0.0f && signbit(v))
+            return 0; /* -0 would come back as +0: not lossless */
+        /* binary search in table[0..nt): first entry >= v */
+        uint32_t lo = 0, hi = nt;
+        while (lo < hi) {
+            uint32_t mid = (lo + hi) / 2;
+            if (table[mid] < v)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        if (lo < nt && table[lo] == v)
+            continue;
+        if (nt == CFD_MF_IDF_TABLE_MAX)
+            return 0;
+        memmove(table + lo + 1, table + lo, (nt - lo) * sizeof(*table));
+        table[lo] = v;
+        nt++;
+    }
+    *n_table = nt;
+    return 1;
+}
+
+uint32_t cfd_model_idf_code(const float *table, uint32_t n_table, float v)
+{
+    uint32_t lo = 0, hi = n_table;
+    while (lo < hi) {
+        uint32_t mid = (lo + hi) / 2;
+        if (table[mid] < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }

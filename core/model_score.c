@@ -170,7 +170,7 @@ typedef int32_t cfd__v4i __attribute__((vector_size(4 * sizeof(int32_t))));
  */
 static inline __attribute__((always_inline)) void
 cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restrict acc,
-                       const uint32_t nl, const int fused, const float inv)
+                       const uint32_t nl, const int fused, const int coded, const float inv)
 {
     const uint32_t n = x->n, nb = m->n_buckets, idf_off = m->packed_idf_off;
     const size_t stride = m->packed_stride;
@@ -192,7 +192,10 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
         memcpy(&scale, row, sizeof scale);
         if (fused) {
             float idf;
-            memcpy(&idf, row + idf_off, sizeof idf);
+            if (coded)
+                idf = m->packed_idf_table[row[idf_off]];
+            else
+                memcpy(&idf, row + idf_off, sizeof idf);
             v = v * idf;
             v = v * inv;
         }
@@ -241,8 +244,9 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
         FN(m, x, acc, m->n_labels);                                                          \
     }
 
-#define CFD__PACKED(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 0, 1.0f)
-#define CFD__PACKED_TF(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 1, inv)
+#define CFD__PACKED(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 0, 0, 1.0f)
+#define CFD__PACKED_TF(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 1, 0, inv)
+#define CFD__PACKED_TFC(m, x, a, K) cfd__accumulate_packed(m, x, a, K, 1, 1, inv)
 
 CFD__CLONES static void cfd__scores_packed(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
@@ -252,10 +256,15 @@ CFD__CLONES static void cfd__scores_packed(const cfd_model *m, const cfd_featvec
 CFD__CLONES static void cfd__scores_packed_tf(const cfd_model *m, const cfd_featvec *x,
                                               float inv, double *acc)
 {
-    CFD__DISPATCH(CFD__PACKED_TF)
+    if (m->packed_idf_coded) {
+        CFD__DISPATCH(CFD__PACKED_TFC)
+    } else {
+        CFD__DISPATCH(CFD__PACKED_TF)
+    }
 }
 #undef CFD__PACKED
 #undef CFD__PACKED_TF
+#undef CFD__PACKED_TFC
 
 static void cfd__scores_rows(const cfd_model *m, const cfd_featvec *x, double *acc)
 {
@@ -298,7 +307,8 @@ void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores)
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("fp-contract=off")))
 #endif
-static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
+static inline __attribute__((always_inline)) double
+cfd__idf_sumsq_k(const cfd_model *m, const cfd_featvec *x, const int coded)
 {
     const uint32_t n = x->n, nb = m->n_buckets, off = m->packed_idf_off;
     const size_t stride = m->packed_stride;
@@ -310,12 +320,24 @@ static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
         cfd__prefetch_ahead(m, items, n, i);
         if (items[i].index >= nb)
             continue;
+        const unsigned char *at = t + (size_t)items[i].index * stride + off;
         float idf;
-        memcpy(&idf, t + (size_t)items[i].index * stride + off, sizeof idf);
+        if (coded)
+            idf = m->packed_idf_table[*at];
+        else
+            memcpy(&idf, at, sizeof idf);
         float v = items[i].value * idf;
         ss += (double)v * v;
     }
     return ss;
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("fp-contract=off")))
+#endif
+static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
+{
+    return m->packed_idf_coded ? cfd__idf_sumsq_k(m, x, 1) : cfd__idf_sumsq_k(m, x, 0);
 }
 
 int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores)

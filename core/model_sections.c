@@ -395,6 +395,54 @@ static int cfd__parse_bias(cfd_mf_sec *s, cfd_model *m)
     return 0;
 }
 
+/* IDF encoding 1: u32 n_table (1..256), f32 table[n_table] strictly
+ * ascending, finite, >= 0; u8 code[n], each < n_table. Expanded to floats. */
+static int cfd__parse_idf_table8(cfd_mf_sec *s, cfd_model *m, uint32_t n)
+{
+    uint32_t nt;
+    size_t at = cfd_rd_off(&s->r);
+    CFD__RD(s, cfd_rd_u32, &nt, "n_table");
+    if (nt == 0 || nt > CFD_MF_IDF_TABLE_MAX)
+        return cfd_error_set(s->err, CFD_EFORMAT, at,
+                             "section IDF: table of %u values at offset %zu; expected 1..%d", nt,
+                             at, CFD_MF_IDF_TABLE_MAX);
+    if (s->declared != CFD_MF_IDF_HDR + 4 + 4ull * nt + n)
+        return cfd_error_set(s->err, CFD_EFORMAT, s->off,
+                             "section IDF is %llu bytes; a table of %u values and %u codes take "
+                             "%llu", (unsigned long long)s->declared, nt, n,
+                             CFD_MF_IDF_HDR + 4 + 4ull * nt + n);
+    float table[CFD_MF_IDF_TABLE_MAX];
+    size_t t_off = cfd_rd_off(&s->r);
+    const uint8_t *t = cfd_rd_take(&s->r, 4ull * nt);
+    if (t == NULL)
+        return cfd__short(s, CFD_EFORMAT, "idf table", 4ull * nt);
+    size_t i = cfd__copy_checked(table, t, nt, 1);
+    if (i < nt)
+        return cfd_error_set(s->err, CFD_ERANGE, t_off + 4 * i,
+                             "section IDF: table[%zu] at offset %zu is %g; expected a finite "
+                             "value >= 0", i, t_off + 4 * i, (double)table[i]);
+    for (i = 1; i < nt; i++)
+        if (!(table[i - 1] < table[i]))
+            return cfd_error_set(s->err, CFD_EFORMAT, t_off + 4 * i,
+                                 "section IDF: table[%zu] at offset %zu is %g, not above "
+                                 "table[%zu] = %g; the table must be strictly ascending", i,
+                                 t_off + 4 * i, (double)table[i], i - 1, (double)table[i - 1]);
+    size_t c_off = cfd_rd_off(&s->r);
+    const uint8_t *c = cfd_rd_take(&s->r, n);
+    if (c == NULL)
+        return cfd__short(s, CFD_EFORMAT, "idf codes", n);
+    if ((m->idf = malloc((size_t)n * sizeof(float))) == NULL)
+        return cfd__oom(s, "idf");
+    for (uint32_t b = 0; b < n; b++) {
+        if (c[b] >= nt)
+            return cfd_error_set(s->err, CFD_EFORMAT, c_off + b,
+                                 "section IDF: code[%u] at offset %zu is %u; the table has %u "
+                                 "values", b, c_off + b, c[b], nt);
+        m->idf[b] = table[c[b]];
+    }
+    return 0;
+}
+
 static int cfd__parse_idf(cfd_mf_sec *s, cfd_model *m)
 {
     uint32_t n;
@@ -412,13 +460,15 @@ static int cfd__parse_idf(cfd_mf_sec *s, cfd_model *m)
         return cfd_error_set(s->err, CFD_EFORMAT, at,
                              "section IDF has %u entries but the model has %u buckets", n,
                              m->n_buckets);
-    if (enc != CFD_MF_IDF_F32)
+    if (enc != CFD_MF_IDF_F32 && enc != CFD_MF_IDF_TABLE8)
         return cfd_error_set(s->err, CFD_EVERSION, at + 4,
-                             "section IDF: encoding %u is unknown (this build reads 0 = f32); "
-                             "upgrade classifyd", enc);
+                             "section IDF: encoding %u is unknown (this build reads 0 = f32, "
+                             "1 = table8); upgrade classifyd", enc);
     if (rsv[0] | rsv[1] | rsv[2])
         return cfd_error_set(s->err, CFD_EFORMAT, at + 5,
                              "section IDF: reserved bytes at offset %zu are not zero", at + 5);
+    if (enc == CFD_MF_IDF_TABLE8)
+        return cfd__parse_idf_table8(s, m, n);
     if (s->declared != CFD_MF_IDF_HDR + 4ull * n)
         return cfd_error_set(s->err, CFD_EFORMAT, s->off,
                              "section IDF is %llu bytes; %u entries take %llu",

@@ -121,8 +121,14 @@ static uint64_t cfd__file_size(const cfd_model *m, enum cfd_weight_encoding enc)
     n += H + CFD_MF_FEAT_LEN;
     n += H + cfd__weights_size(m, enc);
     n += H + 4 + 4ull * m->n_labels + 4;
-    if (m->idf != NULL)
-        n += H + CFD_MF_IDF_HDR + 4ull * m->n_buckets;
+    if (m->idf != NULL) {
+        float table[CFD_MF_IDF_TABLE_MAX];
+        uint32_t nt;
+        if (cfd_model_idf_table(m->idf, m->n_buckets, table, &nt))
+            n += H + CFD_MF_IDF_HDR + 4 + 4ull * nt + m->n_buckets;
+        else
+            n += H + CFD_MF_IDF_HDR + 4ull * m->n_buckets;
+    }
     const cfd_model_meta *mt = &m->meta;
     n += H + cfd__str_size(mt->version) + cfd__str_size(mt->data_sha256) + 8 +
          cfd__str_size(mt->solver) + 8 + 8 + cfd__str_size(mt->metrics_json) +
@@ -264,13 +270,27 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf, 
 
     if (m->idf != NULL) {
         len_at = cfd__sec_begin(&w, CFD_MF_TAG_IDF, CFD_MF_FLAG_REQUIRED);
+        /* At most 256 distinct values (classifyd-train writes 255 levels
+         * and 0): one byte per bucket and the values once, losslessly. */
+        float table[CFD_MF_IDF_TABLE_MAX];
+        uint32_t nt;
+        const int tab = cfd_model_idf_table(m->idf, m->n_buckets, table, &nt);
         cfd__put_u32(&w, m->n_buckets);
-        cfd__put_u8(&w, CFD_MF_IDF_F32);
+        cfd__put_u8(&w, tab ? CFD_MF_IDF_TABLE8 : CFD_MF_IDF_F32);
         for (int i = 0; i < 3; i++)
             cfd__put_u8(&w, 0);
-        uint8_t *v = cfd__wr_take(&w, 4 * (size_t)m->n_buckets);
-        if (v != NULL)
-            cfd_le32_copy_out(v, m->idf, m->n_buckets);
+        if (tab) {
+            cfd__put_u32(&w, nt);
+            for (uint32_t i = 0; i < nt; i++)
+                cfd__put_f32(&w, table[i]);
+            uint8_t *c = cfd__wr_take(&w, m->n_buckets);
+            for (uint32_t b = 0; c != NULL && b < m->n_buckets; b++)
+                c[b] = (uint8_t)cfd_model_idf_code(table, nt, m->idf[b]);
+        } else {
+            uint8_t *v = cfd__wr_take(&w, 4 * (size_t)m->n_buckets);
+            if (v != NULL)
+                cfd_le32_copy_out(v, m->idf, m->n_buckets);
+        }
         cfd__sec_end(&w, len_at);
     }
     cfd__put_meta(&w, &m->meta);

@@ -24,11 +24,11 @@ static int cfd__write(const char *dir, const char *file, const char *name,
     memset(&cfg, 0, sizeof(cfg));
     cfg.hash_bits = 10;
     cfg.word_unigrams = 1;
-    cfg.word_bigrams = (uint8_t)idf_on;
+    cfg.word_bigrams = idf_on != 0;
     cfg.char_min = 1;
     cfg.char_max = 2;
     cfg.sublinear_tf = 1;
-    cfg.use_idf = (uint8_t)idf_on;
+    cfg.use_idf = idf_on != 0;
     cfg.l2_normalize = 1;
     cfg.clean_news = 1;
     cfg.title_weight = 2.0f;
@@ -44,8 +44,10 @@ static int cfd__write(const char *dir, const char *file, const char *name,
             w[(size_t)f * n + c] = (float)((int)((f * 7 + c * 13) % 17) - 8) * 0.125f;
     for (uint32_t c = 0; c < n; c++)
         bias[c] = (float)c * -0.25f;
+    /* idf_on 1: five values (saved as a table and codes, IDF encoding 1);
+     * 2: a different value for every bucket (saved as float32) */
     for (uint32_t b = 0; idf && b < nb; b++)
-        idf[b] = 1.0f + (float)(b % 5) * 0.5f;
+        idf[b] = idf_on == 1 ? 1.0f + (float)(b % 5) * 0.5f : 1.0f + (float)b / 128.0f;
     cfd_model_meta meta;
     memset(&meta, 0, sizeof(meta));
     snprintf(meta.version, sizeof(meta.version), "20261128T0900Z");
@@ -97,6 +99,8 @@ int main(int argc, char **argv)
     }
     return cfd__write(argv[1], "section-f32.cfdm", "section", sections, 4, 0, CFD_WEIGHTS_F32, 0) |
            cfd__write(argv[1], "sentiment-q8-idf.cfdm", "sentiment", tones, 3, 1,
+                      CFD_WEIGHTS_Q8, 1) |
+           cfd__write(argv[1], "sentiment-q8-idf-f32.cfdm", "sentiment", tones, 3, 2,
                       CFD_WEIGHTS_Q8, 1) |
            cfd__write(argv[1], "binary-f32.cfdm", "spam", binary, 2, 0, CFD_WEIGHTS_F32, 1);
 }

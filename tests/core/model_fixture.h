@@ -63,7 +63,7 @@ static inline void test_config(cfd_feat_config *f, int use_idf)
     f->char_min = 2;
     f->char_max = 4;
     f->sublinear_tf = 1;
-    f->use_idf = (uint8_t)use_idf;
+    f->use_idf = use_idf != 0;
     f->l2_normalize = 1;
     f->clean_news = 1;
     f->title_weight = 2.0f;
@@ -90,13 +90,18 @@ static inline cfd_model *make_model(uint32_t n_labels, int density, int use_idf)
     }
     for (uint32_t c = 0; c < n_labels; c++)
         bias[c] = rndf();
-    /* as classifyd-train writes it: 0 for a bucket no training row had (all
-     * its weights 0), so scoring paths meet zero IDF entries too */
+    /* use_idf 1: a value for every bucket, ~600 distinct (stored as f32);
+     * 2: as classifyd-train writes it, 0 for a bucket no training row had
+     * (all its weights 0) and at most 255 levels otherwise (stored as a
+     * table and one-byte codes, CFD_MF_IDF_TABLE8) */
     for (uint32_t b = 0; use_idf && b < nb; b++) {
         int used = 0;
         for (uint32_t c = 0; c < n_labels; c++)
             used |= w[(size_t)b * n_labels + c] != 0.0f;
-        idf[b] = used ? 1.0f + (float)(rnd() % 1000) / 100.0f : 0.0f;
+        if (use_idf == 2)
+            idf[b] = used ? 1.0f + (float)(rnd() % 200) / 20.0f : 0.0f;
+        else
+            idf[b] = 1.0f + (float)(rnd() % 1000) / 100.0f;
     }
     char names[64][24]; /* up to 64 labels */
     const char *labels[64];

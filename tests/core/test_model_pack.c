@@ -189,41 +189,48 @@ static void test_fused_idf_scores_bit_identical(void **state)
 {
     (void)state;
     static cfd_feature counts_items[3000];
-    static const struct { uint32_t nl, stride_before, stride_after; } cases[] = {
-        {2, 8, 16}, {3, 8, 16}, {4, 8, 16}, {7, 16, 16}, {8, 16, 16}, {12, 16, 32}, {16, 32, 32},
+    /* strides: before fusing, with a float32 IDF, with a one-byte code */
+    static const struct { uint32_t nl, before, after_f32, after_code; } cases[] = {
+        {2, 8, 16, 8}, {3, 8, 16, 8}, {4, 8, 16, 16}, {7, 16, 16, 16}, {8, 16, 16, 16},
+        {12, 16, 32, 32}, {16, 32, 32, 32},
     };
     cfd_featurizer *fz;
     assert_int_equal(cfd_featurizer_new(&fz), 0);
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         for (int l2 = 0; l2 <= 1; l2++) {
-            const uint32_t nl = cases[k].nl;
-            cfd_model *m = make_model(nl, 80, 1);
-            m->feat.l2_normalize = (uint8_t)l2;
-            cfd_model *plain = load_q8(m), *fused = load_q8(m);
-            assert_int_equal(fused->packed_stride, cases[k].stride_before);
-            assert_int_equal(cfd_model_fuse_idf(fused), 0);
-            assert_int_equal(fused->packed_stride, cases[k].stride_after);
-            assert_true(fused->packed_idf_off >= 4 + nl);
-            const cfd_feat_config tf_cfg = cfd_model_tf_config(fused);
-            assert_int_equal(tf_cfg.use_idf, 0);
-            assert_int_equal(tf_cfg.l2_normalize, 0);
-            for (int rep = 0; rep < 30; rep++) {
-                if (rep == 15)
-                    cfd_model_shed_rows(fused); /* frees the IDF table too */
-                cfd_featvec counts = random_counts(counts_items, 1 + rnd() % 3000, m->n_buckets);
-                cfd_featvec w;
-                float a[16], b[16];
-                assert_int_equal(cfd_feat_weight(fz, &plain->feat, plain->idf, &counts, &w), 0);
-                cfd_model_scores(plain, &w, a);
-                assert_int_equal(cfd_feat_weight(fz, &tf_cfg, NULL, &counts, &w), 0);
-                assert_int_equal(cfd_model_scores_tf(fused, &w, b), 0);
-                assert_memory_equal(a, b, nl * sizeof(float));
+            for (int style = 1; style <= 2; style++) { /* f32 IDF, table IDF with zeros */
+                const uint32_t nl = cases[k].nl;
+                cfd_model *m = make_model(nl, 80, style);
+                m->feat.l2_normalize = (uint8_t)l2;
+                cfd_model *plain = load_q8(m), *fused = load_q8(m);
+                assert_int_equal(fused->packed_stride, cases[k].before);
+                assert_int_equal(cfd_model_fuse_idf(fused), 0);
+                assert_int_equal(fused->packed_idf_coded, style == 2);
+                assert_int_equal(fused->packed_stride,
+                                 style == 2 ? cases[k].after_code : cases[k].after_f32);
+                assert_true(fused->packed_idf_off >= 4 + nl);
+                const cfd_feat_config tf_cfg = cfd_model_tf_config(fused);
+                assert_int_equal(tf_cfg.use_idf, 0);
+                assert_int_equal(tf_cfg.l2_normalize, 0);
+                for (int rep = 0; rep < 30; rep++) {
+                    if (rep == 15)
+                        cfd_model_shed_rows(fused); /* frees the IDF table too */
+                    cfd_featvec counts =
+                        random_counts(counts_items, 1 + rnd() % 3000, m->n_buckets);
+                    cfd_featvec w;
+                    float a[16], b[16];
+                    assert_int_equal(cfd_feat_weight(fz, &plain->feat, plain->idf, &counts, &w), 0);
+                    cfd_model_scores(plain, &w, a);
+                    assert_int_equal(cfd_feat_weight(fz, &tf_cfg, NULL, &counts, &w), 0);
+                    assert_int_equal(cfd_model_scores_tf(fused, &w, b), 0);
+                    assert_memory_equal(a, b, nl * sizeof(float));
+                }
+                assert_null(fused->idf);
+                assert_null(fused->rows);
+                cfd_model_free(fused);
+                cfd_model_free(plain);
+                cfd_model_free(m);
             }
-            assert_null(fused->idf);
-            assert_null(fused->rows);
-            cfd_model_free(fused);
-            cfd_model_free(plain);
-            cfd_model_free(m);
         }
     }
     cfd_featurizer_free(fz);

@@ -286,6 +286,49 @@ static void test_bias_idf(void **state)
     cfd_model_free(m);
 }
 
+/* IDF encoding 1 (a table of at most 256 values and a code per bucket):
+ * what classifyd-train's IDF (255 levels and 0) is saved as. Every check
+ * of the table and the codes, each with its offset. */
+static void test_idf_table8(void **state)
+{
+    (void)state;
+    cfd_model *m = make_model(3, 30, 2);
+    size_t len;
+    uint8_t *buf = serialize(m, CFD_WEIGHTS_Q8, &len);
+    size_t ip = payload_of(buf, len, "IDF ");
+    assert_int_equal(buf[ip + 4], 1); /* written as table8 */
+    uint32_t nt = (uint32_t)buf[ip + 8] | (uint32_t)buf[ip + 9] << 8;
+    assert_true(nt >= 2 && nt <= 256);
+    const size_t tp = ip + 12, cp = tp + 4 * (size_t)nt;
+    /* it loads back to the very same floats */
+    cfd_model *l = expect_ok(buf, len);
+    assert_memory_equal(l->idf, m->idf, m->n_buckets * sizeof(float));
+    cfd_model_free(l);
+
+    uint8_t *b = malloc(len);
+    struct { size_t at; uint32_t v; int code; const char *needle; } w32[] = {
+        {ip + 8, 0, CFD_EFORMAT, "table of 0 values"},
+        {ip + 8, 257, CFD_EFORMAT, "table of 257 values"},
+        {ip + 8, nt + 1, CFD_EFORMAT, "a table of"},          /* size no longer adds up */
+        {tp + 4, 0xbf800000u, CFD_ERANGE, "table[1] at offset"}, /* -1.0 */
+        {tp + 4, 0x7fc00000u, CFD_ERANGE, "table[1] at offset"}, /* NaN */
+        {tp + 4, 0, CFD_EFORMAT, "strictly ascending"},       /* 0 after table[0] = 0 */
+    };
+    for (size_t i = 0; i < sizeof w32 / sizeof w32[0]; i++) {
+        memcpy(b, buf, len);
+        le32(b + w32[i].at, w32[i].v);
+        fix_checksum(b, len);
+        expect_error(b, len, w32[i].code, w32[i].needle);
+    }
+    memcpy(b, buf, len);
+    b[cp + 17] = (uint8_t)nt; /* one past the table */
+    fix_checksum(b, len);
+    expect_error(b, len, CFD_EFORMAT, "code[17] at offset");
+    free(b);
+    free(buf);
+    cfd_model_free(m);
+}
+
 static void test_meta(void **state)
 {
     (void)state;
@@ -331,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_weights),
         cmocka_unit_test(test_nonfinite_anywhere),
         cmocka_unit_test(test_bias_idf),
+        cmocka_unit_test(test_idf_table8),
         cmocka_unit_test(test_meta),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
