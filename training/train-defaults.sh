@@ -19,8 +19,10 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 data=$repo/../shared/data
-DEFAULT_VERSION=2026.11.28-5   # section, sentiment: IDF 0 for unseen buckets; sentiment --idf;
-                               # section (-4: + YNAT headlines, fnnews cap 300, fold 4 as dev)
+DEFAULT_VERSION=2026.11.28-6   # section, sentiment. -6: IDF in 255 levels (+ 0), stored as a
+                               # table and a byte per bucket; -5: IDF 0 for unseen buckets,
+                               # sentiment --idf; -4 (section): + YNAT headlines, fnnews cap
+                               # 300, fnnews fold 4 as dev
 TOPIC_VERSION=2026.11.28-3     # -3: refit on ynat train + dev
 # 2026-11-28T00:00:00Z: the date recorded in the models of these versions.
 : "${SOURCE_DATE_EPOCH:=1795824000}"

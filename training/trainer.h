@@ -59,8 +59,9 @@ void cfd_corpus_free(cfd_corpus *c);
 cfd_featvec cfd_corpus_row(const cfd_corpus *c, size_t i);
 
 /* IDF over rows[0..n_rows) (all rows when rows == NULL) into idf[n_buckets]:
- * ln((1 + N) / (1 + df)) + 1, and 0 for a bucket none of the rows has (its
- * feature then counts nowhere, not even in the L2 norm). */
+ * ln((1 + N) / (1 + df)) + 1 rounded to one of 255 levels, and 0 for a
+ * bucket none of the rows has (its feature then counts nowhere, not even in
+ * the L2 norm); at most 256 distinct values, see trainer.c. */
 int cfd_idf_compute(const cfd_corpus *c, const size_t *rows, size_t n_rows, float *idf);
 
 /* A trained linear classifier in dense form. */

@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "featurize.h"
+#include "model_format.h"
 #include "trainer.h"
 #include "tmpdir.h"
 
@@ -234,6 +235,15 @@ static void test_jobs_do_not_change_weights(void **state)
     cfd_dataset_free(ds);
 }
 
+/* The trainer's IDF for a bucket df of N rows have: ln((1 + N) / (1 + df))
+ * rounded to the nearest of 255 levels from 0 to ln((1 + N) / 2), plus 1. */
+static float expected_idf(double N, double df)
+{
+    double top = log((1.0 + N) / 2.0), step = top / 254.0;
+    double v = log((1.0 + N) / (1.0 + df));
+    return (float)(nearbyint(v / step) * step + 1.0);
+}
+
 static void test_idf(void **state)
 {
     (void)state;
@@ -262,9 +272,17 @@ static void test_idf(void **state)
     assert_int_equal(cfd_featurize_counts(fz, &uni, NULL, 0, "apple", 5, &v, &err), 0);
     assert_int_equal(v.n, 1);
     uint32_t apple = v.items[0].index;
-    assert_true(fabs(idf[apple] - (log(4.0 / 3.0) + 1.0)) < 1e-6);
+    assert_true(idf[apple] == expected_idf(3, 2));
+    assert_true(fabs(idf[apple] - (log(4.0 / 3.0) + 1.0)) < 0.5 * log(2.0) / 254 + 1e-7);
     assert_int_equal(cfd_featurize_counts(fz, &uni, NULL, 0, "durian", 6, &v, &err), 0);
-    assert_true(fabs(idf[v.items[0].index] - (log(4.0 / 2.0) + 1.0)) < 1e-6);
+    assert_true(idf[v.items[0].index] == expected_idf(3, 1));
+    assert_true(fabs(idf[v.items[0].index] - (log(4.0 / 2.0) + 1.0)) < 1e-6); /* top level */
+    /* at most 256 distinct values: the file stores them as a table (IDF encoding 1) */
+    {
+        float table[256];
+        uint32_t nt;
+        assert_int_equal(cfd_model_idf_table(idf, c->n_buckets, table, &nt), 1);
+    }
     /* a bucket no row has: 0, so an unseen feature is left out entirely */
     uint8_t *seen = calloc(c->n_buckets, 1);
     for (size_t j = 0; j < c->row[c->n]; j++)
@@ -314,7 +332,7 @@ static void test_idf(void **state)
     cfd_dense d;
     assert_int_equal(cfd_train_dense(c, NULL, 0, &p, NULL, &d, &err), 0);
     assert_non_null(d.idf);
-    assert_true(fabs(d.idf[apple] - (log(4.0 / 3.0) + 1.0)) < 1e-6);
+    assert_true(d.idf[apple] == expected_idf(3, 2));
     cfd_dense_free(&d);
     free(idf);
     cfd_featurizer_free(fz);
