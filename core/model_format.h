@@ -117,7 +117,8 @@ void cfd_model_pack_row(cfd_model *m, uint32_t bucket, float scale, const int8_t
  * cfd_model_fuse_idf put a one-byte code in each packed row. */
 int cfd_model_idf_table(const float *idf, uint32_t n, float *table, uint32_t *n_table);
 
-/* The index of v in table[0..n_table) (ascending, v present). */
+/* The first index of table[0..n_table) (ascending) whose value is >= v:
+ * v's index when v is in the table. */
 uint32_t cfd_model_idf_code(const float *table, uint32_t n_table, float v);
 
 /* Duplicates meta into *dst (strings copied); dst is zeroed first. */

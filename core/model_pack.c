@@ -117,34 +117,6 @@ int cfd_model_fuse_idf(cfd_model *m)
     return 0;
 }
 
-int cfd_model_idf_table(const float *idf, uint32_t n, float *table, uint32_t *n_table)
-{
-    uint32_t nt = 0;
-    for (uint32_t b = 0; b < n; b++) {
-        const float v = idf[b];
-        if (v == 0.0f && signbit(v))
-            return 0; /* -0 would come back as +0: not lossless */
-        /* binary search in table[0..nt): first entry >= v */
-        uint32_t lo = 0, hi = nt;
-        while (lo < hi) {
-            uint32_t mid = (lo + hi) / 2;
-            if (table[mid] < v)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
-        if (lo < nt && table[lo] == v)
-            continue;
-        if (nt == CFD_MF_IDF_TABLE_MAX)
-            return 0;
-        memmove(table + lo + 1, table + lo, (nt - lo) * sizeof(*table));
-        table[lo] = v;
-        nt++;
-    }
-    *n_table = nt;
-    return 1;
-}
-
 uint32_t cfd_model_idf_code(const float *table, uint32_t n_table, float v)
 {
     uint32_t lo = 0, hi = n_table;
@@ -156,4 +128,24 @@ uint32_t cfd_model_idf_code(const float *table, uint32_t n_table, float v)
             hi = mid;
     }
     return lo;
+}
+
+int cfd_model_idf_table(const float *idf, uint32_t n, float *table, uint32_t *n_table)
+{
+    uint32_t nt = 0;
+    for (uint32_t b = 0; b < n; b++) {
+        const float v = idf[b];
+        if (v == 0.0f && signbit(v))
+            return 0; /* -0 would come back as +0: not lossless */
+        const uint32_t lo = cfd_model_idf_code(table, nt, v); /* first entry >= v */
+        if (lo < nt && table[lo] == v)
+            continue;
+        if (nt == CFD_MF_IDF_TABLE_MAX)
+            return 0;
+        memmove(table + lo + 1, table + lo, (nt - lo) * sizeof(*table));
+        table[lo] = v;
+        nt++;
+    }
+    *n_table = nt;
+    return 1;
 }

@@ -107,6 +107,20 @@ cfd__accumulate(const cfd_model *m, const cfd_featvec *x, double *restrict acc, 
  */
 #define CFD__PACK_PF_DIST 64
 
+/* The IDF a fused row carries at `at` (m->packed_idf_off into the row): a
+ * one-byte index into m->packed_idf_table, or a float32 copy. */
+static inline __attribute__((always_inline)) float cfd__row_idf(const cfd_model *m,
+                                                                const unsigned char *at,
+                                                                const int coded)
+{
+    float idf;
+    if (coded)
+        idf = m->packed_idf_table[*at];
+    else
+        memcpy(&idf, at, sizeof idf);
+    return idf;
+}
+
 /* Prefetches the packed rows of the first CFD__PACK_PF_DIST features. */
 static inline __attribute__((always_inline)) void
 cfd__prefetch_first(const cfd_model *m, const cfd_feature *items, uint32_t n)
@@ -191,12 +205,7 @@ cfd__accumulate_packed(const cfd_model *m, const cfd_featvec *x, double *restric
         float scale, v = items[i].value;
         memcpy(&scale, row, sizeof scale);
         if (fused) {
-            float idf;
-            if (coded)
-                idf = m->packed_idf_table[row[idf_off]];
-            else
-                memcpy(&idf, row + idf_off, sizeof idf);
-            v = v * idf;
+            v = v * cfd__row_idf(m, row + idf_off, coded);
             v = v * inv;
         }
         const double vs = (double)v * scale;
@@ -321,12 +330,7 @@ cfd__idf_sumsq_k(const cfd_model *m, const cfd_featvec *x, const int coded)
         if (items[i].index >= nb)
             continue;
         const unsigned char *at = t + (size_t)items[i].index * stride + off;
-        float idf;
-        if (coded)
-            idf = m->packed_idf_table[*at];
-        else
-            memcpy(&idf, at, sizeof idf);
-        float v = items[i].value * idf;
+        float v = items[i].value * cfd__row_idf(m, at, coded);
         ss += (double)v * v;
     }
     return ss;
