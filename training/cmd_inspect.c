@@ -10,6 +10,7 @@
  * of the data collide into it too): that tells an editor which words drive a
  * label.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,11 +100,26 @@ static void cfd__print_metrics(const char *json)
     const cJSON *cal = cJSON_GetObjectItemCaseSensitive(j, "calibration");
     if (cJSON_IsString(kind) && strcmp(kind->valuestring, "dev") == 0) {
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dev");
+        const double mf1 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "macro_f1"));
         printf("metrics     dev set (%d examples): accuracy %.4f, macro-F1 %.4f\n",
                cJSON_GetObjectItemCaseSensitive(d, "n")
                    ? (int)cJSON_GetObjectItemCaseSensitive(d, "n")->valuedouble : 0,
-               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "accuracy")),
-               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "macro_f1")));
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "accuracy")), mf1);
+        /* A dev set from another source may lack some labels; then macro-F1
+         * (labels true or predicted) counts the absent ones as 0. */
+        double sum = 0;
+        int n_true = 0, n_all = 0;
+        const cJSON *pc;
+        cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(d, "per_class")) {
+            n_all++;
+            if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pc, "support")) > 0) {
+                sum += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pc, "f1"));
+                n_true++;
+            }
+        }
+        if (n_true > 0 && n_true < n_all && fabs(sum / n_true - mf1) > 5e-5)
+            printf("            macro-F1 %.4f over the %d labels that occur in the dev set\n",
+                   sum / n_true, n_true);
     } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "cv") == 0) {
         const cJSON *cv = cJSON_GetObjectItemCaseSensitive(j, "cv");
         printf("metrics     %d-fold CV: macro-F1 %.4f (sd %.4f), accuracy %.4f\n",

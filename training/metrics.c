@@ -58,8 +58,8 @@ void cfd_metrics_finish(cfd_metrics *m)
 {
     size_t k = m->n_labels;
     uint64_t correct = 0;
-    double f1_sum = 0;
-    uint32_t f1_count = 0;
+    double f1_sum = 0, true_sum = 0;
+    uint32_t f1_count = 0, true_count = 0;
     for (size_t c = 0; c < k; c++) {
         uint64_t tp = m->confusion[c * k + c], row = 0, col = 0;
         for (size_t j = 0; j < k; j++) {
@@ -76,9 +76,14 @@ void cfd_metrics_finish(cfd_metrics *m)
             f1_sum += m->f1[c];
             f1_count++;
         }
+        if (row > 0) {
+            true_sum += m->f1[c];
+            true_count++;
+        }
     }
     m->accuracy = m->n ? (double)correct / (double)m->n : 0.0;
     m->macro_f1 = f1_count ? f1_sum / f1_count : 0.0;
+    m->macro_f1_true = true_count ? true_sum / true_count : 0.0;
 }
 
 int cfd_metrics_json(const cfd_metrics *m, const char *const *labels, cfd_buf *b)
@@ -157,8 +162,13 @@ void cfd_metrics_print(const cfd_metrics *m, const char *const *labels, FILE *f)
         if (w > lw)
             lw = w;
     }
-    fprintf(f, "examples  %llu\naccuracy  %.4f\nmacro-F1  %.4f\n\n", (unsigned long long)m->n,
+    fprintf(f, "examples  %llu\naccuracy  %.4f\nmacro-F1  %.4f\n", (unsigned long long)m->n,
             m->accuracy, m->macro_f1);
+    if (m->macro_f1_true != m->macro_f1)
+        fprintf(f, "macro-F1  %.4f over the labels that occur in the data (the line above also\n"
+                   "          counts, as 0, labels that were predicted but never occur)\n",
+                m->macro_f1_true);
+    fputc('\n', f);
     cfd__pad(f, "label", lw);
     fprintf(f, "  precision  recall      F1  support\n");
     for (size_t c = 0; c < k; c++) {

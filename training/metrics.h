@@ -11,6 +11,15 @@
  *   macro-F1    = mean of F1_c over the classes that occur in the truth or
  *                 in the predictions (a label that is neither true nor
  *                 predicted anywhere does not pull the mean down)
+ *   macro-F1 over true labels = mean of F1_c over the classes that occur in
+ *                 the truth only: what matters when the data lacks some of
+ *                 the model's labels (a held-out set from another source);
+ *                 a wrong prediction of an absent label still costs the true
+ *                 label its recall. Equals macro-F1 when every predicted
+ *                 label also occurs in the truth. Printed by eval and
+ *                 inspect; not a JSON key (the JSON's per_class supports
+ *                 give it, and the JSON is stored in models, whose bytes a
+ *                 new key would change).
  *   accuracy    = sum_c TP_c / n
  *
  * Ownership: a cfd_metrics owns its arrays (cfd_metrics_free). Threads: plain
@@ -32,6 +41,7 @@ typedef struct cfd_metrics {
     /* filled by cfd_metrics_finish: */
     double accuracy;
     double macro_f1;
+    double macro_f1_true;  /* over the labels that occur in the truth */
     double *precision;     /* n_labels each */
     double *recall;
     double *f1;

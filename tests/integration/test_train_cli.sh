@@ -99,6 +99,23 @@ expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/dev.jsonl" \
   --out "$TMP/topic-q8.cfdm" --name topic --buckets 16 --quantize q8 --prune 0.001
 grep -q "^dev .*accuracy 1.0000, macro-F1 1.0000" "$TMP/out" || fail "train --dev output: $(cat "$TMP/out")"
 
+# A dev set from another source that lacks a label: 정치 and 경제 only, and one
+# 정치 line in sports words, so the model predicts the absent 스포츠 once.
+# macro-F1 (labels true or predicted) then counts 스포츠 as 0: (0.947 + 1 + 0) / 3;
+# eval and inspect also give it over the two labels that occur.
+{ for i in 1 2 3 4 5 6 7 8 9; do printf '정치\t국회 대통령 선거 여당 장관\n경제\t주가 금리 환율 증시 은행\n'; done
+  printf '정치\t축구 야구 골프 선수 우승\n'; } >"$TMP/dev2.tsv"
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/dev2.tsv" \
+  --out "$TMP/topic-dev2.cfdm" --name topic --buckets 16
+expect 0 "" -- "$TOOL" inspect "$TMP/topic-dev2.cfdm"
+grep -q "^metrics     dev set (19 examples): accuracy 0.9474, macro-F1 0.6491" "$TMP/out" ||
+  fail "inspect dev metrics: $(grep metrics "$TMP/out")"
+grep -q "macro-F1 0.9737 over the 2 labels that occur in the dev set" "$TMP/out" ||
+  fail "inspect macro-F1 over true labels: $(cat "$TMP/out")"
+expect 0 "" -- "$TOOL" eval --model "$TMP/topic-dev2.cfdm" --data "$TMP/dev2.tsv"
+grep -q "^macro-F1  0.9737 over the labels that occur in the data" "$TMP/out" ||
+  fail "eval macro-F1 over true labels: $(cat "$TMP/out")"
+
 # reproducible: same data, options and SOURCE_DATE_EPOCH -> same bytes, any --jobs
 SOURCE_DATE_EPOCH=1700000000 "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/r1.cfdm" \
   --name topic --buckets 14 --jobs 1 --quiet || fail "reproducible train 1"

@@ -103,6 +103,8 @@ static void test_absent_and_unpredicted_classes(void **state)
     /* P0 = 2/3, R0 = 2/4, F1_0 = 4/7; F1 = 4/7, 1/2, 3/4, 0 */
     assert_near(m.f1[0], 4.0 / 7.0, EPS);
     assert_near(m.macro_f1, (4.0 / 7.0 + 0.5 + 0.75 + 0.0) / 4.0, EPS);
+    /* over the three labels that occur in the truth: label 3 is left out */
+    assert_near(m.macro_f1_true, (4.0 / 7.0 + 0.5 + 0.75) / 3.0, EPS);
     assert_near(m.accuracy, 6.0 / 10.0, EPS);
     cfd_metrics_free(&m);
 }
