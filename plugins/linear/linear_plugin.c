@@ -14,7 +14,8 @@
  * longer needs (cfd_model_shed_rows); a model without one keeps them.
  *
  * IDF: a model with IDF and a packed table gets its IDF copied into the
- * packed rows (cfd_model_fuse_idf) and asks the daemon for features through
+ * packed rows (cfd_model_fuse_idf: a one-byte code into a 256-entry table
+ * for classifyd-train's IDF, else a float) and asks the daemon for features through
  * the TF step only (info.feat = cfd_model_tf_config: the same counting, so
  * the article is still counted once for all models); cfd_model_scores_tf
  * then applies IDF and L2 while scoring, bit-identically. Each feature then
