@@ -125,7 +125,7 @@ enum {
     CFD__O_SOLVER = 1000, CFD__O_C, CFD__O_EPS, CFD__O_JOBS, CFD__O_BUCKETS, CFD__O_NGRAMS,
     CFD__O_CHAR_MIN, CFD__O_CHAR_MAX, CFD__O_NO_SUBLINEAR, CFD__O_IDF, CFD__O_NO_IDF,
     CFD__O_TITLE_WEIGHT, CFD__O_NO_CLEAN, CFD__O_SEED, CFD__O_NO_L2, CFD__O_PROGRESS,
-    CFD__O_BALANCED
+    CFD__O_BALANCED, CFD__O_LEAD_COPIES
 };
 
 const cfd_opt cfd_model_opt_table[] = {
@@ -147,6 +147,7 @@ const cfd_opt cfd_model_opt_table[] = {
     {"no-l2", 0, CFD__O_NO_L2},
     {"progress", 0, CFD__O_PROGRESS},
     {"balanced", 0, CFD__O_BALANCED},
+    {"lead-copies", 1, CFD__O_LEAD_COPIES},
     {NULL, 0, 0},
 };
 
@@ -233,6 +234,8 @@ int cfd_model_opts_apply(cfd_model_opts *o, const char *cmd, int id, const char 
     case CFD__O_NO_L2: o->feat.l2_normalize = 0; return 0;
     case CFD__O_PROGRESS: o->progress = 1; return 0;
     case CFD__O_BALANCED: o->lin.balanced = 1; return 0;
+    case CFD__O_LEAD_COPIES:
+        return cfd_cli_uint(cmd, "--lead-copies", arg, 1, 1000000, &o->lead_copies);
     case CFD__O_TITLE_WEIGHT:
         if (cfd_cli_double(cmd, "--title-weight", arg, 0, 100, &d) != 0)
             return -1;
@@ -301,6 +304,10 @@ void cfd_model_opts_help(FILE *f)
             "  --eps E            stopping tolerance (default: liblinear's for the solver)\n"
             "  --balanced         weight each class's C by n / (labels * n_class), for\n"
             "                     imbalanced data (macro-F1 counts small classes fully)\n"
+            "  --lead-copies N    also train on the first N characters (cut at a space) of\n"
+            "                     every longer body, for models that must read title + lead\n"
+            "                     snippets too; CV keeps an article and its lead in one fold\n"
+            "                     (training data only, never --dev)\n"
             "  --jobs N           train one-vs-rest classes or CV folds in N worker processes\n"
             "                     and featurize on N threads (default: the CPUs, at most 16;\n"
             "                     results do not depend on N); --threads is an alias\n"

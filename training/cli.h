@@ -70,6 +70,7 @@ typedef struct cfd_model_opts {
     cfd_linear_params lin;
     int eps_set;
     int progress;
+    unsigned long lead_copies; /* --lead-copies N: cfd_dataset_add_leads(N); 0 = off */
 } cfd_model_opts;
 
 /* Defaults: cfd_feat_config_default(), solver CFD_DEFAULT_SOLVER, C = 1, one job per

@@ -169,11 +169,15 @@ int cfd_cmd_cv(int argc, char **argv)
                            "--folds %lu", data, ds->n, folds);
         goto fail;
     }
+    if (mo.lead_copies && (rc = cfd_dataset_add_leads(ds, mo.lead_copies)) != 0) {
+        cfd_error_set(&err, rc, (size_t)-1, "%s: adding lead copies: %s", data, cfd_strerror(rc));
+        goto fail;
+    }
     if ((rc = cfd_corpus_build(ds, &mo.feat, mo.lin.jobs, &pr, &corpus, &err)) != 0)
         goto fail;
     if ((fold = malloc(ds->n * sizeof(uint32_t))) == NULL ||
-        cfd_cv_folds(corpus->y, corpus->n, corpus->n_labels, (uint32_t)folds, mo.lin.seed,
-                     fold) != 0) {
+        cfd_cv_folds_grouped(corpus->y, corpus->n, corpus->n_labels, (uint32_t)folds,
+                             mo.lin.seed, ds->group, fold) != 0) {
         rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;
     }

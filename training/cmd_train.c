@@ -251,8 +251,8 @@ static int cfd__calibrate_cv(const cfd__args *a, cfd__run *r, cfd_error *err)
     const cfd_corpus *c = r->corpus;
     uint32_t *fold = malloc(c->n * sizeof(uint32_t));
     if (fold == NULL ||
-        cfd_cv_folds(c->y, c->n, c->n_labels, (uint32_t)a->calib_folds, a->mo.lin.seed, fold) !=
-            0) {
+        cfd_cv_folds_grouped(c->y, c->n, c->n_labels, (uint32_t)a->calib_folds, a->mo.lin.seed,
+                             r->ds->group, fold) != 0) {
         free(fold);
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     }
@@ -437,19 +437,24 @@ int cfd_cmd_train(int argc, char **argv)
         (rc = cfd_dataset_load(a.dev, a.fmt, (const char *const *)r.ds->labels, r.ds->n_labels,
                                &r.dv, &err)) != 0)
         goto fail;
+    const size_t n_articles = r.ds->n; /* CV folds are dealt to these */
+    if (a.mo.lead_copies && (rc = cfd_dataset_add_leads(r.ds, a.mo.lead_copies)) != 0) {
+        cfd_error_set(&err, rc, (size_t)-1, "%s: adding lead copies: %s", a.data, cfd_strerror(rc));
+        goto fail;
+    }
     if ((rc = cfd_corpus_build(r.ds, &a.mo.feat, a.mo.lin.jobs, &r.pr, &r.corpus, &err)) != 0)
         goto fail;
     r.t_feat = cfd_now();
 
-    if (r.dv == NULL && a.calib_folds > r.ds->n) {
+    if (r.dv == NULL && a.calib_folds > n_articles) {
         if (a.calib_folds_set) {
             rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,
                                "%s has %zu examples, fewer than --calib-folds %lu", a.data,
-                               r.ds->n, a.calib_folds);
+                               n_articles, a.calib_folds);
             goto fail;
         }
         fprintf(stderr, "classifyd-train train: warning: %zu examples are too few for %lu-fold "
-                "calibration; probabilities are not calibrated (give --dev)\n", r.ds->n,
+                "calibration; probabilities are not calibrated (give --dev)\n", n_articles,
                 a.calib_folds);
         a.calib_folds = 0;
     }

@@ -47,6 +47,41 @@ int cfd_cv_folds(const uint32_t *y, size_t n, uint32_t n_labels, uint32_t k, uin
     return 0;
 }
 
+int cfd_cv_folds_grouped(const uint32_t *y, size_t n, uint32_t n_labels, uint32_t k,
+                         uint32_t seed, const uint32_t *group, uint32_t *fold)
+{
+    if (group == NULL)
+        return cfd_cv_folds(y, n, n_labels, k, seed, fold);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        m += group[i] == i;
+    uint32_t *gy = calloc(m ? m : 1, sizeof(*gy)), *gf = calloc(m ? m : 1, sizeof(*gf));
+    uint32_t *slot = malloc((n ? n : 1) * sizeof(*slot));
+    int rc = CFD_ENOMEM;
+    if (gy == NULL || gf == NULL || slot == NULL)
+        goto out;
+    m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (group[i] > i || group[group[i]] != group[i]) {
+            rc = CFD_EINVAL;
+            goto out;
+        }
+        if (group[i] == i) {
+            slot[i] = (uint32_t)m;
+            gy[m++] = y[i];
+        }
+    }
+    if ((rc = cfd_cv_folds(gy, m, n_labels, k, seed, gf)) != 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        fold[i] = gf[slot[group[i]]];
+out:
+    free(gy);
+    free(gf);
+    free(slot);
+    return rc;
+}
+
 void cfd_cv_result_free(cfd_cv_result *r)
 {
     free(r->fold_macro_f1);

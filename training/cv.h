@@ -28,6 +28,18 @@
 int cfd_cv_folds(const uint32_t *y, size_t n, uint32_t n_labels, uint32_t k, uint32_t seed,
                  uint32_t *fold);
 
+/*
+ * The same with groups (cfd_dataset.group; NULL: plain cfd_cv_folds): the
+ * examples of one group (an article and its lead copy) share one fold.
+ * Folds are dealt to the groups' first examples exactly as cfd_cv_folds
+ * deals them to a dataset of those alone, so `cv --lead-copies` tests each
+ * fold on the same articles as plain `cv` on the file, and on their leads
+ * (the metrics count both: the model is meant to read both). group[i] <= i, and
+ * group[group[i]] == group[i] (the first example of each group names it).
+ */
+int cfd_cv_folds_grouped(const uint32_t *y, size_t n, uint32_t n_labels, uint32_t k,
+                         uint32_t seed, const uint32_t *group, uint32_t *fold);
+
 typedef struct cfd_cv_result {
     uint32_t k;
     double c;

@@ -207,12 +207,79 @@ void cfd_dataset_free(cfd_dataset *ds)
         return;
     free(ds->path);
     free(ds->ex);
+    free(ds->group);
     for (uint32_t i = 0; i < ds->n_labels; i++)
         free(ds->labels[i]);
     free(ds->labels);
     free(ds->file_buf);
     cfd__arena_free(ds->arena);
     free(ds);
+}
+
+/* Bytes of the lead of s (valid UTF-8, len bytes) for cfd_dataset_add_leads,
+ * or 0 when s has at most n code points. */
+static size_t cfd__lead_bytes(const char *s, size_t len, size_t n)
+{
+    size_t cp = 0, cut_n = len, last_space = 0;
+    int have_space = 0;
+    const size_t from = n > 20 ? n - 20 : 0;
+    for (size_t i = 0; i < len; i++) {
+        if (((unsigned char)s[i] & 0xC0) == 0x80)
+            continue; /* continuation byte */
+        if (cp == n) {
+            cut_n = i;
+            break;
+        }
+        if (s[i] == ' ' && cp >= from) {
+            last_space = i;
+            have_space = 1;
+        }
+        cp++;
+    }
+    if (cut_n == len)
+        return 0; /* n code points or fewer */
+    return have_space && last_space > 0 ? last_space : cut_n;
+}
+
+int cfd_dataset_add_leads(cfd_dataset *ds, size_t n)
+{
+    if (n == 0 || ds->group != NULL)
+        return CFD_EINVAL;
+    size_t extra = 0;
+    for (size_t i = 0; i < ds->n; i++)
+        extra += cfd__lead_bytes(ds->ex[i].body, ds->ex[i].body_len, n) != 0;
+    cfd_example *ex = malloc((ds->n + extra) * sizeof(*ex));
+    uint32_t *group = malloc((ds->n + extra) * sizeof(*group));
+    if (ex == NULL || group == NULL) {
+        free(ex);
+        free(group);
+        return CFD_ENOMEM;
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < ds->n; i++) {
+        const cfd_example *e = &ds->ex[i];
+        const uint32_t orig = (uint32_t)j;
+        ex[j] = *e;
+        group[j++] = orig;
+        size_t cut = cfd__lead_bytes(e->body, e->body_len, n);
+        if (cut == 0)
+            continue;
+        char *body = cfd__arena_strdup(&ds->arena, e->body, cut);
+        if (body == NULL) {
+            free(ex);
+            free(group);
+            return CFD_ENOMEM;
+        }
+        ex[j] = *e;
+        ex[j].body = body;
+        ex[j].body_len = cut;
+        group[j++] = orig;
+    }
+    free(ds->ex);
+    ds->ex = ex;
+    ds->n = j;
+    ds->group = group;
+    return 0;
 }
 
 static int cfd__push(cfd_dataset *ds, size_t *cap, const cfd_example *e)

@@ -59,6 +59,9 @@ typedef struct cfd_dataset {
     size_t n;
     char **labels;           /* n_labels NUL-terminated strings */
     uint32_t n_labels;
+    uint32_t *group;         /* NULL, or after cfd_dataset_add_leads: for each
+                                example the index of the example it was copied
+                                from (its own index for an article) */
     unsigned char sha256[32];/* of the file's bytes */
     char sha256_hex[65];
     /* private */
@@ -84,6 +87,19 @@ void cfd_dataset_free(cfd_dataset *ds);
 
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
+
+/*
+ * Lead copies (--lead-copies N): after every example whose body is longer
+ * than n characters (code points), inserts a copy with the same label and
+ * title and only the first n characters of the body, cut at the last space
+ * among characters n-20 .. n-1 when there is one so words stay whole. For
+ * models that must also read title + lead snippets (feeds, teasers) while
+ * trained on full articles (training/RESULTS.md, section). Sets ds->group
+ * so cross-validation keeps an article and its copy in the same fold
+ * (cfd_cv_folds_grouped). Call at most once, before cfd_corpus_build.
+ * Returns 0, CFD_EINVAL (n == 0 or called twice) or CFD_ENOMEM.
+ */
+int cfd_dataset_add_leads(cfd_dataset *ds, size_t n);
 
 
 #endif

@@ -19,7 +19,9 @@ SHARED_FEAT_OPTS="--buckets 19 --char-min 1 --char-max 3"
 # Per model, on top of SHARED_FEAT_OPTS (tool defaults not repeated: sublinear
 # TF, no IDF, L2, liblinear L2-loss SVM (dual), C 1).
 TOPIC_OPTS="$SHARED_FEAT_OPTS --c 0.5"
-SECTION_OPTS="$SHARED_FEAT_OPTS --idf"
+# --lead-copies 200: the section model also learns from the first 200
+# characters of every longer article (see "Section training data" below).
+SECTION_OPTS="$SHARED_FEAT_OPTS --idf --lead-copies 200"
 SENTIMENT_OPTS="$SHARED_FEAT_OPTS --balanced --idf"
 # On-disk encoding (budget: all three models <= 16 MB).
 TOPIC_SAVE="--quantize q8"
@@ -29,9 +31,10 @@ SENTIMENT_SAVE="--quantize q8"
 # Section training data: news8 + at most SECTION_FN_CAP examples per label of
 # fnnews-desks mapped to news8 labels (training/peers/splits.py DESK_MAP) + at
 # most SECTION_YNAT_CAP headlines per label of ynat/train.tsv (file order;
-# YNAT's 7 labels are news8's minus 연예), then a lead copy (first
-# SECTION_LEAD characters) of every article longer than that
-# (training/augment-leads.py; headlines get none). The caps keep each extra
+# YNAT's 7 labels are news8's minus 연예); SECTION_OPTS's --lead-copies 200
+# then adds a lead copy (the first 200 characters, cut at a space) of every
+# longer article inside classifyd-train (headlines get none), which keeps an
+# article and its lead in one fold when the tool cross-validates. The caps keep each extra
 # source from outweighing news8 (fnnews is half 사회, YNAT has 40,000
 # headlines) while still giving the model a second and third writing style,
 # year and publisher: adding the YNAT headlines lifted the macro-F1 on a
@@ -39,17 +42,13 @@ SENTIMENT_SAVE="--quantize q8"
 # Measured choices: training/RESULTS.md, "section".
 SECTION_FN_CAP=300
 SECTION_YNAT_CAP=300
-SECTION_LEAD=200
 
 # section_data NEWS8.tsv FNNEWS_MAPPED.tsv|- YNAT.tsv|- OUT.tsv
 # ("-": leave that source out, e.g. when it is the test set)
 section_data() {
-  _sd_tmp=$4.mix
   {
     cat "$1"
     [ "$2" = - ] || awk -F'\t' -v cap="$SECTION_FN_CAP" 'n[$1]++ < cap' "$2"
     [ "$3" = - ] || awk -F'\t' -v cap="$SECTION_YNAT_CAP" 'n[$1]++ < cap' "$3"
-  } > "$_sd_tmp"
-  /usr/bin/python3 "$here/augment-leads.py" "$_sd_tmp" "$4" "$SECTION_LEAD"
-  rm -f "$_sd_tmp"
+  } > "$4"
 }

@@ -19,7 +19,10 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
 data=$repo/../shared/data
-DEFAULT_VERSION=2026.11.28-6   # section, sentiment. -6: IDF in 255 levels (+ 0), stored as a
+SECTION_VERSION=2026.11.28-7   # -7: lead copies made by classifyd-train --lead-copies (same
+                               # examples and weights as -6; the recorded data sha256 is now
+                               # of the file before the copies)
+DEFAULT_VERSION=2026.11.28-6   # sentiment (section until -7). -6: IDF in 255 levels (+ 0), stored as a
                                # table and a byte per bucket; -5: IDF 0 for unseen buckets,
                                # sentiment --idf; -4 (section): + YNAT headlines, fnnews cap
                                # 300, fnnews fold 4 as dev
@@ -28,11 +31,12 @@ TOPIC_VERSION=2026.11.28-3     # -3: refit on ynat train + dev
 : "${SOURCE_DATE_EPOCH:=1795824000}"
 export SOURCE_DATE_EPOCH
 build="" out=$repo/models version=$DEFAULT_VERSION topic_version=$TOPIC_VERSION
+section_version=$SECTION_VERSION
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2;;
     --out) out=$2; shift 2;;
-    --version) version=$2; topic_version=$2; shift 2;;
+    --version) version=$2; topic_version=$2; section_version=$2; shift 2;;
     *) echo "train-defaults.sh: unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
@@ -90,7 +94,7 @@ section_data "$data/news8/train.tsv" "$fn/train.tsv" ../shared/data/ynat/train.t
 cp "$fn/test.tsv" "$work/section-dev.tsv"
 # shellcheck disable=SC2086
 (cd "$work" && nice "$bin" train --data section-train.tsv --dev section-dev.tsv --name section \
-  --out "$out/section.cfdm" --version "$version" $SECTION_OPTS $SECTION_SAVE \
+  --out "$out/section.cfdm" --version "$section_version" $SECTION_OPTS $SECTION_SAVE \
   --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks folds 0-3 (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels + up to $SECTION_YNAT_CAP per label of KLUE YNAT train headlines (lush93gh/korean_news_topic_classification @ ca3c17f8, CC BY-SA 4.0), with lead copies. Dev metrics are on mapped fnnews fold 4, never trained on. See models/MODELS.md.")
 
 # sentiment: finance-sentiment; calibration and metrics by the tool's internal 5-fold CV.

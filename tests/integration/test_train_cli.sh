@@ -76,6 +76,8 @@ expect 2 "--char-min 4 --char-max 2" -- "$TOOL" cv --data a --char-min 4 --char-
 expect 2 "--c-grid" -- "$TOOL" cv --data a --c-grid 1,,x
 expect 2 "--quantize" -- "$TOOL" train --data a --out b --name c --quantize q4
 expect 2 "--folds" -- "$TOOL" cv --data a --folds 1
+expect 2 "--lead-copies" -- "$TOOL" cv --data a --lead-copies 0
+expect 2 "--lead-copies" -- "$TOOL" train --data a --out b --name c --lead-copies x
 expect 2 "--model and --data are required" -- "$TOOL" eval --data a
 expect 2 "which model" -- "$TOOL" inspect
 
@@ -115,6 +117,21 @@ grep -q "macro-F1 0.9737 over the 2 labels that occur in the dev set" "$TMP/out"
 expect 0 "" -- "$TOOL" eval --model "$TMP/topic-dev2.cfdm" --data "$TMP/dev2.tsv"
 grep -q "^macro-F1  0.9737 over the labels that occur in the data" "$TMP/out" ||
   fail "eval macro-F1 over true labels: $(cat "$TMP/out")"
+
+# --lead-copies: every 5-word line is longer than 12 characters, so each gets a
+# copy; CV keeps the pairs in one fold, scores both (900) and still separates
+# the topics.
+expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --buckets 14 --lead-copies 12 --json
+python3 - "$TMP/out" <<'PY' || fail "cv --lead-copies: $(cat "$TMP/out")"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["n"] == 900, r["n"]
+g = r["grid"][0]
+assert g["pooled"]["n"] == 900 and g["mean_macro_f1"] > 0.95, g
+PY
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/lead.cfdm" --name topic \
+  --buckets 14 --lead-copies 12
+grep -q "^data .*900 examples" "$TMP/out" || fail "train --lead-copies count: $(cat "$TMP/out")"
 
 # reproducible: same data, options and SOURCE_DATE_EPOCH -> same bytes, any --jobs
 SOURCE_DATE_EPOCH=1700000000 "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/r1.cfdm" \

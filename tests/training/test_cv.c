@@ -67,6 +67,43 @@ static void test_folds_stratified(void **state)
     assert_int_equal(cfd_cv_folds(y, 3, L, 4, 1, fold), CFD_EINVAL);
 }
 
+/* With groups (lead copies): a copy lands in its article's fold, and the
+ * articles get the folds plain cfd_cv_folds gives a dataset of them alone. */
+static void test_folds_grouped(void **state)
+{
+    (void)state;
+    enum { A = 40, K = 4, L = 2 };
+    uint32_t ya[A], fa[A], y[2 * A], group[2 * A], fold[2 * A], at[A];
+    size_t n = 0;
+    for (uint32_t i = 0; i < A; i++) {
+        ya[i] = i % 3 == 0;
+        at[i] = (uint32_t)n;
+        y[n] = ya[i];
+        group[n] = (uint32_t)at[i];
+        n++;
+        if (i % 2 == 0) { /* every other article has a lead copy */
+            y[n] = ya[i];
+            group[n] = at[i];
+            n++;
+        }
+    }
+    assert_int_equal(cfd_cv_folds(ya, A, L, K, 9, fa), 0);
+    assert_int_equal(cfd_cv_folds_grouped(y, n, L, K, 9, group, fold), 0);
+    for (size_t j = 0; j < n; j++)
+        assert_int_equal(fold[j], fold[group[j]]);
+    for (uint32_t i = 0; i < A; i++)
+        assert_int_equal(fold[at[i]], fa[i]);
+    /* NULL groups: plain folds */
+    assert_int_equal(cfd_cv_folds_grouped(ya, A, L, K, 9, NULL, fold), 0);
+    assert_memory_equal(fold, fa, sizeof fa);
+    /* a group that names a later example, or a copy as its group: refused */
+    group[1] = 2;
+    assert_int_equal(cfd_cv_folds_grouped(y, n, L, K, 9, group, fold), CFD_EINVAL);
+    group[1] = 0;
+    group[2] = 1;
+    assert_int_equal(cfd_cv_folds_grouped(y, n, L, K, 9, group, fold), CFD_EINVAL);
+}
+
 static const char *const WORDS[3][5] = {
     {"apple", "banana", "cherry", "grape", "melon"},
     {"engine", "wheel", "brake", "clutch", "gear"},
@@ -233,6 +270,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_folds_stratified),
+        cmocka_unit_test(test_folds_grouped),
         cmocka_unit_test(test_cv_separable),
         cmocka_unit_test(test_cv_jobs_identical),
         cmocka_unit_test(test_cv_is_out_of_fold),

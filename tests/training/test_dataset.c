@@ -113,6 +113,56 @@ static void test_jsonl(void **state)
     cfd_dataset_free(ds);
 }
 
+/*
+ * Lead copies: after each body longer than n characters, a copy cut at the
+ * last space among characters n-20 .. n-1 (else at n), counting a Hangul
+ * syllable as one character; titles are kept; shorter bodies get none; the
+ * group of a copy is its article's index.
+ */
+static void test_lead_copies(void **state)
+{
+    (void)state;
+    /* body 1: 25 syllables, spaces after characters 4, 9, 14 and 19 (0-based
+     * indexes 4, 9, 14, 19 hold the spaces); body 2: 24 characters, no space;
+     * body 3: 10 characters (not longer than 22) */
+    const char *p = WRITE("leads.tsv",
+                          "a\t가나다라 마바사아 자차카타 파하가나 다라마바사\n"
+                          "b\tabcdefghijklmnopqrstuvwx\n"
+                          "a\t짧은 본문이에요요\n");
+    cfd_dataset *ds = NULL;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_int_equal(ds->n, 3);
+    assert_null(ds->group);
+    assert_int_equal(cfd_dataset_add_leads(ds, 22), 0);
+    assert_int_equal(ds->n, 5);
+    /* the article, then its lead: the last space before character 22 is
+     * index 19, so the lead is the first 19 characters */
+    assert_string_equal(ds->ex[0].body, "가나다라 마바사아 자차카타 파하가나 다라마바사");
+    assert_string_equal(ds->ex[1].body, "가나다라 마바사아 자차카타 파하가나");
+    assert_int_equal(ds->ex[1].body_len, strlen("가나다라 마바사아 자차카타 파하가나"));
+    assert_int_equal(ds->ex[1].label, ds->ex[0].label);
+    /* no space among characters 2..21: cut at 22 characters */
+    assert_string_equal(ds->ex[2].body, "abcdefghijklmnopqrstuvwx");
+    assert_string_equal(ds->ex[3].body, "abcdefghijklmnopqrstuv");
+    assert_string_equal(ds->ex[4].body, "짧은 본문이에요요");
+    const uint32_t want_group[] = {0, 0, 2, 2, 4};
+    assert_memory_equal(ds->group, want_group, sizeof want_group);
+    assert_int_equal(cfd_dataset_add_leads(ds, 22), CFD_EINVAL); /* only once */
+    cfd_dataset_free(ds);
+
+    /* JSON lines: the title stays, the body is cut */
+    p = WRITE("leads.jsonl", "{\"label\":\"x\",\"title\":\"제목\",\"body\":\"one two three four\"}\n"
+                             "{\"label\":\"y\",\"body\":\"short\"}\n");
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_int_equal(cfd_dataset_add_leads(ds, 0), CFD_EINVAL);
+    assert_int_equal(cfd_dataset_add_leads(ds, 10), 0);
+    assert_int_equal(ds->n, 3);
+    assert_string_equal(ds->ex[1].title, "제목");
+    assert_string_equal(ds->ex[1].body, "one two"); /* last space before character 10 */
+    cfd_dataset_free(ds);
+}
+
 static void test_detect_by_content(void **state)
 {
     (void)state;
@@ -241,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_tsv_crlf_blank_title_body),
         cmocka_unit_test(test_bom),
         cmocka_unit_test(test_jsonl),
+        cmocka_unit_test(test_lead_copies),
         cmocka_unit_test(test_detect_by_content),
         cmocka_unit_test(test_fixed_labels),
         cmocka_unit_test(test_errors),
