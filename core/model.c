@@ -40,6 +40,7 @@ void cfd_model_free(cfd_model *m)
             free(m->labels[i]);
     free(m->labels);
     free(m->idf);
+    free(m->idf_code);
     free(m->row_of);
     free(m->rows);
     free(m->packed);

@@ -83,6 +83,12 @@ typedef struct cfd_model {
     uint32_t packed_idf_off;
     uint32_t packed_idf_coded;
     float packed_idf_table[256];
+    /* A model read from a file with a TABLE8 IDF (models/FORMAT.md): the
+     * file's codes (n_buckets bytes) and, in packed_idf_table, its values,
+     * kept so cfd_model_fuse_idf need not search for them; NULL otherwise,
+     * and freed by cfd_model_shed_rows. */
+    uint8_t *idf_code;
+    uint32_t n_idf_table;
     float *bias;               /* n_labels */
     float prob_scale;          /* > 0 */
     cfd_model_meta meta;
@@ -124,8 +130,9 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf,
  * table, for serving: it scores the same and takes less memory, but can no
  * longer be saved, exported or inspected (those return CFD_EINVAL). Also
  * frees the IDF table once cfd_model_fuse_idf has copied it into the packed
- * rows (m->idf is then NULL; score with cfd_model_scores_tf). Does nothing
- * without a packed table. Call before sharing the model.
+ * rows (m->idf is then NULL; score with cfd_model_scores_tf), and the IDF
+ * codes kept from the file (m->idf_code, a shortcut for fusing). Frees
+ * nothing else without a packed table. Call before sharing the model.
  */
 void cfd_model_shed_rows(cfd_model *m);
 

@@ -431,7 +431,8 @@ static int cfd__parse_idf_table8(cfd_mf_sec *s, cfd_model *m, uint32_t n)
     const uint8_t *c = cfd_rd_take(&s->r, n);
     if (c == NULL)
         return cfd__short(s, CFD_EFORMAT, "idf codes", n);
-    if ((m->idf = malloc((size_t)n * sizeof(float))) == NULL)
+    if ((m->idf = malloc((size_t)n * sizeof(float))) == NULL ||
+        (m->idf_code = malloc(n)) == NULL)
         return cfd__oom(s, "idf");
     for (uint32_t b = 0; b < n; b++) {
         if (c[b] >= nt)
@@ -440,6 +441,10 @@ static int cfd__parse_idf_table8(cfd_mf_sec *s, cfd_model *m, uint32_t n)
                                  "values", b, c_off + b, c[b], nt);
         m->idf[b] = table[c[b]];
     }
+    /* kept for cfd_model_fuse_idf (model.h) */
+    memcpy(m->idf_code, c, n);
+    memcpy(m->packed_idf_table, table, nt * sizeof(float));
+    m->n_idf_table = nt;
     return 0;
 }
 

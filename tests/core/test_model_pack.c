@@ -202,9 +202,19 @@ static void test_fused_idf_scores_bit_identical(void **state)
                 const uint32_t nl = cases[k].nl;
                 cfd_model *m = make_model(nl, 80, style);
                 m->feat.l2_normalize = (uint8_t)l2;
-                cfd_model *plain = load_q8(m), *fused = load_q8(m);
+                cfd_model *plain = load_q8(m), *fused = load_q8(m), *searched = load_q8(m);
                 assert_int_equal(fused->packed_stride, cases[k].before);
+                /* a TABLE8 file keeps its codes for fusing; without them
+                 * (an older f32 file with few values) fusing finds them */
+                assert_true((fused->idf_code != NULL) == (style == 2));
+                free(searched->idf_code);
+                searched->idf_code = NULL;
+                assert_int_equal(cfd_model_fuse_idf(searched), 0);
+                assert_int_equal(searched->packed_idf_coded, style == 2);
                 assert_int_equal(cfd_model_fuse_idf(fused), 0);
+                assert_memory_equal(fused->packed, searched->packed,
+                                    (size_t)fused->n_buckets * fused->packed_stride);
+                cfd_model_free(searched);
                 assert_int_equal(fused->packed_idf_coded, style == 2);
                 assert_int_equal(fused->packed_stride,
                                  style == 2 ? cases[k].after_code : cases[k].after_f32);
