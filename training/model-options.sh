@@ -10,8 +10,8 @@
 # clean_news, title weight, seed); one config for all three means one counting
 # pass per article instead of three. So the options below are the only place
 # any of those is set: *_OPTS may add weighting switches (--idf,
-# --no-sublinear, --no-l2), solver, C and class weights, never a counting
-# option. train-defaults.sh checks the trained models and fails if their
+# --no-sublinear, --no-l2), solver, C, class weights and data options
+# (--lead-copies), never a counting option. train-defaults.sh checks the trained models and fails if their
 # counting configs differ. Why these values: training/RESULTS.md, "One
 # featurization for all three models". Tool defaults also part of it: word
 # unigrams + bigrams, clean_news on, title weight 2, the fixed hash seed.
@@ -34,11 +34,11 @@ SENTIMENT_SAVE="--quantize q8"
 # YNAT's 7 labels are news8's minus 연예); SECTION_OPTS's --lead-copies 200
 # then adds a lead copy (the first 200 characters, cut at a space) of every
 # longer article inside classifyd-train (headlines get none), which keeps an
-# article and its lead in one fold when the tool cross-validates. The caps keep each extra
-# source from outweighing news8 (fnnews is half 사회, YNAT has 40,000
-# headlines) while still giving the model a second and third writing style,
-# year and publisher: adding the YNAT headlines lifted the macro-F1 on a
-# source never trained on (fnnews) by 6 points at no cost on news8.
+# article and its lead in one fold when the tool cross-validates. The caps
+# keep each extra source from outweighing news8 (fnnews is half 사회, YNAT has
+# 40,000 headlines) while still giving the model a second and third writing
+# style, year and publisher: adding the YNAT headlines lifted the macro-F1 on
+# a source never trained on (fnnews) by 6 points at no cost on news8.
 # Measured choices: training/RESULTS.md, "section".
 SECTION_FN_CAP=300
 SECTION_YNAT_CAP=300
