@@ -88,7 +88,6 @@ typedef struct cfd_model {
      * kept so cfd_model_fuse_idf need not search for them; NULL otherwise,
      * and freed by cfd_model_shed_rows. */
     uint8_t *idf_code;
-    uint32_t n_idf_table;
     float *bias;               /* n_labels */
     float prob_scale;          /* > 0 */
     cfd_model_meta meta;

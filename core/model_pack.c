@@ -88,7 +88,7 @@ int cfd_model_fuse_idf(cfd_model *m)
     /* At most 256 distinct values (classifyd-train's IDF): a one-byte code
      * right after the weights, so a 3-label row stays 8 bytes; otherwise a
      * float32 copy, aligned. */
-    uint32_t nt = m->n_idf_table;
+    uint32_t nt = 0; /* table size, when it has to be built here */
     const int coded = m->idf_code != NULL ||
                       cfd_model_idf_table(m->idf, m->n_buckets, m->packed_idf_table, &nt);
     const uint32_t off = coded ? 4 + m->n_labels : cfd__idf_off(m->n_labels);

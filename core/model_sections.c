@@ -444,7 +444,6 @@ static int cfd__parse_idf_table8(cfd_mf_sec *s, cfd_model *m, uint32_t n)
     /* kept for cfd_model_fuse_idf (model.h) */
     memcpy(m->idf_code, c, n);
     memcpy(m->packed_idf_table, table, nt * sizeof(float));
-    m->n_idf_table = nt;
     return 0;
 }
 

@@ -110,7 +110,17 @@ static uint64_t cfd__weights_size(const cfd_model *m, enum cfd_weight_encoding e
     return CFD_MF_WGHT_HDR + 4 * nr + (enc == CFD_WEIGHTS_F32 ? 4 * nw : 4 * nr + nw);
 }
 
-static uint64_t cfd__file_size(const cfd_model *m, enum cfd_weight_encoding enc)
+/* How the IDF section is written, decided once per serialisation (the size
+ * and the bytes both depend on it): TABLE8 when the IDF has at most 256
+ * distinct values (classifyd-train writes 255 levels and 0), losslessly. */
+typedef struct cfd__idf_plan {
+    int table8;
+    uint32_t n_table;
+    float table[CFD_MF_IDF_TABLE_MAX];
+} cfd__idf_plan;
+
+static uint64_t cfd__file_size(const cfd_model *m, enum cfd_weight_encoding enc,
+                               const cfd__idf_plan *ip)
 {
     const uint64_t H = CFD_MF_SECTION_HDR;
     uint64_t n = CFD_MF_HEADER_LEN;
@@ -121,14 +131,9 @@ static uint64_t cfd__file_size(const cfd_model *m, enum cfd_weight_encoding enc)
     n += H + CFD_MF_FEAT_LEN;
     n += H + cfd__weights_size(m, enc);
     n += H + 4 + 4ull * m->n_labels + 4;
-    if (m->idf != NULL) {
-        float table[CFD_MF_IDF_TABLE_MAX];
-        uint32_t nt;
-        if (cfd_model_idf_table(m->idf, m->n_buckets, table, &nt))
-            n += H + CFD_MF_IDF_HDR + 4 + 4ull * nt + m->n_buckets;
-        else
-            n += H + CFD_MF_IDF_HDR + 4ull * m->n_buckets;
-    }
+    if (m->idf != NULL)
+        n += H + CFD_MF_IDF_HDR + (ip->table8 ? 4 + 4ull * ip->n_table + m->n_buckets
+                                              : 4ull * m->n_buckets);
     const cfd_model_meta *mt = &m->meta;
     n += H + cfd__str_size(mt->version) + cfd__str_size(mt->data_sha256) + 8 +
          cfd__str_size(mt->solver) + 8 + 8 + cfd__str_size(mt->metrics_json) +
@@ -228,7 +233,10 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf, 
         cfd_error_prefix(err, "refusing to save an invalid model");
         return rc;
     }
-    uint64_t size = cfd__file_size(m, enc);
+    cfd__idf_plan ip = {0};
+    if (m->idf != NULL)
+        ip.table8 = cfd_model_idf_table(m->idf, m->n_buckets, ip.table, &ip.n_table);
+    uint64_t size = cfd__file_size(m, enc, &ip);
     if (size > CFD_MF_FILE_MAX)
         return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
                              "model '%s' would take %llu bytes; the format's limit is %llu",
@@ -270,22 +278,17 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf, 
 
     if (m->idf != NULL) {
         len_at = cfd__sec_begin(&w, CFD_MF_TAG_IDF, CFD_MF_FLAG_REQUIRED);
-        /* At most 256 distinct values (classifyd-train writes 255 levels
-         * and 0): one byte per bucket and the values once, losslessly. */
-        float table[CFD_MF_IDF_TABLE_MAX];
-        uint32_t nt;
-        const int tab = cfd_model_idf_table(m->idf, m->n_buckets, table, &nt);
         cfd__put_u32(&w, m->n_buckets);
-        cfd__put_u8(&w, tab ? CFD_MF_IDF_TABLE8 : CFD_MF_IDF_F32);
+        cfd__put_u8(&w, ip.table8 ? CFD_MF_IDF_TABLE8 : CFD_MF_IDF_F32);
         for (int i = 0; i < 3; i++)
             cfd__put_u8(&w, 0);
-        if (tab) {
-            cfd__put_u32(&w, nt);
-            for (uint32_t i = 0; i < nt; i++)
-                cfd__put_f32(&w, table[i]);
+        if (ip.table8) {
+            cfd__put_u32(&w, ip.n_table);
+            for (uint32_t i = 0; i < ip.n_table; i++)
+                cfd__put_f32(&w, ip.table[i]);
             uint8_t *c = cfd__wr_take(&w, m->n_buckets);
             for (uint32_t b = 0; c != NULL && b < m->n_buckets; b++)
-                c[b] = (uint8_t)cfd_model_idf_code(table, nt, m->idf[b]);
+                c[b] = (uint8_t)cfd_model_idf_code(ip.table, ip.n_table, m->idf[b]);
         } else {
             uint8_t *v = cfd__wr_take(&w, 4 * (size_t)m->n_buckets);
             if (v != NULL)
