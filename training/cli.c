@@ -340,3 +340,13 @@ void cfd_feat_config_json(const cfd_feat_config *c, cfd_buf *b)
     cfd_buf_json_float(b, c->title_weight);
     cfd_buf_printf(b, ",\"seed\":%u}", c->seed);
 }
+
+int cfd_model_opts_prepare_data(const cfd_model_opts *o, cfd_dataset *ds, const char *path,
+                                cfd_error *err)
+{
+    int rc;
+    if (o->lead_copies && (rc = cfd_dataset_add_leads(ds, o->lead_copies)) != 0)
+        return cfd_error_set(err, rc, (size_t)-1, "%s: adding lead copies: %s", path,
+                             cfd_strerror(rc));
+    return 0;
+}

@@ -19,6 +19,7 @@
 #include <classifyd/features.h>
 
 #include "buf.h"
+#include "dataset.h"
 #include "solver.h"
 
 #define CFD_EXIT_OK 0
@@ -82,6 +83,11 @@ extern const cfd_opt cfd_model_opt_table[];
 
 /* Applies one option from cfd_model_opt_table. 0 or -1 (message printed). */
 int cfd_model_opts_apply(cfd_model_opts *o, const char *cmd, int id, const char *arg);
+
+/* Applies the data options (--lead-copies) to the training set at path,
+ * loaded and not yet featurized. 0, or a CFD_E* code with err naming path. */
+int cfd_model_opts_prepare_data(const cfd_model_opts *o, cfd_dataset *ds, const char *path,
+                                cfd_error *err);
 
 /* Final consistency checks (char_min <= char_max, ...). 0 or -1. */
 int cfd_model_opts_finish(cfd_model_opts *o, const char *cmd);

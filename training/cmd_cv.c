@@ -169,10 +169,8 @@ int cfd_cmd_cv(int argc, char **argv)
                            "--folds %lu", data, ds->n, folds);
         goto fail;
     }
-    if (mo.lead_copies && (rc = cfd_dataset_add_leads(ds, mo.lead_copies)) != 0) {
-        cfd_error_set(&err, rc, (size_t)-1, "%s: adding lead copies: %s", data, cfd_strerror(rc));
+    if ((rc = cfd_model_opts_prepare_data(&mo, ds, data, &err)) != 0)
         goto fail;
-    }
     if ((rc = cfd_corpus_build(ds, &mo.feat, mo.lin.jobs, &pr, &corpus, &err)) != 0)
         goto fail;
     if ((fold = malloc(ds->n * sizeof(uint32_t))) == NULL ||

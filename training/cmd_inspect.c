@@ -10,7 +10,6 @@
  * of the data collide into it too): that tells an editor which words drive a
  * label.
  */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +20,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "dataset.h"
+#include "metrics.h"
 #include "model.h"
 #include "ngrams.h"
 
@@ -89,6 +89,38 @@ static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd__f
     return k;
 }
 
+/* A stored metrics object's confusion matrix (cfd_metrics_json) back into
+ * m, finished, so figures derived from it come from cfd_metrics_finish.
+ * 0, or -1 when the object has no well-formed square matrix. */
+static int cfd__metrics_from_json(const cJSON *d, cfd_metrics *m)
+{
+    const cJSON *conf = cJSON_GetObjectItemCaseSensitive(d, "confusion");
+    const int k = cJSON_GetArraySize(conf);
+    if (!cJSON_IsArray(conf) || k < 1 || cfd_metrics_init(m, (uint32_t)k) != 0)
+        return -1;
+    size_t t = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, conf) {
+        size_t p = 0;
+        const cJSON *v;
+        if (cJSON_GetArraySize(row) != k)
+            goto bad;
+        cJSON_ArrayForEach(v, row) {
+            const double x = cJSON_GetNumberValue(v);
+            if (!(x >= 0 && x < 1e18))
+                goto bad;
+            m->confusion[t * (size_t)k + p++] = (uint64_t)x;
+            m->n += (uint64_t)x;
+        }
+        t++;
+    }
+    cfd_metrics_finish(m);
+    return 0;
+bad:
+    cfd_metrics_free(m);
+    return -1;
+}
+
 static void cfd__print_metrics(const char *json)
 {
     cJSON *j = cJSON_Parse(json);
@@ -107,19 +139,16 @@ static void cfd__print_metrics(const char *json)
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "accuracy")), mf1);
         /* A dev set from another source may lack some labels; then macro-F1
          * (labels true or predicted) counts the absent ones as 0. */
-        double sum = 0;
-        int n_true = 0, n_all = 0;
-        const cJSON *pc;
-        cJSON_ArrayForEach(pc, cJSON_GetObjectItemCaseSensitive(d, "per_class")) {
-            n_all++;
-            if (cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pc, "support")) > 0) {
-                sum += cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(pc, "f1"));
-                n_true++;
-            }
+        cfd_metrics dm;
+        if (cfd__metrics_from_json(d, &dm) == 0) {
+            unsigned n_true = 0;
+            for (uint32_t c = 0; c < dm.n_labels; c++)
+                n_true += dm.support[c] > 0;
+            if (dm.macro_f1_true != dm.macro_f1)
+                printf("            macro-F1 %.4f over the %u labels that occur in the dev set\n",
+                       dm.macro_f1_true, n_true);
+            cfd_metrics_free(&dm);
         }
-        if (n_true > 0 && n_true < n_all && fabs(sum / n_true - mf1) > 5e-5)
-            printf("            macro-F1 %.4f over the %d labels that occur in the dev set\n",
-                   sum / n_true, n_true);
     } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "cv") == 0) {
         const cJSON *cv = cJSON_GetObjectItemCaseSensitive(j, "cv");
         printf("metrics     %d-fold CV: macro-F1 %.4f (sd %.4f), accuracy %.4f\n",

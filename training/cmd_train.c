@@ -438,10 +438,8 @@ int cfd_cmd_train(int argc, char **argv)
                                &r.dv, &err)) != 0)
         goto fail;
     const size_t n_articles = r.ds->n; /* CV folds are dealt to these */
-    if (a.mo.lead_copies && (rc = cfd_dataset_add_leads(r.ds, a.mo.lead_copies)) != 0) {
-        cfd_error_set(&err, rc, (size_t)-1, "%s: adding lead copies: %s", a.data, cfd_strerror(rc));
+    if ((rc = cfd_model_opts_prepare_data(&a.mo, r.ds, a.data, &err)) != 0)
         goto fail;
-    }
     if ((rc = cfd_corpus_build(r.ds, &a.mo.feat, a.mo.lin.jobs, &r.pr, &r.corpus, &err)) != 0)
         goto fail;
     r.t_feat = cfd_now();

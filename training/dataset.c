@@ -245,11 +245,9 @@ int cfd_dataset_add_leads(cfd_dataset *ds, size_t n)
 {
     if (n == 0 || ds->group != NULL)
         return CFD_EINVAL;
-    size_t extra = 0;
-    for (size_t i = 0; i < ds->n; i++)
-        extra += cfd__lead_bytes(ds->ex[i].body, ds->ex[i].body_len, n) != 0;
-    cfd_example *ex = malloc((ds->n + extra) * sizeof(*ex));
-    uint32_t *group = malloc((ds->n + extra) * sizeof(*group));
+    /* room for a copy of every example: one pass, no counting pass first */
+    cfd_example *ex = malloc(2 * ds->n * sizeof(*ex));
+    uint32_t *group = malloc(2 * ds->n * sizeof(*group));
     if (ex == NULL || group == NULL) {
         free(ex);
         free(group);
