@@ -26,7 +26,7 @@
 # trained on the same news8 articles and `fasttext predict` is timed on the
 # same articles (one model, its own single prediction thread).
 # Prints every figure and rewrites bench/RESULTS.md with them.
-# Run it on an otherwise idle machine; it takes about 12 x SECONDS + 60 s.
+# Run it on an otherwise idle machine; it takes about 14 x SECONDS + 60 s.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
@@ -63,7 +63,8 @@ run() { # name, bench args...
   out=$("$bin/classifyd-bench" --socket "$sock" --warmup 1 "$@" || true)
   echo "$out" >&2
   local args="$*"
-  printf '%s\t%s\t%s\n' "$name" "classifyd-bench --socket SOCK --warmup 1 ${args//$data/../shared/data}" "$out" \
+  printf '%s\t%s\t%s\n' "$name" "classifyd-bench --socket SOCK --warmup 1 ${args//$data/../shared/data}" \
+    "${out//$data/../shared/data}" \
     >> "$tmp/results.tsv"
 }
 : > "$tmp/results.tsv"
