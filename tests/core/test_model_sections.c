@@ -297,7 +297,7 @@ static void test_idf_table8(void **state)
     uint8_t *buf = serialize(m, CFD_WEIGHTS_Q8, &len);
     size_t ip = payload_of(buf, len, "IDF ");
     assert_int_equal(buf[ip + 4], 1); /* written as table8 */
-    uint32_t nt = (uint32_t)buf[ip + 8] | (uint32_t)buf[ip + 9] << 8;
+    uint32_t nt = get32(buf + ip + 8);
     assert_true(nt >= 2 && nt <= 256);
     const size_t tp = ip + 12, cp = tp + 4 * (size_t)nt;
     /* it loads back to the very same floats */
