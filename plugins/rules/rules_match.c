@@ -36,9 +36,11 @@ struct cfd_ac {
      * exceed CFD__DFA_MAX_ENTRIES; then the edges and failure links above
      * are used): class 0 = a code point in no term, 1..n_classes-1 = each
      * code point that occurs in a term; delta[state * n_classes + class] =
-     * next state << 1 | 1 if that state has outputs (so the scan tests a
-     * bit instead of loading the node). Class 0 always leads to the root
-     * (no state has an edge on it), which delta[0] = 0 says. */
+     * (next state * n_classes) << 1 | 1 if that state has outputs: the
+     * entry is the next state's row offset, so the scan's dependent chain
+     * from one state to the next is an add and a load, no multiply, and it
+     * tests a bit instead of loading the node. Class 0 always leads to the
+     * root (no state has an edge on it), which delta[0] = 0 says. */
     uint32_t *delta;
     uint32_t n_classes;
     uint16_t *class_direct;  /* class of ASCII and Hangul syllables */
@@ -203,9 +205,9 @@ static int cfd__build_dfa(cfd_ac *ac, const cfd__bnode *bn, uint32_t n, const ui
         for (uint32_t e = 0; e < bn[v].n; e++)
             row[cfd__class(ac, bn[v].e[2 * e])] = bn[v].e[2 * e + 1];
     }
-    /* n < 2^21 here (CFD__DFA_MAX_ENTRIES), so state << 1 fits. */
+    /* n * nc <= 2^21 here (CFD__DFA_MAX_ENTRIES), so row offset << 1 fits. */
     for (size_t i = 0; i < (size_t)n * nc; i++)
-        ac->delta[i] = ac->delta[i] << 1 | (bn[ac->delta[i]].n_out != 0);
+        ac->delta[i] = ac->delta[i] * nc << 1 | (bn[ac->delta[i]].n_out != 0);
     return 0;
 }
 
@@ -372,7 +374,7 @@ size_t cfd_ac_table_bytes(const cfd_ac *ac)
 
 /*
  * One step of the DFA: the class of the code point, then the next state
- * (state << 1 | has outputs) from the table. A code point in no term
+ * (row offset << 1 | has outputs) from the table. A code point in no term
  * (class 0; most of a Korean article) goes to the root without touching
  * the state's row: the index is masked to 0 (delta[0] = 0), so the
  * dependent load from state to state hits one hot word instead of a row
@@ -381,7 +383,7 @@ size_t cfd_ac_table_bytes(const cfd_ac *ac)
 static inline uint32_t cfd__step_dfa(const cfd_ac *ac, uint32_t s, uint32_t cp)
 {
     size_t c = cfd__class(ac, cp);
-    return ac->delta[((size_t)(s >> 1) * ac->n_classes + c) & (0 - (size_t)(c != 0))];
+    return ac->delta[((size_t)(s >> 1) + c) & (0 - (size_t)(c != 0))];
 }
 
 /* One step without the table: trie edges and failure links. */
@@ -405,14 +407,15 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
     const int dfa = ac->delta != NULL;
     cfd_norm_iter it;
     uint32_t ring[CFD__RING];
-    uint32_t s = 0, cp; /* with the DFA: state << 1 | has outputs */
+    uint32_t s = 0, cp; /* with the DFA: row offset << 1 | has outputs */
     uint64_t pos = 0;
     cfd_norm_init(&it, text, len);
     for (;;) {
         int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
                    cfd_norm_next(&it, &cp);
         if (dfa ? (s & 1) : ac->nodes[s].n_out != 0)
-            cfd__emit(ac, dfa ? s >> 1 : s, pos, ring, have ? cp : CFD__NONE, seen);
+            cfd__emit(ac, dfa ? (s >> 1) / ac->n_classes : s, pos, ring,
+                      have ? cp : CFD__NONE, seen);
         if (!have)
             break;
         ring[pos & (CFD__RING - 1)] = cp;
