@@ -9,6 +9,7 @@
 #include <cJSON.h>
 
 #include "article.h"
+#include "json_nul.h"
 #include "utf8.h"
 
 void cfd_article_decoder_init(cfd_article_decoder *d) { memset(d, 0, sizeof(*d)); }
@@ -24,33 +25,6 @@ void cfd_article_decoder_free(cfd_article_decoder *d)
 {
     cfd__drop_tree(d);
     cfd_buf_free(&d->copy);
-}
-
-/*
- * cJSON keeps strings NUL-terminated without a length, so "\u0000" would cut
- * a string short. Returns json itself, or a copy in d->copy where every
- * unescaped "\u0000" became "\u0020" (same length, so offsets still match).
- */
-static const char *cfd__no_nul_escapes(cfd_article_decoder *d, const char *json, size_t len)
-{
-    const char *p = json, *end = json + len;
-    int copied = 0;
-    while ((p = memmem(p, (size_t)(end - p), "\\u0000", 6)) != NULL) {
-        size_t bs = 0; /* backslashes before: odd count = this one is escaped */
-        while (p - bs > json && p[-1 - (ptrdiff_t)bs] == '\\')
-            bs++;
-        if (bs % 2 == 0) {
-            if (!copied) {
-                cfd_buf_reset(&d->copy);
-                if (cfd_buf_append(&d->copy, json, len) != 0)
-                    return NULL;
-                copied = 1;
-            }
-            memcpy(d->copy.data + (p - json), "\\u0020", 6);
-        }
-        p += 6;
-    }
-    return copied ? d->copy.data : json;
 }
 
 int cfd_article_blank(const char *s, size_t n)
@@ -157,7 +131,7 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
         return cfd_error_set(err, CFD_EFORMAT, (size_t)(nul - json),
                              "malformed JSON at byte %zu: a raw NUL byte; JSON strings must "
                              "escape control characters (\\u0000)", (size_t)(nul - json));
-    const char *src = cfd__no_nul_escapes(d, json, len);
+    const char *src = cfd_json_nul_to_space(json, len, &d->copy);
     if (src == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     const char *end = NULL;

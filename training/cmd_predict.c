@@ -106,16 +106,8 @@ int cfd_cmd_predict(int argc, char **argv)
             len--;
         if (len > 0 && line[len - 1] == '\r')
             len--;
-        if (plain) { /* the whole line is the body, TABs and braces included */
-            rec.title = strdup("");
-            rec.body = strndup(line, (size_t)len);
-            rec.body_len = (size_t)len;
-            rc = rec.title == NULL || rec.body == NULL
-                     ? cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory")
-                     : 0;
-        } else {
-            rc = cfd_record_parse(line, (size_t)len, fmt, &rec, &err);
-        }
+        rc = plain ? cfd_record_plain(line, (size_t)len, &rec, &err)
+                   : cfd_record_parse(line, (size_t)len, fmt, &rec, &err);
         if (rc != 0) {
             cfd_error_prefix(&err, "%s:%u", name, lineno);
             goto fail;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
+#include "json_nul.h"
 #include "utf8.h"
 
 /* Splits a TSV line in place (NUL-terminating fields). */
@@ -18,7 +20,10 @@ int cfd_fields_tsv(char *line, size_t len, int need_label, cfd_fields *f, cfd_er
     if (tab == NULL) {
         if (need_label)
             return cfd_error_set(err, CFD_EFORMAT, 0,
-                                 "no TAB in the line (expected label<TAB>text)");
+                                 "no TAB in the line (expected label<TAB>text%s)",
+                                 len > 0 && line[0] == '{'
+                                     ? "; the line looks like JSON: give --format jsonl"
+                                     : "");
         f->label = NULL;
         f->label_len = 0;
         f->title = "";
@@ -94,8 +99,23 @@ static int cfd__json_text(const cJSON *obj, const char *key, const char **s, siz
 int cfd_fields_json(const char *line, size_t len, int need_label, cfd_fields *f, char *tmp,
                     size_t tmp_len, cJSON **json, cfd_error *err)
 {
+    /* The daemon's rules (daemon/article.c, docs/PROTOCOL.md), so a JSON line
+     * trains on the text the daemon would classify: a raw NUL byte is not
+     * JSON, the escape \u0000 is a space (json_nul.h). */
+    const char *nul = memchr(line, '\0', len);
+    if (nul != NULL)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)(nul - line),
+                             "a raw NUL byte at column %zu: JSON strings must escape control "
+                             "characters (\\u0000)", (size_t)(nul - line) + 1);
+    cfd_buf copy = CFD_BUF_INIT;
+    const char *src = cfd_json_nul_to_space(line, len, &copy);
+    if (src == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     const char *end = NULL;
-    cJSON *obj = cJSON_ParseWithLengthOpts(line, len, &end, 0);
+    cJSON *obj = cJSON_ParseWithLengthOpts(src, len, &end, 0);
+    if (end != NULL && src != line)
+        end = line + (end - src);
+    cfd_buf_free(&copy);
     if (obj == NULL) {
         size_t col = end != NULL && end >= line && end <= line + len ? (size_t)(end - line) : 0;
         return cfd_error_set(err, CFD_EFORMAT, col,
@@ -127,7 +147,7 @@ int cfd_fields_json(const char *line, size_t len, int need_label, cfd_fields *f,
             goto fail;
         }
     } else if (need_label) {
-        rc = cfd_error_set(err, CFD_EFORMAT, 0, "missing \"label\" key");
+        rc = cfd_error_set(err, CFD_EFORMAT, 0, "\"label\" is missing or null");
         goto fail;
     }
     if ((rc = cfd__json_text(obj, "title", &f->title, &f->title_len, err)) != 0)
@@ -144,6 +164,32 @@ fail:
     return rc;
 }
 
+/* A copy of s[0..n) plus a NUL: every byte kept, NULs included, as the
+ * dataset reader and the daemon's text/plain path keep them (strndup would
+ * stop at the first NUL and leave n pointing past the copy). */
+static char *cfd__memdup(const char *s, size_t n)
+{
+    char *c = malloc(n + 1);
+    if (c != NULL) {
+        memcpy(c, s, n);
+        c[n] = '\0';
+    }
+    return c;
+}
+
+int cfd_record_plain(const char *line, size_t len, cfd_record *rec, cfd_error *err)
+{
+    memset(rec, 0, sizeof(*rec));
+    rec->title = cfd__memdup("", 0);
+    rec->body = cfd__memdup(line, len);
+    rec->body_len = len;
+    if (rec->title == NULL || rec->body == NULL) {
+        cfd_record_clear(rec);
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    }
+    return 0;
+}
+
 void cfd_record_clear(cfd_record *rec)
 {
     free(rec->label);
@@ -158,7 +204,9 @@ int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
     memset(rec, 0, sizeof(*rec));
     size_t bad;
     if (cfd_utf8_validate(line, len, &bad) != 0)
-        return cfd_error_set(err, CFD_EUTF8, bad, "invalid UTF-8 at byte %zu of the line", bad);
+        return cfd_error_set(err, CFD_EUTF8, bad,
+                             "invalid UTF-8 at byte %zu (column %zu of the line); the input "
+                             "must be UTF-8", bad, bad + 1);
     if (fmt == CFD_FORMAT_AUTO) {
         size_t i = 0;
         while (i < len && (line[i] == ' ' || line[i] == '\t'))
@@ -182,9 +230,9 @@ int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
     if (rc != 0)
         goto done;
     if (f.label != NULL)
-        rec->label = strndup(f.label, f.label_len);
-    rec->title = strndup(f.title, f.title_len);
-    rec->body = strndup(f.body, f.body_len);
+        rec->label = cfd__memdup(f.label, f.label_len);
+    rec->title = cfd__memdup(f.title, f.title_len);
+    rec->body = cfd__memdup(f.body, f.body_len);
     rec->title_len = f.title_len;
     rec->body_len = f.body_len;
     if ((f.label != NULL && rec->label == NULL) || rec->title == NULL || rec->body == NULL) {

@@ -67,6 +67,9 @@ typedef struct cfd_record {
  */
 int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
                      cfd_record *rec, cfd_error *err);
+/* The whole line as the body (`predict --format text`): every byte kept,
+ * TABs, braces and NULs included. Returns 0 or CFD_ENOMEM. */
+int cfd_record_plain(const char *line, size_t len, cfd_record *rec, cfd_error *err);
 void cfd_record_clear(cfd_record *rec);
 
 #endif

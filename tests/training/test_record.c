@@ -77,6 +77,36 @@ static void test_record_parse(void **state)
     assert_int_equal(cfd_record_parse("{oops", 5, CFD_FORMAT_AUTO, &r, &err), CFD_EFORMAT);
     assert_int_equal(cfd_record_parse("ab\xfe", 3, CFD_FORMAT_AUTO, &r, &err), CFD_EUTF8);
     assert_int_equal(err.offset, 2);
+    assert_non_null(strstr(err.msg, "byte 2 (column 3 of the line)"));
+}
+
+/* A NUL byte inside a line is kept with everything after it, in every
+ * format that allows one (the copy is by length, not up to the NUL). */
+static void test_record_keeps_nul_bytes(void **state)
+{
+    (void)state;
+    cfd_record r;
+    cfd_error err;
+    assert_int_equal(cfd_record_parse("lab\tab\0cd", 9, CFD_FORMAT_AUTO, &r, &err), 0);
+    assert_string_equal(r.label, "lab");
+    assert_int_equal(r.body_len, 5);
+    assert_memory_equal(r.body, "ab\0cd", 6); /* and NUL-terminated */
+    cfd_record_clear(&r);
+    assert_int_equal(cfd_record_plain("x\ty\0z", 5, &r, &err), 0);
+    assert_null(r.label);
+    assert_string_equal(r.title, "");
+    assert_int_equal(r.body_len, 5);
+    assert_memory_equal(r.body, "x\ty\0z", 6);
+    cfd_record_clear(&r);
+    /* JSON: "\u0000" is a space; a raw NUL is refused with its offset */
+    const char *j = "{\"body\":\"ab\\u0000cd\"}";
+    assert_int_equal(cfd_record_parse(j, strlen(j), CFD_FORMAT_AUTO, &r, &err), 0);
+    assert_int_equal(r.body_len, 5);
+    assert_string_equal(r.body, "ab cd");
+    cfd_record_clear(&r);
+    assert_int_equal(cfd_record_parse("{\"body\":\"a\0\"}", 13, CFD_FORMAT_AUTO, &r, &err),
+                     CFD_EFORMAT);
+    assert_int_equal(err.offset, 10);
 }
 
 int main(void)
@@ -85,6 +115,7 @@ int main(void)
         cmocka_unit_test(test_fields_tsv),
         cmocka_unit_test(test_fields_json),
         cmocka_unit_test(test_record_parse),
+        cmocka_unit_test(test_record_keeps_nul_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
