@@ -133,10 +133,13 @@ typedef struct cfd__labels {
     uint32_t last; /* cache: consecutive lines often share a label */
 } cfd__labels;
 
-static int cfd__label_check(const char *s, size_t n, char *why, size_t why_len)
+static int cfd__label_check(const char *s, size_t n, enum cfd_data_format fmt, char *why,
+                            size_t why_len)
 {
     if (n == 0) {
-        snprintf(why, why_len, "empty label (expected a label before the first TAB)");
+        snprintf(why, why_len, fmt == CFD_FORMAT_JSONL
+                                   ? "empty label (\"label\" is \"\")"
+                                   : "empty label (expected a label before the first TAB)");
         return -1;
     }
     if (n > CFD_MAX_LABEL_LEN) {
@@ -294,17 +297,21 @@ static int cfd__push(cfd_dataset *ds, size_t *cap, const cfd_example *e)
     return 0;
 }
 
+/* "a, b, c" into out; when not all fit, as many as fit and then ", ..." (the
+ * message around it gives the count). */
 static void cfd__label_list(const cfd__labels *L, char *out, size_t out_len)
 {
+    static const char more[] = ", ...";
     size_t pos = 0;
     out[0] = '\0';
-    for (uint32_t i = 0; i < L->n && pos + 8 < out_len; i++) {
-        int w = snprintf(out + pos, out_len - pos, "%s%s", i ? ", " : "", L->names[i]);
-        if (w < 0 || (size_t)w >= out_len - pos) {
-            snprintf(out + out_len - 4, 4, "...");
+    for (uint32_t i = 0; i < L->n; i++) {
+        size_t w = (i ? 2 : 0) + strlen(L->names[i]);
+        /* the previous round left room for `more` (or out_len >= 6 at i = 0) */
+        if (pos + w + (i + 1 < L->n ? sizeof(more) : 1) > out_len) {
+            snprintf(out + pos, out_len - pos, "%s", i ? more : "...");
             return;
         }
-        pos += (size_t)w;
+        pos += (size_t)snprintf(out + pos, out_len - pos, "%s%s", i ? ", " : "", L->names[i]);
     }
 }
 
@@ -370,7 +377,7 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
             goto fail;
         }
         char why[128];
-        if (cfd__label_check(f.label, f.label_len, why, sizeof(why)) != 0) {
+        if (cfd__label_check(f.label, f.label_len, ds->format, why, sizeof(why)) != 0) {
             cJSON_Delete(json);
             rc = cfd_error_set(err, CFD_EFORMAT, line_off, "%s:%u: %s", path, lineno, why);
             goto fail;
@@ -378,8 +385,10 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         if (f.title_len == 0 && f.body_len == 0) {
             cJSON_Delete(json);
             rc = cfd_error_set(err, CFD_EFORMAT, line_off,
-                               "%s:%u: the example has no text (expected text after the label)",
-                               path, lineno);
+                               "%s:%u: the example has no text (%s)", path, lineno,
+                               ds->format == CFD_FORMAT_JSONL
+                                   ? "\"title\", \"body\" and \"text\" are all missing or empty"
+                                   : "expected text after the label");
             goto fail;
         }
         long id = cfd__label_id(&L, f.label, f.label_len);

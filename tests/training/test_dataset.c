@@ -239,11 +239,67 @@ static void test_errors(void **state)
     expect_error("trail.jsonl", "{\"label\":\"a\",\"body\":\"x\"} x\n", 28, CFD_EFORMAT,
                  "trail.jsonl:1:", "after the JSON object");
     expect_error("nolab.jsonl", "{\"body\":\"x\"}\n", 13, CFD_EFORMAT, "nolab.jsonl:1:",
-                 "missing \"label\"");
+                 "\"label\" is missing or null");
+    expect_error("nulllab.jsonl", "{\"label\":null,\"body\":\"x\"}\n", 27, CFD_EFORMAT,
+                 "nulllab.jsonl:1:", "\"label\" is missing or null");
+    /* JSON lines get messages in JSON's terms, not TSV's */
+    expect_error("emptylab.jsonl", "{\"label\":\"\",\"body\":\"x\"}\n", 25, CFD_EFORMAT,
+                 "emptylab.jsonl:1:", "empty label (\"label\" is \"\")");
+    expect_error("notext.jsonl", "{\"label\":\"a\"}\n", 14, CFD_EFORMAT, "notext.jsonl:1:",
+                 "\"title\", \"body\" and \"text\" are all missing or empty");
+    /* JSON in a .tsv file: the message says which option reads it */
+    expect_error("json.tsv", "{\"label\":\"a\",\"body\":\"x\"}\n", 26, CFD_EFORMAT,
+                 "json.tsv:1:", "looks like JSON: give --format jsonl");
+    /* a raw NUL byte is not JSON (the daemon's rule too), with its column */
+    expect_error("rawnul.jsonl", "{\"label\":\"a\",\"body\":\"x\0y\"}\n", 29, CFD_EFORMAT,
+                 "rawnul.jsonl:1:", "raw NUL byte at column 23");
     expect_error("arr.jsonl", "[1,2]\n", 6, CFD_EFORMAT, "arr.jsonl:1:", "not an object");
     expect_error("type.jsonl", "{\"label\":\"a\",\"body\":5}\n", 23, CFD_EFORMAT,
                  "type.jsonl:1:", "\"body\" is not a string");
     expect_error("ctl.tsv", "a\x01\tx\n", 5, CFD_EFORMAT, "ctl.tsv:1:", "control character");
+}
+
+/* "\u0000" is read as a space, as the daemon reads it (core/json_nul.h):
+ * the text after it is kept, not cut off by cJSON's NUL-terminated strings. */
+static void test_json_nul_escape(void **state)
+{
+    (void)state;
+    const char *p = WRITE("nul.jsonl", "{\"label\":\"a\",\"body\":\"ab\\u0000cd\"}\n"
+                                       "{\"label\":\"b\",\"body\":\"x\\\\u0000\"}\n");
+    cfd_dataset *ds = NULL;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    assert_int_equal(ds->ex[0].body_len, 5);
+    assert_memory_equal(ds->ex[0].body, "ab cd", 5);
+    /* an escaped backslash before it: the text \u0000, left alone */
+    assert_int_equal(ds->ex[1].body_len, 7);
+    assert_memory_equal(ds->ex[1].body, "x\\u0000", 7);
+    cfd_dataset_free(ds);
+}
+
+/* More labels than the message has room for: as many as fit, then "...". */
+static void test_unknown_label_lists_what_fits(void **state)
+{
+    (void)state;
+    char names[40][24];
+    const char *labels[40];
+    for (int i = 0; i < 40; i++) {
+        snprintf(names[i], sizeof names[i], "label-number-%02d", i);
+        labels[i] = names[i];
+    }
+    const char *p = WRITE("many.tsv", "label-number-00\tx\nnot-a-label\ty\n");
+    cfd_dataset *ds = NULL;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, labels, 40, &ds, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "many.tsv:2:"));
+    assert_non_null(strstr(err.msg, "not one of the 40 known labels (label-number-00, "));
+    assert_non_null(strstr(err.msg, ", ...)"));
+    assert_null(strstr(err.msg, "label-number-39"));
+    /* all fit: no "..." */
+    const char *two[] = {"a", "b"};
+    p = WRITE("two.tsv", "c\tx\n");
+    assert_int_equal(cfd_dataset_load(p, CFD_FORMAT_AUTO, two, 2, &ds, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "not one of the 2 known labels (a, b)"));
 }
 
 static void test_json_surrogate_escape(void **state)
@@ -295,6 +351,8 @@ int main(void)
         cmocka_unit_test(test_detect_by_content),
         cmocka_unit_test(test_fixed_labels),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_json_nul_escape),
+        cmocka_unit_test(test_unknown_label_lists_what_fits),
         cmocka_unit_test(test_json_surrogate_escape),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_format_names),
