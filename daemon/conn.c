@@ -76,6 +76,8 @@ void cfd_conn_close(cfd_conn *c)
         return;
     c->closing = 1;
     c->reading = 0;
+    if (c->nd_active) /* a batch cut short still counts (its 200 was sent) */
+        cfd_conn_finish(c, 200, c->nd_bytes);
     c->nd_active = 0;
     uv_close(&c->h.handle, cfd__close_cb); /* stops reading, cancels writes */
 }
@@ -176,7 +178,9 @@ void cfd_conn_flush(cfd_conn *c)
 
 int cfd_conn_keep_alive(cfd_conn *c, const cfd_http_request *r)
 {
-    if (!r->keep_alive || c->w->draining || c->eof)
+    if (!r->keep_alive)
+        return 0;
+    if ((c->w->draining || c->eof) && !c->more_input && c->pending.len == c->pending_off)
         return 0;
     return r->http_minor == 0 ? 2 : 1;
 }
@@ -348,6 +352,7 @@ again:
             c->t0 = uv_hrtime();
             c->method = c->in.req.method;
             c->endpoint = CFD_EP_OTHER;
+            c->more_input = from_pending ? c->pending.len > c->pending_off : len > 0;
             size_t before = c->out.len;
             cfd_route(c, &c->in.req);
             if (c->in.req.method == HTTP_HEAD)
@@ -374,9 +379,14 @@ again:
     /* The peer has shut its side: once every whole request is answered,
      * a partial one can never complete. */
     if (!c->closing && c->eof && !cfd__blocked(c) && c->pending.len == c->pending_off) {
-        /* A partial request is dropped (it can never complete), but the
-         * replies to the requests before it may still be queued (a client
-         * that half-closes reads on): close once they are written. */
+        /* A partial request can never complete: tell the parser about the
+         * EOF so it is answered 400 incomplete_request (docs/PROTOCOL.md)
+         * after the replies still queued (a client that half-closes reads
+         * on), then close once they are written. */
+        size_t used;
+        if (cfd_http_in_message(&c->in) &&
+            cfd_http_feed(&c->in, NULL, 0, &used) == CFD_HTTP_ERROR)
+            cfd__parse_error(c);
         c->close_after = 1;
     }
     c->in_process = 0;

@@ -68,6 +68,7 @@ typedef struct cfd_conn {
     unsigned job : 1;         /* an admin call is running for this connection */
     unsigned lingering : 1;   /* write side shut, discarding input until EOF */
     unsigned in_process : 1;  /* cfd_conn_process is on the stack */
+    unsigned more_input : 1;  /* bytes were received after the request being answered */
     /* The request being answered (for metrics and the request log). */
     int endpoint;
     int method;
@@ -99,7 +100,9 @@ size_t cfd_conn_pending_output(const cfd_conn *c);
 void cfd_conn_finish(cfd_conn *c, int status, size_t bytes);
 
 /* The keep-alive value for reply headers of the current request
- * (0 close, 1 keep, 2 keep and say so for HTTP/1.0). */
+ * (0 close, 1 keep, 2 keep and say so for HTTP/1.0). While the daemon drains
+ * or after the peer shut its side, requests already received behind this one
+ * are still answered: only the reply with nothing received after it closes. */
 int cfd_conn_keep_alive(cfd_conn *c, const cfd_http_request *r);
 
 /* Replies with a JSON error and, when close is set, closes after it. */

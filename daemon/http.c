@@ -73,6 +73,11 @@ static void cfd__finish_header(cfd_http_in *in)
 {
     const char *v = in->value;
     size_t n = in->value_len;
+    if (in->headers_done) { /* a trailer field of a chunked body, not a header */
+        in->field_len = in->value_len = 0;
+        in->in_value = 0;
+        return;
+    }
     while (n && (*v == ' ' || *v == '\t'))
         v++, n--;
     if (in->field_len == 12 && memcmp(in->field, "content-type", 12) == 0) {
@@ -191,13 +196,15 @@ static int cfd__on_message_complete(http_parser *p)
 {
     cfd_http_in *in = p->data;
     in->in_message = 0;
-    in->complete = 1;
     in->req.method = (int)p->method;
     in->req.http_minor = p->http_major == 1 ? (int)p->http_minor : 0;
     in->req.keep_alive = http_should_keep_alive(p) != 0;
     in->req.ctype = in->ctype;
     if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
+    /* complete only now: after a failed reserve the caller must see the
+     * error, not a request whose body is the previous one's (maybe freed) */
+    in->complete = 1;
     in->body.data[in->body.len] = '\0'; /* a fresh buffer (empty body) has none yet */
     in->req.body = in->body.data;
     in->req.body_len = in->body.len;
@@ -252,6 +259,9 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
     } else if (e == HPE_INVALID_EOF_STATE) {
         cfd__fail(in, 400, "incomplete_request",
                   "the connection was closed before the request was complete");
+    } else if (e == HPE_INVALID_CONTENT_LENGTH && (p->flags & F_CHUNKED)) {
+        /* http_parser reports a chunk size that overflows with this code */
+        cfd__fail(in, 400, "bad_request", "malformed chunked body: chunk size too large");
     } else if (e == HPE_INVALID_CONTENT_LENGTH || e == HPE_UNEXPECTED_CONTENT_LENGTH) {
         cfd__fail(in, 400, "bad_request",
                   "invalid Content-Length (or Content-Length together with chunked "
@@ -269,7 +279,7 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
 int cfd_http_want_continue(cfd_http_in *in)
 {
     if (!in->expect_continue || !in->headers_done || in->continue_sent || in->err_status ||
-        !in->in_message)
+        !in->in_message || in->parser.http_major != 1 || in->parser.http_minor == 0)
         return 0;
     in->continue_sent = 1;
     return 1;
@@ -285,6 +295,7 @@ const char *cfd_http_status_text(int status)
     case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
+    case 409: return "Conflict";
     case 411: return "Length Required";
     case 413: return "Content Too Large";
     case 415: return "Unsupported Media Type";

@@ -252,8 +252,95 @@ static void test_half_close_after_partial_request_keeps_replies(void **state)
     size_t got = read_to_eof(fd, buf, sizeof(buf));
     assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 200);
     assert_int_equal(count(buf, got, "{\"status\":\"ok\"}"), 200);
+    /* The partial request is answered 400 incomplete_request
+     * (docs/PROTOCOL.md), last, and only that reply closes. */
+    assert_int_equal(count(buf, got, "HTTP/1.1 400 Bad Request"), 1);
+    const char *bad = strstr(buf, "HTTP/1.1 400 Bad Request");
+    assert_non_null(strstr(bad, "\"incomplete_request\""));
+    assert_int_equal(count(bad, got - (size_t)(bad - buf), "HTTP/1.1 200 OK"), 0);
+    assert_int_equal(count(buf, got, "Connection: close"), 1);
+    assert_non_null(strstr(bad, "Connection: close"));
     close(fd);
     teardown_worker();
+}
+
+/* 6. Found by review: while draining (SIGTERM), a reply said Connection:
+ *    close at once, so the pipelined requests already received behind it
+ *    were dropped, where docs/PROTOCOL.md promises they are answered. */
+static void test_draining_answers_every_received_request(void **state)
+{
+    (void)state;
+    setup_worker("256K");
+    int fd = open_conn();
+    g_w.draining = 1;
+    char req[sizeof(k_get) * 3];
+    size_t n = 0;
+    for (int i = 0; i < 3; i++) {
+        memcpy(req + n, k_get, sizeof(k_get) - 1);
+        n += sizeof(k_get) - 1;
+    }
+    assert_int_equal(write(fd, req, n), (ssize_t)n);
+    static char buf[1 << 14];
+    size_t got = read_to_eof(fd, buf, sizeof(buf));
+    assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 3);
+    assert_int_equal(count(buf, got, "{\"status\":\"ok\"}"), 3);
+    /* one Connection: close, on the last reply */
+    assert_int_equal(count(buf, got, "Connection: close"), 1);
+    const char *last = buf;
+    for (const char *p; (p = strstr(last + 1, "HTTP/1.1 200 OK")) != NULL;)
+        last = p;
+    assert_non_null(strstr(last, "Connection: close"));
+    close(fd);
+    teardown_worker();
+}
+
+/* 7. Found by review: an NDJSON batch whose client went away mid-stream was
+ *    never counted in classifyd_requests_total (its 200 had been sent). */
+static void test_ndjson_cut_short_is_counted(void **state)
+{
+    (void)state;
+    setup_worker("2K");
+    open_engine();
+    int fd = open_conn();
+    static char body[1 << 16];
+    size_t bl = 0;
+    for (int i = 0; i < 1000; i++)
+        bl += (size_t)snprintf(body + bl, sizeof(body) - bl, "{\"body\":\"국회 선거 %d\"}\n", i);
+    char head[256];
+    int hl = snprintf(head, sizeof(head),
+                      "POST /v1/classify HTTP/1.1\r\nContent-Type: application/x-ndjson\r\n"
+                      "Content-Length: %zu\r\n\r\n", bl);
+    size_t sent = 0, total = (size_t)hl + bl;
+    static char all[sizeof(body) + 256];
+    memcpy(all, head, (size_t)hl);
+    memcpy(all + hl, body, bl);
+    for (int i = 0; i < 10000 && sent < total; i++) {
+        ssize_t w = write(fd, all + sent, total - sent);
+        if (w > 0)
+            sent += (size_t)w;
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    }
+    assert_int_equal(sent, total);
+    char buf[1024]; /* read the start of the reply, then hang up */
+    ssize_t r = 0;
+    for (int i = 0; i < 1000 && r <= 0; i++) {
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        r = read(fd, buf, sizeof(buf));
+    }
+    assert_true(r > 0);
+    assert_true(g_w.conns != NULL && g_w.conns->nd_active); /* still streaming */
+    close(fd);
+    for (int i = 0; i < 1000 && g_w.conns; i++)
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    assert_null(g_w.conns);
+    cfd_metrics *loops[] = {&g_w.metrics};
+    cfd_buf out = CFD_BUF_INIT;
+    assert_int_equal(cfd_metrics_render(loops, 1, &out), 0);
+    assert_non_null(strstr(out.data, "classifyd_requests_total{endpoint=\"classify\","
+                                     "status=\"200\"} 1\n"));
+    cfd_buf_free(&out);
+    teardown_worker();
+    close_engine();
 }
 
 static void test_ndjson_over_pending_limit_does_not_stall(void **state)
@@ -331,6 +418,8 @@ int main(void)
         cmocka_unit_test(test_pipelined_over_pending_limit_does_not_stall),
         cmocka_unit_test(test_head_reply_has_no_body),
         cmocka_unit_test(test_half_close_after_partial_request_keeps_replies),
+        cmocka_unit_test(test_draining_answers_every_received_request),
+        cmocka_unit_test(test_ndjson_cut_short_is_counted),
         cmocka_unit_test(test_ndjson_over_pending_limit_does_not_stall),
         cmocka_unit_test(test_unread_replies_stay_bounded),
     };

@@ -292,6 +292,55 @@ static void test_expect_continue(void **state)
     cfd_http_in_free(&in);
 }
 
+/* RFC 9110 10.1.1: a server ignores 100-continue in an HTTP/1.0 request. */
+static void test_expect_continue_not_for_http10(void **state)
+{
+    (void)state;
+    const char head[] = "POST /v1/classify HTTP/1.0\r\nContent-Length: 4\r\n"
+                        "Expect: 100-continue\r\n\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, head, sizeof(head) - 1, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    assert_int_equal(cfd_http_feed(&in, "body", 4, &used), CFD_HTTP_REQUEST);
+    cfd_http_in_free(&in);
+}
+
+/* Trailer fields after a chunked body are not headers: they change neither
+ * the content type nor anything else of the request. */
+static void test_chunked_trailers_are_not_headers(void **state)
+{
+    (void)state;
+    const char req[] = "POST /v1/classify HTTP/1.1\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"
+                       "f\r\n{\"title\":\"abc\"}\r\n0\r\n"
+                       "Content-Type: text/html\r\nExpect: 100-continue\r\n\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, req, sizeof(req) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.ctype, CFD_CTYPE_JSON);
+    assert_int_equal(in.req.body_len, 15);
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    cfd_http_in_free(&in);
+}
+
+/* A chunk size too large for http_parser is named as a chunk error. */
+static void test_chunk_size_overflow_message(void **state)
+{
+    (void)state;
+    const char req[] = "POST /v1/classify HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                       "ffffffffffffffffff\r\n";
+    cfd_http_in in;
+    size_t used;
+    cfd_http_in_init(&in, &k_limits);
+    assert_int_equal(cfd_http_feed(&in, req, sizeof(req) - 1, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 400);
+    assert_non_null(strstr(in.err_msg, "chunk size"));
+    cfd_http_in_free(&in);
+}
+
 static void test_http10_and_absolute_url(void **state)
 {
     (void)state;
@@ -399,6 +448,9 @@ int main(void)
         cmocka_unit_test(test_eof),
         cmocka_unit_test(test_content_types),
         cmocka_unit_test(test_expect_continue),
+        cmocka_unit_test(test_expect_continue_not_for_http10),
+        cmocka_unit_test(test_chunked_trailers_are_not_headers),
+        cmocka_unit_test(test_chunk_size_overflow_message),
         cmocka_unit_test(test_http10_and_absolute_url),
         cmocka_unit_test(test_reuse_after_big_body),
         cmocka_unit_test(test_reply_format),

@@ -36,6 +36,9 @@ static void test_counts_and_sum_over_loops(void **state)
     cfd_metrics_request(&b, CFD_EP_CLASSIFY, 400, 10000);
     cfd_metrics_request(&b, CFD_EP_OTHER, 404, 10000);
     cfd_metrics_request(&b, CFD_EP_HEALTHZ, 418, 10000);      /* unusual: "other" */
+    /* the admin endpoints' own statuses have their own series */
+    cfd_metrics_request(&b, CFD_EP_OTHER, 409, 10000);
+    cfd_metrics_request(&b, CFD_EP_OTHER, 422, 10000);
     cfd_metrics_request(&a, 99, 200, 5000000000ull);          /* bad endpoint, 5 s */
     cfd_metrics_gauge_add(&a.open_connections, 3);
     cfd_metrics_gauge_add(&b.open_connections, 2);
@@ -51,21 +54,24 @@ static void test_counts_and_sum_over_loops(void **state)
     assert_true(sample(t, "classifyd_requests_total{endpoint=\"other\",status=\"404\"}") == 1);
     assert_true(sample(t, "classifyd_requests_total{endpoint=\"other\",status=\"200\"}") == 1);
     assert_true(sample(t, "classifyd_requests_total{endpoint=\"healthz\",status=\"other\"}") == 1);
+    assert_true(sample(t, "classifyd_requests_total{endpoint=\"other\",status=\"409\"}") == 1);
+    assert_true(sample(t, "classifyd_requests_total{endpoint=\"other\",status=\"422\"}") == 1);
+    assert_true(sample(t, "classifyd_requests_total{endpoint=\"other\",status=\"other\"}") == -1);
     /* zero counters are not printed */
     assert_null(strstr(t, "endpoint=\"metrics\""));
     /* histogram: cumulative */
-    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"5e-05\"}") == 4);
-    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"0.00025\"}") == 5);
-    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"0.005\"}") == 6);
-    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"2.5\"}") == 6);
-    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"+Inf\"}") == 7);
-    assert_true(sample(t, "classifyd_request_duration_seconds_count") == 7);
+    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"5e-05\"}") == 6);
+    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"0.00025\"}") == 7);
+    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"0.005\"}") == 8);
+    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"2.5\"}") == 8);
+    assert_true(sample(t, "classifyd_request_duration_seconds_bucket{le=\"+Inf\"}") == 9);
+    assert_true(sample(t, "classifyd_request_duration_seconds_count") == 9);
     double sum = sample(t, "classifyd_request_duration_seconds_sum");
-    assert_true(sum > 5.0031 && sum < 5.0033);
+    assert_true(sum > 5.0031 && sum < 5.0034);
     assert_true(sample(t, "classifyd_open_connections") == 4);
     assert_true(sample(t, "classifyd_loop_open_connections{loop=\"1\"}") == 1);
     assert_true(sample(t, "classifyd_loop_requests_total{loop=\"0\"}") == 3);
-    assert_true(sample(t, "classifyd_loop_requests_total{loop=\"1\"}") == 4);
+    assert_true(sample(t, "classifyd_loop_requests_total{loop=\"1\"}") == 6);
     assert_true(sample(t, "classifyd_connections_total") == 7);
     assert_true(sample(t, "classifyd_resident_memory_bytes") > 0);
     /* every family has HELP and TYPE */
