@@ -1,7 +1,9 @@
 /*
  * classifyctl reload [PLUGIN] [MODEL]: put a model live without a restart.
- *   reload                 POST /v1/reload: every plugin's configured model
- *                          and the aggregation rules (the same as SIGHUP)
+ *   reload                 POST /v1/reload: every plugin's model file (the
+ *                          one it serves now) and the aggregation rules (the
+ *                          same as SIGHUP); when some plugins fail, what each
+ *                          plugin did is printed after the error
  *   reload PLUGIN          POST /v1/plugins/PLUGIN/model {}: that plugin's
  *                          configured model file, read again
  *   reload PLUGIN MODEL    POST /v1/plugins/PLUGIN/model {"model":MODEL}:
@@ -26,8 +28,8 @@ int cfd_cmd_reload(cfd_ctl *ctl, int argc, char **argv)
         return CFD_CTL_EUSAGE;
     }
     if (argc >= 1 && !cfd_swap_valid_plugin(argv[0])) {
-        fprintf(stderr, "classifyctl: '%s' is not a plugin name (letters, digits, '-', '_'; "
-                        "see 'classifyctl plugins')\n", argv[0]);
+        fprintf(stderr, "classifyctl: '%s' is not a plugin name (at most 32 of a-z, 0-9, "
+                        "'-', '_'; see 'classifyctl plugins')\n", argv[0]);
         return CFD_CTL_EUSAGE;
     }
     cfd_buf target = CFD_BUF_INIT, body = CFD_BUF_INIT;

@@ -79,23 +79,33 @@ int cfd_swap_post(cfd_ctl *ctl, const char *what, const char *target, const char
     cfd_http_reply_init(&reply);
     int rc = cfd_ctl_call(ctl, what, "POST", target, body_len ? "application/json" : NULL,
                           body_len ? body : NULL, body_len, NULL, NULL, &reply);
-    if (rc == CFD_CTL_OK)
+    if (rc == CFD_CTL_OK) {
         cfd_swap_print(ctl, reply.body.data, reply.body.len);
-    else if (rc == CFD_CTL_EDAEMON && reply.status == 403)
-        fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
-                        "user or root\n");
+    } else if (rc == CFD_CTL_EDAEMON && reply.body.len) {
+        cJSON *root = cJSON_ParseWithLength(reply.body.data, reply.body.len);
+        const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+        /* A reload of everything that failed for some plugins: the daemon
+         * also says what each plugin did (some may have swapped). */
+        if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "plugins")))
+            cfd_swap_print(ctl, reply.body.data, reply.body.len);
+        else if (reply.status == 403 && cfd__s(err, "code") &&
+                 strcmp(cfd__s(err, "code"), "forbidden") == 0)
+            fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
+                            "user or root\n");
+        cJSON_Delete(root);
+    }
     cfd_http_reply_free(&reply);
     return rc;
 }
 
 int cfd_swap_valid_plugin(const char *name)
 {
-    if (!*name || strlen(name) > 64)
+    /* the daemon's rule for the admin paths (daemon/router.c) */
+    if (!*name || strlen(name) > 32)
         return 0;
     for (const char *p = name; *p; p++) {
         char c = *p;
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_'))
             return 0;
     }
     return 1;

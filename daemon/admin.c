@@ -21,6 +21,7 @@
 #include <cJSON.h>
 
 #include "handlers.h"
+#include "json_prob.h"
 #include "log.h"
 #include "utf8.h"
 
@@ -109,6 +110,20 @@ static void cfd__after_work(uv_work_t *req, int status)
         } else {
             const char *code;
             int st = cfd__load_status(j->rc, &code);
+            if (j->kind == CFD__RELOAD_ALL && j->result.data && !j->result.oom) {
+                /* Some plugins may have swapped: say which, not only the first error. */
+                cfd_buf b = CFD_BUF_INIT;
+                cfd_buf_puts(&b, "{\"error\":{\"code\":\"");
+                cfd_buf_puts(&b, code);
+                cfd_buf_puts(&b, "\",\"message\":");
+                cfd_json_text(&b, j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc));
+                cfd_buf_puts(&b, "},");
+                cfd_buf_append(&b, j->result.data + 1, j->result.len - 1);
+                cfd_log(CFD_LOG_WARN, "admin reload (all plugins) partly failed: %s", b.data);
+                cfd_reply_json(c, r, st, b.data, b.len, NULL);
+                cfd_buf_free(&b);
+                goto done;
+            }
             cfd_log(CFD_LOG_WARN, "admin %s %s failed: %s",
                     j->kind == CFD__ROLLBACK ? "rollback" : "reload",
                     j->kind == CFD__RELOAD_ALL ? "(all plugins)" : j->plugin, j->err.msg);
@@ -116,6 +131,7 @@ static void cfd__after_work(uv_work_t *req, int status)
                            (size_t)-1, st == 503 ? "Retry-After: 1\r\n" : NULL, 0);
         }
     }
+done:
     cfd_buf_free(&j->result);
     free(j->model);
     free(j);

@@ -122,7 +122,9 @@ int cfd_engine_metrics(cfd_engine *e, cfd_buf *out);
 
 /*
  * Loads `model_file` (relative to models_dir; NULL = the configured one) for
- * `plugin` (NULL = every plugin, each its configured model) and publishes it
+ * `plugin` (NULL = every plugin, each the file it serves now, so a model put
+ * live by name survives a reload of everything; the configured file for a
+ * plugin with no model) and publishes it
  * on success; on any failure the old model keeps serving. Reloading the file
  * already served, unchanged (same checksum), keeps the current version.
  * Also re-reads the aggregation rules when plugin is NULL.

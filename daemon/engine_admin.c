@@ -6,6 +6,7 @@
  * (publication is one atomic exchange, see model_registry.h).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine_internal.h"
@@ -74,7 +75,7 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
             cfd__outcome(e, (size_t)i, rc, err, result);
         goto out;
     }
-    /* Everything: each plugin's configured model, then the rules. The first
+    /* Everything: each plugin's model file, then the rules. The first
      * failure is returned; the others are still attempted. */
     rc = 0;
     if (result)
@@ -82,7 +83,17 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
     for (size_t i = 0; i < e->n; i++) {
         cfd_error perr;
         cfd_error_clear(&perr);
-        int prc = cfd__engine_load_model(e, i, NULL, &perr);
+        /* Re-read the file each plugin serves now (the configured one when
+         * it has none): a model put live with POST /v1/plugins/{name}/model
+         * must survive the SIGHUP an editor sends after changing the rules. */
+        cfd_model_version *cur = cfd_registry_acquire(&e->pl[i].reg);
+        char *file = cur ? strdup(cur->file) : NULL;
+        if (cur)
+            cfd_registry_release(&e->pl[i].reg, cur);
+        int prc = cur != NULL && file == NULL
+                      ? cfd_error_set(&perr, CFD_ENOMEM, (size_t)-1, "out of memory")
+                      : cfd__engine_load_model(e, i, file, &perr);
+        free(file);
         if (prc != 0 && rc == 0) {
             rc = prc;
             *err = perr;

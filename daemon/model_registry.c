@@ -397,6 +397,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
     }
     v->serial = atomic_fetch_add_explicit(&cfd__next_serial, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->loads_ok, 1, memory_order_relaxed);
+    cfd__set_last_error(r, NULL);
     *out = v;
     return 0;
 fail:

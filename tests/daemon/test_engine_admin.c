@@ -66,7 +66,40 @@ static void test_reload_new_labels_and_rollback(void **state)
     assert_int_equal(classify(f, NULL, "", "반도체", NULL, 0, &err), 0);
     assert_non_null(strstr(f->out.data, "\"s-v2\""));
     assert_int_equal(cfd_engine_rollback(f->e, "nosuch", NULL, &err), CFD_ENOENT);
+
+    /* A reload of everything (SIGHUP) re-reads the file each plugin serves:
+     * the model put live by name stays live, not the configured file. */
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "반도체", NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"s-v2\""));
+    /* One plugin without a file: its configured file again. */
+    assert_int_equal(cfd_engine_reload(f->e, "section", NULL, NULL, &err), 0);
+    assert_int_equal(classify(f, NULL, "", "반도체", NULL, 0, &err), 0);
+    assert_non_null(strstr(f->out.data, "\"s-v1\""));
     cfd_buf_free(&res);
+}
+
+/* The last_error of GET /v1/plugins for a plugin (NULL when null). */
+static char *last_error(fixture *f, const char *plugin)
+{
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_engine_plugins_json(f->e, &b), 0);
+    cJSON *j = cJSON_Parse(b.data);
+    assert_non_null(j);
+    char *out = NULL;
+    const cJSON *p;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItem(j, "plugins"))
+    {
+        if (strcmp(cJSON_GetObjectItem(p, "name")->valuestring, plugin) != 0)
+            continue;
+        const cJSON *le = cJSON_GetObjectItem(p, "last_error");
+        assert_non_null(le);
+        if (cJSON_IsString(le))
+            out = strdup(le->valuestring);
+    }
+    cJSON_Delete(j);
+    cfd_buf_free(&b);
+    return out;
 }
 
 static void test_refused_reloads_keep_serving(void **state)
@@ -92,6 +125,14 @@ static void test_refused_reloads_keep_serving(void **state)
     cJSON_Delete(j);
     assert_int_equal(metric(f, "classifyd_model_loads_total{plugin=\"topic\",result=\"error\"}"),
                      5);
+    /* The last refusal is reported until a load succeeds, even one that
+     * finds the file unchanged and keeps the version. */
+    char *le = last_error(f, "topic");
+    assert_non_null(le);
+    assert_non_null(strstr(le, "section"));
+    free(le);
+    assert_int_equal(cfd_engine_reload(f->e, "topic", NULL, NULL, &err), 0);
+    assert_null(last_error(f, "topic"));
     /* reload everything (SIGHUP) works and reports each plugin; unchanged
      * files keep their version (no previous appears, nothing doubles) */
     cfd_buf_reset(&res);

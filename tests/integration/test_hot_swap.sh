@@ -8,7 +8,9 @@
 #   - swap latency (command to first reply from the new model), printed;
 #   - admin calls from another user are refused (403), classify is not;
 #   - path escapes are refused ('..', absolute, symlink out of the dir);
-#   - rollback; SIGHUP reload of the configured file;
+#   - rollback; SIGHUP re-reads the file each plugin serves (a model put
+#     live by name stays live; a changed file is read again), and
+#     'reload PLUGIN' goes back to the configured file;
 #   - SIGTERM during load: every reply complete, exit 0, socket removed.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
@@ -211,8 +213,9 @@ for p in ../outside/section.cfdm "$IT_TMP/outside/section.cfdm" escape-link.cfdm
 done
 it_eq "the escapes changed nothing" "$B" "$(section_model)"
 
-# ---- SIGHUP reloads the configured files: section.cfdm (swapped in by
-# rename) and, when the rules plugin runs, the editors' rules file.
+# ---- SIGHUP re-reads the file each plugin serves now: section serves
+# section-b.cfdm (put live by name), which must survive the SIGHUP an editor
+# sends after changing the rules; the editors' rules file is read again.
 rules_ck() {
   curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/v1/plugins |
     it_json '([p["model"]["checksum"] for p in d["plugins"] if p["name"] == "rules" and p.get("model")] or ["none"])[0]'
@@ -226,8 +229,19 @@ fi
 cp "$MODELS/section-a.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
 kill -HUP "$DAEMON_PID"
 deadline=$((SECONDS + 10))
-until [ "$(section_model)" = "$A" ] || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
-it_eq "SIGHUP: the configured section.cfdm (now A) is served" "$A" "$(section_model)"
+if [ "$rules_before" != none ]; then
+  until [ "$(rules_ck)" != "$rules_before" ] || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
+else
+  sleep 1
+fi
+it_eq "SIGHUP: the model put live by name (B) stays live" "$B" "$(section_model)"
+out=$(ctl reload section) || it_fail "reload section failed: $out"
+it_eq "reload PLUGIN: the configured section.cfdm (now A) is served" "$A" "$(section_model)"
+cp "$MODELS/section-b.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
+kill -HUP "$DAEMON_PID"
+deadline=$((SECONDS + 10))
+until [ "$(section_model)" = "$B" ] || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
+it_eq "SIGHUP: the served file, replaced on disk (now B), is read again" "$B" "$(section_model)"
 if [ "$rules_before" != none ]; then
   it_check "SIGHUP: the edited rules file is served (checksum changed)" test "$(rules_ck)" != "$rules_before"
   out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
@@ -235,6 +249,22 @@ if [ "$rules_before" != none ]; then
   it_eq "SIGHUP: the new rule applies" 스포츠 "$(it_json 'd["results"]["rules"]["label"]' <<<"$out")"
 fi
 it_alive "after SIGHUP"
+
+# ---- a reload of everything that fails for one plugin says what each did
+cp "$MODELS/broken-half.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
+st=$(curl -sS --max-time 30 --unix-socket "$SOCK" -o "$IT_TMP/reload-all.json" -w '%{http_code}' \
+     -X POST http://localhost/v1/reload)
+it_eq "reload-all with a broken section file: 422" 422 "$st"
+it_match "reload-all error names the first failure" '^[a-z_]+ .*section' \
+  "$(it_json 'd["error"]["code"] + " " + d["error"]["message"]' < "$IT_TMP/reload-all.json")"
+it_eq "reload-all reply has every plugin's outcome: section's error, topic's model" "error model" \
+  "$(it_json '" ".join(["error" if "error" in p else "model" for p in d["plugins"] if p["plugin"] in ("section", "topic")])' \
+     < "$IT_TMP/reload-all.json")"
+it_eq "the broken file changed nothing: B serves" "$B" "$(section_model)"
+out=$(ctl reload 2>&1); rc=$?
+it_eq "classifyctl reload with one failing plugin: exit 1" 1 "$rc"
+it_match "classifyctl reload prints each plugin's outcome" 'section: not swapped: .*topic: now serving' "$(tr '\n' ' ' <<<"$out")"
+cp "$MODELS/section-b.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
 
 # ---- SIGTERM during load: every reply the daemon started is complete
 # One request in flight per connection, so a request the daemon had read is
