@@ -72,6 +72,10 @@ static void cfd__make_parent(const char *path)
     *slash = '\0';
     if (mkdir(dir, 0755) == 0)
         cfd_log(CFD_LOG_INFO, "created directory %s for the socket", dir);
+    else if (errno != EEXIST)
+        cfd_log(CFD_LOG_ERROR, "cannot create the socket directory %s: %s (create it, "
+                "writable by the daemon's user, or choose another --socket)",
+                dir, strerror(errno));
 }
 
 static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err)

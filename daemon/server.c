@@ -305,6 +305,7 @@ static void cfd__hup_work(uv_work_t *req)
 }
 
 static void cfd__start_reload(cfd_server *s);
+static void cfd__worker_done_cb(uv_async_t *a);
 
 static void cfd__hup_done(uv_work_t *req, int status)
 {
@@ -313,14 +314,18 @@ static void cfd__hup_done(uv_work_t *req, int status)
     if (j->rc == 0 && status == 0)
         cfd_log(CFD_LOG_INFO, "SIGHUP: reload done: %s", j->result.data ? j->result.data : "");
     else
-        cfd_log(CFD_LOG_ERROR, "SIGHUP: reload failed (old models keep serving): %s",
-                j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc));
+        cfd_log(CFD_LOG_ERROR, "SIGHUP: reload failed (a plugin that failed keeps its old "
+                "model; the others may have swapped): %s; result: %s",
+                j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc),
+                j->result.data ? j->result.data : "");
     cfd_buf_free(&j->result);
     free(j);
     s->reload_running = 0;
     if (s->reload_again && !s->stopping) {
         s->reload_again = 0;
         cfd__start_reload(s);
+    } else if (s->stopping) {
+        cfd__worker_done_cb(&s->worker_done); /* close the handles it left open */
     }
 }
 
@@ -394,8 +399,9 @@ void cfd_server_stop(cfd_server *s) { uv_async_send(&s->stop); }
 static void cfd__worker_done_cb(uv_async_t *a)
 {
     cfd_server *s = a->data;
-    if (atomic_load(&s->workers_left) != 0)
-        return;
+    if (atomic_load(&s->workers_left) != 0 || s->reload_running || s->handles_closed)
+        return; /* closing the signal handles restores the default action (exit) */
+    s->handles_closed = 1;
     uv_close((uv_handle_t *)&s->sig_term, NULL);
     uv_close((uv_handle_t *)&s->sig_int, NULL);
     uv_close((uv_handle_t *)&s->sig_hup, NULL);

@@ -116,6 +116,7 @@ typedef struct cfd_server {
     atomic_int draining;       /* set before any loop is told to drain */
     int sock_unlinked;
     int reload_running, reload_again;
+    int handles_closed;
 } cfd_server;
 
 /* Probes and binds the socket(s) (listen.c). Main thread, before cfd_server_run. */

@@ -220,3 +220,20 @@ t0=$SECONDS
 it_stop_daemon; rc=$?
 it_eq "--busy-poll: daemon exits 0 on SIGTERM" 0 $rc
 it_check "--busy-poll: exits within 5 s of SIGTERM" test $((SECONDS - t0)) -le 5
+
+# ---- --check-config finds what start-up would refuse about paths, and
+# creates nothing: the socket's length and directory, the request log.
+cc() { "$BIN/classifyd" --models "$MODELS" --plugins "$PLUGINS" --check-config "$@" 2>&1 >/dev/null; }
+out=$(cc --socket "$IT_TMP/no/such/d.sock"); rc=$?
+it_eq "--check-config: socket in a missing directory tree: exit 2" 2 $rc
+it_match "--check-config: says which directory and what to do" "directory $IT_TMP/no/such cannot be used.*create it" "$out"
+out=$(cc --socket "$IT_TMP/$(printf 'a%.0s' $(seq 110)).sock"); rc=$?
+it_eq "--check-config: socket path too long: exit 2" 2 $rc
+it_match "--check-config: names the length limit" 'longer than 107 bytes' "$out"
+out=$(cc --socket "$IT_TMP/cc.sock" --request-log "$IT_TMP/no/such/r.log"); rc=$?
+it_eq "--check-config: request log in a missing directory: exit 2" 2 $rc
+it_match "--check-config: names the request log" "cannot write the request log $IT_TMP/no/such/r.log" "$out"
+out=$(cc --socket "$IT_TMP/newdir/cc.sock" --request-log "$IT_TMP/r.log"); rc=$?
+it_eq "--check-config: one missing socket directory level (start-up creates it): exit 0" 0 $rc
+it_check "--check-config created neither the directory nor the log" \
+  test ! -e "$IT_TMP/newdir" -a ! -e "$IT_TMP/r.log"
