@@ -97,7 +97,10 @@ int cfd_cli_double(const char *cmd, const char *opt, const char *s, double min, 
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno != 0 || !isfinite(v) || v < min || v > max) {
+    /* decimal only: strtod also takes "0x10", "inf" and leading blanks */
+    int decimal = strpbrk(s, "xXpP") == NULL &&
+                  ((*s >= '0' && *s <= '9') || *s == '.' || *s == '-' || *s == '+');
+    if (!decimal || *end != '\0' || errno != 0 || !isfinite(v) || v < min || v > max) {
         cfd_cli_usage_error(cmd, "%s: expected a number in [%g, %g], got \"%s\"", opt, min, max,
                             s);
         return -1;
@@ -191,26 +194,28 @@ int cfd_model_opts_apply(cfd_model_opts *o, const char *cmd, int id, const char 
             return -1;
         o->lin.jobs = (unsigned)u;
         return 0;
-    case CFD__O_BUCKETS:
+    case CFD__O_BUCKETS: {
         /* Hash bits (10..24), or the bucket count itself (a power of two). */
-        if (cfd_cli_uint(cmd, "--buckets", arg, CFD_HASH_BITS_MIN, 1ul << CFD_HASH_BITS_MAX,
-                         &u) != 0)
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(arg, &end, 10);
+        int num = *arg >= '0' && *arg <= '9' && *end == '\0' && errno == 0;
+        if (num && v >= CFD_HASH_BITS_MIN && v <= CFD_HASH_BITS_MAX) {
+            u = v;
+        } else if (num && v >= (1ul << CFD_HASH_BITS_MIN) && v <= (1ul << CFD_HASH_BITS_MAX) &&
+                   (v & (v - 1)) == 0) {
+            for (u = 0; (1ul << u) < v; u++)
+                ;
+        } else {
+            cfd_cli_usage_error(cmd, "--buckets: expected hash bits %d..%d or a power of "
+                                "two %lu..%lu, got \"%s\"", CFD_HASH_BITS_MIN,
+                                CFD_HASH_BITS_MAX, 1ul << CFD_HASH_BITS_MIN,
+                                1ul << CFD_HASH_BITS_MAX, arg);
             return -1;
-        if (u > CFD_HASH_BITS_MAX) {
-            if ((u & (u - 1)) != 0 || u < (1ul << CFD_HASH_BITS_MIN)) {
-                cfd_cli_usage_error(cmd, "--buckets: expected hash bits %d..%d or a power of "
-                                    "two %lu..%lu, got %s", CFD_HASH_BITS_MIN,
-                                    CFD_HASH_BITS_MAX, 1ul << CFD_HASH_BITS_MIN,
-                                    1ul << CFD_HASH_BITS_MAX, arg);
-                return -1;
-            }
-            unsigned bits = 0;
-            while ((1ul << bits) < u)
-                bits++;
-            u = bits;
         }
         o->feat.hash_bits = (uint8_t)u;
         return 0;
+    }
     case CFD__O_NGRAMS:
         if (cfd_cli_uint(cmd, "--ngrams", arg, 0, 2, &u) != 0)
             return -1;
@@ -279,7 +284,8 @@ void cfd_model_opts_help(FILE *f)
     cfd_feat_config d;
     cfd_feat_config_default(&d);
     fprintf(f,
-            "Feature options (stored in the model; serving featurizes the same way):\n"
+            "Feature options (train stores them in the model; serving featurizes the same\n"
+            "way):\n"
             "  --buckets K        hash into 2^K buckets, K in %d..%d (default %u); a power of\n"
             "                     two such as 1048576 is accepted too\n"
             "  --ngrams N         word n-grams: 0 none, 1 unigrams, 2 unigrams+bigrams "

@@ -206,6 +206,11 @@ static int cfd__parse(int argc, char **argv, cfd__args *a)
                             a->data == NULL ? "--data" : a->out == NULL ? "--out" : "--name");
         return CFD_EXIT_USAGE;
     }
+    if (a->name[0] == '\0') {
+        cfd_cli_usage_error("train", "--name: empty; give the plugin the model is for "
+                            "(topic, section, sentiment, ...)");
+        return CFD_EXIT_USAGE;
+    }
     if (a->version != NULL && strlen(a->version) >= sizeof(((cfd_model_meta *)0)->version)) {
         cfd_cli_usage_error("train", "--version: at most %zu bytes",
                             sizeof(((cfd_model_meta *)0)->version) - 1);

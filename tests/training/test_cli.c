@@ -77,6 +77,11 @@ static void test_numbers(void **state)
     assert_int_equal(cfd_cli_double("t", "--c", "nan", 1e-6, 1e6, &d), -1);
     assert_int_equal(cfd_cli_double("t", "--c", "inf", 1e-6, 1e6, &d), -1);
     assert_int_equal(cfd_cli_double("t", "--c", "0", 1e-6, 1e6, &d), -1);
+    /* decimal only: strtod's hex and leading blanks are refused */
+    assert_int_equal(cfd_cli_double("t", "--c", "0x10", 1e-6, 1e6, &d), -1);
+    assert_int_equal(cfd_cli_double("t", "--c", " 1", 1e-6, 1e6, &d), -1);
+    assert_int_equal(cfd_cli_double("t", "--c", ".5", 1e-6, 1e6, &d), 0);
+    assert_true(d == 0.5);
     assert_int_equal(cfd_cli_uint("t", "--k", "10", 2, 100, &u), 0);
     assert_int_equal(u, 10);
     assert_int_equal(cfd_cli_uint("t", "--k", "-1", 2, 100, &u), -1);
@@ -111,6 +116,10 @@ static void test_model_opts(void **state)
     assert_int_equal(o.feat.hash_bits, 22);
     assert_int_equal(apply(&o, "--buckets", "1000"), -1); /* not a power of two */
     assert_int_equal(apply(&o, "--buckets", "9"), -1);
+    assert_int_equal(apply(&o, "--buckets", "100"), -1);   /* neither bits nor 2^k */
+    assert_int_equal(apply(&o, "--buckets", "33554432"), -1); /* 2^25: too many */
+    assert_int_equal(apply(&o, "--buckets", "1024"), 0);
+    assert_int_equal(o.feat.hash_bits, 10);
     assert_int_equal(apply(&o, "--ngrams", "1"), 0);
     assert_true(o.feat.word_unigrams && !o.feat.word_bigrams);
     assert_int_equal(apply(&o, "--solver", "lr"), 0);
