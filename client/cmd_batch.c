@@ -216,6 +216,81 @@ static void cfd__summary(cfd__batch *b, FILE *f)
     }
 }
 
+/*
+ * With gold labels: asks the daemon for --plugin's labels (for "decision",
+ * section's), refuses an unknown plugin, and warns about gold labels the
+ * plugin cannot give (they can only count as errors). Returns an exit code.
+ */
+static int cfd__check_gold(cfd__batch *b)
+{
+    size_t labelled = 0;
+    for (size_t i = 0; i < b->ds.n; i++)
+        labelled += b->ds.recs[i].label != NULL;
+    if (labelled == 0)
+        return CFD_CTL_OK;
+    cfd_http_reply reply;
+    cfd_http_reply_init(&reply);
+    int rc = cfd_ctl_call(b->ctl, "plugins", "GET", "/v1/plugins", NULL, NULL, 0, NULL, NULL,
+                          &reply);
+    if (rc != CFD_CTL_OK) {
+        cfd_http_reply_free(&reply);
+        return rc;
+    }
+    const char *want = strcmp(b->ctl->plugin, "decision") == 0 ? "section" : b->ctl->plugin;
+    cJSON *root = cJSON_ParseWithLength(reply.body.data, reply.body.len);
+    const cJSON *p, *labels = NULL;
+    cfd_buf names = CFD_BUF_INIT;
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(root, "plugins"))
+    {
+        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(p, "name");
+        if (!cJSON_IsString(nm))
+            continue;
+        cfd_buf_printf(&names, "%s%s", names.len ? ", " : "", nm->valuestring);
+        if (strcmp(nm->valuestring, want) == 0)
+            labels = cJSON_GetObjectItemCaseSensitive(p, "labels");
+    }
+    if (labels == NULL && strcmp(want, b->ctl->plugin) == 0) {
+        fprintf(stderr, "classifyctl: batch: --plugin %s: the daemon has no such plugin (it "
+                        "runs: %s; or 'decision')\n", b->ctl->plugin,
+                names.data ? names.data : "none");
+        rc = CFD_CTL_EUSAGE;
+    } else if (labels != NULL) {
+        size_t known = 0, unknown = 0;
+        cfd_buf missing = CFD_BUF_INIT;
+        for (size_t i = 0; i < b->ds.n; i++) {
+            const char *g = b->ds.recs[i].label;
+            if (g == NULL)
+                continue;
+            int found = 0;
+            const cJSON *l;
+            cJSON_ArrayForEach(l, labels)
+                found |= cJSON_IsString(l) && strcmp(l->valuestring, g) == 0;
+            if (found) {
+                known++;
+                continue;
+            }
+            unknown++;
+            /* list each unknown label once, a few of them */
+            if (missing.len < 200 && (!missing.data || !strstr(missing.data, g)))
+                cfd_buf_printf(&missing, "%s\"%s\"", missing.len ? ", " : "", g);
+        }
+        if (unknown > 0 && known == 0)
+            fprintf(stderr, "classifyctl: batch: warning: no gold label is a label of %s "
+                            "(%s): every article counts as an error. Is --plugin or "
+                            "--label-field right?\n", b->ctl->plugin,
+                    missing.data ? missing.data : "");
+        else if (unknown > 0)
+            fprintf(stderr, "classifyctl: batch: warning: %zu of %zu gold labels are not "
+                            "labels of %s (%s); those articles count as errors\n", unknown,
+                    labelled, b->ctl->plugin, missing.data ? missing.data : "");
+        cfd_buf_free(&missing);
+    }
+    cfd_buf_free(&names);
+    cJSON_Delete(root);
+    cfd_http_reply_free(&reply);
+    return rc;
+}
+
 /* The record range of each request: --chunk articles, at most 512 KiB. */
 typedef struct cfd__range {
     size_t from, to;
@@ -350,6 +425,8 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         rc = CFD_CTL_EINPUT;
         goto done;
     }
+    if ((rc = cfd__check_gold(&b)) != CFD_CTL_OK)
+        goto done;
     FILE *summary = stdout;
     if (ctl->output) {
         if (strcmp(ctl->output, "-") == 0) {

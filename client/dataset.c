@@ -146,8 +146,15 @@ static int cfd__jsonl_line(cfd_record *r, const char *s, size_t n, const cfd_dat
     }
     const char *lf = o->label_field ? o->label_field : "label";
     const cJSON *lab = cJSON_GetObjectItemCaseSensitive(in, lf);
-    if (cJSON_IsString(lab) && !(r->label = strdup(lab->valuestring)))
+    char lnum[32];
+    if (cJSON_IsNumber(lab) && lab->valuedouble == (double)(long long)lab->valuedouble) {
+        /* integer labels (e.g. NSMC's 0/1), as classifyd-train reads them */
+        snprintf(lnum, sizeof lnum, "%lld", (long long)lab->valuedouble);
+        if (!(r->label = strdup(lnum)))
+            goto done;
+    } else if (cJSON_IsString(lab) && !(r->label = strdup(lab->valuestring))) {
         goto done;
+    }
     char *js = cJSON_PrintUnformatted(out);
     if (!js)
         goto done;

@@ -194,6 +194,19 @@ same=$(same_replies "$IT_TMP/j1.out" "$IT_TMP/j3.out")
 it_eq "classifyctl batch --jobs 3 gives the --jobs 1 replies, in order" ok "$same"
 out=$(ctl batch --format json --no-progress --label-field site_section "$DATA/samples/articles.jsonl")
 it_eq "classifyctl batch JSONL with a chosen label field" 3 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
+# Gold labels the plugin cannot give, and a plugin the daemon does not run.
+ctl batch --no-progress --label-field site_section "$DATA/samples/articles.jsonl" >/dev/null 2>"$IT_TMP/lf.err"
+it_match "classifyctl batch warns when no gold label is one of the plugin's" \
+  'no gold label is a label of section \("기본분류", "미디어", "LIFE"\)' "$(cat "$IT_TMP/lf.err")"
+ctl batch --no-progress --plugin nosuch "$IT_TMP/b.tsv" >/dev/null 2>"$IT_TMP/np.err"; rc=$?
+it_eq "classifyctl batch --plugin unknown: exit 2" 2 $rc
+it_match "classifyctl batch --plugin unknown names the daemon's plugins" \
+  'no such plugin \(it runs: .*section.*topic' "$(cat "$IT_TMP/np.err")"
+printf '{"label":1,"body":"정말 좋은 실적"}\n{"label":"positive","body":"이익 증가"}\n' > "$IT_TMP/int.jsonl"
+out=$(ctl batch --format json --no-progress --plugin sentiment "$IT_TMP/int.jsonl" 2>"$IT_TMP/int.err")
+it_eq "classifyctl batch reads integer JSONL labels (both lines scored)" 2 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
+it_match "classifyctl batch: some gold labels unknown: warned" '1 of 2 gold labels are not labels of sentiment \("1"\)' \
+  "$(cat "$IT_TMP/int.err")"
 ctl -s "$IT_TMP/none.sock" health >/dev/null 2>&1; rc=$?
 it_eq "classifyctl: unreachable daemon gives exit 3" 3 $rc
 
