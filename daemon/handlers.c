@@ -80,7 +80,7 @@ void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r)
         return;
     }
     switch (r->ctype) {
-    case CFD_CTYPE_NONE: /* curl -d without -H: assume JSON */
+    case CFD_CTYPE_NONE: /* no Content-Type at all (a bare client): assume JSON */
     case CFD_CTYPE_JSON:
     case CFD_CTYPE_TEXT:
         cfd__classify_one(c, r);
@@ -122,6 +122,9 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
     int rc = cfd_article_decode_json(&w->dec, line, n, 0, &a, &err);
     if (rc != 0) {
         code = cfd_article_error_code(rc);
+        if (rc == CFD_EUTF8) /* the offset is in the line, not the body */
+            cfd_error_set(&err, rc, err.offset, "invalid UTF-8 at byte %zu of line %zu: send "
+                          "UTF-8 text", err.offset, lineno);
     } else {
         rc = cfd_engine_classify(w->ew, &a, &w->scratch, &err);
         if (rc == 0 && !w->scratch.oom)

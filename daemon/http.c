@@ -46,6 +46,7 @@ static int cfd__on_message_begin(http_parser *p)
     in->in_value = 0;
     in->ctype = CFD_CTYPE_NONE;
     in->expect_continue = 0;
+    in->te_other = 0;
     in->continue_sent = 0;
     in->headers_done = 0;
     in->in_message = 1;
@@ -95,6 +96,22 @@ static void cfd__finish_header(cfd_http_in *in)
             in->ctype = CFD_CTYPE_NDJSON;
         else
             in->ctype = CFD_CTYPE_OTHER;
+    } else if (in->field_len == 17 && memcmp(in->field, "transfer-encoding", 17) == 0) {
+        /* http_parser frames a body whose last coding is chunked, but the
+         * daemon cannot undo any other coding (gzip, ...): RFC 9112 6.1
+         * answers 501 rather than classify compressed bytes as text. */
+        for (size_t i = 0; i < n;) {
+            while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+                i++;
+            size_t j = i;
+            while (j < n && v[j] != ',' && v[j] != ' ' && v[j] != '\t' && v[j] != ';')
+                j++;
+            if (j > i && !(j - i == 7 && strncasecmp(v + i, "chunked", 7) == 0))
+                in->te_other = 1;
+            while (j < n && v[j] != ',')
+                j++;
+            i = j;
+        }
     } else if (in->field_len == 6 && memcmp(in->field, "expect", 6) == 0) {
         while (n && (v[n - 1] == ' ' || v[n - 1] == '\t'))
             n--;
@@ -146,6 +163,10 @@ static int cfd__on_headers_complete(http_parser *p)
     int has_cl = (p->flags & F_CONTENTLENGTH) != 0;
     in->req.has_length = chunked || has_cl;
     in->headers_done = 1;
+    if (in->te_other)
+        return cfd__fail(in, 501, "unsupported_transfer_encoding",
+                         "Transfer-Encoding other than chunked (e.g. gzip) is not supported: "
+                         "send the body uncompressed, with Content-Length or chunked");
     if (has_cl && !chunked && p->content_length > in->limits->max_body)
         return cfd__fail(in, 413, "body_too_large",
                          "request body exceeds the configured limit (max_body): split the "
@@ -302,6 +323,7 @@ const char *cfd_http_status_text(int status)
     case 422: return "Unprocessable Content";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
     default: return "Unknown";
     }

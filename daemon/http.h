@@ -65,6 +65,7 @@ typedef struct cfd_http_in {
     int in_value;
     int ctype;
     int expect_continue;
+    int te_other;              /* a transfer coding other than chunked was named */
     int in_message;            /* a request has begun and is not complete */
     int complete;
     int continue_sent;

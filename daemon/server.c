@@ -30,10 +30,10 @@ static void cfd__refuse(cfd_worker *w, int fd)
         "max_connections open; retry later or reuse connections\"}}\n";
     char reply[512];
     int n = snprintf(reply, sizeof(reply),
-                     "HTTP/1.1 503 Service Unavailable\r\nServer: classifyd\r\n"
+                     "HTTP/1.1 503 Service Unavailable\r\nServer: classifyd\r\nDate: %s\r\n"
                      "Content-Type: application/json\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\nRetry-After: 1\r\n\r\n%s",
-                     sizeof(body) - 1, body);
+                     w->date, sizeof(body) - 1, body);
     /* Best effort on a fresh socket: its buffer takes this at once. */
     if (write(fd, reply, (size_t)n) < 0)
         cfd_log(CFD_LOG_DEBUG, "refusing a connection: %s", strerror(errno));

@@ -149,6 +149,21 @@ e = err(r)
 print("ok" if status(r) == 400 and e.get("code") == "invalid_utf8" and e.get("offset") == 12 else "got %r" % r[:300])
 EOF
 
+pycase "a compressed transfer coding: 501 unsupported_transfer_encoding, not classified" <<'EOF'
+body = b"{\"body\":\"x\"}"
+expect(send_recv(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                 b"Transfer-Encoding: gzip, chunked\r\n\r\n" + b"%x\r\n" % len(body) + body +
+                 b"\r\n0\r\n\r\n"), 501, "unsupported_transfer_encoding")
+EOF
+
+pycase "invalid UTF-8 in an NDJSON line: that line's error names the line and the offset in it" <<'EOF'
+body = "{\"body\":\"좋다\"}\n".encode() + b"{\"body\":\"a\xff\"}\n"
+r = send_recv(post(body, b"application/x-ndjson", b"Connection: close\r\n"))
+lines = [json.loads(l) for l in r.partition(b"\r\n\r\n")[2].replace(b"\r\n", b"\n").split(b"\n") if l.startswith(b"{")]
+e = lines[1].get("error", {}) if len(lines) == 2 else {}
+print("ok" if e.get("code") == "invalid_utf8" and e.get("offset") == 10 and "of line 2" in e.get("message", "") else "got %r" % r[:400])
+EOF
+
 pycase "overlong and surrogate encodings: 400 invalid_utf8" <<'EOF'
 res = [err(send_recv(post(b, b"text/plain"))).get("code") for b in (b"a\xc0\xafb", b"a\xed\xa0\x80b", b"a\xf4\x90\x80\x80b")]
 print("ok" if res == ["invalid_utf8"] * 3 else "got %r" % res)
