@@ -136,8 +136,21 @@ static double effective_ghz(void)
 
 int main(int argc, char **argv)
 {
+    if (argc > 3 || (argc > 1 && argv[1][0] == '-')) {
+        int help = strcmp(argv[1], "--help") == 0;
+        fprintf(help ? stdout : stderr,
+                "usage: bench_featurize [FILE.tsv] [MAX_LINES]   (default "
+                "../shared/data/news8/train.tsv, 200 lines)\n");
+        return help ? 0 : 2;
+    }
     const char *path = argc > 1 ? argv[1] : "../shared/data/news8/train.tsv";
-    size_t max_lines = argc > 2 ? strtoul(argv[2], NULL, 10) : 200;
+    char *end = NULL;
+    size_t max_lines = argc > 2 ? strtoul(argv[2], &end, 10) : 200;
+    if (argc > 2 && (*argv[2] < '1' || *argv[2] > '9' || *end != '\0')) {
+        fprintf(stderr, "bench_featurize: MAX_LINES: expected a positive integer, got \"%s\"\n",
+                argv[2]);
+        return 2;
+    }
     FILE *f = fopen(path, "r");
     if (f == NULL) {
         fprintf(stderr, "bench_featurize: cannot open %s (run from the repository root or pass "

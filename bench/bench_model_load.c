@@ -74,9 +74,14 @@ static long file_size(const char *path)
 
 int main(int argc, char **argv)
 {
-    int runs = argc > 1 ? atoi(argv[1]) : 21;
-    if (runs < 1)
-        runs = 1;
+    char *end = NULL;
+    long r = argc > 1 ? strtol(argv[1], &end, 10) : 21;
+    if (argc > 2 || (argc > 1 && (*argv[1] == '\0' || *end != '\0' || r < 1 || r > 10000))) {
+        fprintf(argc > 1 && strcmp(argv[1], "--help") == 0 ? stdout : stderr,
+                "usage: bench_model_load [RUNS]   (RUNS 1..10000, default 21; prints medians)\n");
+        return argc > 1 && strcmp(argv[1], "--help") == 0 ? 0 : 2;
+    }
+    int runs = (int)r;
     const char *tmp = getenv("TMPDIR");
     char dir[512];
     snprintf(dir, sizeof(dir), "%s/cfd_bench_model.XXXXXX", tmp && *tmp ? tmp : "/tmp");

@@ -167,6 +167,10 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
         (r = cfd__str(root, "body", &a->body, &a->body_len, err)) != 0 ||
         (r = cfd__plugins(d, root, a, err)) != 0)
         return r;
+    /* "text" is the body when "body" is absent or empty: many exports name
+     * it so, and classifyd-train reads JSON lines the same way. */
+    if (a->body_len == 0 && (r = cfd__str(root, "text", &a->body, &a->body_len, err)) != 0)
+        return r;
     if (cfd_article_blank(a->title, a->title_len) && cfd_article_blank(a->body, a->body_len))
         return cfd__empty(err);
     if (a->title == NULL)

@@ -16,7 +16,7 @@ int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err
             if (n > CFD_INI_MAX_LINE)
                 return cfd_error_set(err, CFD_EFORMAT, start,
                                      "%s:%zu: line is %zu bytes long; the limit is %d "
-                                     "(use a shorter path, or a symlink to a long one)",
+                                     "(shorten it; for a long path, use a symlink)",
                                      name, line, n, CFD_INI_MAX_LINE);
             line++;
             start = i + 1;

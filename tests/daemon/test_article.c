@@ -69,6 +69,16 @@ static void test_optional_fields(void **state)
     assert_int_equal(decode("{\"title\":\"only title\"}", &a, &err), 0);
     assert_int_equal(a.body_len, 0);
     assert_int_equal(a.title_len, 10);
+    /* "text" is the body when "body" is absent or empty, as classifyd-train
+     * reads JSON lines; "body" wins when it has text */
+    assert_int_equal(decode("{\"text\":\"from text\"}", &a, &err), 0);
+    assert_int_equal(a.body_len, 9);
+    assert_memory_equal(a.body, "from text", 9);
+    assert_int_equal(decode("{\"body\":\"\",\"text\":\"from text\"}", &a, &err), 0);
+    assert_memory_equal(a.body, "from text", 9);
+    assert_int_equal(decode("{\"body\":\"b\",\"text\":\"from text\"}", &a, &err), 0);
+    assert_int_equal(a.body_len, 1);
+    assert_int_equal(decode("{\"text\":5}", &a, &err), CFD_EINVAL);
 }
 
 static void test_invalid_utf8_offset(void **state)
