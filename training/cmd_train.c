@@ -64,6 +64,22 @@ static void cfd__train_help(void)
     cfd_model_opts_help(stdout);
 }
 
+/* A temperature fitted on a handful of scores, or stuck at the end of its
+ * bracket, makes probabilities that mean little (e.g. every label near
+ * 1/K): say so rather than ship them silently. */
+static void cfd__calib_warn(const cfd_calibration *cal, size_t n, uint32_t n_labels,
+                            const char *on)
+{
+    int at_bound = cal->scale <= CFD_CALIB_SCALE_MIN * 1.01 ||
+                   cal->scale >= CFD_CALIB_SCALE_MAX * 0.99;
+    if (n >= 20 * (size_t)n_labels && !at_bound)
+        return;
+    fprintf(stderr, "classifyd-train train: warning: probabilities calibrated on %zu %s "
+                    "scores for %u labels (prob_scale %g%s); they are unreliable: train on "
+                    "more data (about 20 examples per label or more) or give --dev\n",
+            n, on, n_labels, (double)cal->scale, at_bound ? ", at the end of its range" : "");
+}
+
 static void cfd__calib_json(cfd_buf *b, const cfd_calibration *cal, const char *on)
 {
     cfd_buf_printf(b, "\"calibration\":{\"on\":\"%s\",\"prob_scale\":", on);
@@ -270,6 +286,7 @@ static int cfd__calibrate_cv(const cfd__args *a, cfd__run *r, cfd_error *err)
                              "calibration failed: non-finite decision values (try a smaller "
                              "--c)");
     r->have_cal = 1;
+    cfd__calib_warn(&r->cal, c->n, c->n_labels, "cross-validation");
     cfd_buf_printf(&r->mj, "{\"kind\":\"cv\",\"cv\":");
     cfd_cv_result_json(&r->cv, (const char *const *)r->ds->labels, 0, &r->mj);
     cfd_buf_putc(&r->mj, ',');
@@ -307,6 +324,7 @@ static int cfd__calibrate_dev(const cfd__args *a, cfd__run *r, cfd_error *err)
         goto done;
     }
     r->have_cal = 1;
+    cfd__calib_warn(&r->cal, dv->n, r->m->n_labels, "--dev");
     cfd_buf_printf(&r->mj, "{\"kind\":\"dev\",\"dev_sha256\":\"%s\",\"dev\":", dv->sha256_hex);
     cfd_metrics_json(&r->dev_metrics, (const char *const *)r->m->labels, &r->mj);
     cfd_buf_putc(&r->mj, ',');

@@ -153,6 +153,13 @@ static int cfd__label_check(const char *s, size_t n, enum cfd_data_format fmt, c
             return -1;
         }
     }
+    /* "경제 " would silently be a label of its own next to "경제" */
+    if (s[0] == ' ' || s[n - 1] == ' ') {
+        snprintf(why, why_len, "label \"%.*s\" starts or ends with a space (it would be a "
+                 "label apart from the one without): remove the space", (int)(n > 64 ? 64 : n),
+                 s);
+        return -1;
+    }
     return 0;
 }
 

@@ -257,6 +257,8 @@ static void test_errors(void **state)
     expect_error("type.jsonl", "{\"label\":\"a\",\"body\":5}\n", 23, CFD_EFORMAT,
                  "type.jsonl:1:", "\"body\" is not a string");
     expect_error("ctl.tsv", "a\x01\tx\n", 5, CFD_EFORMAT, "ctl.tsv:1:", "control character");
+    expect_error("space.tsv", "경제\tx\n경제 \ty\n", 19, CFD_EFORMAT, "space.tsv:2:",
+                 "starts or ends with a space");
 }
 
 /* "\u0000" is read as a space, as the daemon reads it (core/json_nul.h):
