@@ -81,6 +81,7 @@ typedef struct cfd__agg_parse {
     cfd_agg_rules *r;
     cfd_error err;               /* first error (line added by the caller) */
     int failed;
+    int n_keys;                  /* key = value lines seen */
 } cfd__agg_parse;
 
 static int cfd__fail(cfd__agg_parse *ps, int code, const char *fmt, const char *a, const char *b)
@@ -169,6 +170,7 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
     cfd__agg_parse *ps = user;
     cfd_agg_rules *r = ps->r;
 
+    ps->n_keys++;
     if (!strcmp(section, "decision")) {
         int bad = 0;
         if (!strcmp(name, "section_plugin"))
@@ -207,8 +209,9 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
                              section, "");
         if (!strcmp(name, "weight")) {
             char *end;
+            errno = 0;
             double d = strtod(value, &end);
-            if (end == value || *end != '\0' || !(d >= 0.0 && d <= 100.0))
+            if (errno || end == value || *end != '\0' || !(d >= 0.0 && d <= 100.0))
                 return cfd__fail(ps, CFD_EFORMAT,
                                  "bad weight \"%s\" in [%s] (expected a number in [0,100])",
                                  value, section);
@@ -261,6 +264,14 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_a
                           name, line);
         cfd_agg_free(ps->r);
         return code;
+    }
+    if (ps->n_keys == 0) {
+        cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
+                      "%s: no rules (an empty file would silently drop every plugin's "
+                      "evidence; delete it to use the built-in rules)",
+                      name);
+        cfd_agg_free(ps->r);
+        return CFD_EEMPTY;
     }
     *out = ps->r;
     return 0;
@@ -351,6 +362,87 @@ static uint32_t cfd__argmax(const float *p, uint32_t n)
     return best;
 }
 
+static const cfd_agg_result *cfd__running(const cfd_agg_result *p, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].plugin, name) == 0)
+            return &p[i];
+    return NULL;
+}
+
+static int cfd__has_label(const cfd_agg_result *p, const char *label)
+{
+    for (uint32_t i = 0; i < p->n_labels; i++)
+        if (strcmp(p->labels[i], label) == 0)
+            return 1;
+    return 0;
+}
+
+#define CFD__WARN(...)                                                                    \
+    do {                                                                                  \
+        char msg_[512];                                                                   \
+        snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                        \
+        warn(ud, msg_);                                                                   \
+        n_warn++;                                                                         \
+    } while (0)
+
+unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, size_t n,
+                       cfd_agg_warn_fn warn, void *ud)
+{
+    unsigned n_warn = 0;
+    const char *src = r->source;
+    const cfd_agg_result *sec = cfd__running(plugins, n, r->section_plugin);
+    if (sec == NULL)
+        CFD__WARN("%s: section_plugin = %s: no such plugin is running, so every decision "
+                  "will be section null (no_section); name one of the running plugins",
+                  src, r->section_plugin);
+    const cfd_agg_result *secl = sec != NULL && sec->labels != NULL ? sec : NULL;
+    for (uint32_t k = 0; k < r->n_ev; k++) {
+        const cfd__agg_evidence *e = &r->ev[k];
+        const cfd_agg_result *p = cfd__running(plugins, n, e->plugin);
+        if (p == NULL) {
+            CFD__WARN("%s: [evidence.%s]: no plugin %s is running, so this block is unused",
+                      src, e->plugin, e->plugin);
+            continue;
+        }
+        for (uint32_t i = 0; i < e->n_map; i++) {
+            const cfd__agg_map *m = &e->map[i];
+            if (p->labels != NULL && !cfd__has_label(p, m->from))
+                CFD__WARN("%s: [evidence.%s] \"%s = %s\": %s's model has no label \"%s\" "
+                          "(a misspelt weight or disagree_min key reads as a label too)",
+                          src, e->plugin, m->from, m->to ? m->to : "-", e->plugin, m->from);
+            if (m->to != NULL && secl != NULL && !cfd__has_label(secl, m->to))
+                CFD__WARN("%s: [evidence.%s] \"%s = %s\": the section model (%s) has no label "
+                          "\"%s\"", src, e->plugin, m->from, m->to, r->section_plugin, m->to);
+        }
+    }
+    if (r->negative_min > 0) {
+        const cfd_agg_result *neg = cfd__running(plugins, n, r->negative_plugin);
+        if (neg == NULL)
+            CFD__WARN("%s: negative_plugin = %s: no such plugin is running, so the "
+                      "negative_tone check is off", src, r->negative_plugin);
+        else if (neg->labels != NULL && !cfd__has_label(neg, r->negative_label))
+            CFD__WARN("%s: negative_label = %s: %s's model has no such label, so the "
+                      "negative_tone check never fires", src, r->negative_label,
+                      r->negative_plugin);
+    }
+    return n_warn;
+}
+
+/* Decimals (2..6) needed to print a and b so that a < b still reads as such. */
+static int cfd__prec(double a, double b)
+{
+    int p = 2;
+    char x[32], y[32];
+    for (; p < 6; p++) {
+        snprintf(x, sizeof(x), "%.*f", p, a);
+        snprintf(y, sizeof(y), "%.*f", p, b);
+        if (strcmp(x, y) != 0)
+            break;
+    }
+    return p;
+}
+
 #define CFD__REASON(d, ...)                                                          \
     do {                                                                              \
         if ((d)->n_reasons < CFD_AGG_MAX_REASONS)                                     \
@@ -390,6 +482,12 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
     double z = 0;
     for (uint32_t s = 0; s < n; s++)
         z += score[s];
+    if (!(z > 0)) { /* nothing supports any section: do not name one */
+        CFD__REASON(d, "no_section: plugin %s gave no probability to any section",
+                    r->section_plugin);
+        d->review = 1;
+        return;
+    }
     uint32_t win = cfd__argmax(score, n);
     float second = 0;
     uint32_t second_i = win;
@@ -403,11 +501,17 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
     float p2 = z > 0 ? (float)(second / z) : 0;
 
     if (d->probability < r->min_probability)
-        CFD__REASON(d, "low_confidence: %s %.2f < %.2f", d->section, d->probability,
-                    r->min_probability);
-    if (r->min_margin > 0 && second_i != win && d->probability - p2 < r->min_margin)
-        CFD__REASON(d, "close_call: %s %.2f vs %s %.2f (margin < %.2f)", d->section,
-                    d->probability, sec->labels[second_i], p2, r->min_margin);
+    {
+        int pr = cfd__prec(d->probability, r->min_probability);
+        CFD__REASON(d, "low_confidence: %s %.*f < %.*f", d->section, pr,
+                    (double)d->probability, pr, (double)r->min_probability);
+    }
+    if (r->min_margin > 0 && second_i != win && d->probability - p2 < r->min_margin) {
+        int pr = cfd__prec(d->probability - p2, r->min_margin);
+        CFD__REASON(d, "close_call: %s %.*f vs %s %.*f (margin < %.*f)", d->section, pr,
+                    (double)d->probability, sec->labels[second_i], pr, (double)p2, pr,
+                    (double)r->min_margin);
+    }
     for (uint32_t k = 0; k < r->n_ev; k++) {
         const cfd__agg_evidence *e = &r->ev[k];
         if (!(e->disagree_min > 0))
@@ -432,6 +536,18 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
                     neg->probs[l] >= r->negative_min)
                     CFD__REASON(d, "negative_tone: %s %s %.2f >= %.2f", neg->plugin,
                                 r->negative_label, neg->probs[l], r->negative_min);
+    }
+    /* A configured plugin that was run but failed: its evidence and checks are
+     * missing, so the decision is not the one the rules describe. (Plugins
+     * the request did not select are not in res at all.) */
+    for (size_t i = 0; i < n_res; i++) {
+        if (res[i].probs != NULL)
+            continue;
+        int used = !strcmp(res[i].plugin, r->negative_plugin) && r->negative_min > 0;
+        for (uint32_t k = 0; k < r->n_ev && !used; k++)
+            used = !strcmp(res[i].plugin, r->ev[k].plugin);
+        if (used)
+            CFD__REASON(d, "plugin_failed: %s gave no result", res[i].plugin);
     }
     d->review = d->n_reasons > 0;
 }

@@ -26,11 +26,15 @@
  *                   and it is not the winner;
  *   negative_tone   negative_min > 0 and the negative_plugin's probability of
  *                   negative_label >= negative_min;
- *   no_section      the section plugin did not run or failed (then section
- *                   is null and probability 0).
- * Plugins that did not run or failed simply give no evidence.
+ *   no_section      the section plugin did not run, failed, or gave every
+ *                   section 0 (then section is null and probability 0);
+ *   plugin_failed   an evidence plugin or the negative_plugin ran but
+ *                   failed on the article (its checks are missing).
+ * Plugins that did not run or failed give no evidence; a plugin left out of
+ * the request is not a failure.
  *
- * Rules file (INI, read with libinih; lines under 200 bytes):
+ * Rules file (INI, read with libinih; lines of at most 196 bytes; a file
+ * with no settings is refused, CFD_EEMPTY):
  *     [decision]
  *     section_plugin = section
  *     min_probability = 0.55
@@ -101,6 +105,21 @@ const char *cfd_agg_source(const cfd_agg_rules *r);
  */
 void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
                     float *scratch, cfd_agg_decision *out);
+
+/*
+ * Checks the rules against the plugins the engine runs (plugins[i].plugin)
+ * and their models' labels (plugins[i].labels, NULL when no model is
+ * loaded; probs unused) and calls warn once per problem, with a message
+ * that says what to change: a section_plugin, evidence plugin or
+ * negative_plugin that is not running, a mapped label the plugin's model
+ * does not have, a target that is not a label of the section model (this is
+ * also what a misspelt key such as "wieght = 0.8" looks like). Nothing is
+ * refused: a plugin may be left out on purpose, and labels change with
+ * models. Returns the number of warnings. Any thread; does not allocate.
+ */
+typedef void (*cfd_agg_warn_fn)(void *ud, const char *msg);
+unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, size_t n,
+                       cfd_agg_warn_fn warn, void *ud);
 
 /* Appends {"section":..,"probability":..,"review":..,"reasons":[..]}. */
 int cfd_agg_decision_json(const cfd_agg_decision *d, cfd_buf *out);

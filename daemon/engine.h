@@ -113,6 +113,11 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
 /* 1 when every plugin has a model. */
 int cfd_engine_ready(cfd_engine *e);
 
+/* Warnings the last check of the aggregation rules against the plugins and
+ * their models logged (a plugin not running, a label no model has); 0 when
+ * the rules and the models agree. Any thread. */
+unsigned cfd_engine_rule_warnings(cfd_engine *e);
+
 /* Appends {"plugins": [...]} for GET /v1/plugins. */
 int cfd_engine_plugins_json(cfd_engine *e, cfd_buf *out);
 

@@ -12,6 +12,8 @@
 #include "engine_internal.h"
 #include "json_prob.h"
 
+unsigned cfd_engine_rule_warnings(cfd_engine *e) { return atomic_load(&e->rule_warnings); }
+
 int cfd_engine_ready(cfd_engine *e)
 {
     for (size_t i = 0; i < e->n; i++)
@@ -128,6 +130,8 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
         cfd_buf_puts(result, "}}");
     }
 out:
+    /* labels may have changed with a model, or the rules with the file */
+    (void)cfd__engine_check_rules(e);
     pthread_mutex_unlock(&e->admin_lock);
     if (rc != 0)
         cfd_error_fix_utf8(err);

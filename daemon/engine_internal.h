@@ -55,6 +55,7 @@ struct cfd_engine {
     char *aggregate_file;        /* NULL: built-in rules */
     cfd_rc_slot rules;           /* cfd__rules_obj */
     atomic_ullong agg_loads_ok, agg_loads_failed;
+    atomic_uint rule_warnings;   /* from the last cfd__engine_check_rules */
     pthread_mutex_t admin_lock;  /* serialises reload / rollback */
     pthread_mutex_t workers_lock;
     cfd_engine_worker *workers;  /* list of live workers */
@@ -85,6 +86,11 @@ struct cfd_engine_worker {
 
 void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Checks the rules in force against the plugins and their current models'
+ * labels (cfd_agg_check), logging each problem as a warning; returns and
+ * records the count. Any thread. */
+unsigned cfd__engine_check_rules(cfd_engine *e);
 
 /* Loads the rules file (or the built-in rules) and publishes them. */
 int cfd__engine_load_rules(cfd_engine *e, cfd_error *err);

@@ -25,6 +25,33 @@ void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
     e->log(e->log_ud, level, msg);
 }
 
+static void cfd__rules_warn(void *ud, const char *msg)
+{
+    cfd__elog(ud, CFD_LOG_WARN, "aggregation rules: %s", msg);
+}
+
+unsigned cfd__engine_check_rules(cfd_engine *e)
+{
+    cfd__rules_obj *ro = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
+    if (ro == NULL)
+        return 0;
+    cfd_agg_result plugins[CFD_ENGINE_MAX_PLUGINS];
+    cfd_model_version *cur[CFD_ENGINE_MAX_PLUGINS];
+    for (size_t i = 0; i < e->n; i++) {
+        cur[i] = cfd_registry_acquire(&e->pl[i].reg);
+        plugins[i] = (cfd_agg_result){.plugin = e->pl[i].name,
+                                      .labels = cur[i] ? cur[i]->info.labels : NULL,
+                                      .n_labels = cur[i] ? cur[i]->info.n_labels : 0};
+    }
+    unsigned n = cfd_agg_check(ro->rules, plugins, e->n, cfd__rules_warn, e);
+    for (size_t i = 0; i < e->n; i++)
+        if (cur[i] != NULL)
+            cfd_registry_release(&e->pl[i].reg, cur[i]);
+    cfd_rc_release(&e->rules, &ro->rc);
+    atomic_store(&e->rule_warnings, n);
+    return n;
+}
+
 static void cfd__rules_destroy(cfd_rc_obj *o)
 {
     cfd_agg_free(((cfd__rules_obj *)o)->rules);
@@ -220,6 +247,7 @@ int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *e
         cfd_error_clear(&lerr);
         (void)cfd__engine_load_model(e, i, NULL, &lerr);
     }
+    (void)cfd__engine_check_rules(e);
     *out = e;
     return 0;
 fail:

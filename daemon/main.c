@@ -164,13 +164,17 @@ int main(int argc, char **argv)
             int ready = cfd_engine_ready(engine);
             cfd_config_dump(&cfg, &b);
             fputs(b.data ? b.data : "", stdout);
-            if (ready)
+            unsigned warnings = cfd_engine_rule_warnings(engine);
+            if (ready && warnings == 0)
                 printf("# configuration OK: every plugin has a model\n");
-            else
+            else if (!ready)
                 printf("# plugins load, but not every plugin has a model (see above)\n");
+            else
+                printf("# plugins and models load, but the decision rules do not fit them: "
+                       "%u warning(s) above\n", warnings);
             cfd_buf_free(&b);
             cfd_engine_close(engine);
-            status = ready ? 0 : 1;
+            status = ready && warnings == 0 ? 0 : 1;
         }
         cfd_config_free(&cfg);
         return status;

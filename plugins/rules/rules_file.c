@@ -127,6 +127,11 @@ static int cfd__add_term(cfd__rparse *ps, const char *s, const char *e, cfd_erro
     cfd_norm_iter it;
     cfd_norm_init(&it, s, (size_t)(e - s));
     while (cfd_norm_next(&it, &cp)) {
+        if (cfd_norm_is_space(cp)) { /* any run of white space matches any other */
+            if (n > 0 && buf[n - 1] == ' ')
+                continue;
+            cp = ' ';
+        }
         if (n == CFD_AC_TERM_MAX)
             return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
                                  "%s:%u: a term is longer than %d characters", ps->name,
@@ -175,15 +180,19 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
         num[wn] = '\0';
         w = strtod(num, &end);
     }
-    if (end == NULL || *end != '\0' || !(w > 0.0 && w <= 1.0))
+    if (end == NULL || *end != '\0' || !(w > 0.0 && w <= 1.0) || !((float)w > 0.0f))
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s:%u: weight \"%.*s\" is not a number in (0, 1]", ps->name,
-                             (unsigned)ps->line, (int)(wn < sizeof(num) ? wn : 0), ws);
+                             (unsigned)ps->line, (int)(wn < sizeof(num) ? wn : sizeof(num)), ws);
     const char *ps_ = t2 + 1, *pe = e;
     cfd__trim(&ps_, &pe);
     if (ps_ == pe)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1, "%s:%u: empty pattern", ps->name,
                              (unsigned)ps->line);
+    if (memchr(ps_, '\t', (size_t)(pe - ps_)) != NULL)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s:%u: TAB in the pattern (a rule has exactly three fields)",
+                             ps->name, (unsigned)ps->line);
     int has_or = memchr(ps_, '|', (size_t)(pe - ps_)) != NULL;
     int has_and = memchr(ps_, '&', (size_t)(pe - ps_)) != NULL;
     if (has_or && has_and)

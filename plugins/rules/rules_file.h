@@ -13,8 +13,12 @@
  *            '|' and '&' cannot be mixed in one pattern). Spaces around
  *            terms are trimmed. A term in angle brackets, <AI>, must stand
  *            as a whole word (no Latin letter or digit right before or after
- *            it); other terms match anywhere, also inside Korean words
- *            ("중기부" matches "중기부는").
+ *            it); one that starts with Hangul also needs a non-Hangul
+ *            character (or the edge) before it and takes particles after it
+ *            (<국회> matches "국회는", not "전국회의"); other terms match
+ *            anywhere, also inside Korean words ("중기부" matches
+ *            "중기부는"). Any run of white space in a term matches any run
+ *            in the text.
  * Blank lines and lines starting with '#' are ignored. Matching is on NFC +
  * case-folded text (rules_norm.h), so "AI", "ai" and "Ａ" forms the editor
  * typed in another normalisation all behave as expected.

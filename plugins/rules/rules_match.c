@@ -30,7 +30,7 @@ struct cfd_ac {
     uint32_t *edge_to;
     uint32_t *outs;          /* term ids */
     uint32_t *term_len;
-    uint8_t *term_word;
+    uint8_t *term_word;      /* CFD__WW_* checks of a whole-word term, 0 for others */
     uint32_t *root_direct;   /* root transitions for ASCII and Hangul syllables */
     /* The same automaton as a DFA over symbol classes (NULL when it would
      * exceed CFD__DFA_MAX_ENTRIES; then the edges and failure links above
@@ -46,6 +46,19 @@ struct cfd_ac {
     uint16_t *class_direct;  /* class of ASCII and Hangul syllables */
     uint32_t *class_cps;     /* every term code point, sorted; class = index + 1 */
 };
+
+/* Whole-word checks (rules_match.h): a Latin-like word character may not
+ * touch a term on either side; a term that starts with Hangul may not have
+ * Hangul right before it either ("<국회>" is not in "전국회의"), and one
+ * that ends with Hangul takes anything after it (particles: "국회는"). */
+enum { CFD__WW_LEFT_WORD = 1, CFD__WW_RIGHT_WORD = 2, CFD__WW_LEFT_HANGUL = 4 };
+
+static int cfd__is_hangul(uint32_t cp)
+{
+    return (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x1100 && cp <= 0x11FF) ||
+           (cp >= 0x3130 && cp <= 0x318F) || (cp >= 0xA960 && cp <= 0xA97F) ||
+           (cp >= 0xD7B0 && cp <= 0xD7FF);
+}
 
 /* Largest DFA table built (entries of 4 bytes): 8 MB. A rules file of a few
  * hundred terms needs well under 1 MB. */
@@ -313,7 +326,14 @@ int cfd_ac_build(const cfd_ac_term *terms, uint32_t n_terms, cfd_ac **out)
     }
     for (uint32_t t = 0; t < n_terms; t++) {
         ac->term_len[t] = terms[t].len;
-        ac->term_word[t] = (uint8_t)(terms[t].whole_word != 0);
+        uint8_t w = 0;
+        if (terms[t].whole_word) {
+            int first = cfd__is_hangul(terms[t].cps[0]);
+            int last = cfd__is_hangul(terms[t].cps[terms[t].len - 1]);
+            w = CFD__WW_LEFT_WORD | (first ? CFD__WW_LEFT_HANGUL : 0) |
+                (last ? 0 : CFD__WW_RIGHT_WORD);
+        }
+        ac->term_word[t] = w;
     }
     if (cfd__build_dfa(ac, bn, n, queue, qt, terms, n_terms) != 0)
         goto oom;
@@ -354,10 +374,13 @@ static void cfd__emit(const cfd_ac *ac, uint32_t s, uint64_t pos, const uint32_t
         uint32_t t = ac->outs[nd->out_off + k];
         if (seen[t >> 6] & (1ull << (t & 63)))
             continue;
-        if (ac->term_word[t]) {
+        uint8_t w = ac->term_word[t];
+        if (w) {
             uint64_t len = ac->term_len[t];
             uint32_t before = pos > len ? ring[(pos - len - 1) & (CFD__RING - 1)] : CFD__NONE;
-            if (cfd_norm_is_word(before) || cfd_norm_is_word(next))
+            if (((w & CFD__WW_LEFT_WORD) && cfd_norm_is_word(before)) ||
+                ((w & CFD__WW_LEFT_HANGUL) && cfd__is_hangul(before)) ||
+                ((w & CFD__WW_RIGHT_WORD) && cfd_norm_is_word(next)))
                 continue;
         }
         seen[t >> 6] |= 1ull << (t & 63);
@@ -409,10 +432,20 @@ void cfd_ac_scan(const cfd_ac *ac, const char *text, size_t len, uint64_t *seen)
     uint32_t ring[CFD__RING];
     uint32_t s = 0, cp; /* with the DFA: row offset << 1 | has outputs */
     uint64_t pos = 0;
+    int space = 0;
     cfd_norm_init(&it, text, len);
     for (;;) {
         int have = (it.i_out == it.n_out && cfd_norm_fast(&it.p, it.end, &cp)) ||
                    cfd_norm_next(&it, &cp);
+        if (have) { /* runs of white space read as one ' ', as in the terms */
+            int sp = cfd_norm_is_space(cp);
+            if (sp) {
+                if (space)
+                    continue;
+                cp = ' ';
+            }
+            space = sp;
+        }
         if (dfa ? (s & 1) : ac->nodes[s].n_out != 0)
             cfd__emit(ac, dfa ? (s >> 1) / ac->n_classes : s, pos, ring,
                       have ? cp : CFD__NONE, seen);

@@ -86,4 +86,15 @@ static inline int cfd_norm_fast(const unsigned char **pp, const unsigned char *e
  */
 int cfd_norm_is_word(uint32_t cp);
 
+/* 1 for white space (ASCII, NBSP, the U+2000 spaces, ideographic space...):
+ * the matcher treats any run of it as one ' ', in terms and in text. */
+static inline int cfd_norm_is_space(uint32_t cp)
+{
+    if (cp > 0x3000) /* most of a Korean text: one compare */
+        return 0;
+    return cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 || cp == 0xA0 ||
+           cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
 #endif

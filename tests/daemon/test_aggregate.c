@@ -143,6 +143,29 @@ static void test_review_reasons(void **state)
     assert_false(d.review);
     assert_int_equal(d.n_reasons, 0);
 
+    /* Topic (an evidence plugin with a disagreement check) and sentiment
+     * (the negative_plugin) ran but failed: their checks are missing, so
+     * the article goes to review, naming each. */
+    res[1].probs = NULL;
+    res[2].probs = NULL;
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_string_equal(d.section, "경제");
+    assert_true(d.review);
+    assert_true(has_reason(&d, "plugin_failed: topic"));
+    assert_int_equal(d.n_reasons, 2);
+    assert_non_null(strstr(d.reasons[1], "plugin_failed: sentiment"));
+    /* Left out of the request (not in res at all): not a failure. */
+    cfd_agg_decide(r, res, 1, scratch, &d);
+    assert_false(d.review);
+
+    /* A section plugin that gives every section 0 (nothing to pool): no
+     * section is named, rather than the first label at probability 0. */
+    float zero[] = {0.0f, 0.0f, 0.0f};
+    res[0].probs = zero;
+    cfd_agg_decide(r, res, 1, scratch, &d);
+    assert_null(d.section);
+    assert_true(has_reason(&d, "no_section"));
+
     /* No section result at all. */
     res[0].probs = NULL;
     cfd_agg_decide(r, res, 3, scratch, &d);
@@ -150,6 +173,90 @@ static void test_review_reasons(void **state)
     assert_true(d.review);
     assert_true(has_reason(&d, "no_section"));
     cfd_agg_free(r);
+}
+
+/* Numbers in reasons get enough decimals that "0.417 < 0.419" never reads
+ * as "0.42 < 0.42". */
+static void test_reason_precision(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\nmin_probability = 0.419\n");
+    float sec[] = {0.417f, 0.300f, 0.283f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 1, scratch, &d);
+    assert_true(has_reason(&d, "low_confidence"));
+    assert_string_equal(d.reasons[0], "low_confidence: 정치 0.417 < 0.419");
+    cfd_agg_free(r);
+    /* the usual case keeps two decimals */
+    r = parse("[decision]\nmin_probability = 0.55\n");
+    cfd_agg_decide(r, res, 1, scratch, &d);
+    assert_string_equal(d.reasons[0], "low_confidence: 정치 0.42 < 0.55");
+    cfd_agg_free(r);
+}
+
+static void warn_collect(void *ud, const char *msg)
+{
+    cfd_buf *b = ud;
+    cfd_buf_puts(b, msg);
+    cfd_buf_putc(b, '\n');
+}
+
+/* The rules checked against the plugins that run and their labels: each
+ * kind of mismatch is one warning that names the fix; a fitting file none. */
+static void test_check_against_plugins(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\n"
+                             "section_plugin = section\n"
+                             "negative_plugin = sentiment\n"
+                             "negative_label = negative\n"
+                             "negative_min = 0.8\n"
+                             "[evidence.topic]\n"
+                             "weight = 0.5\n"
+                             "IT과학 = 경제\n"
+                             "[evidence.rules]\n"
+                             "weight = 0.5\n");
+    cfd_agg_result ok[] = {{"section", sec_labels, 3, NULL},
+                           {"topic", top_labels, 4, NULL},
+                           {"rules", rule_labels, 2, NULL},
+                           {"sentiment", sent_labels, 3, NULL}};
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_agg_check(r, ok, 4, warn_collect, &b), 0);
+    assert_int_equal(b.len, 0);
+    /* a model not loaded yet (labels NULL) is not a mismatch */
+    cfd_agg_result noload[] = {{"section", NULL, 0, NULL}, {"topic", NULL, 0, NULL},
+                               {"rules", rule_labels, 2, NULL},
+                               {"sentiment", sent_labels, 3, NULL}};
+    assert_int_equal(cfd_agg_check(r, noload, 4, warn_collect, &b), 0);
+    cfd_agg_free(r);
+
+    r = parse("[decision]\n"
+              "section_plugin = sectoin\n"
+              "negative_plugin = sentiment\n"
+              "negative_label = negativ\n"
+              "negative_min = 0.8\n"
+              "[evidence.topic]\n"
+              "wieght = 0.8\n"
+              "[evidence.desk]\n"
+              "weight = 0.3\n");
+    assert_int_equal(cfd_agg_check(r, ok, 4, warn_collect, &b), 4);
+    assert_non_null(strstr(b.data, "section_plugin = sectoin: no such plugin is running"));
+    assert_non_null(strstr(b.data, "[evidence.topic] \"wieght = 0.8\": topic's model has no "
+                                   "label \"wieght\""));
+    assert_non_null(strstr(b.data, "[evidence.desk]: no plugin desk is running"));
+    assert_non_null(strstr(b.data, "negative_label = negativ: sentiment's model has no such "
+                                   "label"));
+    cfd_agg_free(r);
+
+    /* a target that is not a section label */
+    cfd_buf_reset(&b);
+    r = parse("[evidence.topic]\n경제 = 경재\n");
+    assert_int_equal(cfd_agg_check(r, ok, 4, warn_collect, &b), 1);
+    assert_non_null(strstr(b.data, "the section model (section) has no label \"경재\""));
+    cfd_agg_free(r);
+    cfd_buf_free(&b);
 }
 
 static void test_json(void **state)
@@ -212,6 +319,15 @@ static void test_parse_errors(void **state)
     expect_error("[evidence.topic]\nsame_names = maybe\n", "bad same_names");
     expect_error("[decision]\nsection_plugin = ../x\n", "bad value");
     expect_error("[decision\n", "bad.conf:1: syntax error");
+    expect_error("[evidence.topic]\nweight = 1e-400\n", "bad weight");
+
+    /* A file with no settings would silently drop every plugin's evidence. */
+    cfd_agg_rules *e = (cfd_agg_rules *)1;
+    cfd_error eerr;
+    assert_int_equal(cfd_agg_parse("; only a comment\n\n", "empty.conf", &e, &eerr),
+                     CFD_EEMPTY);
+    assert_null(e);
+    assert_non_null(strstr(eerr.msg, "empty.conf: no rules"));
 
     cfd_agg_rules *r;
     cfd_error err;
@@ -247,6 +363,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_with_mapping),
         cmocka_unit_test(test_review_reasons),
+        cmocka_unit_test(test_reason_precision),
+        cmocka_unit_test(test_check_against_plugins),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_shipped_conf),

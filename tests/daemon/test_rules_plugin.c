@@ -129,6 +129,17 @@ static void test_korean_matching(void **state)
     load_ok(f, "x\t0.5\t가\n");
     assert_true(run(f, "", "각", "x") == 0.0f);
     assert_true(run(f, "", "가다", "x") > 0.49f);
+    /* A multi-word term matches across any run of white space in the text
+     * (line breaks, double spaces, NBSP, ideographic space, as CMS exports
+     * have them), and white space in the term is one space too. */
+    load_ok(f, "경제\t0.6\t글로벌 혁신특구|규제  자유\n");
+    assert_true(run(f, "", "글로벌 혁신특구", "경제") > 0.59f);
+    assert_true(run(f, "", "글로벌\n혁신특구", "경제") > 0.59f);
+    assert_true(run(f, "", "글로벌  \r\n 혁신특구", "경제") > 0.59f);
+    assert_true(run(f, "", "글로벌\xc2\xa0혁신특구", "경제") > 0.59f);     /* U+00A0 */
+    assert_true(run(f, "", "글로벌\xe3\x80\x80혁신특구", "경제") > 0.59f); /* U+3000 */
+    assert_true(run(f, "", "규제 자유", "경제") > 0.59f);
+    assert_true(run(f, "", "글로벌혁신특구", "경제") == 0.0f); /* a space is still needed */
 }
 
 static void test_case_and_words(void **state)
@@ -142,6 +153,15 @@ static void test_case_and_words(void **state)
     assert_true(run(f, "", "MAIL", "IT과학") == 0.0f);
     assert_true(run(f, "", "he SAID", "IT과학") == 0.0f);
     assert_true(run(f, "", "AI2", "IT과학") == 0.0f);
+    /* Hangul in brackets: starts a word, particles after it */
+    load_ok(f, "정치\t0.5\t<국회>\n");
+    assert_true(run(f, "", "국회는 열렸다", "정치") > 0.49f);
+    assert_true(run(f, "", "(국회)", "정치") > 0.49f);
+    assert_true(run(f, "국회", "", "정치") > 0.49f);
+    assert_true(run(f, "", "국회의원", "정치") > 0.49f);
+    assert_true(run(f, "", "전국회의 열어", "정치") == 0.0f);
+    assert_true(run(f, "", "x국회", "정치") == 0.0f);
+    load_ok(f, "IT과학\t0.5\t<AI>\n기타\t0.3\tcafé\n");
     /* case folding and composition of Latin accents */
     assert_true(run(f, "", "CAFÉ", "기타") > 0.29f);
     assert_true(run(f, "", "CAFE\xcc\x81 latte", "기타") > 0.29f); /* E + U+0301 */
@@ -193,6 +213,13 @@ static void test_errors(void **state)
     expect_error(f, "경제\t0.5\ta || b\n", CFD_EFORMAT, "empty term");
     expect_error(f, "경제\t0.5\t<>\n", CFD_EFORMAT, "empty term");
     expect_error(f, "경제\t0.5\t   \n", CFD_EFORMAT, "empty pattern");
+    /* a fourth column (a note) would have become part of the term */
+    expect_error(f, "경제\t0.6\t규제\t특구\n", CFD_EFORMAT, "rules.txt:1: TAB in the pattern");
+    /* a weight that is positive as a double but 0 as a float */
+    expect_error(f, "경제\t1e-50\tx\n", CFD_EFORMAT, "weight \"1e-50\"");
+    /* a long weight is shown (cut), not as "" */
+    expect_error(f, "경제\t0.5000000000000000000000000000000000000001x\tx\n", CFD_EFORMAT,
+                 "weight \"0.5000000000"); 
     expect_error(f, "\t0.5\tx\n", CFD_EFORMAT, "label must be");
     expect_error(f, "# only comments\n\n", CFD_EEMPTY, "no rules");
     expect_error(f, "경제\t0.5\tx\n경제\t0.5\t\xff\n", CFD_EUTF8, "rules.txt:2: invalid UTF-8");

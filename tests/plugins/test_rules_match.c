@@ -1,11 +1,14 @@
 /*
  * Tests for plugins/rules/rules_match.c against an independent oracle: the
  * text normalised with cfd_norm_next into an array of code points, and
- * every term looked for at every position (whole-word terms need a
- * non-word neighbour, or the text's edge, on both sides). Random term sets
- * and texts over a small alphabet (Hangul syllables, ASCII letters and
- * digits, spaces, punctuation, a combining accent, conjoining jamo) make
- * overlaps, prefixes, failure links and case folding common.
+ * runs of white space collapsed to one ' ', and every term looked for at
+ * every position (whole-word terms: no Latin-like word character on either
+ * side; a term starting with Hangul also no Hangul before it; one ending
+ * with Hangul anything after it). Random term sets and texts over a small
+ * alphabet (Hangul syllables, ASCII letters and digits, spaces, line
+ * breaks, NBSP, punctuation, a combining accent, conjoining jamo) make
+ * overlaps, prefixes, failure links and case folding common; terms may
+ * hold single inner spaces, as rules_file.c makes them.
  *
  * Both scanning paths are checked: the DFA (every realistic rules file)
  * and the edge + failure-link walk used when the DFA table would be too
@@ -36,13 +39,23 @@ static uint32_t rnd(uint32_t n) { return cfd_test_rnd(&rng) % n; }
 static const uint32_t alpha_text[] = {
     0xAC00, 0xAC01, 0xB098, 0xB2E4, 0xC911, 0xAE30, 0xBD80, 0xAD6D, 0xD68C, /* 가각나다중기부국회 */
     'a', 'b', 'A', 'B', 'x', '1', ' ', ' ', '.', '(', 0x00E9, 0x0301,     /* é, combining acute */
+    '\n', 0x00A0,                                              /* line break, NBSP */
     'Z', 'z', '@', '[',                    /* the ends of A..Z and their neighbours */
     0x1100, 0x1161, 0x11A8,                                              /* ᄀ ᅡ ᆨ */
 };
 static const uint32_t alpha_term[] = {
     0xAC00, 0xAC01, 0xB098, 0xB2E4, 0xC911, 0xAE30, 0xBD80, 0xAD6D, 0xD68C, 'a', 'b', 'x', '1',
-    0x00E9, 'z', '@',
+    0x00E9, 'z', '@', ' ',
 };
+
+static int is_space(uint32_t cp) { return cfd_norm_is_space(cp); }
+
+static int is_hangul(uint32_t cp)
+{
+    return (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x1100 && cp <= 0x11FF) ||
+           (cp >= 0x3130 && cp <= 0x318F) || (cp >= 0xA960 && cp <= 0xA97F) ||
+           (cp >= 0xD7B0 && cp <= 0xD7FF);
+}
 
 static size_t make_text(char *out, size_t len_cp)
 {
@@ -62,8 +75,14 @@ static void naive_scan(const cfd_ac_term *terms, uint32_t n_terms, const char *t
     cfd_norm_iter it;
     cfd_norm_init(&it, text, len);
     uint32_t cp;
-    while (n < sizeof cps / sizeof cps[0] && cfd_norm_next(&it, &cp))
+    while (n < sizeof cps / sizeof cps[0] && cfd_norm_next(&it, &cp)) {
+        if (is_space(cp)) {
+            if (n > 0 && cps[n - 1] == ' ')
+                continue;
+            cp = ' ';
+        }
         cps[n++] = cp;
+    }
     for (uint32_t t = 0; t < n_terms; t++) {
         const cfd_ac_term *tm = &terms[t];
         for (size_t i = 0; i + tm->len <= n; i++) {
@@ -72,7 +91,8 @@ static void naive_scan(const cfd_ac_term *terms, uint32_t n_terms, const char *t
             if (tm->whole_word) {
                 uint32_t before = i > 0 ? cps[i - 1] : ' ';
                 uint32_t after = i + tm->len < n ? cps[i + tm->len] : ' ';
-                if (cfd_norm_is_word(before) || cfd_norm_is_word(after))
+                if (cfd_norm_is_word(before) || (is_hangul(tm->cps[0]) && is_hangul(before)) ||
+                    (!is_hangul(tm->cps[tm->len - 1]) && cfd_norm_is_word(after)))
                     continue;
             }
             seen[t >> 6] |= UINT64_C(1) << (t & 63);
@@ -90,9 +110,15 @@ static void check_set(uint32_t n_terms, uint32_t max_len, const uint32_t *alpha,
     assert_non_null(store);
     for (uint32_t t = 0; t < n_terms; t++) {
         uint32_t *c = store + (size_t)t * max_len;
-        terms[t].len = 1 + rnd(max_len);
-        for (uint32_t i = 0; i < terms[t].len; i++)
-            c[i] = alpha[rnd((uint32_t)n_alpha)];
+        /* as rules_file.c makes them: no space at the ends, none doubled */
+        do {
+            terms[t].len = 1 + rnd(max_len);
+            for (uint32_t i = 0; i < terms[t].len; i++) {
+                c[i] = alpha[rnd((uint32_t)n_alpha)];
+                if (c[i] == ' ' && (i == 0 || c[i - 1] == ' '))
+                    c[i] = alpha[0];
+            }
+        } while (c[terms[t].len - 1] == ' ');
         terms[t].cps = c;
         terms[t].whole_word = rnd(4) == 0;
     }
