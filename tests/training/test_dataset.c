@@ -283,7 +283,7 @@ static void test_json_nul_escape(void **state)
 static void test_unknown_label_lists_what_fits(void **state)
 {
     (void)state;
-    char names[40][24];
+    char names[40][32];
     const char *labels[40];
     for (int i = 0; i < 40; i++) {
         snprintf(names[i], sizeof names[i], "label-number-%02d", i);
