@@ -240,18 +240,18 @@ static void test_errors(void **state)
                  "trail.jsonl:1:", "after the JSON object");
     expect_error("nolab.jsonl", "{\"body\":\"x\"}\n", 13, CFD_EFORMAT, "nolab.jsonl:1:",
                  "\"label\" is missing or null");
-    expect_error("nulllab.jsonl", "{\"label\":null,\"body\":\"x\"}\n", 27, CFD_EFORMAT,
+    expect_error("nulllab.jsonl", "{\"label\":null,\"body\":\"x\"}\n", 26, CFD_EFORMAT,
                  "nulllab.jsonl:1:", "\"label\" is missing or null");
     /* JSON lines get messages in JSON's terms, not TSV's */
-    expect_error("emptylab.jsonl", "{\"label\":\"\",\"body\":\"x\"}\n", 25, CFD_EFORMAT,
+    expect_error("emptylab.jsonl", "{\"label\":\"\",\"body\":\"x\"}\n", 24, CFD_EFORMAT,
                  "emptylab.jsonl:1:", "empty label (\"label\" is \"\")");
     expect_error("notext.jsonl", "{\"label\":\"a\"}\n", 14, CFD_EFORMAT, "notext.jsonl:1:",
                  "\"title\", \"body\" and \"text\" are all missing or empty");
     /* JSON in a .tsv file: the message says which option reads it */
-    expect_error("json.tsv", "{\"label\":\"a\",\"body\":\"x\"}\n", 26, CFD_EFORMAT,
+    expect_error("json.tsv", "{\"label\":\"a\",\"body\":\"x\"}\n", 25, CFD_EFORMAT,
                  "json.tsv:1:", "looks like JSON: give --format jsonl");
     /* a raw NUL byte is not JSON (the daemon's rule too), with its column */
-    expect_error("rawnul.jsonl", "{\"label\":\"a\",\"body\":\"x\0y\"}\n", 29, CFD_EFORMAT,
+    expect_error("rawnul.jsonl", "{\"label\":\"a\",\"body\":\"x\0y\"}\n", 27, CFD_EFORMAT,
                  "rawnul.jsonl:1:", "raw NUL byte at column 23");
     expect_error("arr.jsonl", "[1,2]\n", 6, CFD_EFORMAT, "arr.jsonl:1:", "not an object");
     expect_error("type.jsonl", "{\"label\":\"a\",\"body\":5}\n", 23, CFD_EFORMAT,
