@@ -110,6 +110,46 @@ static int cfd__is_surname(uint32_t cp)
     return 0;
 }
 
+/* Two-syllable surnames: the only 4-syllable names taken (남궁민수 기자). */
+static const uint32_t cfd__compound_surnames[][2] = {
+    {0xB0A8, 0xAD81}, /* 남궁 */ {0xB3C5, 0xACE0}, /* 독고 */ {0xB3D9, 0xBC29}, /* 동방 */
+    {0xC0AC, 0xACF5}, /* 사공 */ {0xC11C, 0xBB38}, /* 서문 */ {0xC120, 0xC6B0}, /* 선우 */
+    {0xC81C, 0xAC08}, /* 제갈 */ {0xD669, 0xBCF4}, /* 황보 */
+};
+
+static int cfd__is_compound_surname(uint32_t a, uint32_t b)
+{
+    for (size_t i = 0; i < sizeof cfd__compound_surnames / sizeof cfd__compound_surnames[0]; i++)
+        if (cfd__compound_surnames[i][0] == a && cfd__compound_surnames[i][1] == b)
+            return 1;
+    return 0;
+}
+
+/* What stands next to a byline and hardly anywhere else: after it '='
+ * ')' ']' '/' '】' '▶' or an e-mail's first letter; before it '=' '(' '['
+ * '/' '【'. (A text's edge is no evidence: a headline starts with "한국
+ * 기자 억류" as easily as with a name.) */
+static int cfd__byline_edge(const unsigned char *s, size_t len, size_t i, int after)
+{
+    if (after) {
+        if (i < len && s[i] == ' ')
+            i++;
+        if (i >= len)
+            return 0;
+        unsigned char c = s[i];
+        return c == '=' || c == ')' || c == ']' || c == '/' ||
+               (unsigned char)((c | 32) - 'a') < 26 || cfd__has(s, len, i, "\xe3\x80\x91", 3) ||
+               cfd__has(s, len, i, "\xe2\x96\xb6", 3);
+    }
+    if (i > 0 && s[i - 1] == ' ')
+        i--;
+    if (i == 0)
+        return 0;
+    unsigned char c = s[i - 1];
+    return c == '=' || c == '(' || c == '[' || c == '/' ||
+           (i >= 3 && memcmp(s + i - 3, "\xe3\x80\x90", 3) == 0);
+}
+
 /* Title modifiers allowed right before 기자. */
 static const char *const cfd__title_mods[] = {
     "\xec\x84\xa0\xec\x9e\x84", /* 선임 */
@@ -155,6 +195,14 @@ static int cfd__byline(const unsigned char *s, size_t len, size_t i, size_t tlen
     if (k > 0 && cfd__syl_before(s, k))
         return 0; /* the run continues below floor: not a word start we own */
     if (!cfd__is_surname(cfd__syl_before(s, k + 3)))
+        return 0;
+    /* Three syllables is the Korean name. Four only after a two-syllable
+     * surname; two (김진) only where a byline stands, since 한국 기자,
+     * 전직 기자 and 방송기자 start with a surname syllable too. */
+    if (nsyl == 4 && !cfd__is_compound_surname(cfd__syl_before(s, k + 3),
+                                                cfd__syl_before(s, k + 6)))
+        return 0;
+    if (nsyl == 2 && !cfd__byline_edge(s, len, end, 1) && !cfd__byline_edge(s, len, k, 0))
         return 0;
     sp->start = k;
     sp->end = end;
@@ -235,6 +283,38 @@ static int cfd__url(const unsigned char *s, size_t len, size_t i, cfd__span *sp)
  * caches where the next close is, so hopeless openings are refused
  * without scanning.
  */
+/* Words that make a short bracket a broadcast or production marker
+ * ([앵커] [리포트] [녹취] [뉴스데스크] ◀ 앵커 ▶ [단독] [속보]...), which
+ * says how a story was made, not what it is about. */
+static const char *const cfd__markers[] = {
+    "\xec\x95\xb5\xec\xbb\xa4",             /* 앵커 */
+    "\xea\xb8\xb0\xec\x9e\x90",             /* 기자 */
+    "\xed\x8a\xb9\xed\x8c\x8c\xec\x9b\x90", /* 특파원 */
+    "\xeb\xa6\xac\xed\x8f\xac\xed\x8a\xb8", /* 리포트 */
+    "\xeb\x85\xb9\xec\xb7\xa8",             /* 녹취 */
+    "\xec\x9d\xb8\xed\x84\xb0\xeb\xb7\xb0", /* 인터뷰 */
+    "\xec\x98\x81\xec\x83\x81",             /* 영상 */
+    "\xec\x9e\x90\xeb\xa7\x89",             /* 자막 */
+    "\xed\x98\x84\xec\x9e\xa5\xec\x9d\x8c", /* 현장음 */
+    "\xeb\x89\xb4\xec\x8a\xa4",             /* 뉴스 */
+    "\xec\x86\x8d\xeb\xb3\xb4",             /* 속보 */
+    "\xeb\x8b\xa8\xeb\x8f\x85",             /* 단독 */
+    "\xec\xa2\x85\xed\x95\xa9",             /* 종합 */
+    "\xec\x82\xac\xec\xa7\x84",             /* 사진 */
+    "\xed\x8f\xac\xed\x86\xa0",             /* 포토 */
+    "\xed\x99\x94\xeb\xa9\xb4",             /* 화면 */
+    "\xea\xb7\xb8\xeb\x9e\x98\xed\x94\xbd", /* 그래픽 */
+    "\xeb\xb8\x8c\xeb\xa6\xac\xed\x95\x91", /* 브리핑 */
+};
+
+static int cfd__has_marker(const unsigned char *s, size_t n)
+{
+    for (size_t m = 0; m < sizeof cfd__markers / sizeof cfd__markers[0]; m++)
+        if (memmem(s, n, cfd__markers[m], strlen(cfd__markers[m])) != NULL)
+            return 1;
+    return 0;
+}
+
 static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char *open,
                         size_t olen, const char *close, size_t clen, int need_eq,
                         cfd__next *next_close, cfd__span *sp)
@@ -245,10 +325,14 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
         if (c >= len || c - k > 4 * (size_t)CFD_CLEAN_BRACKET_MAX)
             return 0;
     }
-    int eq = 0;
+    int eq = 0, at = 0;
     while (k < len && ncp <= CFD_CLEAN_BRACKET_MAX) {
         if (cfd__has(s, len, k, close, clen)) {
             if (ncp == 0 || (need_eq && !eq))
+                return 0;
+            /* a dateline or byline ('='), an address ('@') or a marker; any
+             * other short bracket is content: [특징주] [윤석열 사퇴] */
+            if (!need_eq && !eq && !at && !cfd__has_marker(s + i + olen, k - i - olen))
                 return 0;
             sp->start = i;
             sp->end = k + clen;
@@ -257,6 +341,7 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
         if (cfd__has(s, len, k, open, olen))
             return 0;
         eq |= s[k] == '=';
+        at |= s[k] == '@';
         ncp += (s[k] & 0xC0) != 0x80;
         k++;
     }
@@ -268,9 +353,22 @@ static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t t
 {
     size_t from = i + tlen, e = SIZE_MAX;
     size_t g = cfd__next_lit(s, len, from, U_GEUMJI, 6, &st->geumji);
+    /* 금지 ends the notice only as the end of a word (금지>, 금지.,
+     * 금지합니다, 금지함), not in "금지하는 법안"; and a Korean notice is
+     * one phrase, so a sentence end (". ") before it means prose
+     * ("... 무단 배포하면 처벌. 정부는 유포를 금지했다"). */
+    int korean = s[i] >= 0x80 && !symbol;
     if (g < len && g + 6 - from <= CFD_CLEAN_TAIL_MAX) {
-        e = g + 6;
-    } else {
+        size_t w = g + 6;
+        if (cfd__has(s, len, w, "\xed\x95\xa9\xeb\x8b\x88\xeb\x8b\xa4", 9)) /* 합니다 */
+            w += 9;
+        else if (cfd__has(s, len, w, "\xed\x95\xa8", 3)) /* 함 */
+            w += 3;
+        if (!cfd__syl_at(s, len, w) &&
+            !(korean && memmem(s + from, g - from, ". ", 2) != NULL))
+            e = w;
+    }
+    if (e == SIZE_MAX) {
         static const char *const rs[3] = {"reserved", "Reserved", "RESERVED"};
         for (int k = 0; k < 3; k++) {
             size_t r = cfd__next_lit(s, len, from, rs[k], 8, &st->reserved[k]);

@@ -9,16 +9,24 @@
  *  - URLs starting with http://, https:// or www. (up to the first byte that
  *    cannot be in a URL: space, non-ASCII, quotes, <>)
  *  - short bracketed segments: [...] and 【...】 and ◀...▶ with at most
- *    CFD_CLEAN_BRACKET_MAX code points inside and no nested bracket
- *    ([앵커] [단독] [이슈투데이=김정훈 기자] 【서울=뉴시스】 ◀ 앵커 ▶)
+ *    CFD_CLEAN_BRACKET_MAX code points inside and no nested bracket, that
+ *    hold '=' or '@' (a dateline, byline or address: [이슈투데이=김정훈
+ *    기자] 【서울=뉴시스】 [룩@차이나]) or a production marker (앵커 기자
+ *    특파원 리포트 녹취 인터뷰 영상 자막 현장음 뉴스 속보 단독 종합 사진
+ *    포토 화면 그래픽 브리핑: [앵커] [단독] [뉴스데스크] ◀ 앵커 ▶); other
+ *    short brackets are content ([특징주] [윤석열 사퇴] [날씨])
  *  - dateline parentheses containing '=' with at most CFD_CLEAN_BRACKET_MAX
  *    code points ((서울=연합뉴스)); other parentheses are content ((首都))
- *  - bylines: a 2-4 syllable Hangul name starting with a common Korean
- *    surname, an optional space, optionally one of 선임 인턴 수습 객원 전문
- *    사진 영상, then 기자 or 특파원, not followed by another Hangul syllable
- *    except "입니다" (김진방 특파원, 김대령기자, 유인근 선임기자, 송무빈
+ *  - bylines: a Hangul name starting with a common Korean surname, an
+ *    optional space, optionally one of 선임 인턴 수습 객원 전문 사진 영상,
+ *    then 기자 or 특파원, not followed by another Hangul syllable except
+ *    "입니다" (김진방 특파원, 김대령기자, 유인근 선임기자, 송무빈
  *    기자입니다; but not 기자단, 기자회견, or "외신 기자" whose first
- *    syllable is no surname)
+ *    syllable is no surname). The name has 3 syllables; 4 only after a
+ *    two-syllable surname (남궁 독고 동방 사공 서문 선우 제갈 황보); 2 only
+ *    where a byline stands: followed by '=' ')' ']' '/' 】 ▶ or an e-mail,
+ *    or preceded by '=' '(' '[' '/' 【 ("김진 기자 =" goes, but "한국 기자
+ *    억류", "전직 기자", "방송기자 대상" stay)
  *  - copyright notices: from ⓒ, ©, 저작권자, Copyright or "무단 전재/복제/
  *    배포" to the next 금지 or "reserved" within CFD_CLEAN_TAIL_MAX bytes
  *    ("<저작권자 ⓒ 이슈투데이, 무단 전재 및 재배포 금지>"); a lone ⓒ/© is

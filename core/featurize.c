@@ -217,7 +217,16 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
         have_prev = 1;
         if (per_cp == 0 || tok.cls == CFD_TOK_DIGIT)
             continue;
-        if (tok.len == 3 * tok.ncp) {
+        int all3 = tok.len == 3 * tok.ncp;
+        if (all3 && tok.cls != CFD_TOK_HANGUL) {
+            /* A Hangul token's code points are all 3 bytes when the sum
+             * says so (it holds nothing longer); in other classes a 4-byte
+             * and a 2-byte code point (Ext. B Han with a mark, д𐐀) can make
+             * the same sum, so look. */
+            for (size_t i = 0; i < m && all3; i++)
+                all3 = tok.off[i + 1] - tok.off[i] == 3;
+        }
+        if (all3) {
             /* Every code point is 3 bytes (Hangul, most Han): n-gram i of
              * length g is bytes [3i, 3i + 3g), and a constant length lets
              * the compiler drop XXH3's length dispatch. */

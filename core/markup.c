@@ -204,6 +204,28 @@ static int cfd__str_cmp(const void *key, const void *elem)
     return strcmp((const char *)key, *(const char *const *)elem);
 }
 
+/* Every HTML element name (the living standard's, plus the obsolete ones
+ * CMS exports still carry: center font big tt strike ...) and the RSS and
+ * Atom item elements (item description guid pubdate ...). A '<' before any
+ * other name is text: Korean outlets write titles in angle brackets
+ * (<SKY 캐슬>, <Squid Game>), and "삼성<LG" is a comparison. Sorted. */
+static const char *const cfd__html_tags[] = {
+    "a", "abbr", "acronym", "address", "area", "article", "aside", "audio", "author", "b",
+    "base", "basefont", "bdi", "bdo", "big", "blink", "blockquote", "body", "br", "button",
+    "canvas", "caption", "category", "center", "channel", "cite", "code", "col", "colgroup",
+    "content", "data", "datalist", "dd", "del", "description", "details", "dfn", "dialog",
+    "dir", "div", "dl", "dt", "em", "embed", "enclosure", "entry", "feed", "fieldset",
+    "figcaption", "figure", "font", "footer", "form", "frame", "frameset", "guid", "h1", "h2",
+    "h3", "h4", "h5", "h6", "head", "header", "hgroup", "hr", "html", "i", "iframe", "img",
+    "input", "ins", "item", "kbd", "label", "legend", "li", "link", "main", "map", "mark",
+    "marquee", "menu", "meta", "meter", "nav", "nobr", "noframes", "noscript", "object", "ol",
+    "optgroup", "option", "output", "p", "param", "picture", "pre", "progress", "pubdate",
+    "published", "q", "rp", "rss", "rt", "ruby", "s", "samp", "script", "search", "section",
+    "select", "slot", "small", "source", "span", "strike", "strong", "style", "sub", "summary",
+    "sup", "svg", "table", "tbody", "td", "template", "textarea", "tfoot", "th", "thead",
+    "time", "title", "tr", "track", "tt", "u", "ul", "updated", "var", "video", "wbr", "xmp",
+};
+
 static inline int cfd__is_alpha(unsigned char c) { return (unsigned char)((c | 32) - 'a') < 26; }
 static inline int cfd__is_alnum(unsigned char c)
 {
@@ -263,6 +285,10 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
             st->no_comment_end = 1;
         return e ? (size_t)(e - s) + 3 : 0;
     }
+    /* RSS bodies wrap text in CDATA: drop the opener, keep the text (and
+     * read the markup inside it); the "]]>" left is punctuation. */
+    if (len - i >= 9 && memcmp(s + i, "<![CDATA[", 9) == 0)
+        return i + 9;
     size_t j = i + 1;
     if (j >= len)
         return 0;
@@ -272,11 +298,30 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
     j += closing;
     char name[16];
     size_t nlen = 0;
-    while (j < len && cfd__is_alnum(s[j])) {
+    int xml = 0; /* a namespaced name, as RSS has them: dc:creator, media:content */
+    while (j < len && (cfd__is_alnum(s[j]) || (nlen > 0 && (s[j] == ':' || s[j] == '-')))) {
+        xml |= s[j] == ':';
         if (nlen < sizeof name - 1)
             name[nlen] = (char)(s[j] | 32);
         nlen++;
         j++;
+    }
+    if (nlen > 0) {
+        /* A named tag: a known element (or a namespaced name) followed by
+         * white space, '/' or '>'; anything else is text. */
+        if (j < len && s[j] != '>' && s[j] != '/' && s[j] != ' ' && s[j] != '\t' &&
+            s[j] != '\n' && s[j] != '\r' && s[j] != '\f')
+            return 0;
+        if (!xml) {
+            char key[16];
+            size_t kl = nlen < sizeof key - 1 ? nlen : sizeof key - 1;
+            memcpy(key, name, kl);
+            key[kl] = '\0';
+            if (nlen >= sizeof key ||
+                !bsearch(key, cfd__html_tags, sizeof cfd__html_tags / sizeof cfd__html_tags[0],
+                         sizeof cfd__html_tags[0], cfd__str_cmp))
+                return 0;
+        }
     }
     /* The tag ends at the first '>'; a '<' first means this was text. Not
      * honouring quotes keeps the scan linear on hostile input. */

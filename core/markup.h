@@ -3,10 +3,19 @@
  * entities ("&quot;", "<br>", "<p class=...>") that are not words.
  *
  * Rules (a pragmatic subset of HTML, written for news bodies, not a parser):
- *  - A tag starts with '<' followed by an ASCII letter, '/', '!' or '?', and
- *    ends at the next '>' outside a quoted attribute value. Without such a
- *    '>' in the rest of the text the '<' is kept as text ("a <b" is not
- *    markup). "<!-- ... -->" comments are removed whole.
+ *  - A tag is '<' (or "</") and an HTML element name (any element of the
+ *    HTML standard, obsolete ones included, or of RSS/Atom items) or a
+ *    namespaced name (dc:creator), followed by white space, '/' or '>', up
+ *    to the next '>';
+ *    or "<!" / "<?" up to the next '>' (<!DOCTYPE>, <?xml?>). Any other '<'
+ *    is text: Korean outlets write titles in angle brackets (<SKY 캐슬>,
+ *    <Squid Game>, <PD수첩>) and "삼성<LG" is a comparison. Without a '>'
+ *    before the next '<' or the end the '<' is text too ("a <b" is not
+ *    markup). Quotes are not honoured (a '>' inside an attribute value ends
+ *    the tag; it keeps the scan linear on hostile input, and news bodies
+ *    rarely have one). "<!-- ... -->" comments are removed whole.
+ *  - "<![CDATA[" (RSS) is removed and what it wraps is kept, its markup
+ *    read as above; the closing "]]>" stays as punctuation.
  *  - Inline formatting tags (a abbr b bdi big cite code del em font i ins
  *    kbd mark q s small span strike strong sub sup tt u var wbr) are removed
  *    without trace, so "<b>삼성</b>전자" stays one word; every other tag

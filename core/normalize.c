@@ -432,6 +432,8 @@ uint32_t cfd_fold_cp(uint32_t cp)
     }
     if ((cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x3400 && cp <= 0x9FFF))
         return cp; /* uncased scripts, the common case: no lookup */
+    if (cp == 0x03C2)
+        return 0x03C3; /* final sigma: ΟΔΟΣ and οδος are one word */
     return (uint32_t)utf8proc_tolower((utf8proc_int32_t)cp);
 }
 

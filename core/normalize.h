@@ -19,9 +19,11 @@
  * Hangul syllables and CJK unified ideographs are decided without a lookup.
  *
  * Case folding: the simple lower-case mapping of Unicode (utf8proc_tolower),
- * for Latin and every other cased script (Greek, Cyrillic, ...), plus
- * fullwidth ASCII forms (U+FF01..U+FF5E, common in Korean and Japanese text)
- * mapped to ASCII so "ＫＢＳ" and "KBS" are one word.
+ * for Latin and every other cased script (Greek, Cyrillic, ...), with final
+ * sigma folded to σ as Unicode's case folding does, plus fullwidth ASCII
+ * forms (U+FF01..U+FF5E, common in Korean and Japanese text) mapped to
+ * ASCII so "ＫＢＳ" and "KBS" are one word. Foldings that change the length
+ * (ß -> ss) are not made: "straße" and "STRASSE" stay two words.
  *
  * All input must be valid UTF-8 (validate first, see utf8.h).
  * Threads: functions are re-entrant; a cfd_nfc_scratch belongs to one thread

@@ -53,6 +53,11 @@ static void test_datelines_and_bylines(void **state)
     assert_string_equal(clean("려의 목소리가 나옵니다. 송무빈 기자입니다. [리포트] 북한은"),
                         "려의 목소리가 나옵니다. .  북한은");
     assert_string_equal(clean("남궁민 기자"), "");
+    assert_string_equal(clean("남궁민수 기자 = x"), " = x");
+    /* two-syllable names only where a byline stands */
+    assert_string_equal(clean("(서울=연합뉴스) 김진 기자 = 정부는"), "  = 정부는");
+    assert_string_equal(clean("김진 기자 kim@yna.co.kr"), " ");
+    assert_string_equal(clean("억류된 한국 기자"), "억류된 한국 기자");
 }
 
 static void test_content_kept(void **state)
@@ -64,6 +69,14 @@ static void test_content_kept(void **state)
     assert_string_equal(clean("외신 기자들에게도"), "외신 기자들에게도");
     assert_string_equal(clean("통신 기자 4명"), "통신 기자 4명");   /* 통: no surname */
     assert_string_equal(clean("조선중앙통신사 기자와의"), "조선중앙통신사 기자와의");
+    /* nouns before 기자 that start with a surname syllable (ynat headlines) */
+    assert_string_equal(clean("한국 기자 억류"), "한국 기자 억류");
+    assert_string_equal(clean("전직 기자 2심도 무죄"), "전직 기자 2심도 무죄");
+    assert_string_equal(clean("올해의 방송기자 대상"), "올해의 방송기자 대상");
+    assert_string_equal(clean("신문기자 출신"), "신문기자 출신");
+    assert_string_equal(clean("여성 특파원 파견"), "여성 특파원 파견");
+    /* four syllables without a two-syllable surname is no name */
+    assert_string_equal(clean("김정은위원장 기자"), "김정은위원장 기자");
     /* a long name-like run is no name */
     assert_string_equal(clean("대한민국정부기자 x"), "대한민국정부기자 x");
     /* parentheses without '=' are content; long brackets are quotes */
@@ -84,9 +97,14 @@ static void test_markers(void **state)
     assert_string_equal(clean("[]"), "[]"); /* empty brackets stay */
     /* the next close bracket is remembered across openings */
     assert_string_equal(clean("(ab) (cd) (서울=연합뉴스) x"), "(ab) (cd)  x");
-    assert_string_equal(clean("[a [b] [c]"), "[a  "); /* "[a" has a nested '[' */
+    assert_string_equal(clean("[a [녹취] [c=d]"), "[a  "); /* "[a" has a nested '[' */
     assert_string_equal(clean("( = ) ((x=1)"), " ( "); 
-    assert_string_equal(clean("[[중첩]]"), "[ ]");
+    assert_string_equal(clean("[[앵커]]"), "[ ]");
+    /* other short brackets are content: topic tags, desk tags */
+    assert_string_equal(clean("[특징주] 삼성전자 급등"), "[특징주] 삼성전자 급등");
+    assert_string_equal(clean("[윤석열 사퇴] 정국 요동"), "[윤석열 사퇴] 정국 요동");
+    assert_string_equal(clean("【속보】 지진"), " 지진");
+    assert_string_equal(clean("[MBC 뉴스데스크] 오늘"), " 오늘");
 }
 
 static void test_email_url(void **state)
@@ -112,7 +130,13 @@ static void test_copyright(void **state)
     assert_string_equal(clean("사진 ⓒ 뉴스1 다음"), "사진  다음");
     /* © as the last two bytes of the text (seen in fnnews captions) */
     assert_string_equal(clean("2021.4.30/뉴스1 ©"), "2021.4.30/뉴스1 ");
-    assert_string_equal(clean("무단 복제 및 재배포를 금지합니다"), "합니다");
+    assert_string_equal(clean("무단 복제 및 재배포를 금지합니다"), "");
+    /* prose that mentions copyright or 무단 배포 is content */
+    assert_string_equal(clean("저작권자 동의 없는 AI 학습을 금지하는 법안"),
+                        "저작권자 동의 없는 AI 학습을 금지하는 법안");
+    assert_string_equal(clean("불법 영상을 무단 배포하면 처벌. 정부는 유포를 금지했다."),
+                        "불법 영상을 무단 배포하면 처벌. 정부는 유포를 금지했다.");
+    assert_string_equal(clean("저작권자(c) 연합뉴스, 무단 전재-재배포 금지"), "");
     /* two notices: the remembered end of the first does not hide the second */
     assert_string_equal(clean("a ⓒ A. All rights reserved. b ⓒ B. ALL RIGHTS RESERVED c"),
                         "a  b  c");

@@ -238,6 +238,10 @@ static void test_normalisations_reach_features(void **state)
         {"(서울=연합뉴스) 김호준 기자 = [단독] 공군 발표 kjh@yna.co.kr", "공군 발표"},
         /* compatibility ideograph */
         {"\xef\xa7\xa1\xeb\xb0\x95", "\xe6\x9d\x8e\xeb\xb0\x95"},
+        /* Greek final sigma */
+        {"ΟΔΟΣ", "οδος"},
+        /* a title in angle brackets is content, CDATA keeps its text */
+        {"<![CDATA[<p>JTBC <SKY 캐슬> 시청률</p>]]>", "JTBC SKY 캐슬 시청률"},
     };
     for (size_t k = 0; k < sizeof same / sizeof same[0]; k++) {
         cfd_featvec a, b;
@@ -255,6 +259,34 @@ static void test_normalisations_reach_features(void **state)
     assert_int_equal(cfd_featurize(fz2, &cfg, NULL, NULL, 0, S(same[3].b), &b, &err), 0);
     assert_true(a.n > b.n);
     cfd_featurizer_free(fz2);
+}
+
+/* Char n-grams of a token whose bytes add up to 3 per code point without
+ * every code point being 3 bytes (a 2-byte and a 4-byte letter): the same
+ * n-grams as each letter alone gives, i.e. the fast path must not take it. */
+static void test_mixed_width_token(void **state)
+{
+    cfd_featurizer *fz = *state;
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    cfg.word_unigrams = 0;
+    cfg.word_bigrams = 0;
+    cfg.char_min = 1;
+    cfg.char_max = 1;
+    cfd_featvec a, b;
+    cfd_error err;
+    /* д (U+0434, 2 bytes) and 𐐀 (U+10400, 4 bytes, lower-cases to 𐐨) */
+    assert_int_equal(cfd_featurize(fz, &cfg, NULL, NULL, 0, S("\xd0\xb4\xf0\x90\x90\xa8"), &a,
+                                   &err), 0);
+    uint32_t ia[2];
+    assert_int_equal(a.n, 2);
+    ia[0] = a.items[0].index;
+    ia[1] = a.items[1].index;
+    assert_int_equal(cfd_featurize(fz, &cfg, NULL, NULL, 0,
+                                   S("\xd0\xb4 \xf0\x90\x90\xa8"), &b, &err), 0);
+    assert_int_equal(b.n, 2);
+    assert_int_equal(ia[0], b.items[0].index);
+    assert_int_equal(ia[1], b.items[1].index);
 }
 
 static void test_invalid_utf8(void **state)
@@ -404,6 +436,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_normalisations_reach_features, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mixed_width_token, setup, teardown),
         cmocka_unit_test_setup_teardown(test_invalid_utf8, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_huge, setup, teardown),

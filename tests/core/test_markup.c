@@ -64,6 +64,29 @@ static void test_not_markup(void **state)
     assert_string_equal(strip("&nosuch; &;"), "&nosuch; &;");
     assert_string_equal(strip("&#; &#x; &#12a;"), "&#; &#x; &#12a;");
     assert_string_equal(strip("<>"), "<>");
+    /* Titles in angle brackets, as Korean outlets write them, and
+     * comparisons: a '<' before a name that is no HTML element is text. */
+    assert_string_equal(strip("JTBC <SKY 캐슬> 시청률"), "JTBC <SKY 캐슬> 시청률");
+    assert_string_equal(strip("넷플릭스 <Squid Game> 흥행"), "넷플릭스 <Squid Game> 흥행");
+    assert_string_equal(strip("MBC <PD수첩> 방송"), "MBC <PD수첩> 방송");
+    assert_string_equal(strip("삼성<LG 전망, 주가는 A>B"), "삼성<LG 전망, 주가는 A>B");
+    assert_string_equal(strip("<Covid-19 대응>"), "<Covid-19 대응>");
+    assert_string_equal(strip("</SKY>"), "</SKY>");
+    /* an element name must end the name: <bold> is not <b> */
+    assert_string_equal(strip("<bold text>"), "<bold text>");
+}
+
+/* RSS: CDATA keeps what it wraps (markup inside it is read as markup), and
+ * namespaced tags are tags. */
+static void test_cdata_and_namespaces(void **state)
+{
+    (void)state;
+    assert_string_equal(strip("<![CDATA[삼성전자 3분기 영업이익 급증]]>"),
+                        "삼성전자 3분기 영업이익 급증]]>");
+    assert_string_equal(strip("<description><![CDATA[<p>본문 내용</p>]]></description>"),
+                        "본문 내용 ]]> ");
+    assert_string_equal(strip("<dc:creator>김기자</dc:creator>본문"), "김기자 본문");
+    assert_string_equal(strip("<media:content url=\"x.jpg\"/>사진"), "사진");
 }
 
 static void test_entities(void **state)
@@ -137,6 +160,7 @@ int main(void)
         cmocka_unit_test(test_tags),
         cmocka_unit_test(test_comments_script_style),
         cmocka_unit_test(test_not_markup),
+        cmocka_unit_test(test_cdata_and_namespaces),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_bad_numeric_entities),
         cmocka_unit_test(test_present),

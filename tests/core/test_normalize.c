@@ -260,6 +260,7 @@ static void test_fold(void **state)
     assert_int_equal(cfd_fold_cp(0xC9), 0xE9);    /* É */
     assert_int_equal(cfd_fold_cp(0x0416), 0x0436); /* Ж */
     assert_int_equal(cfd_fold_cp(0x03A3), 0x03C3); /* Σ */
+    assert_int_equal(cfd_fold_cp(0x03C2), 0x03C3); /* final ς folds to σ too */
     assert_int_equal(cfd_fold_cp(0xFF2B), 'k');   /* fullwidth K */
     assert_int_equal(cfd_fold_cp(0xFF11), '1');   /* fullwidth 1 */
     assert_int_equal(cfd_fold_cp(0xAC00), 0xAC00);
