@@ -42,7 +42,7 @@ typedef struct cfd__next {
 } cfd__next;
 
 typedef struct cfd__clean_state {
-    cfd__next close_sq, close_par, geumji, reserved[3];
+    cfd__next close_sq, close_par, close_angle, geumji, reserved[3];
 } cfd__clean_state;
 
 static size_t cfd__next_lit(const unsigned char *s, size_t len, size_t from, const char *lit,
@@ -305,6 +305,7 @@ static const char *const cfd__markers[] = {
     "\xed\x99\x94\xeb\xa9\xb4",             /* 화면 */
     "\xea\xb7\xb8\xeb\x9e\x98\xed\x94\xbd", /* 그래픽 */
     "\xeb\xb8\x8c\xeb\xa6\xac\xed\x95\x91", /* 브리핑 */
+    "\xec\xa7\x84\xed\x96\x89\xec\x9e\x90", /* 진행자 */
 };
 
 static int cfd__has_marker(const unsigned char *s, size_t n)
@@ -340,7 +341,7 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
         }
         if (cfd__has(s, len, k, open, olen))
             return 0;
-        eq |= s[k] == '=';
+        eq |= s[k] == '=' || (s[k] == 0xEF && cfd__has(s, len, k, "\xef\xbc\x9d", 3)); /* ＝ */
         at |= s[k] == '@';
         ncp += (s[k] & 0xC0) != 0x80;
         k++;
@@ -403,6 +404,8 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
         return cfd__bracket(s, len, i, "[", 1, "]", 1, 0, &st->close_sq, sp);
     case '(':
         return cfd__bracket(s, len, i, "(", 1, ")", 1, 1, &st->close_par, sp);
+    case '<': /* broadcast transcripts: <앵커> <기자> <신현상 / 진행자> */
+        return cfd__bracket(s, len, i, "<", 1, ">", 1, 0, &st->close_angle, sp);
     case '@':
         return cfd__email(s, len, i, floor, sp);
     case 'h': case 'H': case 'w': case 'W':

@@ -8,13 +8,15 @@
  *  - e-mail addresses (local@domain.tld)
  *  - URLs starting with http://, https:// or www. (up to the first byte that
  *    cannot be in a URL: space, non-ASCII, quotes, <>)
- *  - short bracketed segments: [...] and 【...】 and ◀...▶ with at most
+ *  - short bracketed segments: [...] 【...】 ◀...▶ and <...> (what markup
+ *    removal left of '<': broadcast transcripts write <앵커>) with at most
  *    CFD_CLEAN_BRACKET_MAX code points inside and no nested bracket, that
- *    hold '=' or '@' (a dateline, byline or address: [이슈투데이=김정훈
- *    기자] 【서울=뉴시스】 [룩@차이나]) or a production marker (앵커 기자
- *    특파원 리포트 녹취 인터뷰 영상 자막 현장음 뉴스 속보 단독 종합 사진
- *    포토 화면 그래픽 브리핑: [앵커] [단독] [뉴스데스크] ◀ 앵커 ▶); other
- *    short brackets are content ([특징주] [윤석열 사퇴] [날씨])
+ *    hold '=' (or '＝') or '@' (a dateline, byline or address:
+ *    [이슈투데이=김정훈 기자] 【서울=뉴시스】 [룩@차이나]) or a production
+ *    marker (앵커 기자 특파원 리포트 녹취 인터뷰 영상 자막 현장음 뉴스 속보
+ *    단독 종합 사진 포토 화면 그래픽 브리핑 진행자: [앵커] [단독]
+ *    [뉴스데스크] ◀ 앵커 ▶ <기자>); other short brackets are content
+ *    ([특징주] [윤석열 사퇴] [날씨] <SKY 캐슬> <해피투게더3>)
  *  - dateline parentheses containing '=' with at most CFD_CLEAN_BRACKET_MAX
  *    code points ((서울=연합뉴스)); other parentheses are content ((首都))
  *  - bylines: a Hangul name starting with a common Korean surname, an
@@ -54,7 +56,7 @@ size_t cfd_clean_news(const char *s, size_t len, char *out);
  * point by code point (the featurizer's validating pass) and so spare
  * cfd_clean_news its own walk. w24 holds the first three bytes of the code
  * point, little-endian (CFD_CLEAN_LE3), with 0 for bytes past the end of
- * the text. True for '[' '(' '@' and the first letters of http, www and
+ * the text. True for '[' '(' '<' '@' and the first letters of http, www and
  * copyright, and for ©, ⓒ, ◀, 【, 기, 특, 저, 무; cfd_clean_news tries its
  * patterns exactly where this is true. The 3-byte literals are found by a
  * perfect hash of their value ((w * K) >> 29 gives each its own slot; slot
@@ -63,7 +65,7 @@ size_t cfd_clean_news(const char *s, size_t len, char *out);
 #define CFD_CLEAN_LE3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 
 static const unsigned char cfd__clean_ascii[128] = {
-    ['['] = 1, ['('] = 1, ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
+    ['['] = 1, ['('] = 1, ['<'] = 1, ['@'] = 1, ['h'] = 1, ['H'] = 1, ['w'] = 1, ['W'] = 1,
     ['c'] = 1, ['C'] = 1,
 };
 

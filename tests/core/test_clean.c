@@ -105,6 +105,13 @@ static void test_markers(void **state)
     assert_string_equal(clean("[윤석열 사퇴] 정국 요동"), "[윤석열 사퇴] 정국 요동");
     assert_string_equal(clean("【속보】 지진"), " 지진");
     assert_string_equal(clean("[MBC 뉴스데스크] 오늘"), " 오늘");
+    /* broadcast transcripts in angle brackets; titles in them are content */
+    assert_string_equal(clean("<앵커> 오늘 <기자> 현장"), " 오늘  현장");
+    assert_string_equal(clean("<신현상 / 진행자> 네"), " 네");
+    assert_string_equal(clean("<SKY 캐슬> <해피투게더3> a < b > c"),
+                        "<SKY 캐슬> <해피투게더3> a < b > c");
+    /* a fullwidth '=' marks a dateline too */
+    assert_string_equal(clean("(서울＝연합뉴스) 정부는"), " 정부는");
 }
 
 static void test_email_url(void **state)
