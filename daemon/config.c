@@ -255,6 +255,11 @@ static int cfd__set(cfd_config *c, const char *name, const char *value, int appe
         return cfd_error_set(err, r, (size_t)-1, "%s: out of memory", o->name);
     return 0;
 bad:
+    if (strlen(value) > CFD_CONFIG_MAX_VALUE)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "%s: the value is %zu bytes long; at most %d are accepted (for a "
+                             "long path, use a symlink or a shorter directory)",
+                             o->name, strlen(value), CFD_CONFIG_MAX_VALUE);
     return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "%s: expected %s (%s), got \"%s\"",
                          o->name, o->arg, o->help, value);
 }

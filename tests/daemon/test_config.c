@@ -157,6 +157,15 @@ static void test_bad_flags(void **state)
     char *positional[] = {"classifyd", "models"};
     assert_int_equal(from_args(&c, &err, 2, positional), CFD_EINVAL);
     cfd_config_free(&c);
+    /* a value over the length limit says so, not "expected DIR" */
+    char longv[200];
+    memset(longv, 'a', sizeof longv - 1);
+    longv[0] = '/';
+    longv[sizeof longv - 1] = '\0';
+    char *too_long[] = {"classifyd", "--models", longv};
+    assert_int_equal(from_args(&c, &err, 3, too_long), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "models: the value is 199 bytes long; at most 160"));
+    cfd_config_free(&c);
 }
 
 static void test_file_and_flags(void **state)
