@@ -82,6 +82,8 @@ typedef struct cfd__agg_parse {
     cfd_error err;               /* first error (line added by the caller) */
     int failed;
     int n_keys;                  /* key = value lines seen */
+    unsigned dec_seen;           /* [decision] keys set so far, one bit each */
+    unsigned char ev_seen[CFD_AGG_MAX_EVIDENCE]; /* weight / disagree_min / same_names */
 } cfd__agg_parse;
 
 static int cfd__fail(cfd__agg_parse *ps, int code, const char *fmt, const char *a, const char *b)
@@ -172,6 +174,15 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
 
     ps->n_keys++;
     if (!strcmp(section, "decision")) {
+        static const char *const keys[] = {"section_plugin", "min_probability", "min_margin",
+                                           "negative_plugin", "negative_min", "negative_label"};
+        for (unsigned k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+            if (strcmp(name, keys[k]) != 0)
+                continue;
+            if (ps->dec_seen & (1u << k)) /* the last would silently win */
+                return cfd__fail(ps, CFD_EFORMAT, "%s set twice in [decision]%s", name, "");
+            ps->dec_seen |= 1u << k;
+        }
         int bad = 0;
         if (!strcmp(name, "section_plugin"))
             bad = cfd__set_name(r->section_plugin, value);
@@ -207,6 +218,12 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
             return cfd__fail(ps, CFD_EFORMAT,
                              "bad section [%s]: expected [evidence.<plugin name>], at most 16%s",
                              section, "");
+        unsigned bit = !strcmp(name, "weight") ? 1u : !strcmp(name, "disagree_min") ? 2u
+                     : !strcmp(name, "same_names") ? 4u : 0u;
+        unsigned char *seen = &ps->ev_seen[e - r->ev];
+        if (bit & *seen)
+            return cfd__fail(ps, CFD_EFORMAT, "%s set twice in [%s]", name, section);
+        *seen |= (unsigned char)bit;
         if (!strcmp(name, "weight")) {
             char *end;
             errno = 0;
@@ -281,6 +298,25 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_a
 static int cfd__agg_parse_checked(const char *text, const char *name, cfd_agg_rules **out,
                                   cfd_error *err)
 {
+    /* libinih reads an indented line as the continuation of the value
+     * above it ("disagree_min = 0.6" then "  weight = 0.5" gives
+     * disagree_min the value "weight = 0.5"); no setting here spans lines,
+     * so an indented one is refused with a message that says so. */
+    size_t lineno = 1;
+    for (const char *p = text; *p; lineno++) {
+        const char *b = p;
+        while (*b == ' ' || *b == '\t')
+            b++;
+        if (b > p && *b != '\0' && *b != '\n' && *b != '\r' && *b != ';' && *b != '#')
+            return cfd_error_set(err, CFD_EFORMAT, (size_t)(p - text),
+                                 "%s:%zu: the line is indented; libinih would read it as the "
+                                 "continuation of the value above it: remove the indentation",
+                                 name, lineno);
+        const char *nl = strchr(p, '\n');
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
     cfd__agg_parse ps = {0};
     ps.r = cfd__agg_new(name);
     if (ps.r == NULL)

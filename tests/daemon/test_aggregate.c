@@ -320,6 +320,16 @@ static void test_parse_errors(void **state)
     expect_error("[decision]\nsection_plugin = ../x\n", "bad value");
     expect_error("[decision\n", "bad.conf:1: syntax error");
     expect_error("[evidence.topic]\nweight = 1e-400\n", "bad weight");
+    /* the second of two settings would silently win */
+    expect_error("[decision]\nmin_probability = 0.5\nmin_probability = 0.7\n",
+                 "bad.conf:3: min_probability set twice in [decision]");
+    expect_error("[evidence.topic]\nweight = 0.5\n경제 = 경제\nweight = 0.7\n",
+                 "bad.conf:4: weight set twice in [evidence.topic]");
+    expect_error("[evidence.topic]\ndisagree_min = 0.6\n  weight = 0.5\n",
+                 "bad.conf:3: the line is indented");
+    /* indented comments and blank lines are fine */
+    cfd_agg_rules *ok = parse("[evidence.topic]\n  ; a note\n   \nweight = 0.5\n");
+    cfd_agg_free(ok);
 
     /* A file with no settings would silently drop every plugin's evidence. */
     cfd_agg_rules *e = (cfd_agg_rules *)1;
