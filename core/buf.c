@@ -116,3 +116,13 @@ void cfd_buf_free(cfd_buf *b)
     b->len = b->cap = 0;
     b->oom = 0;
 }
+
+char *cfd_memdup(const void *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    if (s != NULL) {
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    return s;
+}

@@ -35,4 +35,8 @@ int cfd_buf_json_float(cfd_buf *b, double v);
 void cfd_buf_reset(cfd_buf *b);
 void cfd_buf_free(cfd_buf *b);
 
+/* A malloc'd copy of p[0..n) plus a NUL (every byte kept, NULs included,
+ * unlike strndup); NULL when out of memory. The caller frees it. */
+char *cfd_memdup(const void *p, size_t n);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "bytes.h"
 #include "featurize.h"
 #include "model_format.h"
@@ -79,16 +80,6 @@ static int cfd__rd_str(cfd_mf_sec *s, const char *field, uint32_t max, const cha
     return 0;
 }
 
-static char *cfd__strndup(const char *p, size_t n)
-{
-    char *s = malloc(n + 1);
-    if (s != NULL) {
-        memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    return s;
-}
-
 static int cfd__oom(cfd_mf_sec *s, const char *what)
 {
     return cfd_error_set(s->err, CFD_ENOMEM, s->off, "out of memory reading %s of section %s",
@@ -109,7 +100,7 @@ static int cfd__parse_name(cfd_mf_sec *s, cfd_model *m)
                                   s->err);
     if (rc != 0)
         return rc;
-    return (m->name = cfd__strndup(p, n)) == NULL ? cfd__oom(s, "the name") : 0;
+    return (m->name = cfd_memdup(p, n)) == NULL ? cfd__oom(s, "the name") : 0;
 }
 
 static int cfd__parse_labl(cfd_mf_sec *s, cfd_model *m)
@@ -143,7 +134,7 @@ static int cfd__parse_labl(cfd_mf_sec *s, cfd_model *m)
         rc = cfd_model_check_text(field, p, len, CFD_MAX_LABEL_LEN, 0, 1, offs[i], s->err);
         if (rc != 0)
             break;
-        if ((m->labels[i] = cfd__strndup(p, len)) == NULL)
+        if ((m->labels[i] = cfd_memdup(p, len)) == NULL)
             rc = cfd__oom(s, "labels");
     }
     if (rc == 0 && (rc = cfd__no_trailing(s)) == 0)
@@ -529,11 +520,11 @@ static int cfd__parse_meta(cfd_mf_sec *s, cfd_model *m)
     mt->created_unix = (int64_t)created;
     if ((rc = cfd__meta_str(s, "metrics_json", CFD_MF_TEXT_MAX, 1, &p, &len)) != 0)
         return rc;
-    if (p != NULL && (mt->metrics_json = cfd__strndup(p, len)) == NULL)
+    if (p != NULL && (mt->metrics_json = cfd_memdup(p, len)) == NULL)
         return cfd__oom(s, "metrics_json");
     if ((rc = cfd__meta_str(s, "notes", CFD_MF_TEXT_MAX, 1, &p, &len)) != 0)
         return rc;
-    if (p != NULL && (mt->notes = cfd__strndup(p, len)) == NULL)
+    if (p != NULL && (mt->notes = cfd_memdup(p, len)) == NULL)
         return cfd__oom(s, "notes");
     if ((rc = cfd__no_trailing(s)) != 0)
         return rc;

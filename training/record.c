@@ -164,24 +164,11 @@ fail:
     return rc;
 }
 
-/* A copy of s[0..n) plus a NUL: every byte kept, NULs included, as the
- * dataset reader and the daemon's text/plain path keep them (strndup would
- * stop at the first NUL and leave n pointing past the copy). */
-static char *cfd__memdup(const char *s, size_t n)
-{
-    char *c = malloc(n + 1);
-    if (c != NULL) {
-        memcpy(c, s, n);
-        c[n] = '\0';
-    }
-    return c;
-}
-
 int cfd_record_plain(const char *line, size_t len, cfd_record *rec, cfd_error *err)
 {
     memset(rec, 0, sizeof(*rec));
-    rec->title = cfd__memdup("", 0);
-    rec->body = cfd__memdup(line, len);
+    rec->title = cfd_memdup("", 0);
+    rec->body = cfd_memdup(line, len);
     rec->body_len = len;
     if (rec->title == NULL || rec->body == NULL) {
         cfd_record_clear(rec);
@@ -230,9 +217,9 @@ int cfd_record_parse(const char *line, size_t len, enum cfd_data_format fmt,
     if (rc != 0)
         goto done;
     if (f.label != NULL)
-        rec->label = cfd__memdup(f.label, f.label_len);
-    rec->title = cfd__memdup(f.title, f.title_len);
-    rec->body = cfd__memdup(f.body, f.body_len);
+        rec->label = cfd_memdup(f.label, f.label_len);
+    rec->title = cfd_memdup(f.title, f.title_len);
+    rec->body = cfd_memdup(f.body, f.body_len);
     rec->title_len = f.title_len;
     rec->body_len = f.body_len;
     if ((f.label != NULL && rec->label == NULL) || rec->title == NULL || rec->body == NULL) {

@@ -138,9 +138,24 @@ static void test_oom_is_sticky(void **state)
     cfd_buf_free(&b);
 }
 
+/* cfd_memdup keeps every byte, NULs included, and adds one. */
+static void test_memdup(void **state)
+{
+    (void)state;
+    char *c = cfd_memdup("ab\0cd", 5);
+    assert_non_null(c);
+    assert_memory_equal(c, "ab\0cd\0", 6);
+    free(c);
+    c = cfd_memdup("", 0);
+    assert_non_null(c);
+    assert_int_equal(c[0], '\0');
+    free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_memdup),
         cmocka_unit_test(test_append_grows),
         cmocka_unit_test(test_puts_printf),
         cmocka_unit_test(test_append_binary),
