@@ -222,6 +222,67 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
     return 0;
 }
 
+/* Label, kind and normalised terms of rule i, hashed (for duplicates). */
+static uint64_t cfd__rule_hash(const cfd_rules *r, uint32_t i)
+{
+    const cfd_rule *ru = &r->rules[i];
+    uint64_t h = XXH3_64bits_withSeed(&ru->label, sizeof ru->label, (uint64_t)ru->all_of);
+    for (uint32_t t = ru->first_term; t < ru->first_term + ru->n_terms; t++)
+        h = XXH3_64bits_withSeed(r->terms[t].cps, r->terms[t].len * sizeof(uint32_t), h);
+    return h;
+}
+
+static int cfd__same_rule(const cfd_rules *r, uint32_t a, uint32_t b)
+{
+    const cfd_rule *x = &r->rules[a], *y = &r->rules[b];
+    if (x->label != y->label || x->all_of != y->all_of || x->n_terms != y->n_terms)
+        return 0;
+    for (uint32_t k = 0; k < x->n_terms; k++) {
+        const cfd_ac_term *s = &r->terms[x->first_term + k], *t = &r->terms[y->first_term + k];
+        if (s->len != t->len || memcmp(s->cps, t->cps, s->len * sizeof(uint32_t)) != 0)
+            return 0;
+    }
+    return 1;
+}
+
+typedef struct cfd__hrule {
+    uint64_t h;
+    uint32_t i;
+} cfd__hrule;
+
+static int cfd__hrule_cmp(const void *a, const void *b)
+{
+    const cfd__hrule *x = a, *y = b;
+    return x->h != y->h ? (x->h < y->h ? -1 : 1) : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/*
+ * Two copies of one rule (same label, same normalised pattern, whatever the
+ * weights) would count as two independent pieces of evidence (0.6 twice is
+ * 0.84): an editor's slip, refused with both lines. O(n log n).
+ */
+static int cfd__no_duplicates(cfd__rparse *ps, cfd_error *err)
+{
+    const cfd_rules *r = ps->r;
+    cfd__hrule *h = malloc((size_t)r->n_rules * sizeof(*h));
+    if (h == NULL)
+        return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
+    for (uint32_t i = 0; i < r->n_rules; i++)
+        h[i] = (cfd__hrule){cfd__rule_hash(r, i), i};
+    qsort(h, r->n_rules, sizeof(*h), cfd__hrule_cmp);
+    int rc = 0;
+    for (uint32_t k = 0; k + 1 < r->n_rules && rc == 0; k++)
+        for (uint32_t j = k + 1; j < r->n_rules && h[j].h == h[k].h && rc == 0; j++)
+            if (cfd__same_rule(r, h[k].i, h[j].i))
+                rc = cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                                   "%s:%u: the same rule as line %u (label and pattern); two "
+                                   "copies would count twice: delete one",
+                                   ps->name, (unsigned)r->rules[h[j].i].line,
+                                   (unsigned)r->rules[h[k].i].line);
+    free(h);
+    return rc;
+}
+
 int cfd_rules_parse(const char *text, size_t len, const char *name, cfd_rules **out,
                     cfd_error *err)
 {
@@ -261,6 +322,8 @@ int cfd_rules_parse(const char *text, size_t len, const char *name, cfd_rules **
                            "%s: no rules (expected lines label<TAB>weight<TAB>pattern)", name);
         goto fail;
     }
+    if ((rc = cfd__no_duplicates(&ps, err)) != 0)
+        goto fail;
     rc = cfd_ac_build(ps.r->terms, ps.r->n_terms, &ps.r->ac);
     if (rc != 0) {
         cfd_error_set(err, rc, (size_t)-1, "%s: building the matcher failed: %s", name,

@@ -19,6 +19,8 @@
  *            anywhere, also inside Korean words ("중기부" matches
  *            "중기부는"). Any run of white space in a term matches any run
  *            in the text.
+ * A second rule with the same label and the same pattern (after
+ * normalisation, whatever its weight) is refused: both would count.
  * Blank lines and lines starting with '#' are ignored. Matching is on NFC +
  * case-folded text (rules_norm.h), so "AI", "ai" and "Ａ" forms the editor
  * typed in another normalisation all behave as expected.

@@ -213,6 +213,14 @@ static void test_errors(void **state)
     expect_error(f, "경제\t0.5\ta || b\n", CFD_EFORMAT, "empty term");
     expect_error(f, "경제\t0.5\t<>\n", CFD_EFORMAT, "empty term");
     expect_error(f, "경제\t0.5\t   \n", CFD_EFORMAT, "empty pattern");
+    /* an exact duplicate (after normalisation) would count twice */
+    expect_error(f, "경제\t0.6\t규제\n정치\t0.5\t국회\n경제\t0.6\t 규제 \n", CFD_EFORMAT,
+                 "rules.txt:3: the same rule as line 1");
+    /* with another weight too: one rule, one weight */
+    expect_error(f, "경제\t0.6\t규제|특구\n경제\t0.3\t규제 | 특구\n", CFD_EFORMAT,
+                 "rules.txt:2: the same rule as line 1");
+    /* the same pattern for another label is fine */
+    load_ok(f, "경제\t0.6\t규제\n사회\t0.6\t규제\n");
     /* a fourth column (a note) would have become part of the term */
     expect_error(f, "경제\t0.6\t규제\t특구\n", CFD_EFORMAT, "rules.txt:1: TAB in the pattern");
     /* a weight that is positive as a double but 0 as a float */
