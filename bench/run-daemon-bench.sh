@@ -105,12 +105,19 @@ dur() {
   curl -s --unix-socket "$sock" http://x/metrics |
     awk '/^classifyd_request_duration_seconds_sum /{s=$2} /^classifyd_request_duration_seconds_count /{c=$2} END {print s, c}'
 }
-dur0=$(dur)
-run "full articles, one request at a time" --data "$data/news8/train.tsv" -c 1 -p 1 -t "$secs"
-dur1=$(dur)
 THREE=topic,section,sentiment
-run "full articles, one request at a time, 3 plugins" --data "$data/news8/train.tsv" -c 1 -p 1 \
-  -t "$secs" --plugins "$THREE"
+# One request at a time, three rounds, four and three plugins in turns: a
+# single 10 s run's p50 moves by 20-30 us from one minute to the next on
+# this shared VM (the same binary, run after run), so the targets below use
+# the median of the three rounds and all three are shown.
+for round in 1 2 3; do
+  [ "$round" = 1 ] && dur0=$(dur)
+  run "full articles, one request at a time (round $round)" --data "$data/news8/train.tsv" \
+    -c 1 -p 1 -t "$secs"
+  [ "$round" = 1 ] && dur1=$(dur)
+  run "full articles, one request at a time, 3 plugins (round $round)" \
+    --data "$data/news8/train.tsv" -c 1 -p 1 -t "$secs" --plugins "$THREE"
+done
 run "full articles, NDJSON 32/request, 2 conns x 2, 3 plugins" --data "$data/news8/train.tsv" \
   -c 2 -p 2 --ndjson 32 -t "$secs" --plugins "$THREE"
 run "headlines, 2 conns (one per core)" --data "$data/ynat/dev.tsv" -c 2 -p 1 -t "$secs"
@@ -188,10 +195,16 @@ for name, cmd, out in rows:
         pass
 def best(prefix, three=False):
     v = [d["articles_per_s"] for n, d in parsed.items()
-         if n.startswith(prefix) and n.endswith(", 3 plugins") == three]
+         if n.startswith(prefix) and (", 3 plugins" in n) == three]
     return max(v) if v else 0.0
-one = parsed.get("full articles, one request at a time", {}).get("latency_us", {}).get("p50", 0)
-one3 = parsed.get("full articles, one request at a time, 3 plugins", {}).get("latency_us", {}).get("p50", 0)
+def rounds(prefix):
+    return sorted(d["latency_us"]["p50"] for n, d in parsed.items()
+                  if n.startswith(prefix + " (round "))
+def median(v):
+    return v[len(v) // 2] if v else 0
+p50s = rounds("full articles, one request at a time")
+p50s3 = rounds("full articles, one request at a time, 3 plugins")
+one, one3 = median(p50s), median(p50s3)
 full3 = best("full articles", True)
 bp = [n for n in parsed if n.startswith("full articles, one request at a time, daemon --busy-poll")]
 full, heads, mb = best("full articles"), best("headlines"), int(rss) / 1024
@@ -205,9 +218,10 @@ print("|---|---:|---|")
 print("| full articles >= 15,000/s, the three default plugins (topic, sentiment, section) | %.0f/s | %s |" %
       (full3, "met" if full3 >= 15000 else "**not met**"))
 print("| the same with all four plugins (rules too) | %.0f/s | %s |" % (full, "met" if full >= 15000 else "**not met**"))
-print("| single request p50 <= 150 µs (full article), the three default plugins | %d µs | %s |" %
-      (one3, "met" if one3 and one3 <= 150 else "**not met**"))
-print("| the same with all four plugins | %d µs | %s |" % (one, "met" if one and one <= 150 else "**not met**"))
+print("| single request p50 <= 150 µs (full article), the three default plugins, median of the rounds (%s) | %d µs | %s |" %
+      (", ".join(str(x) for x in p50s3), one3, "met" if one3 and one3 <= 150 else "**not met**"))
+print("| the same with all four plugins (%s) | %d µs | %s |" %
+      (", ".join(str(x) for x in p50s), one, "met" if one and one <= 150 else "**not met**"))
 for n in bp:
     p50 = parsed[n]["latency_us"]["p50"]
     print("| the same (four plugins), %s | %d µs | %s |" % (n.split("time, ")[1].replace("--busy-poll", "`--busy-poll`"),
@@ -221,9 +235,9 @@ try:
     own = (s1 - s0) / (c1 - c0) * 1e6
 except (ValueError, ZeroDivisionError):
     own = 0.0
-single = parsed.get("full articles, one request at a time", {}).get("latency_us", {})
+single = parsed.get("full articles, one request at a time (round 1)", {}).get("latency_us", {})
 if own and single.get("mean"):
-    print("\nWhere a single request's time goes (full articles, one at a time): the daemon's own time per request")
+    print("\nWhere a single request's time goes (full articles, one at a time, round 1): the daemon's own time per request")
     print("(whole request in to whole reply out, from its `/metrics` histogram sum and count around that run) has a")
     print("**mean of %.0f µs**; the load generator measured a mean of %.0f µs, so about %.0f µs of each request is the Unix-socket" %
           (own, single["mean"], single["mean"] - own))
