@@ -106,8 +106,13 @@ int cfd_cmd_predict(int argc, char **argv)
             len--;
         if (len > 0 && line[len - 1] == '\r')
             len--;
-        rc = plain ? cfd_record_plain(line, (size_t)len, &rec, &err)
-                   : cfd_record_parse(line, (size_t)len, fmt, &rec, &err);
+        char *text = line;
+        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+            text += 3; /* a byte order mark is not part of the first record */
+            len -= 3;
+        }
+        rc = plain ? cfd_record_plain(text, (size_t)len, &rec, &err)
+                   : cfd_record_parse(text, (size_t)len, fmt, &rec, &err);
         if (rc != 0) {
             cfd_error_prefix(&err, "%s:%u", name, lineno);
             goto fail;
@@ -122,6 +127,9 @@ int cfd_cmd_predict(int argc, char **argv)
         }
         cfd_model_scores(m, &v, s);
         cfd_model_probs(m, s, p);
+        /* the label the daemon serves: the highest probability, the first
+         * label on a tie (probabilities rounded to float can tie where the
+         * scores differ by < 1e-8; eval's argmax of scores may then differ) */
         uint32_t best = cfd_argmax(p, m->n_labels);
         printf("%s\t%.4f", m->labels[best], (double)p[best]);
         for (uint32_t c = 0; all && c < m->n_labels; c++)

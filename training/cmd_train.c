@@ -76,8 +76,9 @@ static void cfd__calib_warn(const cfd_calibration *cal, size_t n, uint32_t n_lab
         return;
     fprintf(stderr, "classifyd-train train: warning: probabilities calibrated on %zu %s "
                     "scores for %u labels (prob_scale %g%s); they are unreliable: train on "
-                    "more data (about 20 examples per label or more) or give --dev\n",
-            n, on, n_labels, (double)cal->scale, at_bound ? ", at the end of its range" : "");
+                    "more data (about 20 examples per label or more)%s\n",
+            n, on, n_labels, (double)cal->scale, at_bound ? ", at the end of its range" : "",
+            strcmp(on, "--dev") == 0 ? " or a larger --dev" : " or give --dev");
 }
 
 static void cfd__calib_json(cfd_buf *b, const cfd_calibration *cal, const char *on)

@@ -153,6 +153,11 @@ static int cfd__label_check(const char *s, size_t n, enum cfd_data_format fmt, c
             return -1;
         }
     }
+    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+        snprintf(why, why_len, "label starts with a byte order mark (files concatenated "
+                 "with one in the middle?): remove it");
+        return -1;
+    }
     /* "경제 " would silently be a label of its own next to "경제" */
     if (s[0] == ' ' || s[n - 1] == ' ') {
         snprintf(why, why_len, "label \"%.*s\" starts or ends with a space (it would be a "

@@ -53,6 +53,11 @@ int cfd_run_tasks(unsigned n_tasks, unsigned jobs, cfd_task_fn fn, void *ctx, co
         free(pids);
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory starting workers");
     }
+    /* An inherited SIGCHLD = SIG_IGN makes the kernel reap the workers and
+     * waitpid fail with ECHILD: wait with the default disposition. */
+    struct sigaction dfl = {.sa_handler = SIG_DFL}, old_chld;
+    sigemptyset(&dfl.sa_mask);
+    sigaction(SIGCHLD, &dfl, &old_chld);
     fflush(NULL); /* workers must not flush our stdio buffers a second time */
     const pid_t parent = getpid();
     unsigned next = 0, running = 0, done = 0;
@@ -126,6 +131,7 @@ int cfd_run_tasks(unsigned n_tasks, unsigned jobs, cfd_task_fn fn, void *ctx, co
             }
         }
     }
+    sigaction(SIGCHLD, &old_chld, NULL);
     cfd_shared_free(errs, err_bytes);
     free(pids);
     return rc;

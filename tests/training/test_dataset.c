@@ -259,6 +259,9 @@ static void test_errors(void **state)
     expect_error("ctl.tsv", "a\x01\tx\n", 5, CFD_EFORMAT, "ctl.tsv:1:", "control character");
     expect_error("space.tsv", "경제\tx\n경제 \ty\n", 19, CFD_EFORMAT, "space.tsv:2:",
                  "starts or ends with a space");
+    /* a byte order mark in the middle (two exports concatenated) */
+    expect_error("bom2.tsv", "경제\tx\n\xef\xbb\xbf경제\ty\n", 21, CFD_EFORMAT, "bom2.tsv:2:",
+                 "byte order mark");
 }
 
 /* "\u0000" is read as a space, as the daemon reads it (core/json_nul.h):

@@ -58,6 +58,28 @@ static void test_results_through_shared_memory(void **state)
     cfd_shared_free(b, N * sizeof(uint64_t));
 }
 
+/* A process started with SIGCHLD ignored (some supervisors exec that
+ * way): the kernel would reap the workers and waitpid fail with ECHILD.
+ * The run still works, and the caller's disposition is put back. */
+static void test_sigchld_ignored(void **state)
+{
+    (void)state;
+    enum { N = 6 };
+    uint64_t *a = cfd_shared_alloc(N * sizeof(uint64_t));
+    assert_non_null(a);
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old, now;
+    sigemptyset(&ign.sa_mask);
+    assert_int_equal(sigaction(SIGCHLD, &ign, &old), 0);
+    cfd_error err;
+    ctx c = {a, N, 0};
+    assert_int_equal(cfd_run_tasks(N, 3, task, &c, "task", NULL, &err), 0);
+    for (int i = 0; i < N; i++)
+        assert_true(a[i] != 0);
+    assert_int_equal(sigaction(SIGCHLD, &old, &now), 0);
+    assert_true(now.sa_handler == SIG_IGN); /* restored as the caller had it */
+    cfd_shared_free(a, N * sizeof(uint64_t));
+}
+
 static void test_failure_reported(void **state)
 {
     (void)state;
@@ -80,6 +102,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_results_through_shared_memory),
+        cmocka_unit_test(test_sigchld_ignored),
         cmocka_unit_test(test_failure_reported),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
