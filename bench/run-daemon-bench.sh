@@ -145,6 +145,7 @@ ft="not run (fasttext not installed: scripts/deps.sh bench)"
 if command -v fasttext >/dev/null; then
   awk -F'\t' '{print "__label__" $1 " " $2}' "$data/news8/train.tsv" > "$tmp/ft-train.txt"
   cut -f2 "$data/news8/train.tsv" > "$tmp/ft-text.txt"
+  head -1 "$tmp/ft-text.txt" > "$tmp/ft-one.txt"   # times the model load alone
   n=$(wc -l < "$tmp/ft-text.txt")
   echo "== fasttext supervised -input news8 -epoch 25 -wordNgrams 2 -thread 1" >&2
   fasttext supervised -input "$tmp/ft-train.txt" -output "$tmp/ft" -epoch 25 -wordNgrams 2 \
@@ -152,12 +153,15 @@ if command -v fasttext >/dev/null; then
   best=0
   for rep in 1 2 3; do   # best of three, like a warm cache
     t0=$(date +%s.%N)
-    fasttext predict "$tmp/ft.bin" "$tmp/ft-text.txt" > "$tmp/ft-pred.txt"
+    fasttext predict "$tmp/ft.bin" "$tmp/ft-one.txt" > /dev/null
     t1=$(date +%s.%N)
-    rate=$(python3 -c "print(round($n / ($t1 - $t0), 1))")
+    fasttext predict "$tmp/ft.bin" "$tmp/ft-text.txt" > "$tmp/ft-pred.txt"
+    t2=$(date +%s.%N)
+    # the daemon's figures leave its model load out: so does this one
+    rate=$(python3 -c "print(round(($n - 1) / max(1e-6, ($t2 - $t1) - ($t1 - $t0)), 1))")
     best=$(python3 -c "print(max($best, $rate))")
   done
-  ft="$best articles/s ($n news8 articles, fasttext predict, 1 model, best of 3 incl. model load)"
+  ft="$best articles/s ($n news8 articles, fasttext predict, 1 model, best of 3, model load subtracted)"
   echo "== fasttext: $ft" >&2
 fi
 
@@ -190,9 +194,13 @@ for name, cmd, out in rows:
 parsed = {}
 for name, cmd, out in rows:
     try:
-        parsed[name] = json.loads(out)
+        d = json.loads(out)
     except ValueError:
-        pass
+        continue
+    # a run with failures does not count towards a target
+    if not (d["failed"] or d["truncated"] or d["unanswered"] or d["unanswered_unserved"]
+            or d["connect_errors"]):
+        parsed[name] = d
 def best(prefix, three=False):
     v = [d["articles_per_s"] for n, d in parsed.items()
          if n.startswith(prefix) and (", 3 plugins" in n) == three]

@@ -167,25 +167,35 @@ static void cfd__on_stop_then_drain(uv_timer_t *t)
 {
     cfd_bench *b = t->data;
     cfd__on_stop(t);
-    if (b->drain_s > 0 && !b->t_end_ns)
+    if (b->t_end_ns || uv_is_active((uv_handle_t *)&b->drain_timer))
+        return;
+    if (b->drain_s > 0)
         uv_timer_start(&b->drain_timer, cfd__on_drain, (uint64_t)(b->drain_s * 1000), 0);
+    else
+        cfd_bench_conns_abort(b); /* --drain 0: do not wait */
 }
 
 /* SIGINT/SIGTERM: end the run now as if the duration were over (replies in
  * flight are still awaited and the report printed). */
+static int cfd__signaled;
+
 static void cfd__on_signal(uv_signal_t *sig, int signum)
 {
     cfd_bench *b = sig->data;
+    int again = cfd__signaled != 0;
+    cfd__signaled = signum;
     uv_timer_stop(&b->stop_timer);
-    if (!b->stopping)
+    if (again)
+        cfd_bench_conns_abort(b); /* a second signal: stop waiting */
+    else /* also when -n or a refusing daemon already stopped the run */
         cfd__on_stop_then_drain(&b->stop_timer);
 }
 
 static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
 {
-    double secs = (double)(b->t_end_ns - b->t_start_ns) / 1e9;
-    if (secs <= 0)
-        secs = 1e-9;
+    /* the run may end inside the warm-up (-n, a daemon gone): no load phase */
+    double secs = b->t_end_ns > b->t_start_ns ? (double)(b->t_end_ns - b->t_start_ns) / 1e9 : 0;
+    double div = secs > 0 ? secs : 1;
     const cfd_bench_stats *l = &b->lat;
     cfd_buf names = CFD_BUF_INIT; /* paths as JSON strings, escaped */
     cfd_buf_puts(&names, "{\"socket\":");
@@ -212,8 +222,8 @@ static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)
            (unsigned long long)b->unanswered, (unsigned long long)b->unanswered_unserved,
            (unsigned long long)b->connect_errors,
            (unsigned long long)b->status[2], (unsigned long long)b->status[4],
-           (unsigned long long)b->status[5], (double)b->measured_replies / secs,
-           (double)b->measured_articles / secs, cfd_bench_stats_pct(l, 0.50),
+           (unsigned long long)b->status[5], (double)b->measured_replies / div,
+           (double)b->measured_articles / div, cfd_bench_stats_pct(l, 0.50),
            cfd_bench_stats_pct(l, 0.90), cfd_bench_stats_pct(l, 0.99),
            cfd_bench_stats_pct(l, 1.0), cfd_bench_stats_mean(l), l->n);
     cfd_buf_free(&names);

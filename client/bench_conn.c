@@ -35,6 +35,7 @@ typedef struct cfd_bench_conn {
     int replied;            /* this connection got at least one reply */
     int close_after;
     int keep_body;
+    size_t body_bytes;      /* of the reply being parsed, kept or not */
     cfd_buf body;
     char rbuf[65536];
 } cfd_bench_conn;
@@ -106,6 +107,7 @@ static int cfd__on_message_begin(http_parser *p)
 {
     cfd_bench_conn *c = p->data;
     c->in_message = 1;
+    c->body_bytes = 0;
     cfd_buf_reset(&c->body);
     return 0;
 }
@@ -113,17 +115,22 @@ static int cfd__on_message_begin(http_parser *p)
 static int cfd__on_body(http_parser *p, const char *at, size_t n)
 {
     cfd_bench_conn *c = p->data;
+    c->body_bytes += n;
     if (c->keep_body)
         cfd_buf_append(&c->body, at, n);
     return 0;
 }
 
-/* Counts NDJSON reply lines that carry an error instead of a result. */
-static uint32_t cfd__line_errors(const cfd_buf *body)
+/* Counts NDJSON reply lines that carry an error instead of a result, and
+ * (in *lines) all non-empty lines. */
+static uint32_t cfd__line_errors(const cfd_buf *body, uint32_t *lines)
 {
     uint32_t n = 0;
+    *lines = 0;
     const char *p = body->data, *end = body->data + body->len;
     while (p && p < end) {
+        if (*p != '\n')
+            (*lines)++;
         if ((size_t)(end - p) >= 7 &&
             (memcmp(p, "{\"line\"", 7) == 0 || memcmp(p, "{\"error", 7) == 0))
             n++;
@@ -149,6 +156,7 @@ static int cfd__on_message_complete(http_parser *p)
     c->replied = 1;
     const cfd_bench_req *r = &b->reqs[idx];
     unsigned st = p->status_code;
+    uint32_t ok_articles = 0; /* articles/s counts classified articles only */
     if (st >= 100 && st < 600)
         b->status[st / 100]++;
     if (r->bad) {
@@ -156,14 +164,26 @@ static int cfd__on_message_complete(http_parser *p)
             b->expected_errors++;
         else
             b->failed++;
+    } else if (st >= 200 && st < 300 && c->body_bytes == 0) {
+        b->failed++; /* an empty 2xx is no classification */
     } else if (st >= 200 && st < 300) {
-        uint32_t le = r->articles > 1 || c->body.len ? cfd__line_errors(&c->body) : 0;
-        if (r->articles == 1 && le == 0) {
+        uint32_t lines = 0;
+        uint32_t le = b->ndjson || c->body.len ? cfd__line_errors(&c->body, &lines) : 0;
+        if (b->ndjson && lines != r->articles) {
+            /* lines dropped or cut: the missing articles were not classified */
+            uint32_t missing = lines < r->articles ? r->articles - lines : 0;
+            b->line_errors += le + missing;
+            b->articles_ok += r->articles > le + missing ? r->articles - le - missing : 0;
+            ok_articles = r->articles > le + missing ? r->articles - le - missing : 0;
+            b->failed++;
+        } else if (r->articles == 1 && le == 0) {
             b->ok++;
             b->articles_ok++;
+            ok_articles = 1;
         } else {
             b->line_errors += le;
             b->articles_ok += r->articles > le ? r->articles - le : 0;
+            ok_articles = r->articles > le ? r->articles - le : 0;
             if (le)
                 b->failed++;
             else
@@ -179,7 +199,7 @@ static int cfd__on_message_complete(http_parser *p)
     }
     if (t0 >= b->t_start_ns) {
         b->measured_replies++;
-        b->measured_articles += r->articles;
+        b->measured_articles += ok_articles;
         uint64_t us = (uv_hrtime() - t0) / 1000;
         cfd_bench_stats_add(&b->lat, us > UINT32_MAX ? UINT32_MAX : (uint32_t)us);
     }
