@@ -32,6 +32,7 @@ static const struct {
     {CFD_EEMPTY, "empty", "empty"},
 };
 
+__attribute__((visibility("default"))) /* plugins call it: daemon/plugin_exports.list */
 const char *cfd_strerror(int code)
 {
     for (size_t i = 0; i < sizeof(cfd__errors) / sizeof(cfd__errors[0]); i++)
@@ -40,6 +41,7 @@ const char *cfd_strerror(int code)
     return "unknown error";
 }
 
+__attribute__((visibility("default"))) /* plugins call it: daemon/plugin_exports.list */
 const char *cfd_errname(int code)
 {
     for (size_t i = 0; i < sizeof(cfd__errors) / sizeof(cfd__errors[0]); i++)
@@ -48,6 +50,7 @@ const char *cfd_errname(int code)
     return "unknown";
 }
 
+__attribute__((visibility("default"))) /* plugins call it: daemon/plugin_exports.list */
 void cfd_error_clear(cfd_error *err)
 {
     if (err == NULL)
@@ -57,6 +60,7 @@ void cfd_error_clear(cfd_error *err)
     err->msg[0] = '\0';
 }
 
+__attribute__((visibility("default"))) /* plugins call it: daemon/plugin_exports.list */
 int cfd_error_set(cfd_error *err, int code, size_t offset, const char *fmt, ...)
 {
     if (err == NULL)
@@ -70,6 +74,7 @@ int cfd_error_set(cfd_error *err, int code, size_t offset, const char *fmt, ...)
     return code;
 }
 
+__attribute__((visibility("default"))) /* plugins call it: daemon/plugin_exports.list */
 void cfd_error_prefix(cfd_error *err, const char *fmt, ...)
 {
     if (err == NULL)

@@ -229,6 +229,10 @@ static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cf
         }
         cfd_plugin_output po = {w->probs + (size_t)i * CFD_PLUGIN_MAX_LABELS,
                                 v->info.n_labels, -1};
+        /* A slot the plugin leaves unwritten must not show the previous
+         * article's value: NaN fails the [0,1] check below. */
+        for (uint32_t l = 0; l < v->info.n_labels; l++)
+            po.probs[l] = __builtin_nanf("");
         uint64_t t0 = cfd__now_ns();
         int rc = e->pl[i].p->classify(v->model, &in, &po);
         cfd__bump(&w->c.plugin_ns[i], cfd__now_ns() - t0);

@@ -164,7 +164,7 @@ static void cfd__version_destroy(cfd_rc_obj *o)
 {
     cfd_model_version *v = (cfd_model_version *)o;
     cfd_model_registry *r = v->reg;
-    if (v->model != NULL) {
+    if (v->loaded) {
         r->plugin->unload(v->model);
         atomic_fetch_sub_explicit(&r->live_versions, 1, memory_order_release);
     }
@@ -204,6 +204,15 @@ static int cfd__validate_info(const struct cfd_plugin *p, const cfd_plugin_model
         return cfd_error_set(err, CFD_ERANGE, (size_t)-1,
                              "%s: model has %u labels (expected 1 to %d)", file,
                              (unsigned)in->n_labels, CFD_PLUGIN_MAX_LABELS);
+    /* Both are copied into every reply: UTF-8 text of sane length. */
+    const char *texts[2] = {in->name, in->version};
+    for (int k = 0; k < 2; k++) {
+        size_t bad, n = texts[k] ? strnlen(texts[k], 257) : 0;
+        if (texts[k] != NULL && (n > 256 || cfd_utf8_validate(texts[k], n, &bad) != 0))
+            return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                                 "%s: model %s is longer than 256 bytes or not UTF-8 (plugin "
+                                 "bug)", file, k == 0 ? "name" : "version");
+    }
     if (strlen(in->checksum) < 8 || !cfd__is_hex(in->checksum))
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s: model checksum \"%.40s\" is not at least 8 hex digits", file,
@@ -376,6 +385,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
                           r->plugin->name, cfd_strerror(rc));
         goto fail;
     }
+    v->loaded = 1;
     atomic_fetch_add_explicit(&r->live_versions, 1, memory_order_relaxed);
     rc = cfd__validate_info(r->plugin, &v->info, rel, err);
     if (rc != 0)

@@ -81,7 +81,8 @@ typedef struct cfd_model_version {
     cfd_rc_obj rc;                 /* first member */
     uint64_t serial;               /* unique per process, never reused */
     struct cfd_model_registry *reg;
-    void *model;                   /* the plugin's opaque model */
+    void *model;                   /* the plugin's opaque model (may be NULL) */
+    int loaded;                    /* load() succeeded: unload() is owed */
     cfd_plugin_model_info info;    /* as load() filled it, validated */
     const char *version;           /* info.version, or the checksum if empty */
     uint64_t feat_hash;            /* cfd_feat_config_counts_hash(info.feat), or 0 */

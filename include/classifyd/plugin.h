@@ -57,10 +57,17 @@
  *
  * What the daemon checks, so a plugin cannot corrupt a reply: after load(),
  * the model info (name unless any_name, 1..CFD_PLUGIN_MAX_LABELS unique,
- * non-empty UTF-8 labels of at most 256 bytes, a hex checksum of at least 8
- * digits, a valid featurizer config and its IDF table) -- a model failing
- * these is unloaded and refused; after classify(), that every probability is
- * in [0,1] -- otherwise the article's result for this plugin is an error.
+ * non-empty UTF-8 labels of at most 256 bytes, name and version UTF-8 of at
+ * most 256 bytes, a hex checksum of at least 8 digits, a valid featurizer
+ * config and, when it uses IDF, an IDF table) -- a model failing these is
+ * unloaded and refused; after classify(), that every probability is in
+ * [0,1] -- the slots are NaN before the call, so one left unwritten fails
+ * this too -- otherwise the article's result for this plugin is an error.
+ * The daemon calls unload() once for every load() that returned 0, also
+ * when *model was left NULL.
+ *
+ * Linking: the daemon exports the functions of <classifyd/error.h> (and
+ * only those) for plugins built outside this tree (docs/PLUGINS.md).
  */
 #ifndef CLASSIFYD_PLUGIN_H
 #define CLASSIFYD_PLUGIN_H

@@ -5,8 +5,10 @@
  * -DCFD_TEST_VARIANT_* below. The "good" variant is a working plugin whose
  * model file is plain text: line 1 the model name, line 2 its version, then
  * one label per line; classify gives every label the same probability. The
- * "flaky" variant fails on articles whose body starts with "fail" and
- * returns an out-of-range probability when it starts with "range".
+ * "flaky" variant fails on articles whose body starts with "fail", returns
+ * an out-of-range probability when it starts with "range", and returns 0
+ * without writing any probability when it starts with "skip" (a contract
+ * breach the daemon must not answer with another article's values).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +79,8 @@ __attribute__((unused)) static int test_classify(const void *model, const cfd_pl
 #if defined(CFD_TEST_VARIANT_FLAKY)
     if (in->body_len >= 4 && memcmp(in->body, "fail", 4) == 0)
         return CFD_EINVAL;
+    if (in->body_len >= 4 && memcmp(in->body, "skip", 4) == 0)
+        return 0;
 #endif
     for (uint32_t i = 0; i < out->n_labels; i++)
         out->probs[i] = 1.0f / (float)out->n_labels;

@@ -376,9 +376,11 @@ static void test_plugin_failure_is_per_article(void **state)
     if (cfd_engine_open(&cfg, &f.e, &err) != 0)
         fail_msg("%s", err.msg);
     assert_int_equal(cfd_engine_worker_new(f.e, &f.w), 0);
-    const char *bodies[] = {"fail here", "range please", "fine"};
-    const char *codes[] = {"invalid_argument", "out_of_range", NULL};
-    for (int k = 0; k < 3; k++) {
+    /* "skip" right after "fine": the plugin writes nothing, and the slots
+     * still hold the previous article's values, which must not be served */
+    const char *bodies[] = {"fail here", "range please", "fine", "skip it"};
+    const char *codes[] = {"invalid_argument", "out_of_range", NULL, "out_of_range"};
+    for (int k = 0; k < 4; k++) {
         assert_int_equal(classify(&f, "x", "", bodies[k], NULL, 0, &err), 0);
         cJSON *j = parse_out(&f);
         cJSON *res = cJSON_GetObjectItem(j, "results");
@@ -399,9 +401,16 @@ static void test_plugin_failure_is_per_article(void **state)
         }
         cJSON_Delete(j);
     }
-    assert_int_equal(metric(&f, "classifyd_plugin_errors_total{plugin=\"flaky\"}"), 2);
+    assert_int_equal(metric(&f, "classifyd_plugin_errors_total{plugin=\"flaky\"}"), 3);
     assert_int_equal(metric(&f, "classifyd_plugin_errors_total{plugin=\"good\"}"), 0);
-    assert_int_equal(metric(&f, "classifyd_articles_total"), 3);
+    assert_int_equal(metric(&f, "classifyd_articles_total"), 4);
+    /* A model whose version (shown in every reply) is not UTF-8, or is
+     * absurdly long, is refused: it would make every reply invalid JSON. */
+    tu_write(f.dir, "badver.txt", "flaky\n\xff\xfe\nX\n");
+    assert_int_equal(cfd_engine_reload(f.e, "flaky", "badver.txt", NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "version is longer than 256 bytes or not UTF-8"));
+    assert_int_equal(classify(&f, "x", "", "fine", NULL, 0, &err), 0);
+    assert_non_null(strstr(f.out.data, "\"f1\"")); /* the old model still serves */
     cfd_engine_worker_free(f.w);
     cfd_engine_close(f.e);
     cfd_buf_free(&f.out);
