@@ -146,7 +146,12 @@ if command -v fasttext >/dev/null; then
   awk -F'\t' '{print "__label__" $1 " " $2}' "$data/news8/train.tsv" > "$tmp/ft-train.txt"
   cut -f2 "$data/news8/train.tsv" > "$tmp/ft-text.txt"
   head -1 "$tmp/ft-text.txt" > "$tmp/ft-one.txt"   # times the model load alone
-  n=$(wc -l < "$tmp/ft-text.txt")
+  # ten copies of the articles: predicting them takes a few seconds, well
+  # above the ~1 s fastText spends loading its model, so the difference of
+  # the two timings is the prediction alone (the daemon's figures leave its
+  # model load out too)
+  for _ in 1 2 3 4 5 6 7 8 9 10; do cat "$tmp/ft-text.txt"; done > "$tmp/ft-text10.txt"
+  n=$(wc -l < "$tmp/ft-text10.txt")
   echo "== fasttext supervised -input news8 -epoch 25 -wordNgrams 2 -thread 1" >&2
   fasttext supervised -input "$tmp/ft-train.txt" -output "$tmp/ft" -epoch 25 -wordNgrams 2 \
     -thread 1 -verbose 0
@@ -155,13 +160,12 @@ if command -v fasttext >/dev/null; then
     t0=$(date +%s.%N)
     fasttext predict "$tmp/ft.bin" "$tmp/ft-one.txt" > /dev/null
     t1=$(date +%s.%N)
-    fasttext predict "$tmp/ft.bin" "$tmp/ft-text.txt" > "$tmp/ft-pred.txt"
+    fasttext predict "$tmp/ft.bin" "$tmp/ft-text10.txt" > "$tmp/ft-pred.txt"
     t2=$(date +%s.%N)
-    # the daemon's figures leave its model load out: so does this one
-    rate=$(python3 -c "print(round(($n - 1) / max(1e-6, ($t2 - $t1) - ($t1 - $t0)), 1))")
+    rate=$(python3 -c "d = ($t2 - $t1) - ($t1 - $t0); print(round(($n - 1) / d, 1) if d > 0.2 * ($t2 - $t1) else 0)")
     best=$(python3 -c "print(max($best, $rate))")
   done
-  ft="$best articles/s ($n news8 articles, fasttext predict, 1 model, best of 3, model load subtracted)"
+  ft="$best articles/s ($n lines: news8's 1257 articles ten times, fasttext predict, 1 model, best of 3, model load subtracted)"
   echo "== fasttext: $ft" >&2
 fi
 
