@@ -176,19 +176,26 @@ static void cfd__on_stop_then_drain(uv_timer_t *t)
 }
 
 /* SIGINT/SIGTERM: end the run now as if the duration were over (replies in
- * flight are still awaited and the report printed). */
-static int cfd__signaled;
+ * flight are still awaited, at most --drain seconds, and the report
+ * printed). A second signal a second or more later stops waiting. One
+ * sooner is the same signal again: timeout(1) sends its signal to the
+ * child and then to the whole process group, so the child gets it twice. */
+static uint64_t cfd__first_signal_ns;
 
 static void cfd__on_signal(uv_signal_t *sig, int signum)
 {
+    (void)signum;
     cfd_bench *b = sig->data;
-    int again = cfd__signaled != 0;
-    cfd__signaled = signum;
+    uint64_t now = uv_hrtime();
     uv_timer_stop(&b->stop_timer);
-    if (again)
-        cfd_bench_conns_abort(b); /* a second signal: stop waiting */
-    else /* also when -n or a refusing daemon already stopped the run */
-        cfd__on_stop_then_drain(&b->stop_timer);
+    if (cfd__first_signal_ns && now - cfd__first_signal_ns >= 1000000000ull) {
+        cfd_bench_conns_abort(b); /* asked twice: stop waiting */
+        return;
+    }
+    if (!cfd__first_signal_ns)
+        cfd__first_signal_ns = now;
+    /* also when -n or a refusing daemon already stopped the run */
+    cfd__on_stop_then_drain(&b->stop_timer);
 }
 
 static void cfd__report(const cfd_bench *b, const char *data, size_t n_articles)

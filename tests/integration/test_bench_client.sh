@@ -7,12 +7,15 @@
 #   - every request answered 500;
 #   - NDJSON answered with one line per request instead of one per article;
 #   - 200 with an empty body;
-#   - never answering: SIGINT ends the run (with a report) within seconds.
+#   - never answering: SIGINT ends the run (with a report) within seconds;
+#   - slow replies, SIGINT twice 0.1 s apart (timeout(1) signals its child
+#     and then its whole process group, so the child can get it twice): the
+#     replies in flight are still awaited, none is lost.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
 
 cat >"$IT_TMP/fake.py" <<'PY'
-import os, socket, sys, threading
+import os, socket, sys, threading, time
 path, mode = sys.argv[1], sys.argv[2]
 try: os.unlink(path)
 except FileNotFoundError: pass
@@ -33,8 +36,10 @@ def serve(c):
                 if len(rest) < n: break
                 buf = rest[n:]
                 if mode == "silent": continue
+                if mode == "slow": time.sleep(0.3)
                 if mode == "500": body, st = b'{"error":{"code":"x","message":"y"}}', b"500 Internal Server Error"
                 elif mode == "oneline": body, st = b'{"results":{}}\n', b"200 OK"
+                elif mode == "slow": body, st = b'{"results":{}}', b"200 OK"
                 else: body, st = b"", b"200 OK"
                 c.sendall(b"HTTP/1.1 " + st + b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
     except OSError: return
@@ -79,4 +84,17 @@ kill -INT $bpid
 if it_wait_pid $bpid 5; then it_ok "never answered: SIGINT ends classifyd-bench"
 else kill -KILL $bpid; it_fail "never answered: classifyd-bench still running 5 s after SIGINT"; fi
 it_eq "never answered: the report says so" "true" "$(it_json 'd["unanswered"] + d["unanswered_unserved"] > 0' < "$IT_TMP/silent.json")"
+kill $fpid 2>/dev/null; wait $fpid 2>/dev/null || true
+
+sock="$IT_TMP/fake-slow.sock"
+python3 "$IT_TMP/fake.py" "$sock" slow & fpid=$!
+it_bg $fpid
+for _ in $(seq 50); do [ -S "$sock" ] && break; sleep 0.1; done
+"$BIN/classifyd-bench" --socket "$sock" --data "$DATA/news8/train.tsv" -c 2 -p 2 -t 20 \
+  > "$IT_TMP/slow.json" 2>/dev/null & tpid=$!
+sleep 1
+kill -INT $tpid; sleep 0.1; kill -INT $tpid
+it_wait_pid $tpid 10 || it_fail "slow replies: classifyd-bench still running after SIGINT"
+it_eq "slow replies, SIGINT twice 0.1 s apart: replies in flight awaited, none lost" "true 0" \
+  "$(it_json 'd["ok"] > 0, d["unanswered"] + d["truncated"] + d["failed"]' < "$IT_TMP/slow.json" | tr -d '[],')"
 kill $fpid 2>/dev/null; wait $fpid 2>/dev/null || true
