@@ -194,7 +194,10 @@ for name, cmd, out in rows:
         print("| %s | (bench failed) | | | | | | |" % name); continue
     l = d["latency_us"]
     print("| %s | %.0f | %.0f | %d | %d | %d | %d | %d |" % (name, d["articles_per_s"], d["requests_per_s"],
-          l["p50"], l["p90"], l["p99"], l["max"], d["failed"] + d["truncated"] + d["unanswered"] + d["unanswered_unserved"]))
+          l["p50"], l["p90"], l["p99"], l["max"],
+          # requests that got no good reply: a reply cut short is also an
+          # unanswered request, so truncated (connections) is not added
+          d["failed"] + d["unanswered"] + d["unanswered_unserved"] + d["connect_errors"]))
 parsed = {}
 for name, cmd, out in rows:
     try:
