@@ -298,25 +298,6 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_a
 static int cfd__agg_parse_checked(const char *text, const char *name, cfd_agg_rules **out,
                                   cfd_error *err)
 {
-    /* libinih reads an indented line as the continuation of the value
-     * above it ("disagree_min = 0.6" then "  weight = 0.5" gives
-     * disagree_min the value "weight = 0.5"); no setting here spans lines,
-     * so an indented one is refused with a message that says so. */
-    size_t lineno = 1;
-    for (const char *p = text; *p; lineno++) {
-        const char *b = p;
-        while (*b == ' ' || *b == '\t')
-            b++;
-        if (b > p && *b != '\0' && *b != '\n' && *b != '\r' && *b != ';' && *b != '#')
-            return cfd_error_set(err, CFD_EFORMAT, (size_t)(p - text),
-                                 "%s:%zu: the line is indented; libinih would read it as the "
-                                 "continuation of the value above it: remove the indentation",
-                                 name, lineno);
-        const char *nl = strchr(p, '\n');
-        if (nl == NULL)
-            break;
-        p = nl + 1;
-    }
     cfd__agg_parse ps = {0};
     ps.r = cfd__agg_new(name);
     if (ps.r == NULL)
@@ -330,7 +311,7 @@ int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
     *out = NULL;
     char *text;
     size_t len;
-    int rc = cfd_ini_read(path, &text, &len, err); /* read and checked */
+    int rc = cfd_ini_read(path, CFD_INI_NO_CONTINUATION, &text, &len, err); /* read and checked */
     if (rc != 0)
         return rc;
     rc = cfd__agg_parse_checked(text, path, out, err);
@@ -341,7 +322,7 @@ int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)
 int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_error *err)
 {
     *out = NULL;
-    int rc = cfd_ini_check(text, strlen(text), name, err);
+    int rc = cfd_ini_check(text, strlen(text), name, CFD_INI_NO_CONTINUATION, err);
     if (rc != 0)
         return rc;
     return cfd__agg_parse_checked(text, name, out, err);

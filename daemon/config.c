@@ -306,7 +306,7 @@ int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
     cfd_error_clear(err);
     char *text;
     size_t len;
-    int r = cfd_ini_read(path, &text, &len, err);
+    int r = cfd_ini_read(path, 0, &text, &len, err);
     if (r != 0)
         return r;
     r = ini_parse_string(text, cfd__ini_handler, &x);

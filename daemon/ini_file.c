@@ -4,7 +4,8 @@
 #include "file_read.h"
 #include "ini_file.h"
 
-int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err)
+int cfd_ini_check(const char *text, size_t len, const char *name, unsigned flags,
+                  cfd_error *err)
 {
     size_t line = 1, start = 0;
     for (size_t i = 0; i <= len; i++) {
@@ -18,6 +19,16 @@ int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err
                                      "%s:%zu: line is %zu bytes long; the limit is %d "
                                      "(shorten it; for a long path, use a symlink)",
                                      name, line, n, CFD_INI_MAX_LINE);
+            if (flags & CFD_INI_NO_CONTINUATION) {
+                size_t b = start;
+                while (b < start + n && (text[b] == ' ' || text[b] == '\t'))
+                    b++;
+                if (b > start && b < start + n && text[b] != ';' && text[b] != '#')
+                    return cfd_error_set(err, CFD_EFORMAT, start,
+                                         "%s:%zu: the line is indented; libinih would read it "
+                                         "as the continuation of the value above it: remove "
+                                         "the indentation", name, line);
+            }
             line++;
             start = i + 1;
         } else if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
@@ -30,12 +41,12 @@ int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err
     return 0;
 }
 
-int cfd_ini_read(const char *path, char **text, size_t *len, cfd_error *err)
+int cfd_ini_read(const char *path, unsigned flags, char **text, size_t *len, cfd_error *err)
 {
     int rc = cfd_file_read(path, CFD_INI_MAX_FILE, text, len, NULL, err);
     if (rc != 0)
         return rc;
-    rc = cfd_ini_check(*text, *len, path, err);
+    rc = cfd_ini_check(*text, *len, path, flags, err);
     if (rc != 0) {
         free(*text);
         *text = NULL;

@@ -24,13 +24,21 @@
 /* The largest INI file the daemon reads. */
 #define CFD_INI_MAX_FILE (1u << 20)
 
+/* Flags for cfd_ini_check. libinih reads an indented line as the
+ * continuation of the value above it; a file with no multi-line values
+ * (the aggregation rules) refuses indented lines instead, since there the
+ * indentation is a mistake that would otherwise end up inside a value. */
+enum { CFD_INI_NO_CONTINUATION = 1 };
+
 /* Checks that text[0..len) is a file inih reads as written: no NUL or other
- * control bytes but tab, CR and LF; no line longer than CFD_INI_MAX_LINE.
+ * control bytes but tab, CR and LF; no line longer than CFD_INI_MAX_LINE;
+ * with CFD_INI_NO_CONTINUATION, no indented line other than a comment.
  * name names the file in the error ("name:LINE:COL: ..."). */
-int cfd_ini_check(const char *text, size_t len, const char *name, cfd_error *err);
+int cfd_ini_check(const char *text, size_t len, const char *name, unsigned flags,
+                  cfd_error *err);
 
 /* Reads path (at most CFD_INI_MAX_FILE bytes) into a NUL-terminated
- * malloc'd buffer and checks it with cfd_ini_check. */
-int cfd_ini_read(const char *path, char **text, size_t *len, cfd_error *err);
+ * malloc'd buffer and checks it with cfd_ini_check(flags). */
+int cfd_ini_read(const char *path, unsigned flags, char **text, size_t *len, cfd_error *err);
 
 #endif

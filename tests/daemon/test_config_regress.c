@@ -230,7 +230,7 @@ static void test_enable_continues_and_round_trips(void **state)
     cfd_buf d = CFD_BUF_INIT;
     assert_int_equal(cfd_config_dump(&c, &d), 0);
     cfd_buf_putc(&d, '\0');
-    assert_int_equal(cfd_ini_check(d.data, strlen(d.data), "dump", &err), 0);
+    assert_int_equal(cfd_ini_check(d.data, strlen(d.data), "dump", 0, &err), 0);
     cfd_buf_free(&d);
     assert_round_trips(&c);
     cfd_config_free(&c);
