@@ -1,0 +1,43 @@
+/*
+ * The aggregation rules as loaded (aggregate_rules.c) and used to decide
+ * (aggregate.c): private to those two files; everyone else sees the opaque
+ * cfd_agg_rules of aggregate.h.
+ *
+ * Ownership: a cfd_agg_rules owns its strings and maps (cfd_agg_free).
+ * Threads: immutable once loaded, read by any number of threads.
+ */
+#ifndef CFD_AGGREGATE_RULES_H
+#define CFD_AGGREGATE_RULES_H
+
+#include <stdint.h>
+
+#include "aggregate.h"
+#include "plugin_loader.h"
+
+typedef struct cfd__agg_map {
+    char *from;
+    char *to;                    /* NULL: "-", ignore this label */
+} cfd__agg_map;
+
+typedef struct cfd__agg_evidence {
+    char plugin[CFD_PLUGIN_NAME_MAX + 1];
+    float weight;
+    float disagree_min;          /* 0: no disagreement check */
+    int same_names;
+    cfd__agg_map *map;
+    uint32_t n_map, cap_map;
+} cfd__agg_evidence;
+
+struct cfd_agg_rules {
+    char *source;
+    char section_plugin[CFD_PLUGIN_NAME_MAX + 1];
+    float min_probability;
+    float min_margin;
+    char negative_plugin[CFD_PLUGIN_NAME_MAX + 1];
+    char negative_label[128];
+    float negative_min;          /* 0: off */
+    cfd__agg_evidence ev[CFD_AGG_MAX_EVIDENCE];
+    uint32_t n_ev;
+};
+
+#endif
