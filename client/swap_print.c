@@ -41,9 +41,9 @@ static int cfd__one(const cJSON *o)
     return 0;
 }
 
-void cfd_swap_print(const cfd_ctl *ctl, const char *json, size_t len)
+/* cfd_swap_print on a reply already parsed (root may be NULL). */
+static void cfd__print_parsed(const cfd_ctl *ctl, cJSON *root, const char *json, size_t len)
 {
-    cJSON *root = cJSON_ParseWithLength(json, len);
     int shown = -1;
     if (root && !ctl->json) {
         const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "plugins");
@@ -69,6 +69,12 @@ void cfd_swap_print(const cfd_ctl *ctl, const char *json, size_t len)
     }
     if (shown != 0)
         cfd_ctl_print_json(json, len);
+}
+
+void cfd_swap_print(const cfd_ctl *ctl, const char *json, size_t len)
+{
+    cJSON *root = cJSON_ParseWithLength(json, len);
+    cfd__print_parsed(ctl, root, json, len);
     cJSON_Delete(root);
 }
 
@@ -87,7 +93,7 @@ int cfd_swap_post(cfd_ctl *ctl, const char *what, const char *target, const char
         /* A reload of everything that failed for some plugins: the daemon
          * also says what each plugin did (some may have swapped). */
         if (cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(root, "plugins")))
-            cfd_swap_print(ctl, reply.body.data, reply.body.len);
+            cfd__print_parsed(ctl, root, reply.body.data, reply.body.len);
         else if (reply.status == 403 && cfd__s(err, "code") &&
                  strcmp(cfd__s(err, "code"), "forbidden") == 0)
             fprintf(stderr, "classifyctl: admin calls are accepted only from the daemon's own "
