@@ -5,6 +5,7 @@
  * shutdown. See server.h.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,14 +63,21 @@ static int cfd__probe_socket(const char *path, const struct sockaddr_un *a, cfd_
     return 0;
 }
 
+/* The directory part of path into dir (dirname(3) on a copy): "." when it
+ * has none, "/" for a file in the root. */
+static void cfd__dir_of(const char *path, char *dir, size_t n)
+{
+    char copy[sizeof(((struct sockaddr_un *)0)->sun_path)];
+    snprintf(copy, sizeof(copy), "%s", path);
+    snprintf(dir, n, "%s", dirname(copy));
+}
+
 static void cfd__make_parent(const char *path)
 {
     char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL || slash == dir)
+    cfd__dir_of(path, dir, sizeof(dir));
+    if (strcmp(dir, ".") == 0 || strcmp(dir, "/") == 0)
         return;
-    *slash = '\0';
     if (mkdir(dir, 0755) == 0)
         cfd_log(CFD_LOG_INFO, "created directory %s for the socket", dir);
     else if (errno != EEXIST)
@@ -141,6 +149,24 @@ static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
                              cfg->tcp_host, cfg->tcp_port, strerror(e));
     }
     s->tcp_fd = fd;
+    return 0;
+}
+
+int cfd_server_check_socket_path(const char *path, cfd_error *err)
+{
+    struct sockaddr_un a;
+    int rc = cfd__unix_addr(path, &a, err);
+    if (rc != 0)
+        return rc;
+    char dir[sizeof(a.sun_path)], parent[sizeof(a.sun_path)];
+    cfd__dir_of(path, dir, sizeof(dir));
+    cfd__dir_of(dir, parent, sizeof(parent));
+    /* start-up creates one missing directory level (cfd__make_parent) */
+    if (access(dir, W_OK | X_OK) != 0 && (errno != ENOENT || access(parent, W_OK | X_OK) != 0))
+        return cfd_error_set(err, CFD_EIO, (size_t)-1,
+                             "the socket's directory %s cannot be used: %s (create it, "
+                             "writable by the daemon's user, or choose another --socket)",
+                             dir, strerror(errno));
     return 0;
 }
 

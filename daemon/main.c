@@ -5,13 +5,13 @@
  * fails, 2 for a command-line or configuration error.
  */
 #include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <classifyd/plugin.h>
@@ -60,49 +60,25 @@ static int cfd__check(const cfd_config *cfg)
     return 0;
 }
 
-/* The directory part of path ("." when it has none) into dir. */
-static void cfd__dir_of(const char *path, char *dir, size_t n)
-{
-    snprintf(dir, n, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, n, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-}
-
 /*
  * --check-config: what start-up would refuse about the paths, found without
- * creating anything: the socket path's length and directory, the request
+ * creating anything: the socket path (listen.c's own check), the request
  * log's file or directory. Returns the number of problems (printed).
  */
 static int cfd__check_paths(const cfd_config *cfg)
 {
     int bad = 0;
-    char dir[4096];
-    const char *sock = cfg->socket_path;
-    if (sock != NULL && strlen(sock) >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
-        fprintf(stderr, "classifyd: socket path \"%s\" is longer than %zu bytes: choose a "
-                        "shorter --socket\n", sock, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+    char copy[4096];
+    cfd_error err;
+    cfd_error_clear(&err);
+    if (cfg->socket_path != NULL && cfd_server_check_socket_path(cfg->socket_path, &err) != 0) {
+        fprintf(stderr, "classifyd: %s\n", err.msg);
         bad++;
-    } else if (sock != NULL) {
-        /* start-up creates one missing directory level (listen.c) */
-        cfd__dir_of(sock, dir, sizeof(dir));
-        char parent[4096];
-        cfd__dir_of(dir, parent, sizeof(parent));
-        if (access(dir, W_OK | X_OK) != 0 &&
-            (errno != ENOENT || access(parent, W_OK | X_OK) != 0)) {
-            fprintf(stderr, "classifyd: the socket's directory %s cannot be used: %s (create "
-                            "it, writable by the daemon's user, or choose another --socket)\n",
-                    dir, strerror(errno));
-            bad++;
-        }
     }
     const char *log = cfg->request_log;
     if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0) {
-        cfd__dir_of(log, dir, sizeof(dir));
+        snprintf(copy, sizeof(copy), "%s", log);
+        const char *dir = dirname(copy);
         if (access(log, F_OK) == 0 ? access(log, W_OK) != 0 : access(dir, W_OK | X_OK) != 0) {
             fprintf(stderr, "classifyd: cannot write the request log %s: %s (fix the path or "
                             "its permissions, or leave request_log unset)\n", log,

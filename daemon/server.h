@@ -119,6 +119,11 @@ typedef struct cfd_server {
     int handles_closed;
 } cfd_server;
 
+/* What cfd_server_listen would refuse about a Unix socket path, found
+ * without creating anything (--check-config): too long for sun_path, or in
+ * a directory that cannot be used or created. Any thread. */
+int cfd_server_check_socket_path(const char *path, cfd_error *err);
+
 /* Probes and binds the socket(s) (listen.c). Main thread, before cfd_server_run. */
 int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);
 
