@@ -306,22 +306,19 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
         nlen++;
         j++;
     }
+    if (nlen < sizeof name)
+        name[nlen] = '\0'; /* a longer name is no element's */
     if (nlen > 0) {
         /* A named tag: a known element (or a namespaced name) followed by
          * white space, '/' or '>'; anything else is text. */
         if (j < len && s[j] != '>' && s[j] != '/' && s[j] != ' ' && s[j] != '\t' &&
             s[j] != '\n' && s[j] != '\r' && s[j] != '\f')
             return 0;
-        if (!xml) {
-            char key[16];
-            size_t kl = nlen < sizeof key - 1 ? nlen : sizeof key - 1;
-            memcpy(key, name, kl);
-            key[kl] = '\0';
-            if (nlen >= sizeof key ||
-                !bsearch(key, cfd__html_tags, sizeof cfd__html_tags / sizeof cfd__html_tags[0],
-                         sizeof cfd__html_tags[0], cfd__str_cmp))
-                return 0;
-        }
+        if (!xml && (nlen >= sizeof name ||
+                     !bsearch(name, cfd__html_tags,
+                              sizeof cfd__html_tags / sizeof cfd__html_tags[0],
+                              sizeof cfd__html_tags[0], cfd__str_cmp)))
+            return 0;
     }
     /* The tag ends at the first '>'; a '<' first means this was text. Not
      * honouring quotes keeps the scan linear on hostile input. */
@@ -332,7 +329,6 @@ static size_t cfd__tag(const unsigned char *s, size_t len, size_t i, int *space,
     j++;
     if (nlen == 0 || nlen >= sizeof name)
         return j;
-    name[nlen] = '\0';
     if (bsearch(name, cfd__inline_tags, sizeof cfd__inline_tags / sizeof cfd__inline_tags[0],
                 sizeof cfd__inline_tags[0], cfd__str_cmp))
         *space = 0;
