@@ -186,6 +186,14 @@ static int cfd__cmp_pstr(const void *a, const void *b)
 }
 
 /* Checks what load() reported; `file` names the model in messages. */
+/* 1 when s is UTF-8 of at most 256 bytes: text copied into every reply
+ * (labels, the model's name and version). */
+static int cfd__reply_text(const char *s)
+{
+    size_t bad, n = strnlen(s, 257);
+    return n <= 256 && cfd_utf8_validate(s, n, &bad) == 0;
+}
+
 static int cfd__validate_info(const struct cfd_plugin *p, const cfd_plugin_model_info *in,
                               const char *file, cfd_error *err)
 {
@@ -204,15 +212,10 @@ static int cfd__validate_info(const struct cfd_plugin *p, const cfd_plugin_model
         return cfd_error_set(err, CFD_ERANGE, (size_t)-1,
                              "%s: model has %u labels (expected 1 to %d)", file,
                              (unsigned)in->n_labels, CFD_PLUGIN_MAX_LABELS);
-    /* Both are copied into every reply: UTF-8 text of sane length. */
-    const char *texts[2] = {in->name, in->version};
-    for (int k = 0; k < 2; k++) {
-        size_t bad, n = texts[k] ? strnlen(texts[k], 257) : 0;
-        if (texts[k] != NULL && (n > 256 || cfd_utf8_validate(texts[k], n, &bad) != 0))
-            return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
-                                 "%s: model %s is longer than 256 bytes or not UTF-8 (plugin "
-                                 "bug)", file, k == 0 ? "name" : "version");
-    }
+    if (!cfd__reply_text(in->name) || (in->version != NULL && !cfd__reply_text(in->version)))
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s: model %s is longer than 256 bytes or not UTF-8 (plugin bug)",
+                             file, cfd__reply_text(in->name) ? "version" : "name");
     if (strlen(in->checksum) < 8 || !cfd__is_hex(in->checksum))
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s: model checksum \"%.40s\" is not at least 8 hex digits", file,
@@ -223,9 +226,7 @@ static int cfd__validate_info(const struct cfd_plugin *p, const cfd_plugin_model
     int rc = 0;
     for (uint32_t i = 0; i < in->n_labels; i++) {
         const char *l = in->labels[i];
-        size_t bad;
-        if (l == NULL || l[0] == '\0' || strlen(l) > 256 ||
-            cfd_utf8_validate(l, strlen(l), &bad) != 0) {
+        if (l == NULL || l[0] == '\0' || !cfd__reply_text(l)) {
             rc = cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                                "%s: label %u is empty, longer than 256 bytes or not UTF-8",
                                file, (unsigned)i);
