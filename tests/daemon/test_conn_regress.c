@@ -133,6 +133,20 @@ static size_t count(const char *hay, size_t n, const char *needle)
 
 static const char k_get[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
 
+/* Writes all of p to the client's end, running the worker's loop between
+ * writes (the socket buffer is smaller than what some tests send). */
+static void write_all(int fd, const char *p, size_t n)
+{
+    size_t sent = 0;
+    for (int i = 0; i < 10000 && sent < n; i++) {
+        ssize_t w = write(fd, p + sent, n - sent);
+        if (w > 0)
+            sent += (size_t)w;
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    }
+    assert_int_equal(sent, n);
+}
+
 static void test_pipelined_over_pending_limit_does_not_stall(void **state)
 {
     (void)state;
@@ -239,14 +253,7 @@ static void test_half_close_after_partial_request_keeps_replies(void **state)
     }
     memcpy(req + n, "GET /heal", 9); /* a partial request, then EOF */
     n += 9;
-    size_t sent = 0;
-    for (int i = 0; i < 10000 && sent < n; i++) {
-        ssize_t w = write(fd, req + sent, n - sent);
-        if (w > 0)
-            sent += (size_t)w;
-        uv_run(&g_w.loop, UV_RUN_NOWAIT);
-    }
-    assert_int_equal(sent, n);
+    write_all(fd, req, n);
     assert_int_equal(shutdown(fd, SHUT_WR), 0);
     static char buf[1 << 16];
     size_t got = read_to_eof(fd, buf, sizeof(buf));
@@ -310,17 +317,8 @@ static void test_ndjson_cut_short_is_counted(void **state)
     int hl = snprintf(head, sizeof(head),
                       "POST /v1/classify HTTP/1.1\r\nContent-Type: application/x-ndjson\r\n"
                       "Content-Length: %zu\r\n\r\n", bl);
-    size_t sent = 0, total = (size_t)hl + bl;
-    static char all[sizeof(body) + 256];
-    memcpy(all, head, (size_t)hl);
-    memcpy(all + hl, body, bl);
-    for (int i = 0; i < 10000 && sent < total; i++) {
-        ssize_t w = write(fd, all + sent, total - sent);
-        if (w > 0)
-            sent += (size_t)w;
-        uv_run(&g_w.loop, UV_RUN_NOWAIT);
-    }
-    assert_int_equal(sent, total);
+    write_all(fd, head, (size_t)hl);
+    write_all(fd, body, bl);
     char buf[1024]; /* read the start of the reply, then hang up */
     ssize_t r = 0;
     for (int i = 0; i < 1000 && r <= 0; i++) {
