@@ -107,6 +107,16 @@ int cfd_model_from_dense(const char *name, const char *const *labels, uint32_t n
 
 void cfd_model_free(cfd_model *m);
 
+/*
+ * The rules cfd_model_save applies to a model's name and to the metadata
+ * strings a user gives (meta.version, meta.notes), for a tool that takes them
+ * from the command line and must refuse them before the work of training,
+ * not after. Any argument may be NULL (not checked). Returns 0, or
+ * CFD_ETOOBIG / CFD_EEMPTY / CFD_EFORMAT / CFD_EUTF8 with err naming the field.
+ */
+int cfd_model_check_strings(const char *name, const char *version, const char *notes,
+                            cfd_error *err);
+
 /* Loads and fully validates a model file. Safe on hostile input. */
 int cfd_model_load(const char *path, cfd_model **out, cfd_error *err);
 

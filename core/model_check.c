@@ -136,6 +136,23 @@ int cfd_model_check_meta(const cfd_model_meta *meta, cfd_error *err)
     return 0;
 }
 
+int cfd_model_check_strings(const char *name, const char *version, const char *notes,
+                            cfd_error *err)
+{
+    int rc = 0;
+    if (name != NULL)
+        rc = cfd_model_check_text("model name", name, strlen(name), CFD_MAX_NAME_LEN, 0, 1,
+                                  (size_t)-1, err);
+    if (rc == 0 && version != NULL)
+        rc = cfd_model_check_text("meta.version", version, strlen(version),
+                                  sizeof(((cfd_model_meta *)0)->version) - 1, 1, 1, (size_t)-1,
+                                  err);
+    if (rc == 0 && notes != NULL)
+        rc = cfd_model_check_text("meta.notes", notes, strlen(notes), CFD_MF_TEXT_MAX, 1, 0,
+                                  (size_t)-1, err);
+    return rc;
+}
+
 int cfd_model_check(const cfd_model *m, cfd_error *err)
 {
     int rc;

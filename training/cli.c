@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -122,6 +123,21 @@ int cfd_cli_uint(const char *cmd, const char *opt, const char *s, unsigned long 
     }
     *out = v;
     return 0;
+}
+
+int cfd_cli_distinct_files(const char *cmd, const char *out_opt, const char *out,
+                           const char *in_opt, const char *in)
+{
+    struct stat so, si;
+    if (out == NULL || in == NULL)
+        return 0;
+    if (strcmp(out, in) != 0 &&
+        (stat(out, &so) != 0 || stat(in, &si) != 0 || so.st_dev != si.st_dev ||
+         so.st_ino != si.st_ino))
+        return 0;
+    cfd_cli_usage_error(cmd, "%s %s is the same file as %s %s, which writing it would destroy; "
+                        "give %s another path", out_opt, out, in_opt, in, out_opt);
+    return -1;
 }
 
 enum {

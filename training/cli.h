@@ -65,6 +65,16 @@ int cfd_cli_double(const char *cmd, const char *opt, const char *s, double min, 
 int cfd_cli_uint(const char *cmd, const char *opt, const char *s, unsigned long min,
                  unsigned long max, unsigned long *out);
 
+/*
+ * An output path must not name an input file: `train --out` over `--data`,
+ * or `export --liblinear` over MODEL, would destroy the input. Returns -1
+ * (usage error printed, naming both options) when the two paths are equal,
+ * or both exist and are the same file (same device and inode: hard and
+ * symbolic links count), else 0. A NULL path never matches.
+ */
+int cfd_cli_distinct_files(const char *cmd, const char *out_opt, const char *out,
+                           const char *in_opt, const char *in);
+
 /* Options of the featurizer and the solver, shared by train and cv. */
 typedef struct cfd_model_opts {
     cfd_feat_config feat;

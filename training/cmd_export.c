@@ -109,6 +109,12 @@ int cfd_cmd_export(int argc, char **argv)
         cfd_cli_usage_error("export", "--data and --features go together");
         return CFD_EXIT_USAGE;
     }
+    if (cfd_cli_distinct_files("export", "--liblinear", ll, "MODEL", model_path) != 0 ||
+        cfd_cli_distinct_files("export", "--liblinear", ll, "--data", data) != 0 ||
+        cfd_cli_distinct_files("export", "--features", features, "MODEL", model_path) != 0 ||
+        cfd_cli_distinct_files("export", "--features", features, "--data", data) != 0 ||
+        cfd_cli_distinct_files("export", "--features", features, "--liblinear", ll) != 0)
+        return CFD_EXIT_USAGE;
     cfd_error err;
     cfd_error_clear(&err);
     cfd_model *m = NULL;

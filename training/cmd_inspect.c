@@ -133,9 +133,10 @@ static void cfd__print_metrics(const char *json)
     if (cJSON_IsString(kind) && strcmp(kind->valuestring, "dev") == 0) {
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "dev");
         const double mf1 = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "macro_f1"));
-        printf("metrics     dev set (%d examples): accuracy %.4f, macro-F1 %.4f\n",
-               cJSON_GetObjectItemCaseSensitive(d, "n")
-                   ? (int)cJSON_GetObjectItemCaseSensitive(d, "n")->valuedouble : 0,
+        /* numbers from the file are printed as doubles, never cast to int:
+         * a damaged or hand-made file may hold 1e30 or none at all (NaN) */
+        printf("metrics     dev set (%.0f examples): accuracy %.4f, macro-F1 %.4f\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "n")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(d, "accuracy")), mf1);
         /* A dev set from another source may lack some labels; then macro-F1
          * (labels true or predicted) counts the absent ones as 0. */
@@ -151,8 +152,8 @@ static void cfd__print_metrics(const char *json)
         }
     } else if (cJSON_IsString(kind) && strcmp(kind->valuestring, "cv") == 0) {
         const cJSON *cv = cJSON_GetObjectItemCaseSensitive(j, "cv");
-        printf("metrics     %d-fold CV: macro-F1 %.4f (sd %.4f), accuracy %.4f\n",
-               (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "folds")),
+        printf("metrics     %.0f-fold CV: macro-F1 %.4f (sd %.4f), accuracy %.4f\n",
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "folds")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "mean_macro_f1")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "sd_macro_f1")),
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(cv, "mean_accuracy")));
@@ -167,12 +168,12 @@ static void cfd__print_metrics(const char *json)
     if (cJSON_IsObject(par)) {
         const cJSON *enc = cJSON_GetObjectItemCaseSensitive(par, "encoding");
         const cJSON *dat = cJSON_GetObjectItemCaseSensitive(par, "data");
-        printf("params      eps %g%s, prune %g (%d weights dropped), encoding %s, data %s\n",
+        printf("params      eps %g%s, prune %g (%.0f weights dropped), encoding %s, data %s\n",
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "eps")),
                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(par, "balanced")) ? ", balanced"
                                                                                  : "",
                cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "prune")),
-               (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "pruned_weights")),
+               cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(par, "pruned_weights")),
                cJSON_IsString(enc) ? enc->valuestring : "?",
                cJSON_IsString(dat) ? dat->valuestring : "?");
     }

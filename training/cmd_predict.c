@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "cmds.h"
@@ -92,6 +93,14 @@ int cfd_cmd_predict(int argc, char **argv)
         rc = cfd_error_set(&err, CFD_ENOENT, (size_t)-1, "%s: cannot open: %m", input);
         goto fail;
     }
+    struct stat st;
+    if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
+        /* fopen opens a directory; getline would then fail with EISDIR */
+        rc = cfd_error_set(&err, CFD_EIO, (size_t)-1,
+                           "%s: not a regular file (a directory); give a file or - for "
+                           "standard input", name);
+        goto fail;
+    }
     s = malloc(m->n_labels * sizeof(float));
     p = malloc(m->n_labels * sizeof(float));
     if (s == NULL || p == NULL || cfd_featurizer_new(&fz) != 0) {
@@ -137,7 +146,7 @@ int cfd_cmd_predict(int argc, char **argv)
         putchar('\n');
     }
     if (ferror(in)) {
-        rc = cfd_error_set(&err, CFD_EIO, (size_t)-1, "%s: read error", name);
+        rc = cfd_error_set(&err, CFD_EIO, (size_t)-1, "%s: read error: %m", name);
         goto fail;
     }
     if (fflush(stdout) != 0) {

@@ -15,6 +15,7 @@
  * The model records sha256 of the data file, example count, solver, C, date,
  * and the dev or CV metrics with the calibration as JSON.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -233,6 +234,20 @@ static int cfd__parse(int argc, char **argv, cfd__args *a)
                             sizeof(((cfd_model_meta *)0)->version) - 1);
         return CFD_EXIT_USAGE;
     }
+    /* the rules the model file has, now rather than after training */
+    cfd_error serr;
+    cfd_error_clear(&serr);
+    const char *bad = cfd_model_check_strings(a->name, NULL, NULL, &serr) != 0 ? "--name"
+                      : cfd_model_check_strings(NULL, a->version, NULL, &serr) != 0 ? "--version"
+                      : cfd_model_check_strings(NULL, NULL, a->notes, &serr) != 0 ? "--notes"
+                                                                                  : NULL;
+    if (bad != NULL) {
+        cfd_cli_usage_error("train", "%s: %s", bad, serr.msg);
+        return CFD_EXIT_USAGE;
+    }
+    if (cfd_cli_distinct_files("train", "--out", a->out, "--data", a->data) != 0 ||
+        cfd_cli_distinct_files("train", "--out", a->out, "--dev", a->dev) != 0)
+        return CFD_EXIT_USAGE;
     if (cfd_model_opts_finish(&a->mo, "train") != 0)
         return CFD_EXIT_USAGE;
     return -1;
@@ -338,24 +353,43 @@ done:
     return rc;
 }
 
+/* The creation time: now, or SOURCE_DATE_EPOCH (see README). Checked once
+ * before the data is read as well, so a bad value fails at once. */
+static int cfd__creation_time(time_t *now, struct tm *tm, cfd_error *err)
+{
+    *now = time(NULL);
+    const char *sde = getenv("SOURCE_DATE_EPOCH");
+    if (sde != NULL && *sde != '\0') {
+        /* digits only (strtoll would take blanks and a sign), and a year
+         * gmtime_r and the 16-character default version can represent */
+        const long long max = 253402300799LL; /* 9999-12-31T23:59:59Z */
+        char *end;
+        errno = 0;
+        long long v = strtoll(sde, &end, 10);
+        if (*sde < '0' || *sde > '9' || *end != '\0' || errno != 0 || v > max)
+            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                                 "SOURCE_DATE_EPOCH=\"%s\": expected seconds since 1970, "
+                                 "0..%lld (up to the year 9999)", sde, max);
+        *now = (time_t)v;
+    }
+    if (gmtime_r(now, tm) == NULL)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "the time %lld cannot be converted to a date; set "
+                             "SOURCE_DATE_EPOCH", (long long)*now);
+    return 0;
+}
+
 /* Provenance: sha256, count, solver, C, date (SOURCE_DATE_EPOCH wins, see
  * README), version, notes. */
 static int cfd__fill_meta(const cfd__args *a, const cfd__run *r, cfd_model_meta *meta,
                           cfd_error *err)
 {
     memset(meta, 0, sizeof(*meta));
-    time_t now = time(NULL);
-    const char *sde = getenv("SOURCE_DATE_EPOCH");
-    if (sde != NULL && *sde != '\0') {
-        char *end;
-        long long v = strtoll(sde, &end, 10);
-        if (*end != '\0' || v < 0)
-            return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
-                                 "SOURCE_DATE_EPOCH=\"%s\": expected seconds since 1970", sde);
-        now = (time_t)v;
-    }
+    time_t now;
     struct tm tm;
-    gmtime_r(&now, &tm);
+    int rc = cfd__creation_time(&now, &tm, err);
+    if (rc != 0)
+        return rc;
     if (a->version != NULL)
         snprintf(meta->version, sizeof(meta->version), "%s", a->version);
     else
@@ -449,7 +483,10 @@ int cfd_cmd_train(int argc, char **argv)
     cfd_error err;
     cfd_error_clear(&err);
 
-    if ((rc = cfd_dataset_load(a.data, a.fmt, NULL, 0, &r.ds, &err)) != 0)
+    time_t when;
+    struct tm when_tm;
+    if ((rc = cfd__creation_time(&when, &when_tm, &err)) != 0 ||
+        (rc = cfd_dataset_load(a.data, a.fmt, NULL, 0, &r.ds, &err)) != 0)
         goto fail;
     if (r.ds->n_labels < 2) {
         rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1,

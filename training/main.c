@@ -3,6 +3,7 @@
  * classifyd models offline. This file only dispatches to the subcommands,
  * one per cmd_*.c file.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -34,6 +35,22 @@ static void cfd__usage(FILE *f)
             "Exit status: 0 success, 1 error, 2 usage error.\n");
 }
 
+/* A command's report that never reached its file is a failure: `eval --json >
+ * out.json` on a full disk must not exit 0. Commands print through stdio, so
+ * the buffer is flushed and the stream's error flag checked once, here. */
+static int cfd__stdout_status(const char *cmd, int rc)
+{
+    errno = 0;
+    int flush_failed = fflush(stdout) != 0;
+    int e = errno;
+    if (!flush_failed && !ferror(stdout))
+        return rc;
+    if (rc == CFD_EXIT_OK)
+        fprintf(stderr, "classifyd-train %s: writing standard output failed: %s\n", cmd,
+                flush_failed && e != 0 ? strerror(e) : "a write error occurred");
+    return rc == CFD_EXIT_OK ? CFD_EXIT_ERROR : rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -43,27 +60,30 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     int sub_argc = argc - 2;
     char **sub_argv = argv + 2;
-    if (strcmp(cmd, "train") == 0)
-        return cfd_cmd_train(sub_argc, sub_argv);
-    if (strcmp(cmd, "eval") == 0)
-        return cfd_cmd_eval(sub_argc, sub_argv);
-    if (strcmp(cmd, "cv") == 0)
-        return cfd_cmd_cv(sub_argc, sub_argv);
-    if (strcmp(cmd, "predict") == 0)
-        return cfd_cmd_predict(sub_argc, sub_argv);
-    if (strcmp(cmd, "inspect") == 0)
-        return cfd_cmd_inspect(sub_argc, sub_argv);
-    if (strcmp(cmd, "export") == 0)
-        return cfd_cmd_export(sub_argc, sub_argv);
-    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    int rc;
+    if (strcmp(cmd, "train") == 0) {
+        rc = cfd_cmd_train(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "eval") == 0) {
+        rc = cfd_cmd_eval(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "cv") == 0) {
+        rc = cfd_cmd_cv(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "predict") == 0) {
+        rc = cfd_cmd_predict(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "inspect") == 0) {
+        rc = cfd_cmd_inspect(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "export") == 0) {
+        rc = cfd_cmd_export(sub_argc, sub_argv);
+    } else if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+               strcmp(cmd, "-h") == 0) {
         cfd__usage(stdout);
-        return CFD_EXIT_OK;
-    }
-    if (strcmp(cmd, "--version") == 0) {
+        rc = CFD_EXIT_OK;
+    } else if (strcmp(cmd, "--version") == 0) {
         printf("classifyd-train %s\n", CFD_VERSION);
-        return CFD_EXIT_OK;
+        rc = CFD_EXIT_OK;
+    } else {
+        fprintf(stderr, "classifyd-train: unknown command \"%s\"\n", cmd);
+        cfd__usage(stderr);
+        return CFD_EXIT_USAGE;
     }
-    fprintf(stderr, "classifyd-train: unknown command \"%s\"\n", cmd);
-    cfd__usage(stderr);
-    return CFD_EXIT_USAGE;
+    return cfd__stdout_status(cmd, rc);
 }

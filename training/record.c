@@ -57,7 +57,10 @@ int cfd_fields_tsv(char *line, size_t len, int need_label, cfd_fields *f, cfd_er
     return 0;
 }
 
-/* Label of a JSON value: a string, or an integer written in decimal. */
+/* Label of a JSON value: a string, or an integer written in decimal. Only
+ * integers below 2^53 in magnitude, which a double holds exactly: the label
+ * is then the number in the file (9007199254740993 would be read as ...992,
+ * and converting 1e300 to an integer is undefined). */
 static int cfd__json_label(const cJSON *v, char *tmp, size_t tmp_len, const char **s, size_t *n)
 {
     if (cJSON_IsString(v)) {
@@ -65,8 +68,9 @@ static int cfd__json_label(const cJSON *v, char *tmp, size_t tmp_len, const char
         *n = strlen(v->valuestring);
         return 0;
     }
-    if (cJSON_IsNumber(v) && v->valuedouble == (double)(long long)v->valuedouble) {
-        snprintf(tmp, tmp_len, "%lld", (long long)v->valuedouble);
+    const double d = cJSON_IsNumber(v) ? v->valuedouble : 0.5;
+    if (d > -9007199254740992.0 && d < 9007199254740992.0 && d == (double)(long long)d) {
+        snprintf(tmp, tmp_len, "%lld", (long long)d);
         *s = tmp;
         *n = strlen(tmp);
         return 0;
@@ -143,7 +147,8 @@ int cfd_fields_json(const char *line, size_t len, int need_label, cfd_fields *f,
     f->label_len = 0;
     if (lab != NULL && !cJSON_IsNull(lab)) {
         if (cfd__json_label(lab, tmp, tmp_len, &f->label, &f->label_len) != 0) {
-            rc = cfd_error_set(err, CFD_EFORMAT, 0, "\"label\" is neither a string nor an integer");
+            rc = cfd_error_set(err, CFD_EFORMAT, 0, "\"label\" is neither a string nor an integer "
+                               "below 2^53 (write such a label as a string)");
             goto fail;
         }
     } else if (need_label) {

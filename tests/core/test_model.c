@@ -331,10 +331,33 @@ static void test_argmax(void **state)
     assert_int_equal(cfd_argmax(d, 2), 1);
 }
 
+/* cfd_model_check_strings: the save-time rules for name, version and notes,
+ * so classifyd-train can refuse them before training. */
+static void test_check_strings(void **state)
+{
+    (void)state;
+    cfd_error err;
+    assert_int_equal(cfd_model_check_strings("topic", "v1", "licence: CC BY\nline 2", &err), 0);
+    assert_int_equal(cfd_model_check_strings(NULL, NULL, NULL, &err), 0);
+    assert_int_equal(cfd_model_check_strings("", NULL, NULL, &err), CFD_EEMPTY);
+    assert_int_equal(cfd_model_check_strings("to\tpic", NULL, NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "model name"));
+    char name[CFD_MAX_NAME_LEN + 2];
+    memset(name, 'a', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    assert_int_equal(cfd_model_check_strings(name, NULL, NULL, &err), CFD_ETOOBIG);
+    assert_int_equal(cfd_model_check_strings(NULL, "v\n1", NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "meta.version"));
+    assert_int_equal(cfd_model_check_strings(NULL, "", NULL, &err), 0);
+    assert_int_equal(cfd_model_check_strings(NULL, NULL, "x \xff", &err), CFD_EUTF8);
+    assert_non_null(strstr(err.msg, "meta.notes"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_from_dense_sparse_layout),
+        cmocka_unit_test(test_check_strings),
         cmocka_unit_test(test_from_dense_meta_and_idf),
         cmocka_unit_test(test_from_dense_rejects),
         cmocka_unit_test(test_scores_match_dense),

@@ -225,6 +225,57 @@ expect 1 "$TMP/missing.cfdm" -- "$TOOL" eval --model "$TMP/missing.cfdm" --data 
 head -c 2000 "$TMP/topic.cfdm" >"$TMP/truncated.cfdm"
 expect 1 "truncated.cfdm" -- "$TOOL" eval --model "$TMP/truncated.cfdm" --data "$TMP/dev.jsonl"
 
+# an output that names an input is refused before anything is written
+cp "$TMP/train.tsv" "$TMP/keep.tsv"
+expect 2 "--out $TMP/keep.tsv is the same file as --data" -- "$TOOL" train --data "$TMP/keep.tsv" \
+  --out "$TMP/keep.tsv" --name topic --buckets 14
+ln -s keep.tsv "$TMP/keep-link.tsv"
+expect 2 "is the same file as --dev" -- "$TOOL" train --data "$TMP/train.tsv" \
+  --dev "$TMP/keep.tsv" --out "$TMP/keep-link.tsv" --name topic --buckets 14
+cmp -s "$TMP/train.tsv" "$TMP/keep.tsv" || fail "train --out overwrote its input"
+cp "$TMP/topic.cfdm" "$TMP/keep.cfdm"
+expect 2 "--liblinear $TMP/keep.cfdm is the same file as MODEL" -- "$TOOL" export "$TMP/keep.cfdm" \
+  --liblinear "$TMP/keep.cfdm"
+expect 2 "--features $TMP/keep.tsv is the same file as --data" -- "$TOOL" export "$TMP/keep.cfdm" \
+  --liblinear "$TMP/keep.ll" --data "$TMP/keep.tsv" --features "$TMP/keep.tsv"
+cmp -s "$TMP/topic.cfdm" "$TMP/keep.cfdm" || fail "export --liblinear overwrote the model"
+cmp -s "$TMP/train.tsv" "$TMP/keep.tsv" || fail "export --features overwrote the data"
+
+# name, version and notes follow the model file's rules, checked before training
+expect 2 "--name: model name contains control character 0x09" -- "$TOOL" train \
+  --data "$TMP/train.tsv" --out "$TMP/m" --name "$(printf 'to\tpic')"
+expect 2 "--notes: meta.notes is not valid UTF-8" -- "$TOOL" train \
+  --data "$TMP/train.tsv" --out "$TMP/m" --name topic --notes "$(printf 'x \xff')"
+
+# a SOURCE_DATE_EPOCH gmtime cannot convert is refused, not turned into a
+# version made of uninitialised struct tm fields
+expect 1 "SOURCE_DATE_EPOCH=\"99999999999999999\": expected seconds since 1970" -- \
+  env SOURCE_DATE_EPOCH=99999999999999999 "$TOOL" train --data "$TMP/train.tsv" \
+  --out "$TMP/r4.cfdm" --name topic --buckets 14
+expect 1 "SOURCE_DATE_EPOCH" -- env SOURCE_DATE_EPOCH=" 5" "$TOOL" train --data "$TMP/train.tsv" \
+  --out "$TMP/r4.cfdm" --name topic --buckets 14
+[ -e "$TMP/r4.cfdm" ] && fail "a bad SOURCE_DATE_EPOCH still wrote a model"
+
+# integer labels only where a double is exact
+printf '{"label":9007199254740993,"body":"x"}\n{"label":2,"body":"y"}\n' >"$TMP/biglabel.jsonl"
+expect 1 "$TMP/biglabel.jsonl:1: \"label\" is neither a string nor an integer below 2^53" -- \
+  "$TOOL" train --data "$TMP/biglabel.jsonl" --out "$TMP/m" --name topic --buckets 14
+
+# a report that cannot be written is an error, not exit 0
+if [ -w /dev/full ]; then
+  for args in "eval --model $TMP/topic.cfdm --data $TMP/dev.jsonl --json" "inspect $TMP/topic.cfdm" \
+              "cv --data $TMP/train.tsv --folds 2 --buckets 12 --json"; do
+    # shellcheck disable=SC2086
+    "$TOOL" $args >/dev/full 2>"$TMP/err"
+    st=$?
+    [ "$st" = 1 ] && grep -q "writing standard output failed" "$TMP/err" ||
+      fail "$args >/dev/full -> exit $st: $(cat "$TMP/err")"
+  done
+fi
+
+mkdir -p "$TMP/adir"
+expect 1 "$TMP/adir: not a regular file (a directory)" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/adir"
+
 for c in train eval cv predict inspect export; do
   expect 0 "" -- "$TOOL" $c --help
   grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"

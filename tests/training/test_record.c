@@ -55,6 +55,43 @@ static void test_fields_json(void **state)
     assert_non_null(strstr(err.msg, "neither a string nor an integer"));
 }
 
+/* An integer label must be the number in the file: only |n| < 2^53, which a
+ * double holds exactly (9007199254740993 used to become "9007199254740992",
+ * and 1e300 was converted to long long, which is undefined). */
+static void test_fields_json_integer_label_range(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *line, *label;
+    } cases[] = {
+        {"{\"label\": 9007199254740991, \"body\": \"x\"}", "9007199254740991"},
+        {"{\"label\": -9007199254740991, \"body\": \"x\"}", "-9007199254740991"},
+        {"{\"label\": 1e3, \"body\": \"x\"}", "1000"},
+        {"{\"label\": 9007199254740992, \"body\": \"x\"}", NULL},
+        {"{\"label\": 9007199254740993, \"body\": \"x\"}", NULL},
+        {"{\"label\": -9007199254740993, \"body\": \"x\"}", NULL},
+        {"{\"label\": 1e300, \"body\": \"x\"}", NULL},
+        {"{\"label\": -1e300, \"body\": \"x\"}", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cfd_fields f;
+        cfd_error err;
+        cJSON *json = NULL;
+        char tmp[32];
+        int rc = cfd_fields_json(cases[i].line, strlen(cases[i].line), 1, &f, tmp, sizeof tmp,
+                                 &json, &err);
+        if (cases[i].label != NULL) {
+            assert_int_equal(rc, 0);
+            assert_string_equal(f.label, cases[i].label);
+            cJSON_Delete(json);
+        } else {
+            assert_int_equal(rc, CFD_EFORMAT);
+            assert_null(json);
+            assert_non_null(strstr(err.msg, "below 2^53"));
+        }
+    }
+}
+
 static void test_record_parse(void **state)
 {
     (void)state;
@@ -114,6 +151,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_tsv),
         cmocka_unit_test(test_fields_json),
+        cmocka_unit_test(test_fields_json_integer_label_range),
         cmocka_unit_test(test_record_parse),
         cmocka_unit_test(test_record_keeps_nul_bytes),
     };
