@@ -216,6 +216,17 @@ int cfd_dataset_label_index(const cfd_dataset *ds, const char *s)
     return -1;
 }
 
+const char *cfd_dataset_header_label(const cfd_dataset *ds)
+{
+    if (ds == NULL || ds->n <= 2 || ds->ex[0].line != 1)
+        return NULL;
+    const uint32_t l = ds->ex[0].label;
+    for (size_t i = 1; i < ds->n; i++)
+        if (ds->ex[i].label == l)
+            return NULL;
+    return ds->labels[l];
+}
+
 void cfd_dataset_free(cfd_dataset *ds)
 {
     if (ds == NULL)

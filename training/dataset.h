@@ -85,6 +85,15 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
 
 void cfd_dataset_free(cfd_dataset *ds);
 
+/*
+ * A header line: the formats have none, so "label<TAB>text" on line 1 trains
+ * a class "label" of one example. Returns the label of line 1 when it occurs
+ * on no other line of a dataset with more than two examples (the caller
+ * warns; such a label is almost always a header, and the data is kept as
+ * given), else NULL.
+ */
+const char *cfd_dataset_header_label(const cfd_dataset *ds);
+
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
 

@@ -276,6 +276,15 @@ fi
 mkdir -p "$TMP/adir"
 expect 1 "$TMP/adir: not a regular file (a directory)" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/adir"
 
+# a header line is data (the formats have none), but a label found only on
+# line 1 is almost always one: train and cv say so
+{ printf 'label\ttext\n'; cat "$TMP/train.tsv"; } >"$TMP/header.tsv"
+expect 0 "header.tsv:1: the label \"label\" occurs on no other line; if line 1 is a header" -- \
+  "$TOOL" train --data "$TMP/header.tsv" --out "$TMP/h.cfdm" --name topic --buckets 14 --quiet
+expect 0 "if line 1 is a header" -- "$TOOL" cv --data "$TMP/header.tsv" --folds 2 --buckets 12
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/h.cfdm" --name topic --buckets 14 --quiet
+grep -q "header" "$TMP/err" && fail "train warned about a header in a file without one: $(cat "$TMP/err")"
+
 for c in train eval cv predict inspect export; do
   expect 0 "" -- "$TOOL" $c --help
   grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"
