@@ -116,6 +116,30 @@ static int cfd__plugins(cfd_article_decoder *d, const cJSON *root, cfd_article *
     return 0;
 }
 
+/* Arrays and objects open at json[off] (outside strings): cJSON refuses to
+ * go deeper than CJSON_NESTING_LIMIT, and says no more than where it stopped. */
+static size_t cfd__depth_at(const char *json, size_t off)
+{
+    size_t depth = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < off; i++) {
+        char ch = json[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+        } else if (ch == '[' || ch == '{') {
+            depth++;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return depth;
+}
+
 int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len,
                             int skip_utf8, cfd_article *a, cfd_error *err)
 {
@@ -144,6 +168,11 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
             return cfd_error_set(err, CFD_EFORMAT, 0,
                                  "empty body: expected a JSON object like "
                                  "{\"title\":\"...\",\"body\":\"...\"}");
+        if (off < len && cfd__depth_at(json, off) >= CJSON_NESTING_LIMIT)
+            return cfd_error_set(err, CFD_EFORMAT, off,
+                                 "malformed JSON at byte %zu: arrays and objects nested deeper "
+                                 "than %d levels; send a flat article object",
+                                 off, CJSON_NESTING_LIMIT);
         return cfd_error_set(err, CFD_EFORMAT, off,
                              "malformed JSON at byte %zu: expected a JSON object like "
                              "{\"title\":\"...\",\"body\":\"...\"}", off);

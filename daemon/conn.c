@@ -392,6 +392,10 @@ again:
     c->in_process = 0;
     if (c->closing)
         return;
+    /* Every request taken so far is answered (or streams/runs from its
+     * body): an idle keep-alive connection must not hold a large body. */
+    if (!c->nd_active && !c->job)
+        cfd_http_in_release(&c->in);
     cfd_conn_flush(c);
     /* A flush that took all the output at once lifts the back pressure
      * without a write callback: serve the pipelined requests waiting in

@@ -9,9 +9,11 @@
  * requests strictly in order and stop taking new ones while a reply is
  * pending; bytes after the request are left unconsumed for the next call.
  * The request's url and body point into buffers owned by the cfd_http_in and
- * stay valid until the next cfd_http_feed call. Buffers are reused from one
- * request to the next (no allocation per request once warm); a body buffer
- * grown past 64 KiB is released after its request.
+ * stay valid until the next cfd_http_feed or cfd_http_in_release call.
+ * Buffers are reused from one request to the next (no allocation per request
+ * once warm); a body buffer grown past 64 KiB is released after its request
+ * by cfd_http_in_release (or, at the latest, when the next request begins),
+ * so an idle keep-alive connection does not hold a large body.
  *
  * Nothing here does I/O or knows about libuv, so the tests feed it bytes.
  * Threads: one cfd_http_in belongs to one thread; the reply functions are
@@ -62,6 +64,7 @@ typedef struct cfd_http_in {
     size_t field_len;
     char value[96];            /* current header value (cut) */
     size_t value_len;
+    int value_cut;             /* the current value was longer than value[] */
     int in_value;
     int ctype;
     int expect_continue;
@@ -85,6 +88,11 @@ enum cfd_http_result {
 
 void cfd_http_in_init(cfd_http_in *in, const cfd_http_limits *limits);
 void cfd_http_in_free(cfd_http_in *in);
+
+/* The caller is done with the last request (its reply is built, no stream or
+ * job reads its body any more): frees a body buffer grown past 64 KiB. A no-op
+ * while a request is being received. in->req.body is invalid afterwards. */
+void cfd_http_in_release(cfd_http_in *in);
 
 /*
  * Parses data[0..len) up to the end of one request. *used is the number of

@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "article.h"
@@ -108,6 +110,31 @@ static void test_malformed_json_offset(void **state)
     /* data after the object */
     assert_int_equal(decode("{\"body\":\"x\"} {\"body\":\"y\"}", &a, &err), CFD_EFORMAT);
     assert_int_equal(err.offset, 13);
+}
+
+/* Well-formed JSON nested past cJSON's limit: the message said "expected a
+ * JSON object like ..." at the offset of the 1001st bracket, as if the
+ * bracket were a syntax error. It now names the nesting limit. */
+static void test_too_deep_says_so(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    char *j = malloc(2 * 2000 + 64);
+    assert_non_null(j);
+    size_t n = (size_t)sprintf(j, "{\"x\":\"[{\\\"\",\"y\":");
+    for (int i = 0; i < 1500; i++)
+        j[n++] = '[';
+    for (int i = 0; i < 1500; i++)
+        j[n++] = ']';
+    j[n++] = '}';
+    j[n] = '\0';
+    assert_int_equal(decode(j, &a, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "nested deeper"));
+    /* an ordinary syntax error is not mistaken for depth */
+    assert_int_equal(decode("{\"body\": [[[[ }", &a, &err), CFD_EFORMAT);
+    assert_null(strstr(err.msg, "nested deeper"));
+    free(j);
 }
 
 static void test_nul_bytes(void **state)
@@ -251,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_optional_fields),
         cmocka_unit_test(test_invalid_utf8_offset),
         cmocka_unit_test(test_malformed_json_offset),
+        cmocka_unit_test(test_too_deep_says_so),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_wrong_shape),
         cmocka_unit_test(test_too_many_plugins),

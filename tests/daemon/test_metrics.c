@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "metrics.h"
 
 /* The value of the sample line that starts with `prefix` (-1 if absent). */
@@ -95,10 +96,36 @@ static void test_rss(void **state)
     free(p);
 }
 
+/* Every final status the daemon can answer (the statuses http.c has a reason
+ * phrase for) is a series of its own, not "other": a 501 (Transfer-Encoding
+ * other than chunked) was counted as status="other", while a 502 the daemon
+ * never answers had a series. */
+static void test_every_answered_status_has_its_series(void **state)
+{
+    (void)state;
+    for (int status = 200; status < 600; status++) {
+        if (strcmp(cfd_http_status_text(status), "Unknown") == 0)
+            continue;
+        static cfd_metrics m;
+        cfd_metrics_init(&m);
+        cfd_metrics_request(&m, CFD_EP_CLASSIFY, status, 1000);
+        cfd_metrics *loops[] = {&m};
+        cfd_buf out = CFD_BUF_INIT;
+        assert_int_equal(cfd_metrics_render(loops, 1, &out), 0);
+        char prefix[96];
+        snprintf(prefix, sizeof(prefix),
+                 "classifyd_requests_total{endpoint=\"classify\",status=\"%d\"}", status);
+        if (sample(out.data, prefix) != 1)
+            fail_msg("status %d is not counted under its own label", status);
+        cfd_buf_free(&out);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_and_sum_over_loops),
+        cmocka_unit_test(test_every_answered_status_has_its_series),
         cmocka_unit_test(test_rss),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
