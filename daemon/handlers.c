@@ -50,8 +50,9 @@ static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
     int rc = r->ctype == CFD_CTYPE_TEXT
                  ? cfd_article_decode_text(r->body, r->body_len, &a, &err)
                  : cfd_article_decode_json(&w->dec, r->body, r->body_len, 0, &a, &err);
-    if (rc != 0) {
-        cfd_conn_error(c, r, 400, cfd_article_error_code(rc), err.msg, err.offset, NULL, 0);
+    if (rc != 0) { /* the client's mistake, unless the daemon ran out of memory */
+        cfd_conn_error(c, r, rc == CFD_ENOMEM ? 503 : 400, cfd_article_error_code(rc), err.msg,
+                       err.offset, NULL, 0);
         return;
     }
     cfd_buf_reset(&w->scratch);

@@ -177,6 +177,11 @@ static int cfd__on_headers_complete(http_parser *p)
     int has_cl = (p->flags & F_CONTENTLENGTH) != 0;
     in->req.has_length = chunked || has_cl;
     in->headers_done = 1;
+    /* http_parser takes any digit pair ("HTTP/2.0", "HTTP/1.2") and the
+     * HTTP/0.9 form "GET /x" (0.9): this daemon speaks 1.0 and 1.1 only. */
+    if (p->http_major != 1 || p->http_minor > 1)
+        return cfd__fail(in, 505, "http_version_not_supported",
+                         "HTTP version not supported: send HTTP/1.1 (or HTTP/1.0) requests");
     if (in->te_other)
         return cfd__fail(in, 501, "unsupported_transfer_encoding",
                          "Transfer-Encoding other than chunked (e.g. gzip) is not supported: "
@@ -349,6 +354,7 @@ const char *cfd_http_status_text(int status)
     case 500: return "Internal Server Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 505: return "HTTP Version Not Supported";
     default: return "Unknown";
     }
 }

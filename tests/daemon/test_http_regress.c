@@ -146,6 +146,35 @@ static void test_long_transfer_encoding_is_not_taken_for_chunked(void **state)
     cfd_http_in_free(&in);
 }
 
+/* http_parser takes any version digits and the HTTP/0.9 form; only 1.0 and
+ * 1.1 are served (HTTP/2.0 was served as 1.0, "GET /x" got a 1.1 reply). */
+static void test_other_http_versions_get_505(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"GET /healthz HTTP/2.0\r\n\r\n",
+                                      "GET /healthz HTTP/1.2\r\n\r\n",
+                                      "GET /healthz HTTP/0.9\r\n\r\n", "GET /healthz\r\n\r\n"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cfd_http_in in;
+        cfd_http_in_init(&in, &k_limits);
+        size_t used;
+        assert_int_equal(cfd_http_feed(&in, bad[i], strlen(bad[i]), &used), CFD_HTTP_ERROR);
+        assert_int_equal(in.err_status, 505);
+        assert_string_equal(in.err_code, "http_version_not_supported");
+        cfd_http_in_free(&in);
+    }
+    static const char *const good[] = {"GET /healthz HTTP/1.0\r\n\r\n",
+                                       "GET /healthz HTTP/1.1\r\n\r\n"};
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        cfd_http_in in;
+        cfd_http_in_init(&in, &k_limits);
+        size_t used;
+        assert_int_equal(cfd_http_feed(&in, good[i], strlen(good[i]), &used), CFD_HTTP_REQUEST);
+        cfd_http_in_free(&in);
+    }
+    assert_string_equal(cfd_http_status_text(505), "HTTP Version Not Supported");
+}
+
 static void test_bad_content_length_after_chunked_says_so(void **state)
 {
     (void)state;
@@ -224,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_long_transfer_encoding_is_not_taken_for_chunked),
         cmocka_unit_test(test_bad_content_length_after_chunked_says_so),
         cmocka_unit_test(test_space_before_colon_is_refused),
+        cmocka_unit_test(test_other_http_versions_get_505),
         cmocka_unit_test(test_large_body_released_after_its_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
