@@ -14,7 +14,7 @@ const double cfd_metrics_bucket_bounds[CFD_METRICS_BUCKETS] = {
     0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   0 /* +Inf */};
 
 static const int cfd__statuses[CFD_METRICS_STATUSES] = {200, 400, 403, 404, 405, 408, 409, 411,
-                                                        413, 415, 422, 431, 500, 501, 503, 0};
+                                                        413, 415, 422, 431, 500, 501, 503, 505, 0};
 
 static const char *const cfd__endpoints[CFD_EP_COUNT] = {
     "classify", "plugins", "healthz", "readyz", "metrics",

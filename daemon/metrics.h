@@ -31,7 +31,7 @@ enum cfd_endpoint {
     CFD_EP_COUNT
 };
 
-#define CFD_METRICS_STATUSES 16  /* 200 400 403 404 405 408 409 411 413 415 422 431 500 501 503 other */
+#define CFD_METRICS_STATUSES 17  /* 200 400 403 404 405 408 409 411 413 415 422 431 500 501 503 505 other */
 #define CFD_METRICS_BUCKETS 16   /* upper bounds in cfd_metrics_bucket_bounds, last = +Inf */
 
 typedef struct cfd_metrics {
