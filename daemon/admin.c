@@ -242,6 +242,6 @@ void cfd_handle_admin_reload(cfd_conn *c, const cfd_http_request *r)
 {
     if (!cfd__allowed(c, r))
         return;
-    cfd_log(CFD_LOG_INFO, "admin: reload every plugin's configured model (uid %d)", (int)c->uid);
+    cfd_log(CFD_LOG_INFO, "admin: re-read every plugin's model file and the decision rules (uid %d)", (int)c->uid);
     cfd__submit(c, r, CFD__RELOAD_ALL, NULL, NULL);
 }

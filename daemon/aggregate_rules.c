@@ -9,8 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <ini.h>
-
 #include "aggregate_rules.h"
 #include "ini_file.h"
 
@@ -236,16 +234,16 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
                      section, "");
 }
 
-static int cfd__agg_finish(cfd__agg_parse *ps, int line, const char *name, cfd_agg_rules **out,
-                           cfd_error *err)
+static int cfd__agg_finish(cfd__agg_parse *ps, int line, int in_handler, const char *name,
+                           cfd_agg_rules **out, cfd_error *err)
 {
     if (line < 0) { /* ini_parse_string: -2 = out of memory */
         cfd_agg_free(ps->r);
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", name);
     }
-    if (line != 0 || ps->failed) {
-        int code = ps->failed ? ps->err.code : CFD_EFORMAT;
-        if (ps->failed)
+    if (line != 0) {
+        int code = in_handler ? ps->err.code : CFD_EFORMAT;
+        if (in_handler)
             cfd_error_set(err, code, (size_t)-1, "%s:%d: %s", name, line, ps->err.msg);
         else
             cfd_error_set(err, code, (size_t)-1,
@@ -275,8 +273,9 @@ static int cfd__agg_parse_checked(const char *text, const char *name, cfd_agg_ru
     ps.r = cfd__agg_new(name);
     if (ps.r == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
-    int line = ini_parse_string(text, cfd__ini_handler, &ps);
-    return cfd__agg_finish(&ps, line, name, out, err);
+    int in_handler;
+    int line = cfd_ini_parse(text, cfd__ini_handler, &ps, &in_handler);
+    return cfd__agg_finish(&ps, line, in_handler, name, out, err);
 }
 
 int cfd_agg_load(const char *path, cfd_agg_rules **out, cfd_error *err)

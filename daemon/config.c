@@ -10,8 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <ini.h>
-
 #include "config.h"
 #include "config_values.h"
 #include "ini_file.h"
@@ -69,7 +67,8 @@ static const cfd__opt cfd__opts[] = {
     {"plugins", "engine", K_STR, OFF(plugin_dir), "DIR",
      "plugin directory (default build/lib/classifyd/plugins)"},
     {"enable", "engine", K_LIST, OFF(plugins), "NAME,...",
-     "plugins to load (default: every plugin in the plugin directory)"},
+     "plugins to load; repeatable, the names add up (default: every plugin in the plugin "
+     "directory)"},
     {"aggregate", "engine", K_STR, OFF(aggregate_file), "FILE",
      "decision rules file (default: aggregate.conf in the models directory if present, else built-in rules)"},
     {"model", "models", K_MODEL, OFF(models), "PLUGIN=FILE",
@@ -309,13 +308,14 @@ int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
     int r = cfd_ini_read(path, 0, &text, &len, err);
     if (r != 0)
         return r;
-    r = ini_parse_string(text, cfd__ini_handler, &x);
+    int in_handler;
+    r = cfd_ini_parse(text, cfd__ini_handler, &x, &in_handler);
     free(text);
     if (r == 0)
         return 0;
     if (r < 0)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "%s: out of memory", path);
-    if (err && err->code != 0) {
+    if (in_handler && err && err->code != 0) {
         cfd_error_prefix(err, "%s:%d", path, r);
         return CFD_EINVAL;
     }
@@ -343,6 +343,7 @@ static const char *cfd__flag_value(int argc, char **argv, int *i, const char *ar
 int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err)
 {
     char name[64];
+    int list_seen = 0; /* an --enable flag given: more of them add up, as in the file */
     cfd_error_clear(err);
     /* First pass: --config, so that the file is read before the flags. */
     for (int i = 1; i < argc; i++) {
@@ -381,7 +382,9 @@ int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err)
                                      "unknown option \"%s\" (see classifyd --help)", a);
             if (v == NULL)
                 return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "--%s: expected %s", name, o->arg);
-            int r = cfd_config_set(c, name, v, err);
+            int r = cfd__set(c, name, v, o->kind == K_LIST && list_seen, err);
+            if (o->kind == K_LIST)
+                list_seen = 1;
             if (r != 0)
                 return r == CFD_ENOENT ? CFD_EINVAL : r;
         } else {
@@ -495,7 +498,8 @@ void cfd_config_usage(FILE *f)
             "  -h, --help                 show this help and exit\n"
             "  -V, --version              show the version and exit\n\n"
             "SIZE takes K, M or G suffixes (powers of 1024); TIME is seconds or has a\n"
-            "ms, s or m suffix. Signals: SIGHUP reloads every plugin's configured model\n"
-            "and the decision rules; SIGTERM/SIGINT stop accepting, finish in-flight\n"
-            "requests within --shutdown-grace, remove the socket and exit 0.\n");
+            "ms, s or m suffix. Signals: SIGHUP re-reads the model file each plugin\n"
+            "serves now (not this configuration) and the decision rules; SIGTERM/SIGINT\n"
+            "stop accepting, finish in-flight requests within --shutdown-grace, remove\n"
+            "the socket and exit 0.\n");
 }

@@ -1,5 +1,6 @@
 /* INI files read whole and checked before libinih parses them; see ini_file.h. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "file_read.h"
 #include "ini_file.h"
@@ -53,4 +54,51 @@ int cfd_ini_read(const char *path, unsigned flags, char **text, size_t *len, cfd
         *len = 0;
     }
     return rc;
+}
+
+typedef struct cfd__ini_run {
+    const char *p;      /* what is left of the text */
+    int line;           /* line of the text last handed to libinih */
+    int next_line;      /* line the next read starts on */
+    int fail_line;      /* line where the handler failed, 0 if it has not */
+    ini_handler handler;
+    void *user;
+} cfd__ini_run;
+
+/* fgets over the text, as libinih's own string reader, counting lines. */
+static char *cfd__ini_reader(char *str, int num, void *stream)
+{
+    cfd__ini_run *x = stream;
+    if (*x->p == '\0' || num < 2)
+        return NULL;
+    const char *nl = strchr(x->p, '\n');
+    size_t n = nl ? (size_t)(nl - x->p) + 1 : strlen(x->p);
+    if (n > (size_t)num - 1)
+        n = (size_t)num - 1;
+    memcpy(str, x->p, n);
+    str[n] = '\0';
+    x->line = x->next_line;
+    if (str[n - 1] == '\n')
+        x->next_line++;
+    x->p += n;
+    return str;
+}
+
+static int cfd__ini_call(void *user, const char *section, const char *name, const char *value)
+{
+    cfd__ini_run *x = user;
+    if (x->fail_line != 0)
+        return 1; /* the first failure is the one reported */
+    if (x->handler(x->user, section, name, value))
+        return 1;
+    x->fail_line = x->line;
+    return 0;
+}
+
+int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed)
+{
+    cfd__ini_run x = {text, 0, 1, 0, handler, user};
+    int r = ini_parse_stream(cfd__ini_reader, &x, cfd__ini_call, &x);
+    *handler_failed = r > 0 && r == x.fail_line;
+    return r;
 }

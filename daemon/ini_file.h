@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include <ini.h>
+
 #include "classifyd/error.h"
 
 /* The longest line (without its line ending) an INI file may have. */
@@ -36,6 +38,19 @@ enum { CFD_INI_NO_CONTINUATION = 1 };
  * name names the file in the error ("name:LINE:COL: ..."). */
 int cfd_ini_check(const char *text, size_t len, const char *name, unsigned flags,
                   cfd_error *err);
+
+/*
+ * Runs libinih's parser over checked text (cfd_ini_check), keeping track of
+ * the line each handler call comes from. libinih does not stop at an error:
+ * it goes on calling the handler and returns the line of the first error,
+ * whatever later lines did, so a caller that kept "the" message could name
+ * one line and print another line's problem. Here the handler is not called
+ * again once it has failed, and *handler_failed says whether the returned
+ * line is the handler's failure (its message is the one to print) or a
+ * syntax error libinih found (an earlier line). Returns 0, the line (> 0)
+ * of the first error, or a negative value when libinih ran out of memory.
+ */
+int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed);
 
 /* Reads path (at most CFD_INI_MAX_FILE bytes) into a NUL-terminated
  * malloc'd buffer and checks it with cfd_ini_check(flags). */

@@ -123,19 +123,38 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
     return 0;
 }
 
-static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+static int cfd__resolve_tcp(const char *host, unsigned port_no, struct addrinfo **res,
+                            cfd_error *err)
 {
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo hints;
     char port[8];
     memset(&hints, 0, sizeof(hints));
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    snprintf(port, sizeof(port), "%u", cfg->tcp_port);
-    int g = getaddrinfo(cfg->tcp_host, port, &hints, &res);
+    snprintf(port, sizeof(port), "%u", port_no);
+    int g = getaddrinfo(host, port, &hints, res);
     if (g != 0)
-        return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "tcp %s:%u: %s", cfg->tcp_host,
-                             cfg->tcp_port, gai_strerror(g));
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1, "tcp %s:%u: %s", host, port_no,
+                             gai_strerror(g));
+    return 0;
+}
+
+int cfd_server_check_tcp(const char *host, unsigned port, cfd_error *err)
+{
+    struct addrinfo *res = NULL;
+    int rc = cfd__resolve_tcp(host, port, &res, err);
+    if (res != NULL)
+        freeaddrinfo(res);
+    return rc;
+}
+
+static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
+{
+    struct addrinfo *res = NULL;
+    int g = cfd__resolve_tcp(cfg->tcp_host, cfg->tcp_port, &res, err);
+    if (g != 0)
+        return g;
     int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int one = 1, e = 0;
     if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
@@ -158,6 +177,11 @@ int cfd_server_check_socket_path(const char *path, cfd_error *err)
     int rc = cfd__unix_addr(path, &a, err);
     if (rc != 0)
         return rc;
+    struct stat st;
+    if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) /* cfd__probe_socket's refusal */
+        return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
+                             "%s exists and is not a socket: remove it or choose another --socket",
+                             path);
     char dir[sizeof(a.sun_path)], parent[sizeof(a.sun_path)];
     cfd__dir_of(path, dir, sizeof(dir));
     cfd__dir_of(dir, parent, sizeof(parent));

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <classifyd/plugin.h>
@@ -62,8 +63,9 @@ static int cfd__check(const cfd_config *cfg)
 
 /*
  * --check-config: what start-up would refuse about the paths, found without
- * creating anything: the socket path (listen.c's own check), the request
- * log's file or directory. Returns the number of problems (printed).
+ * creating anything: the socket path and the TCP host (listen.c's own
+ * checks), the request log's file or directory. Returns the number of
+ * problems (printed).
  */
 static int cfd__check_paths(const cfd_config *cfg)
 {
@@ -75,8 +77,19 @@ static int cfd__check_paths(const cfd_config *cfg)
         fprintf(stderr, "classifyd: %s\n", err.msg);
         bad++;
     }
+    cfd_error_clear(&err);
+    if (cfg->tcp_host != NULL && cfd_server_check_tcp(cfg->tcp_host, cfg->tcp_port, &err) != 0) {
+        fprintf(stderr, "classifyd: %s\n", err.msg);
+        bad++;
+    }
     const char *log = cfg->request_log;
-    if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0) {
+    struct stat st;
+    if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0 && stat(log, &st) == 0 &&
+        S_ISDIR(st.st_mode)) {
+        fprintf(stderr, "classifyd: cannot write the request log %s: %s (fix the path or "
+                        "its permissions, or leave request_log unset)\n", log, strerror(EISDIR));
+        bad++;
+    } else if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0) {
         snprintf(copy, sizeof(copy), "%s", log);
         const char *dir = dirname(copy);
         if (access(log, F_OK) == 0 ? access(log, W_OK) != 0 : access(dir, W_OK | X_OK) != 0) {

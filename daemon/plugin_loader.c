@@ -3,8 +3,10 @@
  * checks with messages naming expected and found values. See
  * plugin_loader.h for the rules.
  */
+#define _GNU_SOURCE /* dladdr1 */
 #include <dirent.h>
 #include <dlfcn.h>
+#include <link.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -93,6 +95,42 @@ static int cfd__inside(const char *dir_real, const char *path_real)
     return path_real[n] == '/' || (n == 1 && dir_real[0] == '/');
 }
 
+/*
+ * The symbol as the plugin's ELF symbol table has it: a data object (not a
+ * function named classifyd_plugin) at least as large as the header and as
+ * the struct_size it claims, so that cfd_plugin_check reads no byte past
+ * it. A symbol without a recorded size (hand-written assembly) is taken at
+ * its word.
+ */
+static int cfd__check_symbol(const struct cfd_plugin *p, const char *where, cfd_error *err)
+{
+    Dl_info info;
+    const ElfW(Sym) *sym = NULL;
+    if (dladdr1(p, &info, (void **)&sym, RTLD_DL_SYMENT) == 0 || sym == NULL)
+        return 0;
+    if (ELF64_ST_TYPE(sym->st_info) == STT_FUNC)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s: \"%s\" is a function, not the plugin descriptor (define it as "
+                             "CFD_PLUGIN_EXPORT const struct cfd_plugin %s = { "
+                             "CFD_PLUGIN_HEADER, ... })",
+                             where, CFD_PLUGIN_SYMBOL, CFD_PLUGIN_SYMBOL);
+    size_t have = (size_t)sym->st_size;
+    if (have == 0)
+        return 0;
+    if (have < offsetof(struct cfd_plugin, name) || have < p->struct_size)
+        return cfd_error_set(err, CFD_EVERSION, (size_t)-1,
+                             "%s: \"%s\" is %zu bytes, but %s (expected at least %zu): rebuild "
+                             "the plugin with CFD_PLUGIN_HEADER",
+                             where, CFD_PLUGIN_SYMBOL, have,
+                             have < offsetof(struct cfd_plugin, name)
+                                 ? "the ABI header alone is larger"
+                                 : "its struct_size says it is larger",
+                             have < offsetof(struct cfd_plugin, name)
+                                 ? offsetof(struct cfd_plugin, name)
+                                 : (size_t)p->struct_size);
+    return 0;
+}
+
 int cfd_plugin_open(const char *dir, const char *name, cfd_loaded_plugin *out,
                     cfd_error *err)
 {
@@ -142,7 +180,9 @@ int cfd_plugin_open(const char *dir, const char *name, cfd_loaded_plugin *out,
                            file_real, CFD_PLUGIN_SYMBOL);
         goto fail;
     }
-    rc = cfd_plugin_check(p, file_real, err);
+    rc = cfd__check_symbol(p, file_real, err);
+    if (rc == 0)
+        rc = cfd_plugin_check(p, file_real, err);
     if (rc != 0)
         goto fail;
     if (strcmp(p->name, name) != 0) {

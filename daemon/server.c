@@ -385,7 +385,7 @@ static void cfd__signal_cb(uv_signal_t *h, int signum)
 {
     cfd_server *s = h->data;
     if (signum == SIGHUP) {
-        cfd_log(CFD_LOG_INFO, "SIGHUP: reloading every plugin's configured model");
+        cfd_log(CFD_LOG_INFO, "SIGHUP: re-reading every plugin's model file and the decision rules");
         cfd__start_reload(s);
         return;
     }

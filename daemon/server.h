@@ -120,9 +120,14 @@ typedef struct cfd_server {
 } cfd_server;
 
 /* What cfd_server_listen would refuse about a Unix socket path, found
- * without creating anything (--check-config): too long for sun_path, or in
- * a directory that cannot be used or created. Any thread. */
+ * without creating anything (--check-config): too long for sun_path, an
+ * existing file that is not a socket, or in a directory that cannot be used
+ * or created. Any thread. */
 int cfd_server_check_socket_path(const char *path, cfd_error *err);
+
+/* What cfd_server_listen would refuse about --tcp HOST:PORT before binding:
+ * a host that does not resolve. Any thread (may block on the resolver). */
+int cfd_server_check_tcp(const char *host, unsigned port, cfd_error *err);
 
 /* Probes and binds the socket(s) (listen.c). Main thread, before cfd_server_run. */
 int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);

@@ -105,16 +105,39 @@ static void cfd__trim(const char **s, const char **e)
         (*e)--;
 }
 
+/* Trims white space as the matcher sees it (cfd_norm_is_space: also NBSP,
+ * U+3000...) from both ends of valid UTF-8 [*s, *e). An editor's IME types
+ * an ideographic space as easily as a space; left in a term it would make
+ * the term a run of white space that every article matches. */
+static void cfd__trim_space(const char **s, const char **e)
+{
+    uint32_t cp;
+    size_t n;
+    cfd__trim(s, e);
+    while (*s < *e && (n = cfd_utf8_decode((const unsigned char *)*s, (size_t)(*e - *s), &cp)) > 0 &&
+           cfd_norm_is_space(cp))
+        *s += n;
+    while (*e > *s) {
+        const char *q = *e - 1;
+        while (q > *s && ((unsigned char)*q & 0xC0) == 0x80)
+            q--;
+        if (cfd_utf8_decode((const unsigned char *)q, (size_t)(*e - q), &cp) == 0 || !cfd_norm_is_space(cp))
+            break;
+        *e = q;
+    }
+}
+
 /* Adds one term [s, e) (already trimmed) to rule `rule`. */
 static int cfd__add_term(cfd__rparse *ps, const char *s, const char *e, cfd_error *err)
 {
     cfd_rules *r = ps->r;
     int whole = 0;
+    cfd__trim_space(&s, &e);
     if (e - s >= 2 && s[0] == '<' && e[-1] == '>') {
         whole = 1;
         s++;
         e--;
-        cfd__trim(&s, &e);
+        cfd__trim_space(&s, &e);
     }
     if (s == e)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
@@ -159,13 +182,13 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
                              "%s:%u: expected label<TAB>weight<TAB>pattern (found %d field%s)",
                              ps->name, (unsigned)ps->line, t1 ? 2 : 1, t1 ? "s" : "");
     const char *ls = s, *le = t1;
-    cfd__trim(&ls, &le);
+    cfd__trim_space(&ls, &le);
     if (ls == le || le - ls > 256)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s:%u: label must be 1 to 256 bytes", ps->name,
                              (unsigned)ps->line);
     for (const char *p = ls; p < le; p++)
-        if ((unsigned char)*p < 0x20)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
             return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                                  "%s:%u: control character in label", ps->name,
                                  (unsigned)ps->line);
@@ -185,7 +208,7 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
                              "%s:%u: weight \"%.*s\" is not a number in (0, 1]", ps->name,
                              (unsigned)ps->line, (int)(wn < sizeof(num) ? wn : sizeof(num)), ws);
     const char *ps_ = t2 + 1, *pe = e;
-    cfd__trim(&ps_, &pe);
+    cfd__trim_space(&ps_, &pe);
     if (ps_ == pe)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1, "%s:%u: empty pattern", ps->name,
                              (unsigned)ps->line);

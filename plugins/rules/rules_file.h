@@ -10,8 +10,8 @@
  *            TAB/control characters, at most 256 bytes), e.g. 경제
  *   weight   a number in (0, 1]: how sure the editor is
  *   pattern  terms separated by '|' (any of them) or by '&' (all of them;
- *            '|' and '&' cannot be mixed in one pattern). Spaces around
- *            terms are trimmed. A term in angle brackets, <AI>, must stand
+ *            '|' and '&' cannot be mixed in one pattern). White space
+ *            around terms and labels (also NBSP, U+3000) is trimmed. A term in angle brackets, <AI>, must stand
  *            as a whole word (no Latin letter or digit right before or after
  *            it); one that starts with Hangul also needs a non-Hangul
  *            character (or the edge) before it and takes particles after it

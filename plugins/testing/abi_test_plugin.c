@@ -94,7 +94,18 @@ __attribute__((unused)) static int test_classify(const void *model, const cfd_pl
     return 0;
 }
 
-#if defined(CFD_TEST_VARIANT_NO_SYMBOL)
+#if defined(CFD_TEST_VARIANT_SHORT_SYMBOL)
+/* Only the header, claiming the full struct: the daemon must not read the
+ * fields the object does not have. */
+CFD_PLUGIN_EXPORT const uint32_t classifyd_plugin[4] = {
+    CFD_PLUGIN_ABI_MAJOR, CFD_PLUGIN_ABI_MINOR, (uint32_t)sizeof(struct cfd_plugin), 0};
+CFD_PLUGIN_EXPORT const struct cfd_plugin not_the_plugin_symbol = {
+#elif defined(CFD_TEST_VARIANT_FN_SYMBOL)
+/* The right name on a function (a typo'd declaration). */
+CFD_PLUGIN_EXPORT int classifyd_plugin(void);
+CFD_PLUGIN_EXPORT int classifyd_plugin(void) { return 0; }
+CFD_PLUGIN_EXPORT const struct cfd_plugin not_the_plugin_symbol = {
+#elif defined(CFD_TEST_VARIANT_NO_SYMBOL)
 CFD_PLUGIN_EXPORT const struct cfd_plugin not_the_plugin_symbol = {
 #else
 CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {

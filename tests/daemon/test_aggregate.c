@@ -345,6 +345,15 @@ static void test_parse_errors(void **state)
     assert_int_equal(cfd_agg_default(&r, &err), 0);
     assert_string_equal(cfd_agg_source(r), "built-in");
     cfd_agg_free(r);
+    /* The line named is the one whose problem is printed (libinih goes on
+     * after an error and returns the first error's line). */
+    expect_error("[decision]\nthis line has no equals\nmin_probability = 7\n",
+                 "bad.conf:2: syntax error");
+    expect_error("[decision]\nmin_probability = 0.5\n[evidence.topic]\nweight = 0.5\n"
+                 "nonsense\n[evidence.topic]\nweight = 0.7\n",
+                 "bad.conf:5: syntax error");
+    expect_error("[decision]\nmin_probability = 7\nnonsense\nmin_margin = 9\n",
+                 "bad.conf:2: bad value \"7\" for min_probability");
 }
 
 static void test_shipped_conf(void **state)

@@ -168,6 +168,26 @@ static void test_bad_flags(void **state)
     cfd_config_free(&c);
 }
 
+/* --enable given twice adds up, as `enable` twice in a file does; the first
+ * flag still replaces the file's list (flags win). Review 2026-11-28: the
+ * second flag silently dropped the first one's plugins. */
+static void test_enable_flags_add_up(void **state)
+{
+    (void)state;
+    const char *path = write_ini("[engine]\nenable = sentiment\n");
+    cfd_config c;
+    cfd_error err;
+    char *argv[] = {"classifyd", "-c", (char *)path, "--enable", "topic",
+                    "--enable=section,rules"};
+    assert_int_equal(from_args(&c, &err, 6, argv), 0);
+    assert_int_equal(c.n_plugins, 3);
+    assert_string_equal(c.plugins[0], "topic");
+    assert_string_equal(c.plugins[1], "section");
+    assert_string_equal(c.plugins[2], "rules");
+    cfd_config_free(&c);
+    unlink(path);
+}
+
 static void test_file_and_flags(void **state)
 {
     (void)state;
@@ -285,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_bad_flags),
         cmocka_unit_test(test_file_and_flags),
+        cmocka_unit_test(test_enable_flags_add_up),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_example_file),
     };

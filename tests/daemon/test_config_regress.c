@@ -17,6 +17,12 @@
  * one line longer than inih reads. Files are now checked first (ini_file.c),
  * `enable` takes only plugin names, continues on indented lines, and is
  * printed wrapped.
+ *
+ * Review (2026-11-28): libinih does not stop at the first error; it goes on
+ * calling the handler and returns the line of the first error, so a later
+ * bad line overwrote the message and the error named line 2 with line 4's
+ * problem ("t.conf:2: max-body: ... got \"x\"" for a bad workers on line 2).
+ * The message and the line are now the same line's (ini_file.c).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -258,6 +264,31 @@ static void test_value_that_reads_as_comment_refused(void **state)
     cfd_config_free(&c);
 }
 
+/* The line named is the line whose problem is printed. */
+static void test_error_names_its_own_line(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    cfd_config_defaults(&c);
+    /* Two bad values: the first is reported, with its line. */
+    assert_int_equal(load_text(&c, "[server]\nworkers = -1\n[limits]\nmax_body = x\n", &err),
+                     CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":2: workers: expected N"));
+    /* A syntax error before a bad value: the syntax error, on its line. */
+    assert_int_equal(load_text(&c, "[server]\nworkers\n[limits]\nmax_body = x\n", &err),
+                     CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":2: syntax error"));
+    /* A bad value before a syntax error; CRLF and a BOM count lines alike. */
+    assert_int_equal(load_text(&c, "\xef\xbb\xbf[server]\r\n\r\nworkers = x\r\nfoo\r\n", &err),
+                     CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":3: workers: expected N"));
+    /* A continuation line is named as itself. */
+    assert_int_equal(load_text(&c, "[engine]\nenable = topic,\n  b@d\n", &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":3: enable: expected NAME"));
+    cfd_config_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +301,7 @@ int main(void)
         cmocka_unit_test(test_enable_takes_plugin_names_only),
         cmocka_unit_test(test_enable_continues_and_round_trips),
         cmocka_unit_test(test_value_that_reads_as_comment_refused),
+        cmocka_unit_test(test_error_names_its_own_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -103,6 +103,14 @@ static void test_abi_checks(void **state)
     expect_refused("bad_minor", CFD_EVERSION, daemon_v, minor_v);
     expect_refused("bad_size", CFD_EVERSION, "struct size 16", "expected at least");
     expect_refused("no_symbol", CFD_EFORMAT, "classifyd_plugin", NULL);
+    /* The symbol itself is checked before a field is read (review
+     * 2026-11-28: a 16-byte descriptor claiming the full struct was read
+     * past its end, refused as "invalid plugin name \"(null)\""; a
+     * function read as a header gave an "ABI mismatch" with garbage). */
+    char short_v[64];
+    snprintf(short_v, sizeof(short_v), "expected at least %zu", sizeof(struct cfd_plugin));
+    expect_refused("short_symbol", CFD_EVERSION, "\"classifyd_plugin\" is 16 bytes", short_v);
+    expect_refused("fn_symbol", CFD_EFORMAT, "is a function, not the plugin descriptor", NULL);
     expect_refused("null_fn", CFD_EFORMAT, "classify", NULL);
     expect_refused("bad_name", CFD_EFORMAT, "invalid plugin name", NULL);
     expect_refused("mismatch", CFD_EMISMATCH, "\"other\"", "mismatch.so");

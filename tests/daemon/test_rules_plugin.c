@@ -237,6 +237,27 @@ static void test_errors(void **state)
     f->model = NULL;
 }
 
+/* White space the matcher counts as white space (NBSP, U+3000: what a
+ * Korean IME types for a wide space) around a term is trimmed like a
+ * space: left in, the term " " fired on every article with a space. */
+static void test_unicode_space_around_terms(void **state)
+{
+    fixture *f = *state;
+    expect_error(f, "경제\t0.5\t\xc2\xa0\n", CFD_EFORMAT, "rules.txt:1: empty pattern");
+    expect_error(f, "경제\t0.5\t국회|\xe3\x80\x80\n", CFD_EFORMAT, "rules.txt:1: empty term");
+    expect_error(f, "경제\t0.5\t<\xe3\x80\x80>\n", CFD_EFORMAT, "rules.txt:1: empty term");
+    expect_error(f, "\xc2\xa0\t0.5\t국회\n", CFD_EFORMAT, "rules.txt:1: label must be");
+    expect_error(f, "경\x7f제\t0.5\t국회\n", CFD_EFORMAT, "rules.txt:1: control character");
+    load_ok(f, "경제\xe3\x80\x80\t0.5\t국회\xe3\x80\x80|\xc2\xa0법안\n"
+               "IT과학\t0.5\t\xe3\x80\x80<AI>\xe3\x80\x80\n");
+    assert_string_equal(f->info.labels[0], "경제");
+    assert_true(run(f, "", "가 나 다", "경제") == 0.0f);
+    assert_true(run(f, "", "국회가 열렸다", "경제") > 0.49f); /* no space needed after it */
+    assert_true(run(f, "법안", "", "경제") > 0.49f);          /* nor before it */
+    assert_true(run(f, "", "MAIL 가", "IT과학") == 0.0f);     /* still a whole word */
+    assert_true(run(f, "", "AI가", "IT과학") > 0.49f);
+}
+
 static void test_shipped_rules_on_sample(void **state)
 {
     fixture *f = *state;
@@ -269,6 +290,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_case_and_words, setup, teardown),
         cmocka_unit_test_setup_teardown(test_any_all_and_scores, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unicode_space_around_terms, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shipped_rules_on_sample, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

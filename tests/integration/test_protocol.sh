@@ -250,3 +250,18 @@ out=$(cc --socket "$IT_TMP/newdir/cc.sock" --request-log "$IT_TMP/r.log"); rc=$?
 it_eq "--check-config: one missing socket directory level (start-up creates it): exit 0" 0 $rc
 it_check "--check-config created neither the directory nor the log" \
   test ! -e "$IT_TMP/newdir" -a ! -e "$IT_TMP/r.log"
+# ...and what start-up refuses once it tries (review 2026-11-28): a socket
+# path that is another kind of file, a request log that is a directory, a
+# TCP host that does not resolve. All three passed --check-config.
+mkdir -p "$IT_TMP/logdir"; : > "$IT_TMP/plain.file"
+out=$(cc --socket "$IT_TMP/plain.file"); rc=$?
+it_eq "--check-config: socket path is a regular file: exit 2" 2 $rc
+it_match "--check-config: says it is not a socket" "plain.file exists and is not a socket" "$out"
+out=$(cc --socket "$IT_TMP/cc.sock" --request-log "$IT_TMP/logdir"); rc=$?
+it_eq "--check-config: request log is a directory: exit 2" 2 $rc
+it_match "--check-config: says the log is a directory" "request log $IT_TMP/logdir: Is a directory" "$out"
+out=$(cc --socket "$IT_TMP/cc.sock" --tcp no-such-host.invalid:8080); rc=$?
+it_eq "--check-config: TCP host that does not resolve: exit 2" 2 $rc
+it_match "--check-config: names the TCP host" "tcp no-such-host.invalid:8080" "$out"
+out=$(cc --socket "$SOCK"); rc=$?
+it_eq "--check-config: the running daemon's own socket is fine" 0 $rc
