@@ -57,6 +57,15 @@ static size_t cfd__next_lit(const unsigned char *s, size_t len, size_t from, con
     return c->pos;
 }
 
+/* White space between words: a space, or the ASCII controls that JSON
+ * bodies carry (a paragraph's "\n", a "\t") where a TSV line, which cannot
+ * hold them, has a space. The daemon must clean an article as training
+ * cleaned the same text from TSV. */
+static inline int cfd__is_space(unsigned char c)
+{
+    return c == ' ' || (unsigned char)(c - '\t') <= '\r' - '\t';
+}
+
 static inline int cfd__has(const unsigned char *s, size_t len, size_t i, const char *lit,
                            size_t n)
 {
@@ -125,6 +134,47 @@ static int cfd__is_compound_surname(uint32_t a, uint32_t b)
     return 0;
 }
 
+/*
+ * Three-syllable words that start with a surname syllable and stand before
+ * 기자 in prose, not names (YNAT: "사형 구형 이집트 기자 올해 세계언론자유상",
+ * "의혹 제기한 기자 고소", "이의제기자 30% 올려달라"; news8: "방송사 기자
+ * 8명", "한겨레 기자 시절"), and desks and outlets of the same shape. Sorted.
+ */
+static const uint16_t cfd__not_names[][3] = {
+    {0xACBD, 0xC81C, 0xBD80}, /* 경제부 */
+    {0xAD6D, 0xC81C, 0xBD80}, /* 국제부 */
+    {0xBB38, 0xD654, 0xBD80}, /* 문화부 */
+    {0xBC29, 0xC1A1, 0xAD6D}, /* 방송국 */
+    {0xBC29, 0xC1A1, 0xC0AC}, /* 방송사 */
+    {0xC2E0, 0xBB38, 0xC0AC}, /* 신문사 */
+    {0xC5B4, 0xB9B0, 0xC774}, /* 어린이 */
+    {0xC5F0, 0xC608, 0xBD80}, /* 연예부 */
+    {0xC774, 0xC758, 0xC81C}, /* 이의제(기자) */
+    {0xC774, 0xC9D1, 0xD2B8}, /* 이집트 */
+    {0xC815, 0xCE58, 0xBD80}, /* 정치부 */
+    {0xC81C, 0xAE30, 0xD55C}, /* 제기한 */
+    {0xD3B8, 0xC9D1, 0xBD80}, /* 편집부 */
+    {0xD55C, 0xACA8, 0xB808}, /* 한겨레 */
+    {0xD55C, 0xAD6D, 0xC778}, /* 한국인 */
+};
+
+/*
+ * 1 when the syllables a, b, c look like a word rather than a name: one
+ * above, or one ending in a particle or verb ending that given names rarely
+ * end with (구속된 기자, 취재하던, 지키는, 현장의 사진기자); such a "name"
+ * is taken only where a byline stands ("(서울=뉴스1) 정명의 기자 =").
+ */
+static int cfd__not_name(uint32_t a, uint32_t b, uint32_t c)
+{
+    if (c == 0xB41C || c == 0xB358 || c == 0xB294 || c == 0xB97C || c == 0xC758 ||
+        c == 0xC5D0) /* 된 던 는 를 의 에 */
+        return 1;
+    for (size_t i = 0; i < sizeof cfd__not_names / sizeof cfd__not_names[0]; i++)
+        if (cfd__not_names[i][0] == a && cfd__not_names[i][1] == b && cfd__not_names[i][2] == c)
+            return 1;
+    return 0;
+}
+
 /* What stands next to a byline and hardly anywhere else: after it '='
  * ')' ']' '/' '】' '▶' or an e-mail's first letter; before it '=' '(' '['
  * '/' '【'. (A text's edge is no evidence: a headline starts with "한국
@@ -132,7 +182,7 @@ static int cfd__is_compound_surname(uint32_t a, uint32_t b)
 static int cfd__byline_edge(const unsigned char *s, size_t len, size_t i, int after)
 {
     if (after) {
-        if (i < len && s[i] == ' ')
+        if (i < len && cfd__is_space(s[i]))
             i++;
         if (i >= len)
             return 0;
@@ -141,7 +191,7 @@ static int cfd__byline_edge(const unsigned char *s, size_t len, size_t i, int af
                (unsigned char)((c | 32) - 'a') < 26 || cfd__has(s, len, i, "\xe3\x80\x91", 3) ||
                cfd__has(s, len, i, "\xe2\x96\xb6", 3);
     }
-    if (i > 0 && s[i - 1] == ' ')
+    if (i > 0 && cfd__is_space(s[i - 1]))
         i--;
     if (i == 0)
         return 0;
@@ -182,7 +232,7 @@ static int cfd__byline(const unsigned char *s, size_t len, size_t i, size_t tlen
                 break;
             }
     }
-    if (k > floor && s[k - 1] == ' ')
+    if (k > floor && cfd__is_space(s[k - 1]))
         k--;
     /* The name: 2-4 syllables, preceded by a non-syllable. */
     size_t nsyl = 0;
@@ -198,11 +248,15 @@ static int cfd__byline(const unsigned char *s, size_t len, size_t i, size_t tlen
         return 0;
     /* Three syllables is the Korean name. Four only after a two-syllable
      * surname; two (김진) only where a byline stands, since 한국 기자,
-     * 전직 기자 and 방송기자 start with a surname syllable too. */
+     * 전직 기자 and 방송기자 start with a surname syllable too; so do three
+     * that look like a word, not a name (이집트 기자, 구속된 기자). */
     if (nsyl == 4 && !cfd__is_compound_surname(cfd__syl_before(s, k + 3),
                                                 cfd__syl_before(s, k + 6)))
         return 0;
-    if (nsyl == 2 && !cfd__byline_edge(s, len, end, 1) && !cfd__byline_edge(s, len, k, 0))
+    int doubtful = nsyl == 2 || (nsyl == 3 && cfd__not_name(cfd__syl_before(s, k + 3),
+                                                            cfd__syl_before(s, k + 6),
+                                                            cfd__syl_before(s, k + 9)));
+    if (doubtful && !cfd__byline_edge(s, len, end, 1) && !cfd__byline_edge(s, len, k, 0))
         return 0;
     sp->start = k;
     sp->end = end;
@@ -316,6 +370,14 @@ static int cfd__has_marker(const unsigned char *s, size_t n)
     return 0;
 }
 
+/* Does the text at s[k] start with an ASCII digit, after spaces? */
+static int cfd__digit_after(const unsigned char *s, size_t len, size_t k)
+{
+    while (k < len && s[k] == ' ')
+        k++;
+    return k < len && (unsigned char)(s[k] - '0') < 10;
+}
+
 static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char *open,
                         size_t olen, const char *close, size_t clen, int need_eq,
                         cfd__next *next_close, cfd__span *sp)
@@ -326,9 +388,13 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
         if (c >= len || c - k > 4 * (size_t)CFD_CLEAN_BRACKET_MAX)
             return 0;
     }
-    int eq = 0, at = 0;
+    /* '=' between a number and what it equals is content, not a dateline:
+     * (1bp=0.01%포인트) (1달러=1,130원) (2010년=100) (pH=6.5); so is the
+     * bracket when its text or the text after an '=' starts with a digit. */
+    int eq = 0, at = 0, num = cfd__digit_after(s, len, k);
     while (k < len && ncp <= CFD_CLEAN_BRACKET_MAX) {
         if (cfd__has(s, len, k, close, clen)) {
+            eq &= !num;
             if (ncp == 0 || (need_eq && !eq))
                 return 0;
             /* a dateline or byline ('='), an address ('@') or a marker; any
@@ -341,11 +407,27 @@ static int cfd__bracket(const unsigned char *s, size_t len, size_t i, const char
         }
         if (cfd__has(s, len, k, open, olen))
             return 0;
-        eq |= s[k] == '=' || (s[k] == 0xEF && cfd__has(s, len, k, "\xef\xbc\x9d", 3)); /* ＝ */
+        size_t eqlen = s[k] == '=' ? 1
+                       : s[k] == 0xEF && cfd__has(s, len, k, "\xef\xbc\x9d", 3) ? 3 /* ＝ */
+                                                                                   : 0;
+        if (eqlen) {
+            eq = 1;
+            num |= cfd__digit_after(s, len, k + eqlen);
+        }
         at |= s[k] == '@';
         ncp += (s[k] & 0xC0) != 0x80;
         k++;
     }
+    return 0;
+}
+
+/* A sentence end (". ", ".\n" ...) in s[from, to)? to - from is at most
+ * CFD_CLEAN_TAIL_MAX. */
+static int cfd__sentence_end(const unsigned char *s, size_t from, size_t to)
+{
+    for (size_t k = from; k + 1 < to; k++)
+        if (s[k] == '.' && cfd__is_space(s[k + 1]))
+            return 1;
     return 0;
 }
 
@@ -356,7 +438,7 @@ static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t t
     size_t g = cfd__next_lit(s, len, from, U_GEUMJI, 6, &st->geumji);
     /* 금지 ends the notice only as the end of a word (금지>, 금지.,
      * 금지합니다, 금지함), not in "금지하는 법안"; and a Korean notice is
-     * one phrase, so a sentence end (". ") before it means prose
+     * one phrase, so a sentence end (". ", ".\n") before it means prose
      * ("... 무단 배포하면 처벌. 정부는 유포를 금지했다"). */
     int korean = s[i] >= 0x80 && !symbol;
     if (g < len && g + 6 - from <= CFD_CLEAN_TAIL_MAX) {
@@ -366,7 +448,7 @@ static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t t
         else if (cfd__has(s, len, w, "\xed\x95\xa8", 3)) /* 함 */
             w += 3;
         if (!cfd__syl_at(s, len, w) &&
-            !(korean && memmem(s + from, g - from, ". ", 2) != NULL))
+            !(korean && cfd__sentence_end(s, from, g)))
             e = w;
     }
     if (e == SIZE_MAX) {
@@ -382,9 +464,9 @@ static int cfd__copyright(const unsigned char *s, size_t len, size_t i, size_t t
             return 0;
         /* "ⓒ 연합뉴스": the symbol and the next word */
         e = from;
-        while (e < len && s[e] == ' ')
+        while (e < len && cfd__is_space(s[e]))
             e++;
-        while (e < len && s[e] != ' ' && s[e] != ',' && s[e] != '.')
+        while (e < len && !cfd__is_space(s[e]) && s[e] != ',' && s[e] != '.')
             e++;
     }
     while (e < len && (s[e] == '.' || s[e] == '>' || s[e] == ']' || s[e] == ')'))
@@ -443,7 +525,7 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
     case 0xEB:
         if (cfd__has(s, len, i, U_MUDAN, 6)) {
             /* only "무단 전재/복제/배포", not "무단 횡단" */
-            size_t w = i + 6 + (i + 6 < len && s[i + 6] == ' ');
+            size_t w = i + 6 + (i + 6 < len && cfd__is_space(s[i + 6]));
             if (cfd__has(s, len, w, "\xec\xa0\x84\xec\x9e\xac", 6) ||  /* 전재 */
                 cfd__has(s, len, w, "\xeb\xb3\xb5\xec\xa0\x9c", 6) ||  /* 복제 */
                 cfd__has(s, len, w, "\xeb\xb0\xb0\xed\x8f\xac", 6))    /* 배포 */

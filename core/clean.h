@@ -18,7 +18,9 @@
  *    [뉴스데스크] ◀ 앵커 ▶ <기자>); other short brackets are content
  *    ([특징주] [윤석열 사퇴] [날씨] <SKY 캐슬> <해피투게더3>)
  *  - dateline parentheses containing '=' with at most CFD_CLEAN_BRACKET_MAX
- *    code points ((서울=연합뉴스)); other parentheses are content ((首都))
+ *    code points ((서울=연합뉴스)); other parentheses are content ((首都)),
+ *    and so is an '=' between numbers: a bracket whose text, or the text
+ *    after an '=', starts with a digit ((1bp=0.01%포인트) (1달러=1,130원))
  *  - bylines: a Hangul name starting with a common Korean surname, an
  *    optional space, optionally one of 선임 인턴 수습 객원 전문 사진 영상,
  *    then 기자 or 특파원, not followed by another Hangul syllable except
@@ -28,7 +30,11 @@
  *    two-syllable surname (남궁 독고 동방 사공 서문 선우 제갈 황보); 2 only
  *    where a byline stands: followed by '=' ')' ']' '/' 】 ▶ or an e-mail,
  *    or preceded by '=' '(' '[' '/' 【 ("김진 기자 =" goes, but "한국 기자
- *    억류", "전직 기자", "방송기자 대상" stay)
+ *    억류", "전직 기자", "방송기자 대상" stay); so are 3 that look like a
+ *    word (a short list: 이집트 방송사 한겨레 정치부 ...; or ending in 된
+ *    던 는 를 의 에: "구속된 기자", "현장의 사진기자" stay)
+ *  - white space is ' ' or any of \t \n \v \f \r (a JSON body's line
+ *    breaks clean as the spaces of the same text in a TSV line)
  *  - copyright notices: from ⓒ, ©, 저작권자, Copyright or "무단 전재/복제/
  *    배포" to the next 금지 or "reserved" within CFD_CLEAN_TAIL_MAX bytes
  *    ("<저작권자 ⓒ 이슈투데이, 무단 전재 및 재배포 금지>"); a lone ⓒ/© is

@@ -22,7 +22,10 @@
  *           vowel signs); a mark with no token before it starts an OTHER
  *           token
  *   ignored U+00AD soft hyphen, U+200B..200D (zero width space/joiners),
- *           U+2060 word joiner, U+FEFF: dropped without splitting a word
+ *           U+2060 word joiner, U+FEFF, variation selectors U+FE00..FE0F
+ *           and U+E0100..E01EF (the U+FE0F of emoji such as "❤️" would
+ *           otherwise be a token of its own, being a mark after a
+ *           separator): dropped without splitting a word
  *   SEP     everything else separates and is dropped: spaces, controls,
  *           NUL, punctuation, symbols, emoji, unassigned code points
  *

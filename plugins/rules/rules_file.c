@@ -161,6 +161,11 @@ static int cfd__add_term(cfd__rparse *ps, const char *s, const char *e, cfd_erro
                                  (unsigned)ps->line, CFD_AC_TERM_MAX);
         buf[n++] = cp;
     }
+    if (n == 0) /* only what matching ignores (a zero width space) */
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s:%u: a term holds only invisible characters (zero width "
+                             "space, soft hyphen, ...), which matching ignores", ps->name,
+                             (unsigned)ps->line);
     if (cfd__grow((void **)&r->terms, &ps->cap_terms, r->n_terms + 1, sizeof(cfd_ac_term)))
         return cfd__oom(ps, err);
     uint32_t *cps = malloc(n * sizeof(uint32_t));

@@ -61,6 +61,16 @@ static inline int cfd__surely_free(const unsigned char *q, const unsigned char *
     return 0;
 }
 
+/* What the featurizer's tokeniser drops inside a word (tokenize.h): soft
+ * hyphen, zero width space and joiners, word joiner, U+FEFF, variation
+ * selectors. "중기\u00AD부" is the word 중기부 to the models, so to the
+ * rules too. */
+static inline int cfd__ignorable(uint32_t cp)
+{
+    return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
 {
     if (it->i_out < it->n_out) {
@@ -68,21 +78,28 @@ int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
         return 1;
     }
     const unsigned char *p = it->p, *end = it->end;
-    if (p >= end)
-        return 0;
-    /* Fast path: ASCII or a Hangul syllable, not followed by anything that
-     * could compose with it. */
     uint32_t cp;
     size_t n;
-    if (p[0] < 0x80) {
-        cp = p[0];
-        n = 1;
-    } else if (p[0] >= 0xEA && p[0] <= 0xED && end - p >= 3) {
-        cp = cfd__dec3(p);
-        n = 3;
-    } else {
-        cp = cfd__decode(p, end, &n);
+    for (;;) {
+        if (p >= end) {
+            it->p = p;
+            return 0;
+        }
+        if (p[0] < 0x80) {
+            cp = p[0];
+            n = 1;
+        } else if (p[0] >= 0xEA && p[0] <= 0xED && end - p >= 3) {
+            cp = cfd__dec3(p);
+            n = 3;
+        } else {
+            cp = cfd__decode(p, end, &n);
+        }
+        if (!cfd__ignorable(cp))
+            break;
+        p += n;
     }
+    /* Fast path: ASCII or a Hangul syllable, not followed by anything that
+     * could compose with it. */
     const unsigned char *q = p + n;
     if (cp < 0x80 || cfd__is_syllable(cp)) {
         int free_ = cfd__surely_free(q, end);
@@ -116,6 +133,11 @@ int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
         *cp_out = cp;
         return 1;
     }
+    /* Fullwidth ASCII (ＡＩ, ＫＢＳ; case already folded) as ASCII, as the
+     * featurizer folds it (normalize.h). */
+    for (utf8proc_ssize_t k = 0; k < m; k++)
+        if (it->out[k] >= 0xFF01 && it->out[k] <= 0xFF5E)
+            it->out[k] -= 0xFEE0;
     it->p = q;
     it->n_out = (int)m;
     it->i_out = 1;

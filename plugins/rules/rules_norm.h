@@ -10,9 +10,13 @@
  * Everything else is handled a "cluster" at a time: a code point plus the
  * combining marks and conjoining Hangul jamo after it (at most
  * CFD_NORM_CLUSTER_BYTES bytes) go through utf8proc (decompose + case fold
- * + canonical order, then compose), which is what NFC(casefold(x)) does.
- * So "ＡＩ" stays fullwidth (NFC, not NFKC), "É" and "E\u0301" both become
- * "é", and decomposed jamo sequences become the syllables they spell.
+ * + canonical order, then compose), which is what NFC(casefold(x)) does;
+ * then fullwidth ASCII becomes ASCII, as the featurizer folds it
+ * (normalize.h). So "ＡＩ" reads as "ai" (but "ｱ" stays halfwidth: NFC, not
+ * NFKC), "É" and "E\u0301" both become "é", and decomposed jamo sequences
+ * become the syllables they spell. What the featurizer's tokeniser drops
+ * inside a word (soft hyphen, zero width space and joiners, U+2060, U+FEFF,
+ * variation selectors; tokenize.h) is dropped here too.
  *
  * Threads: an iterator belongs to one thread; the functions are pure.
  */

@@ -111,6 +111,11 @@ static void test_ignorables(void **state)
     assert_string_equal(TOKS("co\xc2\xad" "operate"), "cooperate:L");
     assert_string_equal(TOKS("대한\xe2\x80\x8b민국"), "대한민국:H");
     assert_string_equal(TOKS("\xef\xbb\xbf기사"), "기사:H"); /* BOM */
+    /* variation selectors: U+FE0F after an emoji is no token of its own,
+     * an ideographic variation selector does not change the Han word */
+    assert_string_equal(TOKS("\xe2\x9d\xa4\xef\xb8\x8f좋아 \xe2\x98\x80\xef\xb8\x8f"), "좋아:H");
+    assert_string_equal(TOKS("\xe8\x91\x9b\xf3\xa0\x84\x80城"), "\xe8\x91\x9b城:C");
+    assert_string_equal(TOKS("AI\xef\xb8\x8e가"), "ai:L|가:H");
 }
 
 static void test_nul_and_controls(void **state)

@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <classifyd/error.h>
+
+#include "rules_file.h"
 #include "rules_match.h"
 #include "rules_norm.h"
 #include "test_rng.h"
@@ -203,10 +206,60 @@ static void test_known_cases(void **state)
     cfd_ac_free(ac);
 }
 
+/* The text as the featurizer sees it (normalize.h, tokenize.h): fullwidth
+ * ASCII is ASCII, and a soft hyphen, zero width space or variation
+ * selector inside a word is not there. An editor's 중기부 and <AI> must
+ * match what the models read as 중기부 and ai. */
+static void test_featurizer_view(void **state)
+{
+    (void)state;
+    static const uint32_t jung[] = {0xC911, 0xAE30, 0xBD80}; /* 중기부 */
+    static const uint32_t ai[] = {'a', 'i'};
+    cfd_ac_term terms[] = {{jung, 3, 0}, {ai, 2, 1}};
+    cfd_ac *ac = NULL;
+    assert_int_equal(cfd_ac_build(terms, 2, &ac), 0);
+    static const struct {
+        const char *text;
+        uint64_t want;
+    } cases[] = {
+        {"\xEF\xBC\xA1\xEF\xBC\xA9\xEA\xB0\x80 \xEC\xA0\x95\xEC\xB1\x85", 0x2}, /* ＡＩ가 정책 */
+        {"\xEF\xBD\x81\xEF\xBD\x89", 0x2},                                     /* ａｉ */
+        {"\xEF\xBC\xAD\xEF\xBC\xA1\xEF\xBC\xA9\xEF\xBC\xAC", 0x0}, /* ＭＡＩＬ: inside a word */
+        {"\xEC\xA4\x91\xEA\xB8\xB0\xC2\xAD\xEB\xB6\x80\xEB\x8A\x94", 0x1},     /* 중기-부는 */
+        {"\xEC\xA4\x91\xEA\xB8\xB0\xE2\x80\x8B\xEB\xB6\x80", 0x1},            /* 중기 ZWSP 부 */
+        {"A\xE2\x80\x8BI \xEF\xBB\xBF", 0x2},                                 /* A ZWSP I */
+        {"AI\xEF\xB8\x8F", 0x2},                                              /* AI + VS16 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t seen = 0, naive = 0;
+        size_t len = strlen(cases[i].text);
+        cfd_ac_scan(ac, cases[i].text, len, &seen);
+        naive_scan(terms, 2, cases[i].text, len, &naive);
+        if (seen != cases[i].want || naive != cases[i].want)
+            fail_msg("case %zu: %llx (oracle %llx), expected %llx", i, (unsigned long long)seen,
+                     (unsigned long long)naive, (unsigned long long)cases[i].want);
+    }
+    cfd_ac_free(ac);
+}
+
+/* A term of nothing but what matching ignores is refused with its line. */
+static void test_invisible_term_refused(void **state)
+{
+    (void)state;
+    const char *file = "x\t0.5\tok|\xE2\x80\x8B\n";
+    cfd_rules *r = NULL;
+    cfd_error err = {0};
+    assert_int_equal(cfd_rules_parse(file, strlen(file), "r.txt", &r, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "r.txt:1:"));
+    assert_null(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_known_cases),
+        cmocka_unit_test(test_featurizer_view),
+        cmocka_unit_test(test_invisible_term_refused),
         cmocka_unit_test(test_dfa_matches_oracle),
         cmocka_unit_test(test_large_set_matches_oracle),
     };
