@@ -10,8 +10,9 @@
  *   5. with --dev: serialize with the chosen encoding, reload, score the dev
  *      set through the serving path (so dev metrics are the shipped model's),
  *      calibrate on those scores;
- *   6. save atomically, reload the file and check it reproduces the
- *      in-memory model's scores on training examples.
+ *   6. read back the bytes to be saved and check they reproduce the
+ *      in-memory model's scores on training examples, then save atomically
+ *      (a model that fails the check never replaces the file at --out).
  * The model records sha256 of the data file, example count, solver, C, date,
  * and the dev or CV metrics with the calibration as JSON.
  */
@@ -95,17 +96,26 @@ static void cfd__calib_json(cfd_buf *b, const cfd_calibration *cal, const char *
     cfd_buf_putc(b, '}');
 }
 
-/* Reloads the saved file and compares its scores with the in-memory model's
- * on up to 256 training examples. */
-static int cfd__verify(const cfd_model *m, const char *path, const cfd_dataset *ds, int q8,
-                       double *agree, cfd_error *err)
+/* Reads back the bytes the file will hold and compares their scores with the
+ * in-memory model's on up to 256 training examples; run before the file is
+ * written, so a model that fails never replaces the one at --out. */
+static int cfd__verify(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
+                       const cfd_dataset *ds, double *agree, cfd_error *err)
 {
+    const int q8 = enc == CFD_WEIGHTS_Q8;
     cfd_model *back = NULL;
-    int rc = cfd_model_load(path, &back, err);
-    if (rc != 0) {
-        cfd_error_prefix(err, "reloading the saved model");
-        return rc;
+    void *bytes = NULL;
+    size_t len = 0;
+    int rc = cfd_model_serialize(m, enc, &bytes, &len, err);
+    if (rc == 0) {
+        rc = cfd_model_load_buffer(bytes, len, &back, err);
+        free(bytes);
+        if (rc != 0)
+            cfd_error_prefix(err, "%s: reading back the model to be saved (please report this "
+                             "bug)", path);
     }
+    if (rc != 0)
+        return rc;
     size_t n = ds->n < 256 ? ds->n : 256, same = 0;
     float *a = malloc(2 * m->n_labels * sizeof(float));
     cfd_featurizer *fz = NULL;
@@ -130,8 +140,9 @@ static int cfd__verify(const cfd_model *m, const char *path, const cfd_dataset *
             float d = a[c] - b[c], tol = 1e-5f * (1.0f + (a[c] < 0 ? -a[c] : a[c]));
             if (d > tol || d < -tol) {
                 rc = cfd_error_set(err, CFD_EMISMATCH, (size_t)-1,
-                                   "%s: the saved model scores %s:%u as %g for label %s, the "
-                                   "trained model %g; please report this bug", path, ds->path,
+                                   "%s: the model as saved would score %s:%u as %g for label "
+                                   "%s, the trained model %g; nothing was written; please "
+                                   "report this bug", path, ds->path,
                                    e->line, (double)b[c], m->labels[c], (double)a[c]);
                 goto done;
             }
@@ -460,10 +471,10 @@ static void cfd__summary(const cfd__args *a, const cfd__run *r, double agree, do
     else
         printf("calibrate  skipped: prob_scale 1\n");
     if (a->enc == CFD_WEIGHTS_Q8)
-        printf("check      reloaded q8 model agrees on %.1f%% of sampled training labels\n",
+        printf("check      read-back q8 model agrees on %.1f%% of sampled training labels\n",
                100.0 * agree);
     else
-        printf("check      reloaded model reproduces the trained scores\n");
+        printf("check      read-back model reproduces the trained scores\n");
     printf("time       %.2fs (featurize %.2fs, train %.2fs%s); %.2fs CPU in all processes\n",
            t_end - r->t0, r->t_feat - r->t0, r->t_train - r->t_feat, r->cv.k ? " incl. CV" : "",
            cfd__cpu_seconds());
@@ -548,10 +559,9 @@ int cfd_cmd_train(int argc, char **argv)
     free(r.m->meta.metrics_json); /* the model owns its meta strings */
     r.m->meta.metrics_json = r.mj.data;
     r.mj = (cfd_buf)CFD_BUF_INIT;
-    if ((rc = cfd_model_save(r.m, a.out, a.enc, &err)) != 0)
-        goto fail;
     double agree = 1.0;
-    if ((rc = cfd__verify(r.m, a.out, r.ds, a.enc == CFD_WEIGHTS_Q8, &agree, &err)) != 0)
+    if ((rc = cfd__verify(r.m, a.out, a.enc, r.ds, &agree, &err)) != 0 ||
+        (rc = cfd_model_save(r.m, a.out, a.enc, &err)) != 0)
         goto fail;
     if (!a.quiet)
         cfd__summary(&a, &r, agree, cfd_now());
