@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -147,6 +148,8 @@ void cfd_config_free(cfd_config *c)
     memset(c, 0, sizeof(*c));
 }
 
+_Static_assert(N_OPTS <= 64, "cfd__ini_ctx.seen has a bit per option");
+
 static const cfd__opt *cfd__find(const char *name)
 {
     for (size_t i = 0; i < N_OPTS; i++) {
@@ -272,6 +275,7 @@ typedef struct cfd__ini_ctx {
     cfd_config *c;
     cfd_error *err;
     int list_seen; /* `enable` already read from this file: more names add up */
+    uint64_t seen; /* options set by this file, bit = index in cfd__opts */
 } cfd__ini_ctx;
 
 static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
@@ -291,6 +295,17 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
                       name, o->section, section);
         return 0;
     }
+    /* A setting given twice is a mistake to show, not to settle silently by
+     * taking the last (aggregate.conf refuses it too); a list adds up. */
+    if (o != NULL && o->kind != K_LIST && o->kind != K_MODEL) {
+        uint64_t bit = UINT64_C(1) << (o - cfd__opts);
+        if (x->seen & bit) {
+            cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
+                          "option \"%s\" is set a second time; keep one of the two lines", name);
+            return 0;
+        }
+        x->seen |= bit;
+    }
     int append = 0;
     if (o != NULL && o->kind == K_LIST) {
         append = x->list_seen;
@@ -301,7 +316,7 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
 
 int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
 {
-    cfd__ini_ctx x = {c, err, 0};
+    cfd__ini_ctx x = {c, err, 0, 0};
     cfd_error_clear(err);
     char *text;
     size_t len;

@@ -265,6 +265,32 @@ static void test_value_that_reads_as_comment_refused(void **state)
 }
 
 /* The line named is the line whose problem is printed. */
+/* A setting given twice in the file was settled silently by the last line;
+ * lists and models add up and stay allowed. */
+static void test_setting_given_twice_refused(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, "[server]\nworkers = 2\nsocket = a.sock\nworkers = 3\n", &err),
+                     CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":4: option \"workers\" is set a second time"));
+    cfd_config_free(&c);
+
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, "[limits]\nmax_body = 1M\nmax-body = 2M\n", &err), CFD_EINVAL);
+    cfd_config_free(&c);
+
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, "[engine]\nenable = topic\nenable = section\n[models]\n"
+                                   "topic = t.cfdm\nsection = s.cfdm\n",
+                               &err),
+                     0);
+    assert_int_equal(c.n_models, 2);
+    cfd_config_free(&c);
+}
+
 static void test_error_names_its_own_line(void **state)
 {
     (void)state;
@@ -302,6 +328,7 @@ int main(void)
         cmocka_unit_test(test_enable_continues_and_round_trips),
         cmocka_unit_test(test_value_that_reads_as_comment_refused),
         cmocka_unit_test(test_error_names_its_own_line),
+        cmocka_unit_test(test_setting_given_twice_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
