@@ -319,9 +319,23 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
     } else if (e == HPE_INVALID_CHUNK_SIZE) {
         cfd__fail(in, 400, "bad_request", "malformed chunked body: invalid chunk size line");
     } else {
+        /* http_parser's own description ("invalid HTTP method", "invalid
+         * character in header"), with where: nread counts the bytes of the
+         * request line and headers read, up to and including the bad one
+         * (reported 0-based, as every offset in the API). */
         in->err_status = 400;
         in->err_code = "bad_request";
-        in->err_msg = http_errno_description(e);
+        if (!in->headers_done)
+            snprintf(in->err_text, sizeof(in->err_text),
+                     "%s, at byte %u of the request line and headers: send an HTTP/1.1 "
+                     "request (\"POST /v1/classify HTTP/1.1\", then \"Name: value\" lines)",
+                     http_errno_description(e), (unsigned)(p->nread ? p->nread - 1 : 0));
+        else
+            snprintf(in->err_text, sizeof(in->err_text), "%s, in the body: %s",
+                     http_errno_description(e),
+                     (p->flags & F_CHUNKED) ? "send a well-formed chunked body"
+                                            : "send the body as Content-Length says");
+        in->err_msg = in->err_text;
     }
     return CFD_HTTP_ERROR;
 }

@@ -76,7 +76,8 @@ typedef struct cfd_http_in {
     /* error found while parsing: status to answer, then close */
     int err_status;
     const char *err_code;
-    const char *err_msg;
+    const char *err_msg;       /* a constant, or err_text */
+    char err_text[192];        /* a message built for this error */
     cfd_http_request req;
 } cfd_http_in;
 

@@ -146,6 +146,31 @@ static void test_long_transfer_encoding_is_not_taken_for_chunked(void **state)
     cfd_http_in_free(&in);
 }
 
+/* http_parser's own errors said what but not where ("invalid character in
+ * header"); the message now names the byte (0-based) in the request head. */
+static void test_parser_error_says_where(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *req, *want;
+    } cases[] = {
+        {"GXT /healthz HTTP/1.1\r\n\r\n", "invalid HTTP method, at byte 1 of the request line"},
+        {"GET /healthz HTTP/1.1\r\nHost: x\r\nX: a\x01b\r\n\r\n",
+         "invalid character in header, at byte 36 of the request line and headers"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cfd_http_in in;
+        cfd_http_in_init(&in, &k_limits);
+        size_t used;
+        assert_int_equal(cfd_http_feed(&in, cases[i].req, strlen(cases[i].req), &used),
+                         CFD_HTTP_ERROR);
+        assert_int_equal(in.err_status, 400);
+        if (strstr(in.err_msg, cases[i].want) == NULL)
+            fail_msg("%s -> %s", cases[i].req, in.err_msg);
+        cfd_http_in_free(&in);
+    }
+}
+
 /* http_parser takes any version digits and the HTTP/0.9 form; only 1.0 and
  * 1.1 are served (HTTP/2.0 was served as 1.0, "GET /x" got a 1.1 reply). */
 static void test_other_http_versions_get_505(void **state)
@@ -254,6 +279,7 @@ int main(void)
         cmocka_unit_test(test_bad_content_length_after_chunked_says_so),
         cmocka_unit_test(test_space_before_colon_is_refused),
         cmocka_unit_test(test_other_http_versions_get_505),
+        cmocka_unit_test(test_parser_error_says_where),
         cmocka_unit_test(test_large_body_released_after_its_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
