@@ -22,15 +22,18 @@ data=$repo/../shared/data
 # All three were retrained for the featurizer of commits 1002ef6 and d78200f (titles in
 # angle brackets, CDATA and desk tags are content; byline look-alikes kept;
 # <앵커>-style marks dropped):
-# section -8, sentiment -7, topic -4.
-SECTION_VERSION=2026.11.28-8   # -7: lead copies made by classifyd-train --lead-copies (same
-                               # examples and weights as -6; the recorded data sha256 is now
+# section -8, sentiment -7, topic -4. Retrained again for commit 4779f99's cleaning
+# ('=' between numbers and three-syllable words before 기자 are content, variation
+# selectors dropped): section -9, sentiment -8, topic -5.
+SECTION_VERSION=2026.11.28-9   # -8: the featurizer of 1002ef6/d78200f; -7: lead copies
+                               # made by classifyd-train --lead-copies (same examples and
+                               # weights as -6; the recorded data sha256 is now
                                # of the file before the copies)
-DEFAULT_VERSION=2026.11.28-7   # sentiment (section until -7). -6: IDF in 255 levels (+ 0), stored as a
+DEFAULT_VERSION=2026.11.28-8   # sentiment (section until -7). -6: IDF in 255 levels (+ 0), stored as a
                                # table and a byte per bucket; -5: IDF 0 for unseen buckets,
                                # sentiment --idf; -4 (section): + YNAT headlines, fnnews cap
                                # 300, fnnews fold 4 as dev
-TOPIC_VERSION=2026.11.28-4     # -3: refit on ynat train + dev
+TOPIC_VERSION=2026.11.28-5     # -3: refit on ynat train + dev
 # 2026-11-28T00:00:00Z: the date recorded in the models of these versions.
 : "${SOURCE_DATE_EPOCH:=1795824000}"
 export SOURCE_DATE_EPOCH
