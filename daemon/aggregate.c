@@ -68,20 +68,12 @@ static int cfd__prec(double a, double b)
             snprintf((d)->reasons[(d)->n_reasons++], CFD_AGG_REASON_MAX, __VA_ARGS__); \
     } while (0)
 
-void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
-                    float *score, cfd_agg_decision *d)
+/* The pool and the checks that need a winner (low_confidence, close_call,
+ * disagreement); no_section when nothing supports any section. */
+static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *res,
+                                size_t n_res, const cfd_agg_result *sec, float *score,
+                                cfd_agg_decision *d)
 {
-    d->section = NULL;
-    d->probability = 0;
-    d->review = 0;
-    d->n_reasons = 0;
-
-    const cfd_agg_result *sec = cfd__find(res, n_res, r->section_plugin);
-    if (sec == NULL || sec->n_labels == 0) {
-        CFD__REASON(d, "no_section: plugin %s gave no result", r->section_plugin);
-        d->review = 1;
-        return;
-    }
     uint32_t n = sec->n_labels;
     for (uint32_t s = 0; s < n; s++)
         score[s] = sec->probs[s] > 0 ? sec->probs[s] : 0;
@@ -104,7 +96,6 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
     if (!(z > 0)) { /* nothing supports any section: do not name one */
         CFD__REASON(d, "no_section: plugin %s gave no probability to any section",
                     r->section_plugin);
-        d->review = 1;
         return;
     }
     uint32_t win = cfd__argmax(score, n);
@@ -147,6 +138,23 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
                         e->plugin, ev->labels[top], ev->probs[top], sec->labels[j],
                         d->section);
     }
+}
+
+void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
+                    float *score, cfd_agg_decision *d)
+{
+    d->section = NULL;
+    d->probability = 0;
+    d->review = 0;
+    d->n_reasons = 0;
+
+    /* Without a section there is no winner: no_section stands in for the
+     * checks that need one; negative_tone and plugin_failed still apply. */
+    const cfd_agg_result *sec = cfd__find(res, n_res, r->section_plugin);
+    if (sec == NULL || sec->n_labels == 0)
+        CFD__REASON(d, "no_section: plugin %s gave no result", r->section_plugin);
+    else
+        cfd__decide_section(r, res, n_res, sec, score, d);
     if (r->negative_min > 0 && r->negative_plugin[0]) {
         const cfd_agg_result *neg = cfd__find(res, n_res, r->negative_plugin);
         if (neg != NULL)

@@ -24,12 +24,14 @@
  *   disagreement    an evidence plugin k with disagree_min > 0 has top label
  *                   l with p_k(l) >= disagree_min, m_k(l) is a section label,
  *                   and it is not the winner;
- *   negative_tone   negative_min > 0 and the negative_plugin's probability of
- *                   negative_label >= negative_min;
  *   no_section      the section plugin did not run, failed, or gave every
  *                   section 0 (then section is null and probability 0);
+ *   negative_tone   negative_min > 0 and the negative_plugin's probability of
+ *                   negative_label >= negative_min;
  *   plugin_failed   an evidence plugin or the negative_plugin ran but
  *                   failed on the article (its checks are missing).
+ * Reasons come in this order; no_section replaces the three checks that
+ * need a winner, the others still apply.
  * Plugins that did not run or failed give no evidence; a plugin left out of
  * the request is not a failure.
  *

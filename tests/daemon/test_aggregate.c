@@ -175,6 +175,44 @@ static void test_review_reasons(void **state)
     cfd_agg_free(r);
 }
 
+/* No section result: no_section takes the place of the checks that need a
+ * winner, and every other condition that holds still gives its reason. */
+static void test_no_section_keeps_other_reasons(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\n"
+                             "negative_plugin = sentiment\n"
+                             "negative_min = 0.8\n"
+                             "[evidence.topic]\n"
+                             "weight = 0.5\n"
+                             "disagree_min = 0.6\n");
+    float top[] = {0.90f, 0.05f, 0.03f, 0.02f};
+    float sen[] = {0.02f, 0.08f, 0.90f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, NULL},
+                            {"topic", top_labels, 4, top},
+                            {"sentiment", sent_labels, 3, sen}};
+    float scratch[8];
+    cfd_agg_decision d;
+    /* section failed, sentiment strongly negative */
+    cfd_agg_decide(r, res, 3, scratch, &d);
+    assert_null(d.section);
+    assert_true(d.review);
+    assert_int_equal(d.n_reasons, 2);
+    assert_string_equal(d.reasons[0], "no_section: plugin section gave no result");
+    assert_string_equal(d.reasons[1], "negative_tone: sentiment negative 0.90 >= 0.80");
+    /* section left out of the request, topic failed */
+    res[0] = res[1];
+    res[0].probs = NULL;
+    res[1] = res[2];
+    cfd_agg_decide(r, res, 2, scratch, &d);
+    assert_null(d.section);
+    assert_int_equal(d.n_reasons, 3);
+    assert_string_equal(d.reasons[0], "no_section: plugin section gave no result");
+    assert_true(has_reason(&d, "negative_tone"));
+    assert_string_equal(d.reasons[2], "plugin_failed: topic gave no result");
+    cfd_agg_free(r);
+}
+
 /* Numbers in reasons get enough decimals that "0.417 < 0.419" never reads
  * as "0.42 < 0.42". */
 static void test_reason_precision(void **state)
@@ -382,6 +420,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pool_with_mapping),
         cmocka_unit_test(test_review_reasons),
+        cmocka_unit_test(test_no_section_keeps_other_reasons),
         cmocka_unit_test(test_reason_precision),
         cmocka_unit_test(test_check_against_plugins),
         cmocka_unit_test(test_json),
