@@ -49,10 +49,11 @@ static void cfd__usage(FILE *f)
 "      --busy-poll       poll the connections instead of sleeping (keeps a core\n"
 "                        busy): latency then leaves out this client's own\n"
 "                        wake-up, which on a VM is ~10 us of every request\n"
-"  SIGINT or SIGTERM ends the run early; the report is still printed.\n"
 "      --record FILE     append every reply body of good requests to FILE, one\n"
 "                        JSON object per line (for checks by scripts)\n"
 "  -h, --help, -V, --version\n"
+"\n"
+"SIGINT or SIGTERM ends the run early; the report is still printed.\n"
 "\n"
 "Exit status: 0 when there was no failed, truncated or unanswered request\n"
 "and no connection error; 1 otherwise; 2 for a bad command line.\n");

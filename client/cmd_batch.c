@@ -7,10 +7,12 @@
  * handled as they stream back (chunked); with --jobs N, N connections send
  * requests in parallel (batch_jobs.c) and each reply is handled whole, in
  * request order, so the output is the same. Each reply line is written to --output, counted, and compared with the
- * gold label when the input has one. A progress bar runs on stderr; at the
+ * gold label when the input has one; an error line's "line" (the daemon's
+ * line in its request) is rewritten to the line in FILE. A progress bar runs on stderr; at the
  * end a summary (articles, errors by code, rate, decisions sent to review,
  * and with gold labels accuracy, macro-F1 and per-label P/R/F1 of --plugin).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +52,14 @@ static double cfd__now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Articles the daemon answered per second: lines refused locally were
+ * counted before the clock started and never sent. */
+static double cfd__rate(const cfd__batch *b, double el)
+{
+    size_t sent = b->done > b->ds.n_bad ? b->done - b->ds.n_bad : 0;
+    return el > 0 ? (double)sent / el : 0.0;
+}
+
 static void cfd__count_code(cfd__batch *b, const char *code)
 {
     cJSON *c = cJSON_GetObjectItemCaseSensitive(b->codes, code);
@@ -76,7 +86,7 @@ static void cfd__bar(cfd__batch *b, int final)
     double el = now - b->t0;
     fprintf(stderr, "] %zu/%zu %3.0f%%  %.0f/s  errors %zu ", b->done, total,
             total ? 100.0 * (double)b->done / (double)total : 100.0,
-            el > 0 ? (double)b->done / el : 0.0, b->errors);
+            cfd__rate(b, el), b->errors);
     if (final)
         fputc('\n', stderr);
     fflush(stderr);
@@ -96,13 +106,18 @@ static const char *cfd__predicted(const cJSON *root, const char *plugin)
     return cJSON_IsString(l) ? l->valuestring : NULL;
 }
 
-static void cfd__reply_line(cfd__batch *b, const char *line, size_t n)
+static void cfd__write_line(cfd__batch *b, const char *line, size_t n)
 {
     if (b->out) {
         fwrite(line, 1, n, b->out);
         fputc('\n', b->out);
     }
+}
+
+static void cfd__reply_line(cfd__batch *b, const char *line, size_t n)
+{
     if (b->chunk_done >= b->chunk_n) {
+        cfd__write_line(b, line, n);
         cfd__count_code(b, "extra_reply_line");
         return;
     }
@@ -110,6 +125,19 @@ static void cfd__reply_line(cfd__batch *b, const char *line, size_t n)
     b->done++;
     cJSON *root = cJSON_ParseWithLength(line, n);
     const cJSON *err = cJSON_GetObjectItemCaseSensitive(root, "error");
+    cJSON *at = cJSON_GetObjectItemCaseSensitive(root, "line");
+    char *fixed = NULL;
+    if (err && cJSON_IsNumber(at)) {
+        /* The daemon numbers the lines of its request; the user looks in
+         * FILE: say which line of FILE the error is about. */
+        cJSON_SetNumberValue(at, (double)rec->line);
+        fixed = cJSON_PrintUnformatted(root);
+    }
+    if (fixed)
+        cfd__write_line(b, fixed, strlen(fixed));
+    else
+        cfd__write_line(b, line, n);
+    cJSON_free(fixed);
     if (!root) {
         cfd__count_code(b, "unparsable_reply");
     } else if (err) {
@@ -165,7 +193,7 @@ static void cfd__summary(cfd__batch *b, FILE *f)
         cJSON_AddNumberToObject(s, "errors", (double)b->errors);
         cJSON_AddItemReferenceToObject(s, "error_codes", b->codes);
         cJSON_AddNumberToObject(s, "seconds", el);
-        cJSON_AddNumberToObject(s, "articles_per_s", el > 0 ? (double)b->done / el : 0);
+        cJSON_AddNumberToObject(s, "articles_per_s", cfd__rate(b, el));
         cJSON_AddNumberToObject(s, "review", (double)b->review);
         if (b->ev.total) {
             cJSON *e = cJSON_AddObjectToObject(s, "evaluation");
@@ -193,7 +221,7 @@ static void cfd__summary(cfd__batch *b, FILE *f)
         return;
     }
     fprintf(f, "articles %zu  ok %zu  errors %zu  in %.2f s (%.0f articles/s)\n", b->ds.n,
-            b->ok, b->errors, el, el > 0 ? (double)b->done / el : 0.0);
+            b->ok, b->errors, el, cfd__rate(b, el));
     const cJSON *c;
     cJSON_ArrayForEach(c, b->codes)
         fprintf(f, "  error %-20s %.0f\n", c->string, c->valuedouble);
@@ -433,7 +461,8 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
             b.out = stdout;
             summary = stderr;
         } else if (!(b.out = fopen(ctl->output, "w"))) {
-            perror(ctl->output);
+            fprintf(stderr, "classifyctl: batch: cannot open --output %s: %s\n", ctl->output,
+                    strerror(errno));
             rc = CFD_CTL_EINPUT;
             goto done;
         }
@@ -458,7 +487,10 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         ranges[n_ranges++] = (cfd__range){from, to};
         from = to;
     }
-    b.progress = ctl->progress >= 0 ? ctl->progress : isatty(2);
+    /* Not by default when the replies go to the same terminal: they would
+     * be written into the bar's line. */
+    b.progress = ctl->progress >= 0 ? ctl->progress
+                                    : isatty(2) && !(b.out == stdout && isatty(1));
     b.t0 = cfd__now();
     int jobs = ctl->jobs < 1 ? 1 : ctl->jobs;
     if ((size_t)jobs > n_ranges)
@@ -477,9 +509,15 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         if (b.errors)
             rc = CFD_CTL_EPARTIAL;
     }
-    if (b.out && b.out != stdout && fclose(b.out) != 0) {
-        perror(ctl->output);
-        rc = CFD_CTL_EINPUT;
+    if (b.out && b.out != stdout) {
+        /* A write that failed on the way (disk full) sets the error flag;
+         * fclose only reports its own last flush. */
+        int werr = ferror(b.out);
+        if (fclose(b.out) != 0 || werr) {
+            fprintf(stderr, "classifyctl: batch: writing --output %s failed: %s; the replies "
+                            "in it are incomplete\n", ctl->output, strerror(errno));
+            rc = CFD_CTL_EINPUT;
+        }
     }
 done:
     free(ranges);

@@ -164,6 +164,15 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
     size_t i = 0;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
+    if (i == len && !ctl->title) {
+        /* Nothing to send: say so here, as an input problem (exit 4), not
+         * as the daemon's 400. */
+        fprintf(stderr, "classifyctl: %s: %s; give the article's text (or a JSON article)\n",
+                strcmp(path, "-") == 0 ? "standard input" : path,
+                len ? "only blank space, no text" : "empty");
+        free(text);
+        return CFD_CTL_EINPUT;
+    }
     int is_json = i < len && text[i] == '{';
     const char *ctype = is_json ? "application/json" : "text/plain; charset=utf-8";
     char *wrapped = NULL;

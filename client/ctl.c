@@ -8,6 +8,7 @@
  */
 #include "ctl.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,7 +57,8 @@ static void cfd__usage(FILE *f)
 "      --title TEXT      classify: title of a plain-text article\n"
 "  -n, --top N           classify: probabilities shown per plugin (default 3)\n"
 "  -o, --output FILE     batch: write each reply line (NDJSON) to FILE ('-' =\n"
-"                        stdout; the summary then goes to stderr)\n"
+"                        stdout; the summary then goes to stderr); an error\n"
+"                        line's \"line\" is its line number in the input file\n"
 "      --label-field F   batch: JSONL field holding the gold label (default label)\n"
 "      --chunk N         batch: articles per request (default 64)\n"
 "  -j, --jobs N          batch: requests in flight on N connections (default:\n"
@@ -65,7 +67,8 @@ static void cfd__usage(FILE *f)
 "      --limit N         batch: only the first N articles\n"
 "      --progress, --no-progress\n"
 "                        batch: force the progress bar on or off (default: on\n"
-"                        when stderr is a terminal)\n"
+"                        when stderr is a terminal and -o - does not write\n"
+"                        the replies to that terminal too)\n"
 "  -h, --help            this help\n"
 "  -V, --version         version\n"
 "\n"
@@ -75,7 +78,8 @@ static void cfd__usage(FILE *f)
 "     code and message), or health: not ready\n"
 "  2  bad command line\n"
 "  3  daemon unreachable, connection lost or timed out\n"
-"  4  input file unreadable or not an article\n"
+"  4  input file unreadable or not an article, or the output (stdout,\n"
+"     batch --output) could not be written\n"
 "  5  batch: finished, but some articles got errors (counted in the summary)\n");
 }
 
@@ -252,7 +256,13 @@ int main(int argc, char **argv)
         if (strcmp(cmd, cmds[i].name) == 0) {
             int rc = cmds[i].fn(&ctl, argc - optind - 1, argv + optind + 1);
             cfd_http_close(ctl.conn);
-            fflush(stdout);
+            /* A full disk or a closed pipe must not pass for success. */
+            if (fflush(stdout) != 0 || ferror(stdout)) {
+                fprintf(stderr, "classifyctl: %s: writing to standard output failed: %s\n",
+                        cmd, strerror(errno));
+                if (rc == CFD_CTL_OK || rc == CFD_CTL_EPARTIAL)
+                    rc = CFD_CTL_EINPUT;
+            }
             return rc;
         }
     }

@@ -23,7 +23,7 @@ enum cfd_ctl_exit {
     CFD_CTL_EDAEMON = 1,   /* the daemon answered with an error (4xx/5xx), or not ready */
     CFD_CTL_EUSAGE = 2,    /* bad command line */
     CFD_CTL_ECONNECT = 3,  /* daemon unreachable, connection lost or timed out */
-    CFD_CTL_EINPUT = 4,    /* input file unreadable or not an article */
+    CFD_CTL_EINPUT = 4,    /* input file unreadable or not an article; output unwritable */
     CFD_CTL_EPARTIAL = 5   /* batch finished, but some articles got errors */
 };
 

@@ -193,7 +193,9 @@ static int cfd__on_headers_complete(http_parser *p)
 static int cfd__on_body(http_parser *p, const char *at, size_t n)
 {
     cfd__rx *rx = p->data;
-    if (rx->on_body) {
+    /* An error reply is collected whole, so the caller can print its code
+     * and message, even when a success would have been streamed. */
+    if (rx->on_body && p->status_code >= 200 && p->status_code < 300) {
         if (rx->on_body(rx->ud, at, n) != 0) {
             rx->aborted = 1;
             return -1;
@@ -227,6 +229,20 @@ static void cfd__drop(cfd_http_conn *c)
     c->fd = -1;
 }
 
+/* 1 when a kept-alive connection can no longer carry a request: the daemon
+ * closed it while it sat idle (its idle timeout, a drain) or, against the
+ * protocol, sent bytes nobody asked for. Sending on it would fail with
+ * "closed without replying" although a new connection would be served. */
+static int cfd__stale(int fd)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    if (poll(&pfd, 1, 0) <= 0)
+        return 0;
+    char b;
+    ssize_t r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+    return !(r < 0 && (errno == EAGAIN || errno == EINTR));
+}
+
 int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
                      const char *content_type, const char *body, size_t body_len,
                      cfd_http_body_fn on_body, void *ud, cfd_http_reply *reply,
@@ -236,6 +252,8 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
     cfd_buf head = CFD_BUF_INIT;
     cfd_http_reply_free(reply);
 
+    if (c->fd >= 0 && cfd__stale(c->fd))
+        cfd__drop(c);
     if (c->fd < 0 && (rc = cfd__open_socket(c, err)) != 0)
         return rc;
 

@@ -54,8 +54,11 @@ void cfd_http_close(cfd_http_conn *c);
 /*
  * Sends one request and reads its reply. `content_type` and `body` may be
  * NULL (no body). If the previous reply closed the connection, reconnects
- * first. If on_body is NULL the body is collected in reply->body, otherwise
- * it is handed to on_body and reply->body stays empty.
+ * first, as it does when the daemon closed a kept-alive connection while it
+ * sat idle. If on_body is NULL the body is collected in reply->body;
+ * otherwise a 2xx reply's body is handed to on_body and reply->body stays
+ * empty, while any other reply's body (an error) is still collected in
+ * reply->body.
  * Returns 0 when a complete reply was read (whatever its status), or a
  * negative CFD_E* when the exchange itself failed (connection refused,
  * closed early, timeout, malformed reply).

@@ -11,8 +11,10 @@ connect() and everything else (keep-alive, chunked replies) is stock.
     python3 examples/python_client.py [--socket PATH] batch FILE.jsonl|FILE.tsv
 
 The socket defaults to $CLASSIFYD_SOCKET, else run/classifyd.sock (the daemon's
-default when run from the repository). Exit status: 0 ok, 1 the daemon
-answered an error, 2 usage, 3 cannot reach the daemon.
+default when run from the repository). batch sends the file in requests of at
+most 256 articles (and 512 KiB), under the daemon's 1 MiB body limit. Exit
+status: 0 ok, 1 the daemon answered an error, 2 usage, 3 cannot reach the
+daemon, 4 the batch file is unreadable or holds a line that is not an article.
 """
 import argparse
 import http.client
@@ -105,20 +107,47 @@ def summary(reply):
     return "\t".join(parts)
 
 
+class InputError(Exception):
+    pass
+
+
 def read_articles(path):
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            line = line.rstrip("\n")
-            if not line.strip():
-                continue
-            if line.lstrip().startswith("{"):
-                a = json.loads(line)
-                if "body" not in a and "text" in a:  # many exports call it "text"
-                    a["body"] = a["text"]
-                yield {k: a[k] for k in ("id", "title", "body") if k in a}
-            else:
-                label, _, text = line.partition("\t")
-                yield {"id": str(n), "body": text or label}
+    """(line number, article) for each non-blank line of a JSONL or TSV file."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                line = line.rstrip("\r\n")
+                if not line.strip():
+                    continue
+                if line.lstrip().startswith("{"):
+                    try:
+                        a = json.loads(line)
+                    except ValueError as e:
+                        raise InputError("%s:%d: not a JSON object: %s" % (path, n, e))
+                    if "body" not in a and "text" in a:  # many exports call it "text"
+                        a["body"] = a["text"]
+                    yield n, {k: a[k] for k in ("id", "title", "body") if k in a}
+                else:
+                    label, _, text = line.partition("\t")
+                    yield n, {"id": str(n), "body": text or label}
+    except UnicodeDecodeError as e:
+        raise InputError("%s: not UTF-8 text (%s)" % (path, e))
+    except OSError as e:
+        raise InputError("%s: %s" % (path, e.strerror or e))
+
+
+def chunks(articles, most=256, most_bytes=512 * 1024):
+    """Groups of (line, article) small enough for one request each."""
+    group, size = [], 0
+    for n, a in articles:
+        b = len(json.dumps(a, ensure_ascii=False).encode()) + 1
+        if group and (len(group) == most or size + b > most_bytes):
+            yield group
+            group, size = [], 0
+        group.append((n, a))
+        size += b
+    if group:
+        yield group
 
 
 def main():
@@ -152,15 +181,23 @@ def main():
             return 0
         if args.cmd == "batch":
             n = 0
-            for reply in cl.classify_many(list(read_articles(args.file))):
-                if "error" in reply:
-                    print("line %s\terror %s: %s" % (reply.get("line"), reply["error"].get("code"),
-                                                     reply["error"].get("message")))
-                else:
-                    print(summary(reply))
-                n += 1
+            for group in chunks(read_articles(args.file)):
+                lines = [line for line, _ in group]
+                for reply in cl.classify_many([a for _, a in group]):
+                    if "error" in reply:
+                        # the daemon numbers the request's lines; name the file's
+                        at = reply.get("line")
+                        at = lines[at - 1] if isinstance(at, int) and 0 < at <= len(lines) else at
+                        print("line %s\terror %s: %s" % (at, reply["error"].get("code"),
+                                                         reply["error"].get("message")))
+                    else:
+                        print(summary(reply))
+                    n += 1
             print("# %d replies" % n, file=sys.stderr)
             return 0
+    except InputError as e:
+        print("python_client: %s" % e, file=sys.stderr)
+        return 4
     except DaemonError as e:
         print("python_client: daemon error: %s" % e, file=sys.stderr)
         return 1

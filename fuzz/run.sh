@@ -24,12 +24,13 @@ targets=("$@")
 
 # Per-target options: inputs large enough to reach fuzz_http's limits
 # (max_body 4K, max_header 1K, pipelining), a dictionary where one helps.
+# Sets the array opts (an array: the dictionary's path may hold spaces).
 opts_for() {
   case $1 in
-  fuzz_http) echo "-max_len=16384 -dict=$here/http.dict" ;;
-  fuzz_model_load) echo "-max_len=16384" ;;
-  fuzz_article | fuzz_featurize | fuzz_rules) echo "-max_len=8192" ;;
-  *) echo "-max_len=4096" ;;
+  fuzz_http) opts=(-max_len=16384 "-dict=$here/http.dict") ;;
+  fuzz_model_load) opts=(-max_len=16384) ;;
+  fuzz_article | fuzz_featurize | fuzz_rules) opts=(-max_len=8192) ;;
+  *) opts=(-max_len=4096) ;;
   esac
 }
 
@@ -47,12 +48,12 @@ for t in "${targets[@]}"; do
   dir=$work/$t
   mkdir -p "$dir/corpus" "$dir/tmp"
   [ -d "$here/corpus/$t" ] && cp -r "$here/corpus/$t/." "$dir/corpus/"
-  # shellcheck disable=SC2046
+  opts_for "$t"
   (cd "$dir" && TMPDIR=$dir/tmp \
     ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:strict_string_checks=1} \
     UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     nice "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=60 \
-      -print_final_stats=1 -artifact_prefix="$dir/" $(opts_for "$t") corpus \
+      -print_final_stats=1 -artifact_prefix="$dir/" "${opts[@]}" corpus \
       >"$dir/log" 2>&1)
   rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$dir/log" | tail -1)

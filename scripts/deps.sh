@@ -4,8 +4,10 @@
 # Usage: scripts/deps.sh [build|test|bench]   (default: test)
 set -euo pipefail
 
+# curl is not needed to build, but the README's first request after
+# scripts/run.sh uses it, and a fresh Debian 12 does not have it.
 build_pkgs=(build-essential cmake pkg-config libuv1-dev liblinear-dev libutf8proc-dev
-            libcjson-dev libhttp-parser-dev libxxhash-dev libssl-dev libinih-dev)
+            libcjson-dev libhttp-parser-dev libxxhash-dev libssl-dev libinih-dev curl)
 test_pkgs=(libcmocka-dev curl socat valgrind clang libclang-rt-14-dev python3 procps util-linux)
 bench_pkgs=(fasttext liblinear-tools python3-sklearn python3-numpy)
 
@@ -23,7 +25,15 @@ done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null; then
+    echo "deps: missing Debian packages: ${missing[*]}" >&2
+    echo "deps: installing them needs root and sudo is not installed: run this script as" \
+         "root, or have root run: apt-get install ${missing[*]}" >&2
+    exit 1
+  fi
+  SUDO="sudo"
+fi
 echo "deps: installing ${missing[*]}" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -175,6 +175,27 @@ static void silent(server *s)
     close(fd);
 }
 
+static void idle_close(server *s)
+{
+    int fd = accept_one(s);
+    read_request(s, fd);
+    put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+    close(fd); /* as the daemon's idle timeout does, with no word said */
+    fd = accept_one(s);
+    read_request(s, fd);
+    put(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nagain");
+    close(fd);
+}
+
+static void error_while_streaming(server *s)
+{
+    int fd = accept_one(s);
+    read_request(s, fd);
+    put(fd, "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Length: 52\r\n\r\n"
+            "{\"error\":{\"code\":\"overloaded\",\"message\":\"too busy\"}}");
+    close(fd);
+}
+
 /* ---- tests ---- */
 
 static void test_keep_alive_and_headers(void **state)
@@ -249,6 +270,52 @@ static void test_chunked_and_reconnect(void **state)
     cfd_http_close(c);
     stop(&s);
     assert_int_equal(s.accepted, 2);
+}
+
+static void test_reconnect_after_idle_close(void **state)
+{
+    (void)state;
+    server s;
+    start(&s, idle_close);
+    cfd_http_conn *c;
+    cfd_error err;
+    assert_int_equal(cfd_http_connect(s.path, 5000, &c, &err), 0);
+    cfd_http_reply r;
+    cfd_http_reply_init(&r);
+    assert_int_equal(cfd_http_request(c, "GET", "/healthz", NULL, NULL, 0, NULL, NULL, &r, &err), 0);
+    assert_int_equal(r.keep_alive, 1);
+    usleep(100000); /* the server closes the idle connection meanwhile */
+    assert_int_equal(cfd_http_request(c, "POST", "/v1/classify", "text/plain", "x", 1, NULL, NULL,
+                                      &r, &err), 0);
+    assert_int_equal(r.status, 200);
+    assert_memory_equal(r.body.data, "again", 5);
+    cfd_http_reply_free(&r);
+    cfd_http_close(c);
+    stop(&s);
+    assert_int_equal(s.accepted, 2);
+    assert_int_equal(s.requests, 2);
+}
+
+static void test_error_reply_not_streamed(void **state)
+{
+    (void)state;
+    server s;
+    start(&s, error_while_streaming);
+    cfd_http_conn *c;
+    cfd_error err;
+    assert_int_equal(cfd_http_connect(s.path, 5000, &c, &err), 0);
+    cfd_http_reply r;
+    cfd_http_reply_init(&r);
+    sink k = {0};
+    assert_int_equal(cfd_http_request(c, "POST", "/v1/classify", "application/x-ndjson", "{}\n",
+                                      3, on_body, &k, &r, &err), 0);
+    assert_int_equal(r.status, 503);
+    assert_int_equal(k.calls, 0); /* the callback gets replies, not errors */
+    assert_int_equal(r.body.len, 52);
+    assert_non_null(strstr(r.body.data, "too busy"));
+    cfd_http_reply_free(&r);
+    cfd_http_close(c);
+    stop(&s);
 }
 
 static void test_refused_while_sending(void **state)
@@ -349,6 +416,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keep_alive_and_headers),
         cmocka_unit_test(test_chunked_and_reconnect),
+        cmocka_unit_test(test_reconnect_after_idle_close),
+        cmocka_unit_test(test_error_reply_not_streamed),
         cmocka_unit_test(test_refused_while_sending),
         cmocka_unit_test(test_cut_short),
         cmocka_unit_test(test_timeout),

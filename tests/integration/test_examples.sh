@@ -29,6 +29,25 @@ it_match "python_client batch keeps the ids in order" \
   "$(python3 -c 'import json,sys; print(".*".join(json.loads(l)["id"] for l in open(sys.argv[1])))' "$DATA/samples/articles.jsonl")" \
   "$(tr '\n' ' ' <<<"$out")"
 
+# A file larger than the daemon's 1 MiB body limit goes in several requests.
+for _ in $(seq 1 250); do cat "$DATA/samples/articles.jsonl"; done > "$IT_TMP/big.jsonl"
+out=$(py batch "$IT_TMP/big.jsonl" 2>"$IT_TMP/err"); rc=$?
+it_eq "python_client batch of a 1.4 MB file: exit 0" 0 $rc
+it_eq "python_client batch of a 1.4 MB file: every article answered" 750 "$(grep -c 'decision=' <<<"$out")"
+# An error line names the line of the file, also past the first request.
+for i in $(seq 1 299); do echo "{\"id\":\"a$i\",\"body\":\"국회 예산안 $i\"}"; done > "$IT_TMP/300.jsonl"
+echo '{"id":"a300","title":5}' >> "$IT_TMP/300.jsonl"
+out=$(py batch "$IT_TMP/300.jsonl" 2>"$IT_TMP/err")
+it_match "python_client batch: an error line names the file's line" '^line 300	error wrong_shape' "$out"
+# Input problems are exit 4 with the file named, not "cannot talk to the daemon".
+py batch "$IT_TMP/no-such.jsonl" >/dev/null 2>"$IT_TMP/err"; rc=$?
+it_eq "python_client batch of a missing file: exit 4" 4 $rc
+it_match "python_client batch of a missing file: names it" 'no-such.jsonl: No such file' "$(cat "$IT_TMP/err")"
+printf '{"id":"x","body":"no end\n' > "$IT_TMP/bad.jsonl"
+py batch "$IT_TMP/bad.jsonl" >/dev/null 2>"$IT_TMP/err"; rc=$?
+it_eq "python_client batch of a malformed line: exit 4" 4 $rc
+it_match "python_client batch of a malformed line: file and line" 'bad.jsonl:1: not a JSON object' "$(cat "$IT_TMP/err")"
+
 out=$(py classify '   '); rc=$?
 it_eq "python_client: empty text is a daemon error (exit 1)" 1 $rc
 

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# classifyctl where the happy path ends: a daemon that closes idle
+# keep-alive connections while batch waits on a slow reader, an NDJSON
+# request the daemon refuses whole, error lines past the first request,
+# output that cannot be written, an empty article, the progress bar on a
+# terminal shared with the replies; and scripts/deps.sh as a user who cannot
+# install packages.
+. "$(dirname "$0")/lib.sh"
+it_init "$@"
+it_start_daemon --idle-timeout 1s
+export CLASSIFYD_SOCKET=$SOCK
+ctl() { timeout 120 "$BIN/classifyctl" "$@"; }
+
+# 1. batch --jobs 2 with its output read slowly: the workers' connections sit
+#    idle longer than the daemon's idle timeout and are closed under them.
+head -3000 "$DATA/ynat/dev.tsv" > "$IT_TMP/dev.tsv"
+ctl batch -j 2 --chunk 16 --no-progress -o - "$IT_TMP/dev.tsv" 2>"$IT_TMP/idle.err" |
+  { sleep 4; wc -l > "$IT_TMP/idle.n"; }
+rc=${PIPESTATUS[0]}
+it_eq "batch survives the daemon closing idle connections (exit 0)" 0 "$rc"
+it_eq "batch after idle closes: every reply written" 3000 "$(tr -d ' ' < "$IT_TMP/idle.n")"
+[ "$rc" -eq 0 ] || cat "$IT_TMP/idle.err"
+
+# 2. The daemon's error line names the line of the input file, not of the
+#    request it was sent in (line 70 is in the second request of 64).
+for i in $(seq 1 69); do
+  printf '{"id":"a%d","body":"국회 본회의에서 예산안 %d건이 통과됐다."}\n' "$i" "$i"
+done > "$IT_TMP/70.jsonl"
+echo '{"id":"a70","title":5}' >> "$IT_TMP/70.jsonl"
+for j in 1 2; do
+  ctl batch -j $j --no-progress -o "$IT_TMP/70.out" "$IT_TMP/70.jsonl" >/dev/null 2>&1
+  it_eq "batch -j $j: the error line says line 70 of the file" 70 \
+    "$(tail -1 "$IT_TMP/70.out" | it_json 'd["line"]')"
+done
+
+# 3. Output that cannot be written is an error (exit 4), not a success.
+ctl batch --no-progress -o /dev/full "$IT_TMP/70.jsonl" >/dev/null 2>"$IT_TMP/full.err"; rc=$?
+it_eq "batch -o /dev/full: exit 4" 4 "$rc"
+it_match "batch -o /dev/full: says the output is incomplete" \
+  'writing --output /dev/full failed: No space left on device' "$(cat "$IT_TMP/full.err")"
+ctl batch --no-progress -o - "$IT_TMP/70.jsonl" >/dev/full 2>"$IT_TMP/full.err"; rc=$?
+it_eq "batch -o - to a full disk: exit 4" 4 "$rc"
+echo '국회 본회의에서 예산안이 통과됐다.' > "$IT_TMP/a.txt"
+ctl classify "$IT_TMP/a.txt" >/dev/full 2>"$IT_TMP/full.err"; rc=$?
+it_eq "classify to a full disk: exit 4" 4 "$rc"
+it_match "classify to a full disk: says so" 'writing to standard output failed' \
+  "$(cat "$IT_TMP/full.err")"
+
+# An empty article is an input problem (exit 4), said before any request.
+ctl classify </dev/null >/dev/null 2>"$IT_TMP/empty.err"; rc=$?
+it_eq "classify of empty stdin: exit 4" 4 "$rc"
+it_match "classify of empty stdin: says so" 'standard input: empty' "$(cat "$IT_TMP/empty.err")"
+
+# 4. The progress bar stays off when the replies go to the same terminal.
+if command -v script >/dev/null; then
+  out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
+        "'$BIN/classifyctl' batch -j 1 --chunk 1 -o - '$IT_TMP/70.jsonl'" /dev/null)
+  if grep -q '\[#' <<<"$out"; then
+    it_fail "batch -o - on a terminal: the progress bar was drawn into the replies"
+  else
+    it_ok "batch -o - on a terminal: no progress bar among the replies"
+  fi
+  out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
+        "'$BIN/classifyctl' batch -j 1 --chunk 1 -o /dev/null '$IT_TMP/70.jsonl'" /dev/null)
+  it_match "batch -o FILE on a terminal: progress bar shown" '\[#+\] 70/70' "$out"
+fi
+
+# 5. An NDJSON request refused whole (413) while replies would have been
+#    streamed: the daemon's code and message are shown, each article counted once.
+it_stop_daemon >/dev/null
+it_start_daemon --max-body 64K
+python3 -c '
+import sys
+for i in range(200):
+    print("{\"id\":\"b%d\",\"body\":\"%s\"}" % (i, "국회 예산안 " * 60))' > "$IT_TMP/big.jsonl"
+out=$(ctl batch -j 1 --chunk 200 --no-progress "$IT_TMP/big.jsonl" 2>&1); rc=$?
+it_eq "batch, request refused with 413: exit 5" 5 "$rc"
+it_match "batch -j 1: the 413's code and message are printed" \
+  '413 body_too_large: .*max_body' "$out"
+it_match "batch -j 1: every article counted once as http_413" 'error http_413 +200$' "$out"
+
+# 6. deps.sh as a user without root and without sudo: a clear message.
+if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && ! command -v sudo >/dev/null; then
+  mkdir -p "$IT_TMP/fakebin"
+  printf '#!/bin/sh\nexit 1\n' > "$IT_TMP/fakebin/dpkg-query"   # "nothing is installed"
+  chmod 755 "$IT_TMP/fakebin" "$IT_TMP/fakebin/dpkg-query"
+  out=$(runuser -u nobody -- env PATH="$IT_TMP/fakebin:/usr/bin:/bin" \
+        bash "$SRC/scripts/deps.sh" build 2>&1); rc=$?
+  it_eq "deps.sh without root or sudo: exit 1" 1 "$rc"
+  it_match "deps.sh without root or sudo: says what to do" \
+    'run this script as root, or have root run: apt-get install .*cmake' "$out"
+fi
