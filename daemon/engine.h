@@ -154,7 +154,8 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
                       cfd_buf *result, cfd_error *err);
 
 /* Makes the previous version current again (and the current one previous).
- * CFD_ENOENT: no such plugin, or it has no previous version. result as for
+ * CFD_ENOENT: no such plugin; CFD_EEMPTY: it has no previous version (the
+ * admin API answers 409 no_previous_model). result as for
  * a one-plugin reload. */
 int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result,
                         cfd_error *err);

@@ -174,6 +174,9 @@ int main(int argc, char **argv)
                 "permissions, or leave request_log unset)", cfg.request_log, strerror(errno));
         goto out;
     }
+    /* From the moment the socket exists, a SIGHUP or SIGTERM must not kill
+     * the daemon that is still loading its models: held until the loops run. */
+    cfd_server_hold_signals();
     cfd_error_clear(&err);
     if (cfd_server_listen(&srv, &cfg, &err) != 0) {
         cfd_log(CFD_LOG_ERROR, "%s", err.msg);

@@ -137,7 +137,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
  * and drops the old previous. */
 void cfd_registry_publish(cfd_model_registry *r, cfd_model_version *v);
 
-/* Swaps current and previous. CFD_ENOENT when there is no previous. */
+/* Swaps current and previous. CFD_EEMPTY when there is no previous. */
 int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err);
 
 /* Hot path: reference to the current version, or NULL. Release with

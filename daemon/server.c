@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,14 +81,11 @@ out:
     return rc;
 }
 
-static void cfd__accept_cb(uv_poll_t *p, int status, int events)
+/* Accepts up to one batch from l; returns 1 when the batch was full (more
+ * clients may be waiting), 0 when the backlog is empty or accept failed. */
+static int cfd__accept_batch(cfd_worker *w, cfd_listen *l)
 {
-    cfd_listen *l = p->data;
-    cfd_worker *w = p->loop->data;
     cfd_server *s = w->srv;
-    (void)events;
-    if (status < 0)
-        return;
     for (int i = 0; i < CFD__ACCEPT_BATCH; i++) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
@@ -96,10 +95,10 @@ static void cfd__accept_cb(uv_poll_t *p, int status, int events)
                 /* Out of descriptors: pause this listener until the next sweep. */
                 cfd_log(CFD_LOG_WARN, "accept: %s; raise the open files limit or lower "
                                       "max_connections", strerror(errno));
-                uv_poll_stop(p);
+                uv_poll_stop(&l->poll);
                 l->active = 0;
             }
-            return;
+            return 0;
         }
         if (atomic_fetch_add(&s->open_total, 1) >= s->cfg->max_connections) {
             atomic_fetch_sub(&s->open_total, 1);
@@ -118,6 +117,15 @@ static void cfd__accept_cb(uv_poll_t *p, int status, int events)
         if (t == w)
             cfd_conn_open(w, fd, l->is_unix);
     }
+    return 1;
+}
+
+static void cfd__accept_cb(uv_poll_t *p, int status, int events)
+{
+    (void)events;
+    if (status < 0)
+        return;
+    (void)cfd__accept_batch(p->loop->data, p->data);
 }
 
 /* ---- per-loop housekeeping -------------------------------------------- */
@@ -128,14 +136,17 @@ static void cfd__stop_listening(cfd_worker *w)
         cfd_listen *l = &w->listen[i];
         if (l->fd < 0)
             continue;
-        /* Clients in the backlog have connected: take them before closing.
-         * The socket file is gone already, so no new one can join. */
-        for (int k = 0; k < 1000; k++) {
-            unsigned before = atomic_load(&w->srv->open_total);
-            cfd__accept_cb(&l->poll, 0, UV_READABLE);
-            if (atomic_load(&w->srv->open_total) == before)
-                break;
-        }
+        /* Clients in the backlog have connected: take them (or refuse them
+         * with a 503) until it is empty, before closing. The socket file is
+         * gone already, so no new Unix client can join; a TCP listener has
+         * no file to remove, so stop it listening: new TCP clients are then
+         * refused at once instead of waiting in the backlog, unanswered,
+         * until the process exits. shutdown() acts on the socket all loops'
+         * dups share: the other loops' accept4() fails from then on. */
+        for (int k = 0; k < 1000 && cfd__accept_batch(w, l); k++)
+            ;
+        if (!l->is_unix)
+            (void)shutdown(l->fd, SHUT_RD);
         uv_close((uv_handle_t *)&l->poll, NULL);
         close(l->fd);
         l->fd = -1;
@@ -410,6 +421,22 @@ static void cfd__worker_done_cb(uv_async_t *a)
     uv_close((uv_handle_t *)&s->stop, NULL);
 }
 
+/* The signals cfd_server_run handles (SIGTERM, SIGINT, SIGHUP). */
+static void cfd__handled_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGHUP);
+}
+
+void cfd_server_hold_signals(void)
+{
+    sigset_t set;
+    cfd__handled_signals(&set);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
 {
     int rc;
@@ -446,6 +473,12 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
     cfd_log(CFD_LOG_INFO, "listening on %s%s%s with %u worker loop%s", s->cfg->socket_path,
             s->cfg->tcp_host ? " and tcp " : "", s->cfg->tcp_host ? s->cfg->tcp_host : "", n,
             n == 1 ? "" : "s");
+    /* The handlers are in place (and the loops' threads keep the signals
+     * blocked, if the caller held them): a signal that came during
+     * start-up is delivered now, to this thread. */
+    sigset_t set;
+    cfd__handled_signals(&set);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     uv_run(&s->main_loop, UV_RUN_DEFAULT);
     for (unsigned i = 0; i < n; i++) {
         uv_thread_join(&s->workers[i].thread);

@@ -23,7 +23,8 @@
  *   SIGTERM/SIGINT remove the socket file at once (so no new client can
  *                  connect), let every loop accept what is already in the
  *                  listen backlog (those clients did connect) and then stop
- *                  accepting; replies from then on carry
+ *                  accepting (a TCP listener is shut down, so that new TCP
+ *                  clients are refused at once); replies from then on carry
  *                  "Connection: close"; every request already received is
  *                  answered; idle connections are closed; after
  *                  --shutdown-grace whatever is left is closed; then the
@@ -132,8 +133,20 @@ int cfd_server_check_tcp(const char *host, unsigned port, cfd_error *err);
 /* Probes and binds the socket(s) (listen.c). Main thread, before cfd_server_run. */
 int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);
 
+/*
+ * Blocks SIGTERM, SIGINT and SIGHUP in the calling thread until
+ * cfd_server_run has its handlers in place and unblocks them: a signal sent
+ * while the daemon starts (the socket exists, models are loading) waits and
+ * is then handled (a reload, a stop) instead of killing the process with
+ * its default action. Main thread, before cfd_server_listen and before any
+ * other thread is created (threads inherit the mask).
+ */
+void cfd_server_hold_signals(void);
+
 /* Starts the loops and blocks on the main loop until shut down. Returns 0
- * after a clean stop, or an error if the loops could not start. */
+ * after a clean stop, or an error if the loops could not start. Unblocks
+ * the signals cfd_server_hold_signals held, in the calling thread, once
+ * their handlers are installed (the loops' threads keep them blocked). */
 int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err);
 
 /* Removes the socket file if it is still the one we created (listen.c);
