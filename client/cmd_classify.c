@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -157,6 +158,11 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
     size_t len;
     cfd_error err;
     cfd_error_clear(&err);
+    /* Typed at a terminal ('classifyctl classify' with no FILE): say what
+     * it is waiting for instead of sitting silent. */
+    if (strcmp(path, "-") == 0 && isatty(STDIN_FILENO))
+        fprintf(stderr, "classifyctl: reading the article from the terminal; end it with "
+                        "Ctrl-D (or give a FILE)\n");
     if (cfd_read_file(path, &text, &len, &err) != 0) {
         fprintf(stderr, "classifyctl: %s\n", err.msg);
         return CFD_CTL_EINPUT;

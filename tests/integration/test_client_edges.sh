@@ -21,6 +21,16 @@ it_eq "batch survives the daemon closing idle connections (exit 0)" 0 "$rc"
 it_eq "batch after idle closes: every reply written" 3000 "$(tr -d ' ' < "$IT_TMP/idle.n")"
 [ "$rc" -eq 0 ] || cat "$IT_TMP/idle.err"
 
+# 1b. classify with no FILE at a terminal says it is reading the terminal
+#     (it sat silent); script(1) gives it a terminal with nothing typed.
+if command -v script >/dev/null; then
+  out=$(script -qc "timeout 5 $BIN/classifyctl classify" /dev/null </dev/null 2>&1)
+  it_match "classify at a terminal: says what it is waiting for" \
+    'reading the article from the terminal; end it with Ctrl-D' "$out"
+  out=$(printf 'text' | ctl classify 2>&1 >/dev/null)
+  case $out in *"from the terminal"*) it_fail "classify from a pipe talks about a terminal: $out";; esac
+fi
+
 # 2. The daemon's error line names the line of the input file, not of the
 #    request it was sent in (line 70 is in the second request of 64).
 for i in $(seq 1 69); do
