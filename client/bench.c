@@ -371,6 +371,12 @@ int main(int argc, char **argv)
 
     int fail = b.failed || b.truncated || b.unanswered || b.unanswered_unserved ||
                b.connect_errors || b.lat.oom;
+    /* The report's connect_errors says it too, but a run that never got in
+     * should say why where a person looks first. */
+    if (b.connect_errors && b.ok + b.expected_errors + b.failed == 0)
+        fprintf(stderr, "classifyd-bench: no connection to %s succeeded (%llu attempts): is "
+                        "classifyd running? Give its socket with --socket PATH\n",
+                b.socket, (unsigned long long)b.connect_errors);
     if (b.record && fclose(b.record) != 0) {
         perror(record);
         fail = 1;

@@ -98,3 +98,10 @@ it_wait_pid $tpid 10 || it_fail "slow replies: classifyd-bench still running aft
 it_eq "slow replies, SIGINT twice 0.1 s apart: replies in flight awaited, none lost" "true 0" \
   "$(it_json 'd["ok"] > 0, d["unanswered"] + d["truncated"] + d["failed"]' < "$IT_TMP/slow.json" | tr -d '[],')"
 kill $fpid 2>/dev/null; wait $fpid 2>/dev/null || true
+
+# no daemon at all: exit 1, and stderr says so (the JSON alone did before)
+err=$(timeout 30 "$BIN/classifyd-bench" --socket "$IT_TMP/none.sock" --data "$DATA/ynat/dev.tsv" \
+      -t 1 2>&1 >/dev/null); rc=$?
+it_eq "no daemon: exit 1" 1 "$rc"
+it_match "no daemon: stderr says no connection succeeded" \
+  "no connection to .*none.sock succeeded .*is classifyd running" "$err"
