@@ -99,11 +99,14 @@ def summary(reply):
         if "error" in r:
             parts.append("%s=error(%s)" % (name, r["error"].get("code")))
         else:
+            if r.get("label") is None:  # e.g. the rules plugin when no rule fires
+                parts.append("%s=-" % name)
+                continue
             top = r["probs"][0]
             p = top["p"] if isinstance(top, dict) else top[1]
             parts.append("%s=%s(%.2f)" % (name, r["label"], p))
     d = reply.get("decision", {})
-    parts.append("decision=%s review=%s" % (d.get("section"), str(d.get("review")).lower()))
+    parts.append("decision=%s review=%s" % (d.get("section") or "-", str(d.get("review")).lower()))
     return "\t".join(parts)
 
 

@@ -25,6 +25,9 @@ it_match "python_client classify prints every plugin and the decision" \
 out=$(py batch "$DATA/samples/articles.jsonl" 2>"$IT_TMP/err"); rc=$?
 it_eq "python_client batch exit 0" 0 $rc
 it_eq "python_client batch: one streamed reply per article" 3 "$(grep -c 'decision=' <<<"$out")"
+it_match "python_client batch: a plugin with no label reads '-', not None" \
+  'issuetoday-002	rules=-	section=' "$out"
+grep -q None <<<"$out" && it_fail "python_client batch printed None: $out"
 it_match "python_client batch keeps the ids in order" \
   "$(python3 -c 'import json,sys; print(".*".join(json.loads(l)["id"] for l in open(sys.argv[1])))' "$DATA/samples/articles.jsonl")" \
   "$(tr '\n' ' ' <<<"$out")"
