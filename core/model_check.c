@@ -39,7 +39,7 @@ int cfd_model_check_text(const char *what, const char *s, size_t len, size_t max
             if (c < 0x20 || c == 0x7f)
                 return cfd_error_set(err, CFD_EFORMAT, at == (size_t)-1 ? at : at + i,
                                      "%s contains control character 0x%02x at byte %zu; "
-                                     "names and labels must be printable", what, c, i);
+                                     "%s must be printable", what, c, i, what);
         }
     }
     return 0;

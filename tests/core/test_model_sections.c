@@ -361,6 +361,13 @@ static void test_meta(void **state)
     buf[mp + 4 + 2] = '\0'; /* inside the version */
     fix_checksum(buf, len);
     expect_error(buf, len, CFD_EFORMAT, "meta.version contains a NUL byte");
+    /* A control character in the version: the message must not call it a
+     * name or a label. */
+    buf[mp + 4 + 2] = '\t';
+    fix_checksum(buf, len);
+    err = expect_error(buf, len, CFD_EFORMAT, "meta.version contains control character 0x09");
+    assert_null(strstr(err.msg, "names and labels"));
+    assert_non_null(strstr(err.msg, "meta.version must be printable"));
     free(buf);
     cfd_model_free(m);
 }
