@@ -32,7 +32,8 @@ static void cfd__eval_help(void)
            "  --data FILE     labelled data (TSV or JSON lines)\n"
            "  --json          print one JSON object: n, accuracy, macro_f1, per_class,\n"
            "                  labels, confusion (rows = true label), log_loss,\n"
-           "                  best_prob_scale, model, data, data_sha256\n"
+           "                  best_prob_scale (null when the scores are not finite),\n"
+           "                  model, data, data_sha256\n"
            "  --format F      tsv, jsonl or auto (default auto)\n"
            "  --errors N      also list the N most confident mistakes (file:line, true label,\n"
            "                  predicted label, its probability, the text) on stderr\n"
@@ -158,7 +159,9 @@ int cfd_cmd_eval(int argc, char **argv)
         y[i] = ds->ex[i].label;
     double log_loss = cfd_calib_nll(scores, y, ds->n, m->n_labels, m->prob_scale);
     cfd_calibration cal;
-    cfd_calibrate(scores, y, ds->n, m->n_labels, &cal);
+    /* Fails only on non-finite scores (a damaged or hand-made model): then
+     * there is no scale to suggest, and the figure is left out. */
+    const int have_cal = cfd_calibrate(scores, y, ds->n, m->n_labels, &cal) == 0;
     if (errors > 0)
         cfd__print_errors(m, ds, scores, errors);
     if (json) {
@@ -167,7 +170,10 @@ int cfd_cmd_eval(int argc, char **argv)
         cfd_buf_puts(&b, ",\"log_loss\":");
         cfd_buf_json_float(&b, log_loss);
         cfd_buf_puts(&b, ",\"best_prob_scale\":");
-        cfd_buf_json_float(&b, cal.scale);
+        if (have_cal)
+            cfd_buf_json_float(&b, cal.scale);
+        else
+            cfd_buf_puts(&b, "null");
         cfd_buf_puts(&b, ",\"model\":{\"name\":");
         cfd_buf_json_str(&b, m->name, strlen(m->name));
         cfd_buf_puts(&b, ",\"version\":");
@@ -184,8 +190,10 @@ int cfd_cmd_eval(int argc, char **argv)
         printf("model     %s (%s, version %s)\ndata      %s\n", model_path, m->name,
                m->meta.version, data);
         cfd_metrics_print(&met, (const char *const *)m->labels, stdout);
-        printf("\nlog-loss  %.4f at prob_scale %.4g (this data would prefer %.4g)\n", log_loss,
-               (double)m->prob_scale, (double)cal.scale);
+        printf("\nlog-loss  %.4f at prob_scale %.4g", log_loss, (double)m->prob_scale);
+        if (have_cal)
+            printf(" (this data would prefer %.4g)", (double)cal.scale);
+        printf("\n");
     }
     rc = 0;
     goto done;
