@@ -428,7 +428,7 @@ uint32_t cfd_fold_cp(uint32_t cp)
     if (cp < 0x80)
         return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
     if (cp >= 0xFF01 && cp <= 0xFF5E) { /* fullwidth ASCII */
-        cp -= 0xFEE0;
+        cp = cfd_fold_fullwidth(cp);
         return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
     }
     if ((cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0x3400 && cp <= 0x9FFF))

@@ -81,6 +81,14 @@ void cfd_nfc_scratch_free(cfd_nfc_scratch *scr);
 /* Case-folded code point (see above); cp itself when nothing applies. */
 uint32_t cfd_fold_cp(uint32_t cp);
 
+/* Fullwidth ASCII (U+FF01..U+FF5E) as ASCII, the part of the folding above
+ * the rules plugin's matcher applies on top of its own case folding; cp
+ * itself otherwise. */
+static inline uint32_t cfd_fold_fullwidth(uint32_t cp)
+{
+    return cp >= 0xFF01 && cp <= 0xFF5E ? cp - 0xFEE0 : cp;
+}
+
 /*
  * Folds the whole string s[0..len) (valid UTF-8) into out, which must have
  * room for CFD_FOLD_MAX(len) bytes (a lower-case form can be longer in UTF-8:

@@ -45,8 +45,7 @@ static int cfd__class_slow(uint32_t cp)
         return CFD_TOK_LATIN;
     if (cp >= 0xFF10 && cp <= 0xFF19)
         return CFD_TOK_DIGIT;
-    if (cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
-        (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF))
+    if (cfd_tok_ignorable(cp))
         return CFD_TOK_IGNORE; /* variation selectors too: "❤️" is no word */
     if (cp >= 0x2000 && cp <= 0x206F)
         return CFD_TOK_SEP; /* general punctuation, the common non-ASCII case */

@@ -65,6 +65,16 @@ enum cfd_tok_class {
 
 #define CFD_TOK_NGRAM_CPS 32
 
+/* 1 for what the tokeniser drops inside a word without splitting it (the
+ * "ignored" class above: soft hyphen, zero width space and joiners, word
+ * joiner, U+FEFF, variation selectors). The rules plugin's matcher drops the
+ * same, so an editor's term matches the word the models see. */
+static inline int cfd_tok_ignorable(uint32_t cp)
+{
+    return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
+           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+}
+
 typedef struct cfd_token {
     const char *s;   /* folded token text (not NUL-terminated) */
     size_t len;      /* bytes */

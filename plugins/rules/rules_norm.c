@@ -5,7 +5,9 @@
 
 #include <utf8proc.h>
 
+#include "normalize.h"
 #include "rules_norm.h"
+#include "tokenize.h"
 #include "utf8.h"
 
 void cfd_norm_init(cfd_norm_iter *it, const char *s, size_t len)
@@ -61,16 +63,6 @@ static inline int cfd__surely_free(const unsigned char *q, const unsigned char *
     return 0;
 }
 
-/* What the featurizer's tokeniser drops inside a word (tokenize.h): soft
- * hyphen, zero width space and joiners, word joiner, U+FEFF, variation
- * selectors. "중기\u00AD부" is the word 중기부 to the models, so to the
- * rules too. */
-static inline int cfd__ignorable(uint32_t cp)
-{
-    return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
-           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
-}
-
 int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
 {
     if (it->i_out < it->n_out) {
@@ -94,7 +86,9 @@ int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
         } else {
             cp = cfd__decode(p, end, &n);
         }
-        if (!cfd__ignorable(cp))
+        /* what the tokeniser drops inside a word: "중기\u00AD부" is the
+         * word 중기부 to the models, so to the rules too */
+        if (!cfd_tok_ignorable(cp))
             break;
         p += n;
     }
@@ -136,8 +130,7 @@ int cfd_norm_next(cfd_norm_iter *it, uint32_t *cp_out)
     /* Fullwidth ASCII (ＡＩ, ＫＢＳ; case already folded) as ASCII, as the
      * featurizer folds it (normalize.h). */
     for (utf8proc_ssize_t k = 0; k < m; k++)
-        if (it->out[k] >= 0xFF01 && it->out[k] <= 0xFF5E)
-            it->out[k] -= 0xFEE0;
+        it->out[k] = (int32_t)cfd_fold_fullwidth((uint32_t)it->out[k]);
     it->p = q;
     it->n_out = (int)m;
     it->i_out = 1;
