@@ -34,4 +34,14 @@ size_t cfd_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp);
 /* Encodes cp into out (4 bytes room); returns bytes written (1..4). */
 size_t cfd_utf8_encode(uint32_t cp, char *out);
 
+/* 3 when s[0..len) starts with a UTF-8 byte order mark (EF BB BF, as
+ * spreadsheet exports write), else 0. */
+static inline size_t cfd_utf8_bom(const char *s, size_t len)
+{
+    return len >= 3 && (unsigned char)s[0] == 0xEF && (unsigned char)s[1] == 0xBB &&
+                   (unsigned char)s[2] == 0xBF
+               ? 3
+               : 0;
+}
+
 #endif

@@ -164,13 +164,7 @@ int cfd_cmd_cv(int argc, char **argv)
                            data, ds->labels[0]);
         goto fail;
     }
-    {
-        const char *hl = cfd_dataset_header_label(ds);
-        if (hl != NULL)
-            fprintf(stderr, "classifyd-train cv: warning: %s:1: the label \"%s\" occurs on no "
-                    "other line; if line 1 is a header, remove it (the file has none: every "
-                    "line is an example)\n", data, hl);
-    }
+    cfd_dataset_warn_header(ds, "cv");
     if (folds > ds->n) {
         rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1, "%s has %zu examples, fewer than "
                            "--folds %lu", data, ds->n, folds);

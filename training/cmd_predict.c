@@ -14,6 +14,7 @@
 #include "dataset.h"
 #include "featurize.h"
 #include "model.h"
+#include "utf8.h"
 
 enum { O_MODEL = 1, O_FORMAT, O_ALL };
 
@@ -115,11 +116,10 @@ int cfd_cmd_predict(int argc, char **argv)
             len--;
         if (len > 0 && line[len - 1] == '\r')
             len--;
-        char *text = line;
-        if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-            text += 3; /* a byte order mark is not part of the first record */
-            len -= 3;
-        }
+        /* a byte order mark is not part of the first record */
+        size_t bom = lineno == 1 ? cfd_utf8_bom(line, (size_t)len) : 0;
+        char *text = line + bom;
+        len -= (ssize_t)bom;
         rc = plain ? cfd_record_plain(text, (size_t)len, &rec, &err)
                    : cfd_record_parse(text, (size_t)len, fmt, &rec, &err);
         if (rc != 0) {

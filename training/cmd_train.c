@@ -505,13 +505,7 @@ int cfd_cmd_train(int argc, char **argv)
                            "least 2 labels", a.data, r.ds->labels[0]);
         goto fail;
     }
-    {
-        const char *hl = cfd_dataset_header_label(r.ds);
-        if (hl != NULL)
-            fprintf(stderr, "classifyd-train train: warning: %s:1: the label \"%s\" occurs on no "
-                    "other line; if line 1 is a header, remove it (the file has none: every "
-                    "line is an example)\n", a.data, hl);
-    }
+    cfd_dataset_warn_header(r.ds, "train");
     if (a.dev != NULL &&
         (rc = cfd_dataset_load(a.dev, a.fmt, (const char *const *)r.ds->labels, r.ds->n_labels,
                                &r.dv, &err)) != 0)

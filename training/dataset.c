@@ -106,7 +106,7 @@ static enum cfd_data_format cfd__detect(const char *path, const char *buf, size_
     if (cfd__ends_with(path, ".jsonl") || cfd__ends_with(path, ".ndjson") ||
         cfd__ends_with(path, ".json"))
         return CFD_FORMAT_JSONL;
-    size_t i = len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    size_t i = cfd_utf8_bom(buf, len);
     for (; i < len; i++) {
         char c = buf[i];
         if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
@@ -153,7 +153,7 @@ static int cfd__label_check(const char *s, size_t n, enum cfd_data_format fmt, c
             return -1;
         }
     }
-    if (n >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+    if (cfd_utf8_bom(s, n)) {
         snprintf(why, why_len, "label starts with a byte order mark (files concatenated "
                  "with one in the middle?): remove it");
         return -1;
@@ -216,15 +216,17 @@ int cfd_dataset_label_index(const cfd_dataset *ds, const char *s)
     return -1;
 }
 
-const char *cfd_dataset_header_label(const cfd_dataset *ds)
+void cfd_dataset_warn_header(const cfd_dataset *ds, const char *cmd)
 {
     if (ds == NULL || ds->n <= 2 || ds->ex[0].line != 1)
-        return NULL;
+        return;
     const uint32_t l = ds->ex[0].label;
     for (size_t i = 1; i < ds->n; i++)
         if (ds->ex[i].label == l)
-            return NULL;
-    return ds->labels[l];
+            return;
+    fprintf(stderr, "classifyd-train %s: warning: %s:1: the label \"%s\" occurs on no other "
+                    "line; if line 1 is a header, remove it (the file has none: every line is "
+                    "an example)\n", cmd, ds->path, ds->labels[l]);
 }
 
 void cfd_dataset_free(cfd_dataset *ds)
@@ -363,8 +365,7 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         L.n = n_fixed;
     }
     char *p = ds->file_buf, *end = ds->file_buf + len;
-    if (len >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3; /* a byte order mark (spreadsheet exports) is not part of a label */
+    p += cfd_utf8_bom(p, len); /* a byte order mark is not part of a label */
     uint32_t lineno = 0;
     while (p < end) {
         lineno++;

@@ -87,12 +87,12 @@ void cfd_dataset_free(cfd_dataset *ds);
 
 /*
  * A header line: the formats have none, so "label<TAB>text" on line 1 trains
- * a class "label" of one example. Returns the label of line 1 when it occurs
- * on no other line of a dataset with more than two examples (the caller
- * warns; such a label is almost always a header, and the data is kept as
- * given), else NULL.
+ * a class "label" of one example. When the label of line 1 occurs on no
+ * other line of a dataset with more than two examples (almost always a
+ * header), prints a warning naming ds->path and what to do on stderr as
+ * "classifyd-train CMD: warning: ..."; the data is kept as given.
  */
-const char *cfd_dataset_header_label(const cfd_dataset *ds);
+void cfd_dataset_warn_header(const cfd_dataset *ds, const char *cmd);
 
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
