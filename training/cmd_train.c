@@ -278,6 +278,8 @@ typedef struct cfd__run {
     size_t pruned;
     cfd_buf mj;                /* the model's metrics JSON */
     double t0, t_feat, t_train;
+    time_t created;            /* now, or SOURCE_DATE_EPOCH: the model's date */
+    struct tm created_tm;      /* the same, in UTC, for the default version */
 } cfd__run;
 
 static void cfd__run_free(cfd__run *r)
@@ -364,8 +366,8 @@ done:
     return rc;
 }
 
-/* The creation time: now, or SOURCE_DATE_EPOCH (see README). Checked once
- * before the data is read as well, so a bad value fails at once. */
+/* The creation time: now, or SOURCE_DATE_EPOCH (see README). Taken once,
+ * before the data is read, so a bad value fails at once. */
 static int cfd__creation_time(time_t *now, struct tm *tm, cfd_error *err)
 {
     *now = time(NULL);
@@ -392,26 +394,19 @@ static int cfd__creation_time(time_t *now, struct tm *tm, cfd_error *err)
 
 /* Provenance: sha256, count, solver, C, date (SOURCE_DATE_EPOCH wins, see
  * README), version, notes. */
-static int cfd__fill_meta(const cfd__args *a, const cfd__run *r, cfd_model_meta *meta,
-                          cfd_error *err)
+static void cfd__fill_meta(const cfd__args *a, const cfd__run *r, cfd_model_meta *meta)
 {
     memset(meta, 0, sizeof(*meta));
-    time_t now;
-    struct tm tm;
-    int rc = cfd__creation_time(&now, &tm, err);
-    if (rc != 0)
-        return rc;
     if (a->version != NULL)
         snprintf(meta->version, sizeof(meta->version), "%s", a->version);
     else
-        strftime(meta->version, sizeof(meta->version), "%Y%m%dT%H%M%SZ", &tm);
+        strftime(meta->version, sizeof(meta->version), "%Y%m%dT%H%M%SZ", &r->created_tm);
     memcpy(meta->data_sha256, r->ds->sha256_hex, sizeof(meta->data_sha256));
     meta->n_examples = r->ds->n;
     snprintf(meta->solver, sizeof(meta->solver), "%s", cfd_solver_name(a->mo.lin.solver));
     meta->c = a->mo.lin.c;
-    meta->created_unix = (int64_t)now;
+    meta->created_unix = (int64_t)r->created;
     meta->notes = (char *)a->notes; /* copied by cfd_model_from_dense */
-    return 0;
 }
 
 /* Closes the metrics JSON with how the model was made. */
@@ -494,9 +489,7 @@ int cfd_cmd_train(int argc, char **argv)
     cfd_error err;
     cfd_error_clear(&err);
 
-    time_t when;
-    struct tm when_tm;
-    if ((rc = cfd__creation_time(&when, &when_tm, &err)) != 0 ||
+    if ((rc = cfd__creation_time(&r.created, &r.created_tm, &err)) != 0 ||
         (rc = cfd_dataset_load(a.data, a.fmt, NULL, 0, &r.ds, &err)) != 0)
         goto fail;
     if (r.ds->n_labels < 2) {
@@ -537,8 +530,8 @@ int cfd_cmd_train(int argc, char **argv)
     r.t_train = cfd_now();
     r.pruned = a.prune > 0 ? cfd_dense_prune(&r.dense, (float)a.prune) : 0;
     cfd_model_meta meta;
-    if ((rc = cfd__fill_meta(&a, &r, &meta, &err)) != 0 ||
-        (rc = cfd_dense_to_model(&r.dense, a.name, (const char *const *)r.ds->labels,
+    cfd__fill_meta(&a, &r, &meta);
+    if ((rc = cfd_dense_to_model(&r.dense, a.name, (const char *const *)r.ds->labels,
                                  &a.mo.feat, 1.0f, &meta, &r.m, &err)) != 0)
         goto fail;
     if (r.dv != NULL && (rc = cfd__calibrate_dev(&a, &r, &err)) != 0)
