@@ -274,7 +274,6 @@ int cfd_config_set(cfd_config *c, const char *name, const char *value, cfd_error
 typedef struct cfd__ini_ctx {
     cfd_config *c;
     cfd_error *err;
-    int list_seen; /* `enable` already read from this file: more names add up */
     uint64_t seen; /* options set by this file, bit = index in cfd__opts */
 } cfd__ini_ctx;
 
@@ -297,26 +296,23 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
     }
     /* A setting given twice is a mistake to show, not to settle silently by
      * taking the last (aggregate.conf refuses it too); a list adds up. */
-    if (o != NULL && o->kind != K_LIST && o->kind != K_MODEL) {
+    int append = 0;
+    if (o != NULL && o->kind != K_MODEL) {
         uint64_t bit = UINT64_C(1) << (o - cfd__opts);
-        if (x->seen & bit) {
+        if ((x->seen & bit) && o->kind != K_LIST) {
             cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
                           "option \"%s\" is set a second time; keep one of the two lines", name);
             return 0;
         }
+        append = (x->seen & bit) != 0;
         x->seen |= bit;
-    }
-    int append = 0;
-    if (o != NULL && o->kind == K_LIST) {
-        append = x->list_seen;
-        x->list_seen = 1;
     }
     return cfd__set(x->c, name, value, append, x->err) == 0;
 }
 
 int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
 {
-    cfd__ini_ctx x = {c, err, 0, 0};
+    cfd__ini_ctx x = {c, err, 0};
     cfd_error_clear(err);
     char *text;
     size_t len;
