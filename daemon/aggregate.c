@@ -11,12 +11,11 @@
 
 /* ---- deciding ---- */
 
+/* The result of a plugin that ran and gave probabilities, or NULL. */
 static const cfd_agg_result *cfd__find(const cfd_agg_result *res, size_t n, const char *plugin)
 {
-    for (size_t i = 0; i < n; i++)
-        if (res[i].probs != NULL && !strcmp(res[i].plugin, plugin))
-            return &res[i];
-    return NULL;
+    const cfd_agg_result *p = cfd__agg_result(res, n, plugin);
+    return p != NULL && p->probs != NULL ? p : NULL;
 }
 
 /* Section index that label l of evidence plugin e supports, or -1. */
@@ -31,12 +30,7 @@ static int cfd__map(const cfd__agg_evidence *e, const char *l, const cfd_agg_res
         to = e->map[i].to;
     else if (e->same_names)
         to = l;
-    if (to == NULL)
-        return -1;
-    for (uint32_t j = 0; j < sec->n_labels; j++)
-        if (!strcmp(sec->labels[j], to))
-            return (int)j;
-    return -1;
+    return to != NULL ? cfd__agg_label(sec, to) : -1;
 }
 
 static uint32_t cfd__argmax(const float *p, uint32_t n)
@@ -107,11 +101,10 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
             second_i = s;
         }
     d->section = sec->labels[win];
-    d->probability = z > 0 ? (float)(score[win] / z) : 0;
-    float p2 = z > 0 ? (float)(second / z) : 0;
+    d->probability = (float)(score[win] / z);
+    float p2 = (float)(second / z);
 
-    if (d->probability < r->min_probability)
-    {
+    if (d->probability < r->min_probability) {
         int pr = cfd__prec(d->probability, r->min_probability);
         CFD__REASON(d, "low_confidence: %s %.*f < %.*f", d->section, pr,
                     (double)d->probability, pr, (double)r->min_probability);
@@ -157,12 +150,10 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
         cfd__decide_section(r, res, n_res, sec, score, d);
     if (r->negative_min > 0 && r->negative_plugin[0]) {
         const cfd_agg_result *neg = cfd__find(res, n_res, r->negative_plugin);
-        if (neg != NULL)
-            for (uint32_t l = 0; l < neg->n_labels; l++)
-                if (!strcmp(neg->labels[l], r->negative_label) &&
-                    neg->probs[l] >= r->negative_min)
-                    CFD__REASON(d, "negative_tone: %s %s %.2f >= %.2f", neg->plugin,
-                                r->negative_label, neg->probs[l], r->negative_min);
+        int l = neg != NULL ? cfd__agg_label(neg, r->negative_label) : -1;
+        if (l >= 0 && neg->probs[l] >= r->negative_min)
+            CFD__REASON(d, "negative_tone: %s %s %.2f >= %.2f", neg->plugin,
+                        r->negative_label, neg->probs[l], r->negative_min);
     }
     /* A configured plugin that was run but failed: its evidence and checks are
      * missing, so the decision is not the one the rules describe. (Plugins

@@ -66,16 +66,19 @@ static int cfd__fail(cfd__agg_parse *ps, int code, const char *fmt, const char *
     return 0; /* tells inih this line failed */
 }
 
-static int cfd__parse_prob(const char *v, float *out)
+/* A number in [0, max] (probabilities: max 1). */
+static int cfd__parse_num(const char *v, double max, float *out)
 {
     char *end;
     errno = 0;
     double d = strtod(v, &end);
-    if (errno || end == v || *end != '\0' || !(d >= 0.0 && d <= 1.0))
+    if (errno || end == v || *end != '\0' || !(d >= 0.0 && d <= max))
         return -1;
     *out = (float)d;
     return 0;
 }
+
+static int cfd__parse_prob(const char *v, float *out) { return cfd__parse_num(v, 1.0, out); }
 
 static int cfd__parse_bool(const char *v, int *out)
 {
@@ -196,14 +199,10 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
             return cfd__fail(ps, CFD_EFORMAT, "%s set twice in [%s]", name, section);
         *seen |= (unsigned char)bit;
         if (!strcmp(name, "weight")) {
-            char *end;
-            errno = 0;
-            double d = strtod(value, &end);
-            if (errno || end == value || *end != '\0' || !(d >= 0.0 && d <= 100.0))
+            if (cfd__parse_num(value, 100.0, &e->weight))
                 return cfd__fail(ps, CFD_EFORMAT,
                                  "bad weight \"%s\" in [%s] (expected a number in [0,100])",
                                  value, section);
-            e->weight = (float)d;
         } else if (!strcmp(name, "disagree_min")) {
             if (cfd__parse_prob(value, &e->disagree_min))
                 return cfd__fail(ps, CFD_EFORMAT,
@@ -314,22 +313,6 @@ int cfd_agg_default(cfd_agg_rules **out, cfd_error *err)
 
 /* ---- checking against the running plugins ---- */
 
-static const cfd_agg_result *cfd__running(const cfd_agg_result *p, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(p[i].plugin, name) == 0)
-            return &p[i];
-    return NULL;
-}
-
-static int cfd__has_label(const cfd_agg_result *p, const char *label)
-{
-    for (uint32_t i = 0; i < p->n_labels; i++)
-        if (strcmp(p->labels[i], label) == 0)
-            return 1;
-    return 0;
-}
-
 #define CFD__WARN(...)                                                                    \
     do {                                                                                  \
         char msg_[512];                                                                   \
@@ -343,7 +326,7 @@ unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, si
 {
     unsigned n_warn = 0;
     const char *src = r->source;
-    const cfd_agg_result *sec = cfd__running(plugins, n, r->section_plugin);
+    const cfd_agg_result *sec = cfd__agg_result(plugins, n, r->section_plugin);
     if (sec == NULL)
         CFD__WARN("%s: section_plugin = %s: no such plugin is running, so every decision "
                   "will be section null (no_section); name one of the running plugins",
@@ -351,7 +334,7 @@ unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, si
     const cfd_agg_result *secl = sec != NULL && sec->labels != NULL ? sec : NULL;
     for (uint32_t k = 0; k < r->n_ev; k++) {
         const cfd__agg_evidence *e = &r->ev[k];
-        const cfd_agg_result *p = cfd__running(plugins, n, e->plugin);
+        const cfd_agg_result *p = cfd__agg_result(plugins, n, e->plugin);
         if (p == NULL) {
             CFD__WARN("%s: [evidence.%s]: no plugin %s is running, so this block is unused",
                       src, e->plugin, e->plugin);
@@ -359,21 +342,21 @@ unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, si
         }
         for (uint32_t i = 0; i < e->n_map; i++) {
             const cfd__agg_map *m = &e->map[i];
-            if (p->labels != NULL && !cfd__has_label(p, m->from))
+            if (p->labels != NULL && cfd__agg_label(p, m->from) < 0)
                 CFD__WARN("%s: [evidence.%s] \"%s = %s\": %s's model has no label \"%s\" "
                           "(a misspelt weight or disagree_min key reads as a label too)",
                           src, e->plugin, m->from, m->to ? m->to : "-", e->plugin, m->from);
-            if (m->to != NULL && secl != NULL && !cfd__has_label(secl, m->to))
+            if (m->to != NULL && secl != NULL && cfd__agg_label(secl, m->to) < 0)
                 CFD__WARN("%s: [evidence.%s] \"%s = %s\": the section model (%s) has no label "
                           "\"%s\"", src, e->plugin, m->from, m->to, r->section_plugin, m->to);
         }
     }
     if (r->negative_min > 0) {
-        const cfd_agg_result *neg = cfd__running(plugins, n, r->negative_plugin);
+        const cfd_agg_result *neg = cfd__agg_result(plugins, n, r->negative_plugin);
         if (neg == NULL)
             CFD__WARN("%s: negative_plugin = %s: no such plugin is running, so the "
                       "negative_tone check is off", src, r->negative_plugin);
-        else if (neg->labels != NULL && !cfd__has_label(neg, r->negative_label))
+        else if (neg->labels != NULL && cfd__agg_label(neg, r->negative_label) < 0)
             CFD__WARN("%s: negative_label = %s: %s's model has no such label, so the "
                       "negative_tone check never fires", src, r->negative_label,
                       r->negative_plugin);

@@ -10,6 +10,7 @@
 #define CFD_AGGREGATE_RULES_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "aggregate.h"
 #include "plugin_loader.h"
@@ -39,5 +40,25 @@ struct cfd_agg_rules {
     cfd__agg_evidence ev[CFD_AGG_MAX_EVIDENCE];
     uint32_t n_ev;
 };
+
+/* The entry of plugin `name` in p[0..n), whether it ran or not; NULL when
+ * it is not there. */
+static inline const cfd_agg_result *cfd__agg_result(const cfd_agg_result *p, size_t n,
+                                                    const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p[i].plugin, name) == 0)
+            return &p[i];
+    return NULL;
+}
+
+/* Index of `label` among p's labels, or -1. */
+static inline int cfd__agg_label(const cfd_agg_result *p, const char *label)
+{
+    for (uint32_t i = 0; i < p->n_labels; i++)
+        if (strcmp(p->labels[i], label) == 0)
+            return (int)i;
+    return -1;
+}
 
 #endif
