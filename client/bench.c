@@ -181,20 +181,18 @@ static void cfd__on_stop_then_drain(uv_timer_t *t)
  * printed). A second signal a second or more later stops waiting. One
  * sooner is the same signal again: timeout(1) sends its signal to the
  * child and then to the whole process group, so the child gets it twice. */
-static uint64_t cfd__first_signal_ns;
-
 static void cfd__on_signal(uv_signal_t *sig, int signum)
 {
     (void)signum;
     cfd_bench *b = sig->data;
     uint64_t now = uv_hrtime();
     uv_timer_stop(&b->stop_timer);
-    if (cfd__first_signal_ns && now - cfd__first_signal_ns >= 1000000000ull) {
+    if (b->first_signal_ns && now - b->first_signal_ns >= 1000000000ull) {
         cfd_bench_conns_abort(b); /* asked twice: stop waiting */
         return;
     }
-    if (!cfd__first_signal_ns)
-        cfd__first_signal_ns = now;
+    if (!b->first_signal_ns)
+        b->first_signal_ns = now;
     /* also when -n or a refusing daemon already stopped the run */
     cfd__on_stop_then_drain(&b->stop_timer);
 }

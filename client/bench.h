@@ -75,6 +75,7 @@ typedef struct cfd_bench {
     /* run state */
     int stopping;              /* no new requests; close when drained */
     uint64_t t_start_ns, t_stop_ns, t_end_ns;
+    uint64_t first_signal_ns;  /* when SIGINT/SIGTERM first came, 0 before */
     int open_conns;
     uv_timer_t stop_timer;
     uv_timer_t drain_timer;

@@ -169,26 +169,16 @@ static int cfd__on_message_complete(http_parser *p)
     } else if (st >= 200 && st < 300) {
         uint32_t lines = 0;
         uint32_t le = b->ndjson || c->body.len ? cfd__line_errors(&c->body, &lines) : 0;
-        if (b->ndjson && lines != r->articles) {
-            /* lines dropped or cut: the missing articles were not classified */
-            uint32_t missing = lines < r->articles ? r->articles - lines : 0;
-            b->line_errors += le + missing;
-            b->articles_ok += r->articles > le + missing ? r->articles - le - missing : 0;
-            ok_articles = r->articles > le + missing ? r->articles - le - missing : 0;
+        /* NDJSON lines dropped or cut: the missing articles were not classified */
+        uint32_t missing = b->ndjson && lines < r->articles ? r->articles - lines : 0;
+        uint32_t bad = le + missing;
+        ok_articles = r->articles > bad ? r->articles - bad : 0;
+        b->line_errors += bad;
+        b->articles_ok += ok_articles;
+        if (bad || (b->ndjson && lines != r->articles))
             b->failed++;
-        } else if (r->articles == 1 && le == 0) {
+        else
             b->ok++;
-            b->articles_ok++;
-            ok_articles = 1;
-        } else {
-            b->line_errors += le;
-            b->articles_ok += r->articles > le ? r->articles - le : 0;
-            ok_articles = r->articles > le ? r->articles - le : 0;
-            if (le)
-                b->failed++;
-            else
-                b->ok++;
-        }
         if (b->record && c->body.len) {
             fwrite(c->body.data, 1, c->body.len, b->record);
             if (c->body.data[c->body.len - 1] != '\n')
