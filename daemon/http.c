@@ -71,15 +71,11 @@ static int cfd__media_is(const char *v, size_t n, const char *type)
     return n == tl && strncasecmp(v, type, n) == 0;
 }
 
-static void cfd__finish_header(cfd_http_in *in)
+/* Takes what the daemon needs from the header just read. */
+static void cfd__use_header(cfd_http_in *in)
 {
     const char *v = in->value;
     size_t n = in->value_len;
-    if (in->headers_done) { /* a trailer field of a chunked body, not a header */
-        in->field_len = in->value_len = 0;
-        in->value_cut = in->in_value = 0;
-        return;
-    }
     while (n && (*v == ' ' || *v == '\t'))
         v++, n--;
     if (in->field_len == 12 && memcmp(in->field, "content-type", 12) == 0) {
@@ -123,6 +119,12 @@ static void cfd__finish_header(cfd_http_in *in)
         if (n == 12 && strncasecmp(v, "100-continue", 12) == 0)
             in->expect_continue = 1;
     }
+}
+
+static void cfd__finish_header(cfd_http_in *in)
+{
+    if (!in->headers_done) /* else a trailer field of a chunked body, not a header */
+        cfd__use_header(in);
     in->field_len = in->value_len = 0;
     in->value_cut = in->in_value = 0;
 }

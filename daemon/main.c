@@ -83,19 +83,18 @@ static int cfd__check_paths(const cfd_config *cfg)
         bad++;
     }
     const char *log = cfg->request_log;
-    struct stat st;
-    if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0 && stat(log, &st) == 0 &&
-        S_ISDIR(st.st_mode)) {
-        fprintf(stderr, "classifyd: cannot write the request log %s: %s (fix the path or "
-                        "its permissions, or leave request_log unset)\n", log, strerror(EISDIR));
-        bad++;
-    } else if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0) {
+    if (log != NULL && log[0] != '\0' && strcmp(log, "-") != 0) {
+        struct stat st;
+        int e = 0;
         snprintf(copy, sizeof(copy), "%s", log);
-        const char *dir = dirname(copy);
-        if (access(log, F_OK) == 0 ? access(log, W_OK) != 0 : access(dir, W_OK | X_OK) != 0) {
+        if (stat(log, &st) == 0 && S_ISDIR(st.st_mode))
+            e = EISDIR;
+        else if (access(log, F_OK) == 0 ? access(log, W_OK) != 0
+                                        : access(dirname(copy), W_OK | X_OK) != 0)
+            e = errno;
+        if (e != 0) {
             fprintf(stderr, "classifyd: cannot write the request log %s: %s (fix the path or "
-                            "its permissions, or leave request_log unset)\n", log,
-                    strerror(errno));
+                            "its permissions, or leave request_log unset)\n", log, strerror(e));
             bad++;
         }
     }

@@ -185,7 +185,6 @@ static int cfd__cmp_pstr(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Checks what load() reported; `file` names the model in messages. */
 /* 1 when s is UTF-8 of at most 256 bytes: text copied into every reply
  * (labels, the model's name and version). */
 static int cfd__reply_text(const char *s)
@@ -194,6 +193,7 @@ static int cfd__reply_text(const char *s)
     return n <= 256 && cfd_utf8_validate(s, n, &bad) == 0;
 }
 
+/* Checks what load() reported; `file` names the model in messages. */
 static int cfd__validate_info(const struct cfd_plugin *p, const cfd_plugin_model_info *in,
                               const char *file, cfd_error *err)
 {

@@ -114,20 +114,20 @@ static int cfd__check_symbol(const struct cfd_plugin *p, const char *where, cfd_
                              "CFD_PLUGIN_EXPORT const struct cfd_plugin %s = { "
                              "CFD_PLUGIN_HEADER, ... })",
                              where, CFD_PLUGIN_SYMBOL, CFD_PLUGIN_SYMBOL);
-    size_t have = (size_t)sym->st_size;
+    const size_t have = (size_t)sym->st_size, header = offsetof(struct cfd_plugin, name);
     if (have == 0)
         return 0;
-    if (have < offsetof(struct cfd_plugin, name) || have < p->struct_size)
+    /* the header first: struct_size is only read once it is known to be there */
+    const int short_header = have < header;
+    const size_t need = short_header ? header : (size_t)p->struct_size;
+    if (have < need)
         return cfd_error_set(err, CFD_EVERSION, (size_t)-1,
                              "%s: \"%s\" is %zu bytes, but %s (expected at least %zu): rebuild "
                              "the plugin with CFD_PLUGIN_HEADER",
                              where, CFD_PLUGIN_SYMBOL, have,
-                             have < offsetof(struct cfd_plugin, name)
-                                 ? "the ABI header alone is larger"
-                                 : "its struct_size says it is larger",
-                             have < offsetof(struct cfd_plugin, name)
-                                 ? offsetof(struct cfd_plugin, name)
-                                 : (size_t)p->struct_size);
+                             short_header ? "the ABI header alone is larger"
+                                          : "its struct_size says it is larger",
+                             need);
     return 0;
 }
 
