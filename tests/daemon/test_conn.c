@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "socket_test_util.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -59,35 +61,6 @@ static int connect_sock(const fixture *f)
     return fd;
 }
 
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Reads until EOF or until `quiet_ms` pass without data. */
-static size_t read_until_quiet(int fd, char *buf, size_t cap, int quiet_ms, int *eof)
-{
-    size_t n = 0;
-    *eof = 0;
-    while (n < cap - 1) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, quiet_ms) <= 0)
-            break;
-        ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
-        if (r <= 0) {
-            *eof = 1;
-            break;
-        }
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    return n;
-}
 
 /* One connection: sends n bytes, reads until quiet_ms of silence (or EOF), closes. */
 static size_t exchange(const fixture *f, const char *p, size_t n, char *buf, size_t cap,

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "socket_test_util.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -71,36 +73,6 @@ static int connect_tcp(unsigned port)
     return fd;
 }
 
-static void send_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        assert_true(w > 0);
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-/* Reads until EOF, an error or `quiet_ms` without data; *eof = 1 on EOF or
- * an error (a reset). */
-static size_t read_until_quiet(int fd, char *buf, size_t cap, int quiet_ms, int *eof)
-{
-    size_t n = 0;
-    *eof = 0;
-    while (n < cap - 1) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, quiet_ms) <= 0)
-            break;
-        ssize_t r = recv(fd, buf + n, cap - 1 - n, 0);
-        if (r <= 0) {
-            *eof = 1;
-            break;
-        }
-        n += (size_t)r;
-    }
-    buf[n] = '\0';
-    return n;
-}
 
 static double now_s(void)
 {
