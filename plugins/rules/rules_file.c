@@ -113,15 +113,17 @@ static void cfd__trim_space(const char **s, const char **e)
 {
     uint32_t cp;
     size_t n;
-    cfd__trim(s, e);
-    while (*s < *e && (n = cfd_utf8_decode((const unsigned char *)*s, (size_t)(*e - *s), &cp)) > 0 &&
+    /* cfd_norm_is_space includes ' ', '\t' and '\r', so no cfd__trim first */
+    while (*s < *e &&
+           (n = cfd_utf8_decode((const unsigned char *)*s, (size_t)(*e - *s), &cp)) > 0 &&
            cfd_norm_is_space(cp))
         *s += n;
     while (*e > *s) {
-        const char *q = *e - 1;
+        const char *q = *e - 1; /* the start of the last code point */
         while (q > *s && ((unsigned char)*q & 0xC0) == 0x80)
             q--;
-        if (cfd_utf8_decode((const unsigned char *)q, (size_t)(*e - q), &cp) == 0 || !cfd_norm_is_space(cp))
+        if (cfd_utf8_decode((const unsigned char *)q, (size_t)(*e - q), &cp) == 0 ||
+            !cfd_norm_is_space(cp))
             break;
         *e = q;
     }
