@@ -50,6 +50,7 @@ struct cfd_featurizer {
     uint32_t hist[4][1u << CFD_SORT_RADIX_MAX_BITS]; /* radix sort digit counts */
     float tf[CFD__TF_TABLE];  /* tf[k] = 1 + ln k */
     int trusted_utf8;         /* cfd_featurizer_trust_utf8 */
+    uint64_t letters[CFD_TOK_CLASSES]; /* code points of the tokens, by class */
 };
 
 int cfd_featurizer_new(cfd_featurizer **out)
@@ -67,6 +68,11 @@ int cfd_featurizer_new(cfd_featurizer **out)
 void cfd_featurizer_trust_utf8(cfd_featurizer *fz, int trusted)
 {
     fz->trusted_utf8 = trusted != 0;
+}
+
+void cfd_featurizer_letters(const cfd_featurizer *fz, uint64_t out[CFD_TOK_CLASSES])
+{
+    memcpy(out, fz->letters, sizeof fz->letters);
 }
 
 void cfd_featurizer_free(cfd_featurizer *fz)
@@ -200,6 +206,7 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
     size_t n = fz->n_ent;
     cfd_tok_init(&t, s, len, fz->tok);
     while (cfd_tok_next(&t, &tok)) {
+        fz->letters[tok.cls] += tok.ncp;
         size_t m = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
         size_t need = n + 2 + per_cp * m;
         if (need > fz->ent_cap) {
@@ -317,6 +324,7 @@ static int cfd__count(cfd_featurizer *fz, const cfd_feat_config *cfg, const char
         seeds[k] = cfd_hash_kind_seed(cfg->seed, k);
 
     fz->n_ent = 0;
+    memset(fz->letters, 0, sizeof fz->letters);
     const char *text;
     size_t len;
     if (title_len) {

@@ -40,6 +40,8 @@
 #include <classifyd/error.h>
 #include <classifyd/features.h>
 
+#include "tokenize.h"
+
 typedef struct cfd_featurizer cfd_featurizer;
 
 /* Sensible defaults (documented in featurize.c). */
@@ -73,6 +75,18 @@ void cfd_featurizer_free(cfd_featurizer *fz);
  * unspecified. Off by default (training tools, tests, fuzzers validate).
  */
 void cfd_featurizer_trust_utf8(cfd_featurizer *fz, int trusted);
+
+/*
+ * The code points of the tokens the last cfd_featurize_counts (or
+ * cfd_featurize) on fz counted, by token class (out[CFD_TOK_HANGUL],
+ * [CFD_TOK_HAN], [CFD_TOK_LATIN], [CFD_TOK_DIGIT], [CFD_TOK_OTHER]; the
+ * other slots 0): the letters the models read of the article, after markup
+ * removal and news cleaning, so an <img src="..."> or a URL adds none. A
+ * token's marks count with it. A title left out (title_weight 0) is not
+ * counted. Only meaningful after a call that returned 0. The daemon's
+ * unfamiliar_script check reads it (daemon/aggregate.h).
+ */
+void cfd_featurizer_letters(const cfd_featurizer *fz, uint64_t out[CFD_TOK_CLASSES]);
 
 /*
  * Raw per-document counts (title counts multiplied by title_weight), sorted

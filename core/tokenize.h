@@ -102,4 +102,7 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok);
 /* The class of one code point (enum cfd_tok_class), exposed for tests. */
 int cfd_tok_class_of(uint32_t cp);
 
+/* The number of classes above: size of a per-class count array. */
+#define CFD_TOK_CLASSES 8
+
 #endif

@@ -133,8 +133,35 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
     }
 }
 
+int cfd_agg_wants_letters(const cfd_agg_rules *r) { return r->min_script_share > 0; }
+
+/* unfamiliar_script: too few of the article's letters in the rules' script. */
+static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
+                              cfd_agg_decision *d)
+{
+    uint64_t total = 0;
+    for (int c = 0; c < CFD_TOK_CLASSES; c++)
+        if (cfd__agg_scripts[c] != NULL)
+            total += letters[c];
+    const char *name = cfd__agg_scripts[r->script];
+    if (total == 0) {
+        CFD__REASON(d, "unfamiliar_script: the article has no letters (only digits, "
+                       "punctuation or symbols); the models learned from %s text", name);
+        return;
+    }
+    /* In float, as the threshold was read: a share of exactly 0.3 is not
+     * under min_script_share = 0.3. */
+    float share = (float)((double)letters[r->script] / (double)total);
+    if (share < r->min_script_share) {
+        int pr = cfd__prec(share, r->min_script_share);
+        CFD__REASON(d, "unfamiliar_script: %s is %.*f of the letters < %.*f; the models "
+                       "learned from %s text", name, pr, (double)share, pr,
+                    (double)r->min_script_share, name);
+    }
+}
+
 void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
-                    float *score, cfd_agg_decision *d)
+                    const uint64_t *letters, float *score, cfd_agg_decision *d)
 {
     d->section = NULL;
     d->probability = 0;
@@ -167,6 +194,8 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
         if (used)
             CFD__REASON(d, "plugin_failed: %s gave no result", res[i].plugin);
     }
+    if (letters != NULL && cfd_agg_wants_letters(r))
+        cfd__check_script(r, letters, d);
     d->review = d->n_reasons > 0;
 }
 

@@ -29,7 +29,14 @@
  *   negative_tone   negative_min > 0 and the negative_plugin's probability of
  *                   negative_label >= negative_min;
  *   plugin_failed   an evidence plugin or the negative_plugin ran but
- *                   failed on the article (its checks are missing).
+ *                   failed on the article (its checks are missing);
+ *   unfamiliar_script  min_script_share > 0 and less than that share of
+ *                   the article's letters is in `script`, or it has no
+ *                   letters: the models learned from another language, so
+ *                   their probabilities say little. Letters: code points of
+ *                   the tokens the models read (core/featurize.h,
+ *                   cfd_featurizer_letters) in the tokeniser's letter
+ *                   classes HANGUL, HAN, LATIN, OTHER (core/tokenize.h).
  * Reasons come in this order; no_section replaces the three checks that
  * need a winner, the others still apply.
  * Plugins that did not run or failed give no evidence; a plugin left out of
@@ -44,6 +51,8 @@
  *     negative_plugin = sentiment
  *     negative_label = negative
  *     negative_min = 0.85
+ *     script = hangul           ; hangul, han, latin or other
+ *     min_script_share = 0.3    ; 0 (default): no unfamiliar_script check
  *     [evidence.topic]
  *     weight = 0.5
  *     disagree_min = 0.6
@@ -101,12 +110,19 @@ void cfd_agg_free(cfd_agg_rules *r);
 /* Where the rules came from ("models/aggregate.conf" or "built-in"). */
 const char *cfd_agg_source(const cfd_agg_rules *r);
 
+/* 1 when the rules check the article's script (min_script_share > 0): the
+ * caller then counts its letters for cfd_agg_decide. */
+int cfd_agg_wants_letters(const cfd_agg_rules *r);
+
 /*
- * Decides for one article. scratch must hold as many floats as the section
- * model has labels (CFD_PLUGIN_MAX_LABELS is always enough).
+ * Decides for one article. letters: the article's code points by token
+ * class (CFD_TOK_CLASSES slots, cfd_featurizer_letters), or NULL when not
+ * counted (the unfamiliar_script check is then skipped).
+ * scratch must hold as many floats as the section model has labels
+ * (CFD_PLUGIN_MAX_LABELS is always enough).
  */
 void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_res,
-                    float *scratch, cfd_agg_decision *out);
+                    const uint64_t *letters, float *scratch, cfd_agg_decision *out);
 
 /*
  * Checks the rules against the plugins the engine runs (plugins[i].plugin)

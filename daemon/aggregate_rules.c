@@ -149,7 +149,8 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
     ps->n_keys++;
     if (!strcmp(section, "decision")) {
         static const char *const keys[] = {"section_plugin", "min_probability", "min_margin",
-                                           "negative_plugin", "negative_min", "negative_label"};
+                                           "negative_plugin", "negative_min", "negative_label",
+                                           "script",         "min_script_share"};
         for (unsigned k = 0; k < sizeof keys / sizeof keys[0]; k++) {
             if (strcmp(name, keys[k]) != 0)
                 continue;
@@ -168,7 +169,20 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
             bad = cfd__set_name(r->negative_plugin, value);
         else if (!strcmp(name, "negative_min"))
             bad = cfd__parse_prob(value, &r->negative_min);
-        else if (!strcmp(name, "negative_label")) {
+        else if (!strcmp(name, "min_script_share"))
+            bad = cfd__parse_prob(value, &r->min_script_share);
+        else if (!strcmp(name, "script")) {
+            int c = CFD_TOK_SEP;
+            for (int k = 0; k < CFD_TOK_CLASSES; k++)
+                if (cfd__agg_scripts[k] != NULL && !strcmp(value, cfd__agg_scripts[k]))
+                    c = k;
+            if (c == CFD_TOK_SEP)
+                return cfd__fail(ps, CFD_EFORMAT,
+                                 "bad value \"%s\" for %s (expected hangul, han, latin or "
+                                 "other)",
+                                 value, name);
+            r->script = c;
+        } else if (!strcmp(name, "negative_label")) {
             if (value[0] == '\0' || strlen(value) >= sizeof(r->negative_label))
                 bad = -1;
             else
@@ -176,8 +190,8 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
         } else
             return cfd__fail(ps, CFD_EFORMAT,
                              "unknown key \"%s\" in [decision] (expected section_plugin, "
-                             "min_probability, min_margin, negative_plugin, negative_label or "
-                             "negative_min)%s",
+                             "min_probability, min_margin, negative_plugin, negative_label, "
+                             "negative_min, script or min_script_share)%s",
                              name, "");
         if (bad)
             return cfd__fail(ps, CFD_EFORMAT,
@@ -251,6 +265,14 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, int in_handler, const c
                           name, line);
         cfd_agg_free(ps->r);
         return code;
+    }
+    if (ps->r->min_script_share > 0 && ps->r->script == CFD_TOK_SEP) {
+        cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                      "%s: min_script_share is set but script is not (add script = hangul, "
+                      "han, latin or other: the script the models learned from)",
+                      name);
+        cfd_agg_free(ps->r);
+        return CFD_EFORMAT;
     }
     if (ps->n_keys == 0) {
         cfd_error_set(err, CFD_EEMPTY, (size_t)-1,

@@ -14,6 +14,13 @@
 
 #include "aggregate.h"
 #include "plugin_loader.h"
+#include "tokenize.h"
+
+/* The script names of the rules file, indexed by enum cfd_tok_class; NULL
+ * for the classes that are not letters. */
+static const char *const cfd__agg_scripts[CFD_TOK_CLASSES] = {
+    [CFD_TOK_HANGUL] = "hangul", [CFD_TOK_HAN] = "han", [CFD_TOK_LATIN] = "latin",
+    [CFD_TOK_OTHER] = "other"};
 
 typedef struct cfd__agg_map {
     char *from;
@@ -37,6 +44,9 @@ struct cfd_agg_rules {
     char negative_plugin[CFD_PLUGIN_NAME_MAX + 1];
     char negative_label[128];
     float negative_min;          /* 0: off */
+    int script;                  /* enum cfd_tok_class (HANGUL, HAN, LATIN or OTHER);
+                                    CFD_TOK_SEP: not set */
+    float min_script_share;      /* 0: off (unfamiliar_script) */
     cfd__agg_evidence ev[CFD_AGG_MAX_EVIDENCE];
     uint32_t n_ev;
 };

@@ -357,7 +357,13 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
             e->pl[i].name, v->info.labels, v->info.n_labels,
             w->rc[i] == 0 ? w->probs + i * CFD_PLUGIN_MAX_LABELS : NULL};
     }
-    cfd_agg_decide(rules->rules, w->agg, n_agg, w->scratch, &w->decision);
+    /* The letters the models read (markup and bylines removed), from the
+     * featurization the model plugins shared; none if only raw-text plugins
+     * ran, and then no script check. */
+    const uint64_t *letters = NULL;
+    if (cfd_agg_wants_letters(rules->rules) && cfd_fcache_letters(&w->fc, w->letters))
+        letters = w->letters;
+    cfd_agg_decide(rules->rules, w->agg, n_agg, letters, w->scratch, &w->decision);
 
     cfd_buf_putc(out, '{');
     if (a->id != NULL) {

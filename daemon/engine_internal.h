@@ -81,6 +81,7 @@ struct cfd_engine_worker {
     cfd_agg_result agg[CFD_ENGINE_MAX_PLUGINS];
     cfd_agg_decision decision;
     float scratch[CFD_PLUGIN_MAX_LABELS];
+    uint64_t letters[CFD_TOK_CLASSES]; /* the article's code points by class */
     uint16_t idx[CFD_PLUGIN_MAX_LABELS];
 };
 

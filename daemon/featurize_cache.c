@@ -34,6 +34,14 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
     c->have_weighted = 0;
 }
 
+int cfd_fcache_letters(const cfd_fcache *c, uint64_t out[CFD_TOK_CLASSES])
+{
+    if (!c->have_counts || c->counts_rc != 0)
+        return 0;
+    cfd_featurizer_letters(c->fz, out);
+    return 1;
+}
+
 int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                    uint64_t idf_key, const cfd_featvec **out, cfd_error *err)
 {

@@ -74,4 +74,10 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
 int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                    uint64_t idf_key, const cfd_featvec **out, cfd_error *err);
 
+/* The current article's letters by class as its last successful counting
+ * pass read them (cfd_featurizer_letters): returns 1 and fills out, or 0
+ * when no plugin featurized this article (only raw-text plugins ran) or
+ * that pass failed. */
+int cfd_fcache_letters(const cfd_fcache *c, uint64_t out[CFD_TOK_CLASSES]);
+
 #endif

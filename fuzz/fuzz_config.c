@@ -26,6 +26,7 @@
 
 #include "aggregate.h"
 #include "config.h"
+#include "tokenize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -147,9 +148,13 @@ static void cfd__aggregate(const uint8_t *data, size_t size)
     };
     float scratch[1024];
     cfd_agg_decision d;
+    /* letters: none counted, none at all, an English and a Korean article */
+    static const uint64_t none[CFD_TOK_CLASSES] = {0}, en[CFD_TOK_CLASSES] = {[CFD_TOK_LATIN] = 500},
+                          ko[CFD_TOK_CLASSES] = {[CFD_TOK_HANGUL] = 700, [CFD_TOK_LATIN] = 40};
+    const uint64_t *const letters[] = {NULL, none, en, ko};
     for (size_t n = 0; n <= sizeof(res) / sizeof(res[0]); n++) {
         memset(&d, 0, sizeof(d));
-        cfd_agg_decide(r, res, n, scratch, &d);
+        cfd_agg_decide(r, res, n, letters[n % 4], scratch, &d);
         CFD__CHECK(d.probability >= 0.0f && d.probability <= 1.0001f);
         CFD__CHECK(d.n_reasons <= CFD_AGG_MAX_REASONS);
         cfd_buf out = CFD_BUF_INIT;

@@ -3,7 +3,8 @@
  * features for a small input computed independently (hashing the expected
  * strings with hash.h), determinism, title weighting, the pipeline's
  * normalisations (NFC, markup, news cleaning) reaching the features,
- * invalid UTF-8, empty and huge input, scratch reuse. Weighting (TF, IDF,
+ * invalid UTF-8, empty and huge input, scratch reuse, the letters read by
+ * class (cfd_featurizer_letters). Weighting (TF, IDF,
  * L2) is tested in test_feat_weight.c, the config's own checks and identity
  * in test_feat_config.c.
  */
@@ -428,6 +429,44 @@ static void test_trust_utf8_same_features(void **state)
     cfd_featurizer_free(fz2);
 }
 
+/* cfd_featurizer_letters: the code points of the tokens the models read,
+ * by class -- after markup removal and news cleaning, title included unless
+ * it is weighted 0, reset by every call. */
+static void test_letters(void **state)
+{
+    cfd_featurizer *fz = *state;
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    cfg.clean_news = 1;
+    cfg.title_weight = 2.0f;
+    const char *body = "<p>삼성전자가 <img src=\"https://img.example.com/photo.jpg\"> "
+                       "北京에서 Cafe\xcc\x81 26일</p> hong@yna.co.kr";
+    cfd_featvec v;
+    cfd_error err;
+    uint64_t n[CFD_TOK_CLASSES];
+    assert_int_equal(cfd_featurize(fz, &cfg, NULL, S("제목"), S(body), &v, &err), 0);
+    cfd_featurizer_letters(fz, n);
+    assert_int_equal(n[CFD_TOK_HANGUL], 2 + 5 + 2 + 1); /* 제목 삼성전자가 에서 일 */
+    assert_int_equal(n[CFD_TOK_HAN], 2);                /* 北京 */
+    assert_int_equal(n[CFD_TOK_LATIN], 4);              /* café (NFC); no tag, no e-mail */
+    assert_int_equal(n[CFD_TOK_DIGIT], 2);
+    assert_int_equal(n[CFD_TOK_OTHER], 0);
+    assert_int_equal(n[CFD_TOK_SEP], 0);
+
+    cfg.title_weight = 0.0f; /* a title the models ignore is not read */
+    assert_int_equal(cfd_featurize_counts(fz, &cfg, S("제목"), S(body), &v, &err), 0);
+    cfd_featurizer_letters(fz, n);
+    assert_int_equal(n[CFD_TOK_HANGUL], 8);
+    assert_int_equal(n[CFD_TOK_LATIN], 4);
+
+    assert_int_equal(cfd_featurize_counts(fz, &cfg, NULL, 0, S("Москва 1"), &v, &err), 0);
+    cfd_featurizer_letters(fz, n); /* the previous article's counts are gone */
+    assert_int_equal(n[CFD_TOK_HANGUL], 0);
+    assert_int_equal(n[CFD_TOK_LATIN], 0);
+    assert_int_equal(n[CFD_TOK_OTHER], 6);
+    assert_int_equal(n[CFD_TOK_DIGIT], 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -442,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_huge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scratch_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trust_utf8_same_features, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_letters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,8 +2,9 @@
  * Tests for the aggregation rules (daemon/aggregate.c): the linear pool
  * with mapped evidence, computed independently here from the rule stated
  * in aggregate.h; every review reason; abstaining and failed plugins; the
- * INI loader's errors with file:line; the JSON of a decision; and the
- * shipped models/aggregate.conf loading cleanly.
+ * INI loader's errors with file:line; the JSON of a decision; the script
+ * check on the article's letters by class; and the shipped
+ * models/aggregate.conf loading cleanly.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "aggregate.h"
+#include "tokenize.h"
 
 static const char *const sec_labels[] = {"정치", "경제", "사회"};
 static const char *const top_labels[] = {"경제", "정치", "IT과학", "생활문화"};
@@ -63,7 +65,7 @@ static void test_pool_with_mapping(void **state)
                             {"rules", rule_labels, 2, rul}};
     float scratch[8];
     cfd_agg_decision d;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     /* By the rule in aggregate.h:
      *   정치 = 0.40 + 0.5*0.10            = 0.45
      *   경제 = 0.35 + 0.5*(0.30+0.40) + 1*0.60 = 1.30
@@ -77,7 +79,7 @@ static void test_pool_with_mapping(void **state)
     /* The same without the rules plugin's evidence (it abstained). */
     float none[] = {0, 0};
     res[2].probs = none;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     /* 정치 0.45, 경제 0.70, 사회 0.25 -> 0.70 / 1.40 */
     assert_string_equal(d.section, "경제");
     assert_true(fabsf(d.probability - 0.5f) < 1e-5f);
@@ -85,7 +87,7 @@ static void test_pool_with_mapping(void **state)
 
     /* A failed topic plugin gives no evidence. */
     res[1].probs = NULL;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_string_equal(d.section, "정치");
     assert_true(fabsf(d.probability - 0.40f) < 1e-5f);
     assert_true(d.review);
@@ -114,7 +116,7 @@ static void test_review_reasons(void **state)
                             {"sentiment", sent_labels, 3, sen}};
     float scratch[8];
     cfd_agg_decision d;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     /* 정치 0.45+0.005 = 0.455, 경제 0.40+0.09 = 0.49: 경제 wins narrowly */
     assert_string_equal(d.section, "경제");
     assert_true(d.review);
@@ -130,7 +132,7 @@ static void test_review_reasons(void **state)
     res[0].probs = sec2;
     res[1].probs = top2;
     res[2].probs = sen2;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_string_equal(d.section, "경제");
     assert_int_equal(d.n_reasons, 1);
     assert_true(has_reason(&d, "disagreement"));
@@ -139,7 +141,7 @@ static void test_review_reasons(void **state)
     /* Confident and agreeing: filed automatically. */
     float top3[] = {0.80f, 0.10f, 0.05f, 0.05f};
     res[1].probs = top3;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_false(d.review);
     assert_int_equal(d.n_reasons, 0);
 
@@ -148,27 +150,27 @@ static void test_review_reasons(void **state)
      * the article goes to review, naming each. */
     res[1].probs = NULL;
     res[2].probs = NULL;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_string_equal(d.section, "경제");
     assert_true(d.review);
     assert_true(has_reason(&d, "plugin_failed: topic"));
     assert_int_equal(d.n_reasons, 2);
     assert_non_null(strstr(d.reasons[1], "plugin_failed: sentiment"));
     /* Left out of the request (not in res at all): not a failure. */
-    cfd_agg_decide(r, res, 1, scratch, &d);
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
     assert_false(d.review);
 
     /* A section plugin that gives every section 0 (nothing to pool): no
      * section is named, rather than the first label at probability 0. */
     float zero[] = {0.0f, 0.0f, 0.0f};
     res[0].probs = zero;
-    cfd_agg_decide(r, res, 1, scratch, &d);
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
     assert_null(d.section);
     assert_true(has_reason(&d, "no_section"));
 
     /* No section result at all. */
     res[0].probs = NULL;
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_null(d.section);
     assert_true(d.review);
     assert_true(has_reason(&d, "no_section"));
@@ -194,7 +196,7 @@ static void test_no_section_keeps_other_reasons(void **state)
     float scratch[8];
     cfd_agg_decision d;
     /* section failed, sentiment strongly negative */
-    cfd_agg_decide(r, res, 3, scratch, &d);
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
     assert_null(d.section);
     assert_true(d.review);
     assert_int_equal(d.n_reasons, 2);
@@ -204,7 +206,7 @@ static void test_no_section_keeps_other_reasons(void **state)
     res[0] = res[1];
     res[0].probs = NULL;
     res[1] = res[2];
-    cfd_agg_decide(r, res, 2, scratch, &d);
+    cfd_agg_decide(r, res, 2, NULL, scratch, &d);
     assert_null(d.section);
     assert_int_equal(d.n_reasons, 3);
     assert_string_equal(d.reasons[0], "no_section: plugin section gave no result");
@@ -223,13 +225,13 @@ static void test_reason_precision(void **state)
     cfd_agg_result res[] = {{"section", sec_labels, 3, sec}};
     float scratch[8];
     cfd_agg_decision d;
-    cfd_agg_decide(r, res, 1, scratch, &d);
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
     assert_true(has_reason(&d, "low_confidence"));
     assert_string_equal(d.reasons[0], "low_confidence: 정치 0.417 < 0.419");
     cfd_agg_free(r);
     /* the usual case keeps two decimals */
     r = parse("[decision]\nmin_probability = 0.55\n");
-    cfd_agg_decide(r, res, 1, scratch, &d);
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
     assert_string_equal(d.reasons[0], "low_confidence: 정치 0.42 < 0.55");
     cfd_agg_free(r);
 }
@@ -394,6 +396,99 @@ static void test_parse_errors(void **state)
                  "bad.conf:2: bad value \"7\" for min_probability");
 }
 
+/* unfamiliar_script: the share of the article's letters (code points by
+ * token class, as cfd_featurizer_letters gives them) in the configured
+ * script. */
+static void test_unfamiliar_script(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\nmin_probability = 0.5\n"
+                             "script = hangul\nmin_script_share = 0.3\n");
+    assert_true(cfd_agg_wants_letters(r));
+    float sec[] = {0.10f, 0.80f, 0.10f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec}};
+    float scratch[8];
+    cfd_agg_decision d;
+    uint64_t n[CFD_TOK_CLASSES] = {0};
+
+    /* An English article: no Hangul at all ("Ad sales boost Time Warner
+     * profit: up 76% to $1.13bn."). */
+    n[CFD_TOK_LATIN] = 32;
+    n[CFD_TOK_DIGIT] = 5;
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_string_equal(d.section, "경제"); /* still named: an editor files it */
+    assert_true(d.review);
+    assert_int_equal(d.n_reasons, 1);
+    assert_string_equal(d.reasons[0], "unfamiliar_script: hangul is 0.00 of the letters < "
+                                      "0.30; the models learned from hangul text");
+
+    /* A Korean headline with Latin product names ("LG전자, TV 신제품
+     * 2024년"): 6 syllables and 4 Latin letters -> 0.60. */
+    memset(n, 0, sizeof n);
+    n[CFD_TOK_HANGUL] = 6;
+    n[CFD_TOK_LATIN] = 4;
+    n[CFD_TOK_DIGIT] = 4;
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_false(d.review);
+
+    /* Exactly the threshold is not under it (3 of 10 letters); one letter
+     * less is. */
+    memset(n, 0, sizeof n);
+    n[CFD_TOK_HANGUL] = 3;
+    n[CFD_TOK_LATIN] = 5;
+    n[CFD_TOK_HAN] = 1;
+    n[CFD_TOK_OTHER] = 1;
+    n[CFD_TOK_DIGIT] = 1000; /* digits are not letters */
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_false(d.review);
+    n[CFD_TOK_HANGUL] = 2;
+    n[CFD_TOK_LATIN] = 6;
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_true(has_reason(&d, "unfamiliar_script: hangul is 0.20 of the letters < 0.30"));
+
+    /* No letters at all. */
+    memset(n, 0, sizeof n);
+    n[CFD_TOK_DIGIT] = 12;
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_true(has_reason(&d, "unfamiliar_script: the article has no letters"));
+
+    /* Not counted (NULL): no check. */
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
+    assert_false(d.review);
+    cfd_agg_free(r);
+
+    /* Off by default and with min_script_share = 0. */
+    r = parse("[decision]\nmin_probability = 0.5\n");
+    assert_false(cfd_agg_wants_letters(r));
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_false(d.review);
+    cfd_agg_free(r);
+    r = parse("[decision]\nscript = latin\nmin_script_share = 0\n");
+    assert_false(cfd_agg_wants_letters(r));
+    cfd_agg_free(r);
+
+    /* Another script: an English newsroom's models. */
+    r = parse("[decision]\nmin_probability = 0.5\nscript = latin\nmin_script_share = 0.5\n");
+    memset(n, 0, sizeof n);
+    n[CFD_TOK_LATIN] = 32;
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_false(d.review);
+    memset(n, 0, sizeof n);
+    n[CFD_TOK_OTHER] = 21; /* "Продажи рекламы выросли" */
+    cfd_agg_decide(r, res, 1, n, scratch, &d);
+    assert_true(has_reason(&d, "unfamiliar_script: latin is 0.00 of the letters < 0.50"));
+    cfd_agg_free(r);
+
+    expect_error("[decision]\nscript = korean\n",
+                 "bad.conf:2: bad value \"korean\" for script (expected hangul, han, latin or "
+                 "other)");
+    expect_error("[decision]\nmin_script_share = 1.5\n", "bad.conf:2: bad value \"1.5\"");
+    expect_error("[decision]\nscript = han\nscript = hangul\n",
+                 "bad.conf:3: script set twice in [decision]");
+    expect_error("[decision]\nmin_script_share = 0.3\n",
+                 "bad.conf: min_script_share is set but script is not");
+}
+
 static void test_shipped_conf(void **state)
 {
     (void)state;
@@ -409,9 +504,16 @@ static void test_shipped_conf(void **state)
     cfd_agg_result res[] = {{"section", s8, 8, sec}, {"topic", top_labels, 4, top}};
     float scratch[8];
     cfd_agg_decision d;
-    cfd_agg_decide(r, res, 2, scratch, &d);
+    cfd_agg_decide(r, res, 2, NULL, scratch, &d);
     assert_string_equal(d.section, "경제");
     assert_false(d.review);
+    /* The default models learned from Korean: English text goes to review. */
+    assert_true(cfd_agg_wants_letters(r));
+    uint64_t n[CFD_TOK_CLASSES] = {0};
+    n[CFD_TOK_LATIN] = 28; /* "Dollar gains on Greenspan speech" */
+    cfd_agg_decide(r, res, 2, n, scratch, &d);
+    assert_true(d.review);
+    assert_true(has_reason(&d, "unfamiliar_script: hangul is 0.00"));
     cfd_agg_free(r);
 }
 
@@ -425,6 +527,7 @@ int main(void)
         cmocka_unit_test(test_check_against_plugins),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_unfamiliar_script),
         cmocka_unit_test(test_shipped_conf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,6 +62,19 @@ EOF
 )
 it_eq "classify JSON: every plugin's sorted distribution, model identity, decision" ok "$check"
 
+# Text in another language is classified, and sent to an editor: the
+# default models learned from Korean (models/aggregate.conf, script check).
+out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+      --data-binary '{"title":"Dollar gains on Greenspan speech","body":"The dollar has hit its highest level against the euro in almost three months."}' \
+      http://localhost/v1/classify)
+it_eq "an English article goes to review: unfamiliar_script" \
+  'true ["unfamiliar_script: hangul is 0.00 of the letters < 0.30; the models learned from hangul text"]' \
+  "$(it_json '"%s %s" % (json.dumps(d["decision"]["review"]), json.dumps([x for x in d["decision"]["reasons"] if x.startswith("unfamiliar")], ensure_ascii=False))' <<<"$out")"
+it_eq "a Korean article has no unfamiliar_script reason" '[]' \
+  "$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
+     --data-binary "$IT_ARTICLE" http://localhost/v1/classify |
+     it_json '[x for x in d["decision"]["reasons"] if x.startswith("unfamiliar")]')"
+
 # Only some plugins.
 out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
       --data-binary '{"body":"주가가 크게 올랐다","plugins":["sentiment"]}' http://localhost/v1/classify)
