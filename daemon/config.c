@@ -30,6 +30,8 @@ typedef struct cfd__opt {
 
 #define OFF(f) offsetof(cfd_config, f)
 
+/* Grouped by section: --check-config prints the options in this order,
+ * one [section] header per group. */
 static const cfd__opt cfd__opts[] = {
     {"socket", "server", K_STR, OFF(socket_path), "PATH",
      "Unix socket to listen on (default run/classifyd.sock; installed: /run/classifyd/classifyd.sock)"},
@@ -38,13 +40,15 @@ static const cfd__opt cfd__opts[] = {
     {"tcp", "server", K_TCP, OFF(tcp_host), "HOST:PORT",
      "also listen on TCP (default off; \"off\" disables; admin calls refused there)"},
     {"workers", "server", K_UINT, OFF(workers), "N",
-     "event loops, each classifying on its own thread (default: one per core)"},
+     "event loops, each classifying on its own thread (default: one per core; at most 256)"},
     {"max-connections", "server", K_UINT, OFF(max_connections), "N",
      "open connections over all loops; more are answered 503 and closed (default 4096)"},
     {"busy-poll", "server", K_UINT, OFF(busy_poll_us), "MICROSECONDS",
      "after serving a request, a loop polls for the next one instead of sleeping for this "
      "long (default 0 = off; at most 100000): lower latency for one-at-a-time clients, at the "
      "cost of a busy core"},
+    {"shutdown-grace", "server", K_MS, OFF(shutdown_grace_ms), "TIME",
+     "on SIGTERM/SIGINT, time given to in-flight requests (default 10s)"},
     {"max-body", "limits", K_SIZE, OFF(max_body), "SIZE",
      "largest request body, e.g. 1M (default 1M); larger: 413"},
     {"max-header", "limits", K_SIZE, OFF(max_header), "SIZE",
@@ -55,8 +59,6 @@ static const cfd__opt cfd__opts[] = {
      "close a connection idle this long, or not reading its replies (default 60s)"},
     {"read-timeout", "limits", K_MS, OFF(read_timeout_ms), "TIME",
      "a request must arrive whole within this time of its first byte (default 10s); else 408"},
-    {"shutdown-grace", "server", K_MS, OFF(shutdown_grace_ms), "TIME",
-     "on SIGTERM/SIGINT, time given to in-flight requests (default 10s)"},
     {"log-level", "log", K_LEVEL, OFF(log_level), "LEVEL",
      "error, warn, info or debug (default info)"},
     {"log-journal", "log", K_JOURNAL, OFF(log_journal), "auto|yes|no",
@@ -64,9 +66,10 @@ static const cfd__opt cfd__opts[] = {
     {"request-log", "log", K_STR, OFF(request_log), "FILE",
      "append one line per request to FILE (\"-\" = stderr; default off)"},
     {"models", "engine", K_STR, OFF(models_dir), "DIR",
-     "models directory (default models)"},
+     "models directory (default models; installed: " CFD_INSTALL_MODELDIR ")"},
     {"plugins", "engine", K_STR, OFF(plugin_dir), "DIR",
-     "plugin directory (default build/lib/classifyd/plugins)"},
+     "plugin directory (default build/lib/classifyd/plugins; installed: " CFD_INSTALL_PLUGINDIR
+     ")"},
     {"enable", "engine", K_LIST, OFF(plugins), "NAME,...",
      "plugins to load; repeatable, the names add up (default: every plugin in the plugin "
      "directory)"},

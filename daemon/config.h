@@ -7,8 +7,9 @@
  * The defaults are repository-relative so that `./build/bin/classifyd` run
  * from the repository root serves ./models with the plugins built in
  * ./build/lib/classifyd/plugins on ./run/classifyd.sock; an installed daemon
- * is started with --config /etc/classifyd/classifyd.conf, which sets the
- * installed paths (see etc/classifyd.conf, which documents every option).
+ * (cfd_config_installed) defaults to /run/classifyd/classifyd.sock and the
+ * directories `cmake --install` wrote. etc/classifyd.conf documents every
+ * option and sets each to its default.
  *
  * Ownership: cfd_config owns every string in it; cfd_config_free releases
  * them. Threads: main thread only, before the loops start; afterwards the

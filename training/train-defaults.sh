@@ -9,7 +9,8 @@
 # is printed and recorded in models/MODELS.md.
 #
 # usage: training/train-defaults.sh [--build DIR] [--out DIR] [--version STR]
-#   --build DIR   build dir holding bin/classifyd-train (default build)
+#   --build DIR   build dir holding bin/classifyd-train (default build-quality,
+#                 else build)
 #   --out DIR     where to write the .cfdm files (default models/ in the repo)
 #   --version STR model version stored in all three files (default: each
 #                 model's own, below; a model is re-versioned only when it

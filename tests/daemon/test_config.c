@@ -294,6 +294,71 @@ static void test_example_file(void **state)
     int rc = cfd_config_load_file(&c, CFD_SOURCE_DIR "/etc/classifyd.conf", &err);
     if (rc != 0)
         fail_msg("etc/classifyd.conf: %s", err.msg);
+
+    /* Every value the example sets is the default it documents, so the file
+     * changes nothing wherever it is used: from the source tree
+     * (--config etc/classifyd.conf) or installed under any prefix. */
+    cfd_config d;
+    cfd_config_defaults(&d);
+    cfd_buf from_file = CFD_BUF_INIT, defaults = CFD_BUF_INIT;
+    assert_int_equal(cfd_config_dump(&c, &from_file), 0);
+    assert_int_equal(cfd_config_dump(&d, &defaults), 0);
+    assert_string_equal(from_file.data, defaults.data);
+    cfd_buf_free(&from_file);
+    cfd_buf_free(&defaults);
+    cfd_config_free(&d);
+    cfd_config_free(&c);
+}
+
+/* --help names both defaults of each path option: run from a source tree
+ * (what cfd_config_defaults gives here) and installed. */
+static void test_usage_path_defaults(void **state)
+{
+    (void)state;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    cfd_config_usage(f);
+    assert_int_equal(fclose(f), 0);
+    cfd_config c;
+    cfd_config_defaults(&c);
+    const struct {
+        const char *flag, *def;
+    } paths[] = {{"--socket PATH", c.socket_path},
+                 {"--models DIR", c.models_dir},
+                 {"--plugins DIR", c.plugin_dir}};
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        const char *line = strstr(text, paths[i].flag);
+        assert_non_null(line);
+        size_t n = strcspn(line, "\n");
+        char want[256];
+        snprintf(want, sizeof want, "(default %s; installed: ", paths[i].def);
+        const char *hit = strstr(line, want);
+        if (hit == NULL || hit > line + n)
+            fail_msg("--help line \"%.*s\" does not say \"%s...\"", (int)n, line, want);
+    }
+    cfd_config_free(&c);
+    free(text);
+}
+
+/* --check-config prints each section once, as a person would write it. */
+static void test_dump_sections_once(void **state)
+{
+    (void)state;
+    static const char *const sections[] = {"[server]\n", "[limits]\n", "[log]\n",
+                                           "[engine]\n", "[models]\n"};
+    cfd_config c;
+    cfd_config_defaults(&c);
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_config_dump(&c, &b), 0);
+    for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
+        const char *first = strstr(b.data, sections[i]);
+        if (first == NULL || strstr(first + 1, sections[i]) != NULL)
+            fail_msg("%.*s appears %s in:\n%s", (int)strlen(sections[i]) - 1, sections[i],
+                     first == NULL ? "never" : "twice", b.data);
+    }
+    cfd_buf_free(&b);
     cfd_config_free(&c);
 }
 
@@ -308,6 +373,8 @@ int main(void)
         cmocka_unit_test(test_enable_flags_add_up),
         cmocka_unit_test(test_file_errors),
         cmocka_unit_test(test_example_file),
+        cmocka_unit_test(test_dump_sections_once),
+        cmocka_unit_test(test_usage_path_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
