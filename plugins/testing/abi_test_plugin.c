@@ -117,6 +117,8 @@ CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {
     .abi_minor = CFD_PLUGIN_ABI_MINOR + 98,
 #elif defined(CFD_TEST_VARIANT_BAD_SIZE)
     .struct_size = 16,
+#elif defined(CFD_TEST_VARIANT_SPARE_SET)
+    .spare = {NULL, (void *)"a later ABI's slot"},
 #endif
     .name = CFD_TEST_NAME,
     .description = "test plugin",

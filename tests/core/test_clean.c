@@ -77,6 +77,9 @@ static void test_content_kept(void **state)
     assert_string_equal(clean("여성 특파원 파견"), "여성 특파원 파견");
     /* four syllables without a two-syllable surname is no name */
     assert_string_equal(clean("김정은위원장 기자"), "김정은위원장 기자");
+    assert_string_equal(clean("김정은씨 기자 = 경기"), "김정은씨 기자 = 경기");
+    /* nor five (a name is 2-4 syllables) */
+    assert_string_equal(clean("김정은위원 기자 = 경기"), "김정은위원 기자 = 경기");
     /* a long name-like run is no name */
     assert_string_equal(clean("대한민국정부기자 x"), "대한민국정부기자 x");
     /* parentheses without '=' are content; long brackets are quotes */

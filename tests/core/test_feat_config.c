@@ -65,6 +65,8 @@ static void test_config_check(void **state)
     c = d; c.char_min = c.char_max = 0; assert_int_equal(cfd_feat_config_check(&c, NULL), 0);
     c = d; c.char_min = c.char_max = CFD_CHAR_NGRAM_MAX; assert_int_equal(cfd_feat_config_check(&c, NULL), 0);
     c = d; c.title_weight = 0.0f; assert_int_equal(cfd_feat_config_check(&c, NULL), 0);
+    c = d; c.title_weight = 100.0f; assert_int_equal(cfd_feat_config_check(&c, NULL), 0);
+    c = d; c.title_weight = 100.5f; expect_config_error(c, "title_weight");
     c = d; c.hash_bits = CFD_HASH_BITS_MAX; assert_int_equal(cfd_feat_config_check(&c, NULL), 0);
 }
 

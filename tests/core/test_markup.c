@@ -113,6 +113,8 @@ static void test_bad_numeric_entities(void **state)
     (void)state;
     /* NUL, controls, surrogates and out-of-range values become a space */
     assert_string_equal(strip("a&#0;b&#1;c&#xD800;d&#x110000;e&#127;f"), "a b c d e f");
+    /* too large for 32 bits as well: not wrapped round to 'A' or U+00E9 */
+    assert_string_equal(strip("a&#x100000041;b&#4294967529;c"), "a b c");
     assert_string_equal(strip("&#99999999999999999999;"), " ");
     char out[64];
     const char *s = "x&#xDFFF;&#x10FFFF;y";

@@ -346,6 +346,8 @@ static void test_check_strings(void **state)
     memset(name, 'a', sizeof(name) - 1);
     name[sizeof(name) - 1] = '\0';
     assert_int_equal(cfd_model_check_strings(name, NULL, NULL, &err), CFD_ETOOBIG);
+    assert_int_equal(cfd_model_check_strings("to\x7fpic", NULL, NULL, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "control character 0x7f"));
     assert_int_equal(cfd_model_check_strings(NULL, "v\n1", NULL, &err), CFD_EFORMAT);
     assert_non_null(strstr(err.msg, "meta.version"));
     assert_int_equal(cfd_model_check_strings(NULL, "", NULL, &err), 0);

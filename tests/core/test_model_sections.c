@@ -155,6 +155,11 @@ static void test_weights(void **state)
     b[wp + 12] = 7;
     fix_checksum(b, len);
     expect_error(b, len, CFD_EVERSION, "weight encoding 7 is unknown");
+    memcpy(b, buf, len);
+    b[wp + 14] = 1; /* a reserved byte */
+    fix_checksum(b, len);
+    cfd_error rerr = expect_error(b, len, CFD_EFORMAT, "section WGHT: reserved bytes");
+    assert_int_equal(rerr.offset, wp + 13);
 
     /* Bucket indexes: unsorted, duplicated, out of range. */
     memcpy(b, buf, len);
@@ -192,6 +197,11 @@ static void test_weights(void **state)
     le32(buf + wp + 16 + 4 * (size_t)m->n_rows, 0x7fc00000u);
     fix_checksum(buf, len);
     expect_error(buf, len, CFD_ERANGE, "scale of row 0");
+    /* a negative scale would flip the sign of every weight of the row */
+    le32(buf + wp + 16 + 4 * (size_t)m->n_rows + 4, 0xbf800000u); /* -1.0f, row 1 */
+    le32(buf + wp + 16 + 4 * (size_t)m->n_rows, 0x3f800000u);     /* row 0 fine again */
+    fix_checksum(buf, len);
+    expect_error(buf, len, CFD_ERANGE, "scale of row 1");
     free(buf);
     cfd_model_free(m);
 }

@@ -263,6 +263,8 @@ static void test_fold(void **state)
     assert_int_equal(cfd_fold_cp(0x03C2), 0x03C3); /* final ς folds to σ too */
     assert_int_equal(cfd_fold_cp(0xFF2B), 'k');   /* fullwidth K */
     assert_int_equal(cfd_fold_cp(0xFF11), '1');   /* fullwidth 1 */
+    assert_int_equal(cfd_fold_cp(0xFF01), '!');   /* first of fullwidth ASCII */
+    assert_int_equal(cfd_fold_cp(0xFF5E), '~');   /* last of fullwidth ASCII */
     assert_int_equal(cfd_fold_cp(0xAC00), 0xAC00);
     assert_int_equal(cfd_fold_cp(0x4E00), 0x4E00);
     char out[CFD_FOLD_MAX(32)];

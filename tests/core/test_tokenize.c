@@ -247,6 +247,38 @@ static void test_class_of(void **state)
     assert_int_equal(cfd_tok_class_of(0xE000), CFD_TOK_SEP);    /* private use */
 }
 
+/* Both ends of every range tokenize.h lists, and the code points just
+ * outside the Latin-1/Latin Extended range. */
+static void test_class_range_ends(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t lo, hi;
+        int cls;
+    } ranges[] = {
+        {0x1100, 0x11FF, CFD_TOK_HANGUL},   {0x3130, 0x318F, CFD_TOK_HANGUL},
+        {0xA960, 0xA97F, CFD_TOK_HANGUL},   {0xD7B0, 0xD7FF, CFD_TOK_HANGUL},
+        {0xAC00, 0xD7A3, CFD_TOK_HANGUL},   {0x3400, 0x4DBF, CFD_TOK_HAN},
+        {0x4E00, 0x9FFF, CFD_TOK_HAN},      {0xF900, 0xFAFF, CFD_TOK_HAN},
+        {0x20000, 0x3134F, CFD_TOK_HAN},    {0x00C0, 0x024F, CFD_TOK_LATIN},
+        {0x1E00, 0x1EFF, CFD_TOK_LATIN},    {0x2C60, 0x2C7F, CFD_TOK_LATIN},
+        {0xA720, 0xA7FF, CFD_TOK_LATIN},    {0xAB30, 0xAB6F, CFD_TOK_LATIN},
+        {0xFF21, 0xFF3A, CFD_TOK_LATIN},    {0xFF41, 0xFF5A, CFD_TOK_LATIN},
+        {0xFF10, 0xFF19, CFD_TOK_DIGIT},    {0x200B, 0x200D, CFD_TOK_IGNORE},
+        {0xFE00, 0xFE0F, CFD_TOK_IGNORE},   {0xE0100, 0xE01EF, CFD_TOK_IGNORE},
+    };
+    for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+        if (cfd_tok_class_of(ranges[i].lo) != ranges[i].cls ||
+            cfd_tok_class_of(ranges[i].hi) != ranges[i].cls)
+            fail_msg("U+%04X..%04X: classes %d and %d, want %d", ranges[i].lo, ranges[i].hi,
+                     cfd_tok_class_of(ranges[i].lo), cfd_tok_class_of(ranges[i].hi),
+                     ranges[i].cls);
+    }
+    assert_int_equal(cfd_tok_class_of(0x00BF), CFD_TOK_SEP);   /* inverted question mark */
+    assert_int_equal(cfd_tok_class_of(0x00F7), CFD_TOK_SEP);   /* division sign */
+    assert_int_equal(cfd_tok_class_of(0x0250), CFD_TOK_OTHER); /* IPA, past Latin Ext-B */
+}
+
 /*
  * The rule of tokenize.h read as plainly as possible, one code point at a
  * time with cfd_tok_class_of and cfd_fold_cp: a token is a maximal run of
@@ -383,6 +415,7 @@ int main(void)
         cmocka_unit_test(test_huge_single_char),
         cmocka_unit_test(test_folding_growth),
         cmocka_unit_test(test_class_of),
+        cmocka_unit_test(test_class_range_ends),
         cmocka_unit_test(test_against_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,6 +236,94 @@ static void test_reason_precision(void **state)
     cfd_agg_free(r);
 }
 
+/* Every threshold is met at equality, as aggregate.h states them
+ * (P < min_probability, margin < min_margin, top >= disagree_min,
+ * p(negative_label) >= negative_min); the values are exact in binary. */
+static void test_thresholds_at_equality(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\n"
+                             "min_probability = 0.5\n"
+                             "min_margin = 0.25\n"
+                             "negative_plugin = sentiment\n"
+                             "negative_min = 0.75\n"
+                             "[evidence.topic]\n"
+                             "weight = 0\n"
+                             "disagree_min = 0.5\n");
+    float sec[] = {0.5f, 0.25f, 0.25f};
+    float top[] = {0.5f, 0.25f, 0.125f, 0.125f};
+    float sen[] = {0.125f, 0.125f, 0.75f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec},
+                            {"topic", top_labels, 4, top},
+                            {"sentiment", sent_labels, 3, sen}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 3, NULL, scratch, &d);
+    assert_string_equal(d.section, "정치");
+    assert_true(d.probability == 0.5f);
+    assert_int_equal(d.n_reasons, 2);
+    assert_string_equal(d.reasons[0], "disagreement: topic says 경제 (0.50), supporting section "
+                                      "경제, not 정치");
+    assert_string_equal(d.reasons[1], "negative_tone: sentiment negative 0.75 >= 0.75");
+    cfd_agg_free(r);
+
+    /* A margin below min_margin names the runner-up: the first of two
+     * tied in the section model's label order. */
+    r = parse("[decision]\nmin_margin = 0.3\n");
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
+    assert_int_equal(d.n_reasons, 1);
+    assert_string_equal(d.reasons[0], "close_call: 정치 0.50 vs 경제 0.25 (margin < 0.30)");
+    cfd_agg_free(r);
+}
+
+/* A tie for the largest P goes to the first section in label order. */
+static void test_tie_goes_to_first_label(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\nmin_probability = 0.25\n");
+    float sec[] = {0.25f, 0.375f, 0.375f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
+    assert_string_equal(d.section, "경제");
+    assert_true(d.probability == 0.375f);
+    cfd_agg_free(r);
+}
+
+/* negative_plugin named but negative_min left at 0: the check is off, so
+ * that plugin failing takes nothing from the decision. */
+static void test_failed_plugin_with_check_off(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\nnegative_plugin = sentiment\n");
+    float sec[] = {0.75f, 0.125f, 0.125f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec},
+                            {"sentiment", sent_labels, 3, NULL}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 2, NULL, scratch, &d);
+    assert_string_equal(d.section, "정치");
+    assert_false(d.review);
+    assert_int_equal(d.n_reasons, 0);
+    cfd_agg_free(r);
+}
+
+/* Up to six decimals when fewer would print the two numbers alike. */
+static void test_reason_precision_six_decimals(void **state)
+{
+    (void)state;
+    cfd_agg_rules *r = parse("[decision]\nmin_probability = 0.500001\n");
+    float sec[] = {0.5f, 0.25f, 0.25f};
+    cfd_agg_result res[] = {{"section", sec_labels, 3, sec}};
+    float scratch[8];
+    cfd_agg_decision d;
+    cfd_agg_decide(r, res, 1, NULL, scratch, &d);
+    assert_int_equal(d.n_reasons, 1);
+    assert_string_equal(d.reasons[0], "low_confidence: 정치 0.500000 < 0.500001");
+    cfd_agg_free(r);
+}
+
 static void warn_collect(void *ud, const char *msg)
 {
     cfd_buf *b = ud;
@@ -256,6 +344,7 @@ static void test_check_against_plugins(void **state)
                              "[evidence.topic]\n"
                              "weight = 0.5\n"
                              "IT과학 = 경제\n"
+                             "생활문화 = -   ; ignored: no section to check\n"
                              "[evidence.rules]\n"
                              "weight = 0.5\n");
     cfd_agg_result ok[] = {{"section", sec_labels, 3, NULL},
@@ -327,6 +416,14 @@ static void test_json(void **state)
     assert_string_equal(cJSON_GetArrayItem(reasons, 0)->valuestring, "low_confidence: \"quoted\"");
     assert_int_equal(strlen(cJSON_GetArrayItem(reasons, 1)->valuestring) % 3, 0);
     cJSON_Delete(j);
+    /* a reason ending in a whole multi-byte character keeps it */
+    cfd_buf_reset(&b);
+    d.n_reasons = 1;
+    snprintf(d.reasons[0], CFD_AGG_REASON_MAX, "disagreement: topic says 정치 (0.90), "
+             "supporting section 정치, not 경제");
+    assert_int_equal(cfd_agg_decision_json(&d, &b), 0);
+    assert_non_null(strstr(b.data, "\"reasons\":[\"disagreement: topic says 정치 (0.90), "
+                                   "supporting section 정치, not 경제\"]}"));
     cfd_buf_reset(&b);
     d.section = NULL;
     d.review = 0;
@@ -357,8 +454,19 @@ static void test_parse_errors(void **state)
     expect_error("[evidence.topic]\nweight = abc\n", "bad weight");
     expect_error("[evidence.topic]\n경제 = 경제\n경제 = 사회\n", "bad.conf:3: label \"경제\" mapped twice");
     expect_error("[evidence.topic]\nsame_names = maybe\n", "bad same_names");
+    expect_error("[evidence.topic]\n경제 =\n", "bad.conf:2: label \"경제\" in [evidence.topic] "
+                                                "maps to nothing");
+    /* at most 16 evidence blocks */
+    char many[1024];
+    size_t ml = 0;
+    for (int k = 0; k < 17; k++)
+        ml += (size_t)snprintf(many + ml, sizeof many - ml, "[evidence.p%d]\nweight = 1\n", k);
+    expect_error(many, "bad.conf:34: bad section [evidence.p16]");
+    many[ml - strlen("[evidence.p16]\nweight = 1\n")] = '\0';
+    cfd_agg_free(parse(many));
     expect_error("[decision]\nsection_plugin = ../x\n", "bad value");
     expect_error("[decision\n", "bad.conf:1: syntax error");
+    expect_error("[decision]\nmin_probability = 0.5\x7f\n", "bad.conf:2:22: control character 0x7f");
     expect_error("[evidence.topic]\nweight = 1e-400\n", "bad weight");
     /* the second of two settings would silently win */
     expect_error("[decision]\nmin_probability = 0.5\nmin_probability = 0.7\n",
@@ -367,8 +475,21 @@ static void test_parse_errors(void **state)
                  "bad.conf:4: weight set twice in [evidence.topic]");
     expect_error("[evidence.topic]\ndisagree_min = 0.6\n  weight = 0.5\n",
                  "bad.conf:3: the line is indented");
+    /* the ends of the ranges are allowed: probabilities up to 1, weights
+     * up to 100, a negative_label up to 127 bytes */
+    cfd_agg_rules *ends = parse("[decision]\nmin_probability = 1\nmin_margin = 1\n"
+                                "negative_min = 1\n[evidence.topic]\nweight = 100\n"
+                                "disagree_min = 1\n");
+    cfd_agg_free(ends);
+    expect_error("[evidence.topic]\nweight = 100.001\n", "bad weight");
+    char conf[400];
+    snprintf(conf, sizeof conf, "[decision]\nnegative_label = %0127d\n", 0);
+    ends = parse(conf);
+    cfd_agg_free(ends);
+    snprintf(conf, sizeof conf, "[decision]\nnegative_label = %0128d\n", 0);
+    expect_error(conf, "bad value");
     /* indented comments and blank lines are fine */
-    cfd_agg_rules *ok = parse("[evidence.topic]\n  ; a note\n   \nweight = 0.5\n");
+    cfd_agg_rules *ok = parse("[evidence.topic]\n  ; a note\n   \n\t# another\nweight = 0.5\n");
     cfd_agg_free(ok);
 
     /* A file with no settings would silently drop every plugin's evidence. */
@@ -524,6 +645,10 @@ int main(void)
         cmocka_unit_test(test_review_reasons),
         cmocka_unit_test(test_no_section_keeps_other_reasons),
         cmocka_unit_test(test_reason_precision),
+        cmocka_unit_test(test_reason_precision_six_decimals),
+        cmocka_unit_test(test_thresholds_at_equality),
+        cmocka_unit_test(test_tie_goes_to_first_label),
+        cmocka_unit_test(test_failed_plugin_with_check_off),
         cmocka_unit_test(test_check_against_plugins),
         cmocka_unit_test(test_json),
         cmocka_unit_test(test_parse_errors),

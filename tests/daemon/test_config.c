@@ -66,6 +66,9 @@ static void test_sizes_and_durations(void **state)
     assert_int_equal(s, 1 << 20);
     assert_int_equal(cfd_config_parse_size("2G", &s), 0);
     assert_int_equal(s, (size_t)2 << 30);
+    assert_int_equal(cfd_config_parse_size("17179869183G", &s), 0); /* SIZE_MAX >> 30 */
+    assert_int_equal(s, (size_t)17179869183u << 30);
+    assert_int_equal(cfd_config_parse_size("17179869184G", &s), CFD_EINVAL);
     assert_int_equal(cfd_config_parse_size("1MB", &s), CFD_EINVAL);
     assert_int_equal(cfd_config_parse_size("-1", &s), CFD_EINVAL);
     assert_int_equal(cfd_config_parse_size("", &s), CFD_EINVAL);
@@ -138,6 +141,12 @@ static void test_bad_flags(void **state)
         {"--busy-poll", "100001", "busy-poll"},
         {"--busy-poll", "-1", "busy-poll"},
         {"--busy-poll", "1ms", "busy-poll"},
+        {"--socket-mode", "1777", "socket-mode"},   /* sticky/setuid bits: past 0777 */
+        {"--tcp", "127.0.0.1:65536", "HOST:PORT"},
+        {"--max-body", "17179869185G", "max-body"}, /* would wrap to 1 GiB */
+        {"--max-connections", "0", "max-connections"},
+        {"--tcp", ":8080", "HOST:PORT"},                /* no host */
+        {"--socket", "/tmp/x\x7f.sock", "socket"},      /* DEL is a control character */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         cfd_config c;
@@ -165,6 +174,24 @@ static void test_bad_flags(void **state)
     char *too_long[] = {"classifyd", "--models", longv};
     assert_int_equal(from_args(&c, &err, 3, too_long), CFD_EINVAL);
     assert_non_null(strstr(err.msg, "models: the value is 199 bytes long; at most 160"));
+    cfd_config_free(&c);
+}
+
+/* The ends of each range are allowed: mode 0777, port 65535 (an IPv6
+ * host in brackets), workers 0 (one per core), busy-poll 100000. */
+static void test_range_ends(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    char *argv[] = {"classifyd", "--socket-mode", "0777", "--tcp", "[::1]:65535",
+                    "--workers", "0", "--busy-poll", "100000"};
+    assert_int_equal(from_args(&c, &err, (int)(sizeof(argv) / sizeof(argv[0])), argv), 0);
+    assert_int_equal(c.socket_mode, 0777);
+    assert_string_equal(c.tcp_host, "::1");
+    assert_int_equal(c.tcp_port, 65535);
+    assert_int_equal(c.workers, 0);
+    assert_int_equal(c.busy_poll_us, 100000);
     cfd_config_free(&c);
 }
 
@@ -369,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_sizes_and_durations),
         cmocka_unit_test(test_flags),
         cmocka_unit_test(test_bad_flags),
+        cmocka_unit_test(test_range_ends),
         cmocka_unit_test(test_file_and_flags),
         cmocka_unit_test(test_enable_flags_add_up),
         cmocka_unit_test(test_file_errors),

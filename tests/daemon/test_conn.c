@@ -220,6 +220,47 @@ static void test_ndjson_chunked(void **state)
     assert_true(n > 5 && strcmp(buf + n - 5, "0\r\n\r\n") == 0); /* last chunk */
 }
 
+/* HTTP/1.0 has no chunked coding: an NDJSON batch is streamed until the
+ * connection closes, so the daemon closes it, keep-alive asked or not. */
+static void test_ndjson_http10_closes(void **state)
+{
+    fixture *f = *state;
+    char buf[16384], req[2048];
+    int eof;
+    const char body[] = "{\"id\":\"m1\",\"body\":\"축구 경기\"}\n{\"id\":\"m2\",\"title\":\"국회\"}\n";
+    snprintf(req, sizeof(req),
+             "POST /v1/classify HTTP/1.0\r\nContent-Type: application/x-ndjson\r\n"
+             "Content-Length: %zu\r\nConnection: keep-alive\r\n\r\n%s",
+             sizeof(body) - 1, body);
+    exchange(f, req, strlen(req), buf, sizeof(buf), 3000, &eof);
+    assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_null(strstr(buf, "Transfer-Encoding"));
+    assert_null(strstr(buf, "Connection: keep-alive"));
+    assert_non_null(strstr(buf, "Connection: close\r\n"));
+    const char *l1 = strstr(buf, "\"id\":\"m1\""), *l2 = strstr(buf, "\"id\":\"m2\"");
+    assert_non_null(l1);
+    assert_non_null(l2);
+    assert_true(l1 < l2);
+    assert_true(eof); /* the end of the reply is the end of the connection */
+}
+
+/* No Content-Type at all (a bare client): the body is read as JSON. */
+static void test_no_content_type_is_json(void **state)
+{
+    fixture *f = *state;
+    char buf[8192], req[1024];
+    int eof;
+    const char body[] = "{\"id\":\"bare\",\"body\":\"국회 의원 선거 여당\"}";
+    snprintf(req, sizeof(req),
+             "POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Length: %zu\r\n"
+             "Connection: close\r\n\r\n%s",
+             sizeof(body) - 1, body);
+    exchange(f, req, strlen(req), buf, sizeof(buf), 3000, &eof);
+    assert_true(strncmp(buf, "HTTP/1.1 200 OK\r\n", 17) == 0);
+    assert_non_null(strstr(buf, "\"id\":\"bare\""));
+    assert_non_null(strstr(buf, "\"results\""));
+}
+
 /* 300 pipelined requests and no reading: the daemon stops taking them once
  * 4 KiB of replies wait, then delivers every reply, in order, once read. */
 static void test_client_not_reading(void **state)
@@ -338,6 +379,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pipelined_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_byte_by_byte, setup, teardown),
         cmocka_unit_test_setup_teardown(test_413_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ndjson_http10_closes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_content_type_is_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ndjson_chunked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_client_not_reading, setup, teardown),
         cmocka_unit_test_setup_teardown(test_read_timeout, setup, teardown),

@@ -115,6 +115,7 @@ static void test_abi_checks(void **state)
     expect_refused("bad_name", CFD_EFORMAT, "invalid plugin name", NULL);
     expect_refused("mismatch", CFD_EMISMATCH, "\"other\"", "mismatch.so");
     expect_refused("nosuch", CFD_ENOENT, "nosuch", NULL);
+    expect_refused("spare_set", CFD_EFORMAT, "sets spare slot 1", NULL);
 
     cfd_loaded_plugin lp;
     cfd_error err;
@@ -149,6 +150,25 @@ static void test_names_and_paths(void **state)
     assert_int_equal(symlink(target, link), 0);
     assert_int_equal(cfd_plugin_open(sub, "good", &lp, &err), CFD_EPERM);
     assert_non_null(strstr(err.msg, "outside the plugin directory"));
+    /* A sibling whose name starts with the directory's is outside it too. */
+    char evil[300], cmd[1200];
+    snprintf(evil, sizeof(evil), "%s/inner-evil", dir);
+    assert_int_equal(mkdir(evil, 0700), 0);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s/good.so'", target, evil);
+    assert_int_equal(system(cmd), 0);
+    snprintf(target, sizeof(target), "%s/good.so", evil);
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(symlink(target, link), 0);
+    assert_int_equal(cfd_plugin_open(sub, "good", &lp, &err), CFD_EPERM);
+    assert_non_null(strstr(err.msg, "outside the plugin directory"));
+    /* ... while the same file in the directory itself loads */
+    assert_int_equal(cfd_plugin_open(evil, "good", &lp, &err), 0);
+    cfd_plugin_close(&lp);
+    /* Only a regular file is opened (a FIFO would block dlopen). */
+    assert_int_equal(unlink(link), 0);
+    assert_int_equal(mkdir(link, 0700), 0);
+    assert_int_equal(cfd_plugin_open(sub, "good", &lp, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "is not a regular file"));
     assert_int_equal(cfd_plugin_open("/nonexistent/dir", "good", &lp, &err), CFD_ENOENT);
     tu_rmrf(dir);
 }

@@ -229,6 +229,13 @@ static void test_errors(void **state)
     expect_error(f, "경제\t0.5000000000000000000000000000000000000001x\tx\n", CFD_EFORMAT,
                  "weight \"0.5000000000"); 
     expect_error(f, "\t0.5\tx\n", CFD_EFORMAT, "label must be");
+    /* the ends of the ranges: a weight of exactly 1, a label of 256 bytes */
+    load_ok(f, "경제\t1\tx\n");
+    char longl[600];
+    snprintf(longl, sizeof longl, "%0256d\t0.5\tx\n", 0);
+    load_ok(f, longl);
+    snprintf(longl, sizeof longl, "%0257d\t0.5\tx\n", 0);
+    expect_error(f, longl, CFD_EFORMAT, "rules.txt:1: label must be 1 to 256 bytes");
     expect_error(f, "# only comments\n\n", CFD_EEMPTY, "no rules");
     expect_error(f, "경제\t0.5\tx\n경제\t0.5\t\xff\n", CFD_EUTF8, "rules.txt:2: invalid UTF-8");
     cfd_error err;

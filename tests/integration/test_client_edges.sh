@@ -7,6 +7,9 @@
 # install packages.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
+# script(1) gives classifyctl a terminal in 1b and 4: a check that quietly
+# did not run would pass for one that ran.
+command -v script >/dev/null || it_die "script(1) is not installed (util-linux / bsdutils)"
 it_start_daemon --idle-timeout 1s
 export CLASSIFYD_SOCKET=$SOCK
 ctl() { timeout 120 "$BIN/classifyctl" "$@"; }
@@ -23,13 +26,11 @@ it_eq "batch after idle closes: every reply written" 3000 "$(tr -d ' ' < "$IT_TM
 
 # 1b. classify with no FILE at a terminal says it is reading the terminal
 #     (it sat silent); script(1) gives it a terminal with nothing typed.
-if command -v script >/dev/null; then
-  out=$(script -qc "timeout 5 $BIN/classifyctl classify" /dev/null </dev/null 2>&1)
-  it_match "classify at a terminal: says what it is waiting for" \
-    'reading the article from the terminal; end it with Ctrl-D' "$out"
-  out=$(printf 'text' | ctl classify 2>&1 >/dev/null)
-  case $out in *"from the terminal"*) it_fail "classify from a pipe talks about a terminal: $out";; esac
-fi
+out=$(script -qc "timeout 5 $BIN/classifyctl classify" /dev/null </dev/null 2>&1)
+it_match "classify at a terminal: says what it is waiting for" \
+  'reading the article from the terminal; end it with Ctrl-D' "$out"
+out=$(printf 'text' | ctl classify 2>&1 >/dev/null)
+case $out in *"from the terminal"*) it_fail "classify from a pipe talks about a terminal: $out";; esac
 
 # 2. The daemon's error line names the line of the input file, not of the
 #    request it was sent in (line 70 is in the second request of 64).
@@ -62,18 +63,16 @@ it_eq "classify of empty stdin: exit 4" 4 "$rc"
 it_match "classify of empty stdin: says so" 'standard input: empty' "$(cat "$IT_TMP/empty.err")"
 
 # 4. The progress bar stays off when the replies go to the same terminal.
-if command -v script >/dev/null; then
-  out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
-        "'$BIN/classifyctl' batch -j 1 --chunk 1 -o - '$IT_TMP/70.jsonl'" /dev/null)
-  if grep -q '\[#' <<<"$out"; then
-    it_fail "batch -o - on a terminal: the progress bar was drawn into the replies"
-  else
-    it_ok "batch -o - on a terminal: no progress bar among the replies"
-  fi
-  out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
-        "'$BIN/classifyctl' batch -j 1 --chunk 1 -o /dev/null '$IT_TMP/70.jsonl'" /dev/null)
-  it_match "batch -o FILE on a terminal: progress bar shown" '\[#+\] 70/70' "$out"
+out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
+      "'$BIN/classifyctl' batch -j 1 --chunk 1 -o - '$IT_TMP/70.jsonl'" /dev/null)
+if grep -q '\[#' <<<"$out"; then
+  it_fail "batch -o - on a terminal: the progress bar was drawn into the replies"
+else
+  it_ok "batch -o - on a terminal: no progress bar among the replies"
 fi
+out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
+      "'$BIN/classifyctl' batch -j 1 --chunk 1 -o /dev/null '$IT_TMP/70.jsonl'" /dev/null)
+it_match "batch -o FILE on a terminal: progress bar shown" '\[#+\] 70/70' "$out"
 
 # 5. An NDJSON request refused whole (413) while replies would have been
 #    streamed: the daemon's code and message are shown, each article counted once.

@@ -235,6 +235,51 @@ static void test_cv_is_out_of_fold(void **state)
     cfd_dataset_free(ds);
 }
 
+/* The summary of the folds: the mean of their macro-F1 and accuracy, and
+ * the sample standard deviation (divided by k - 1) of their macro-F1, on
+ * data where the folds score differently. */
+static void test_cv_fold_summary(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/mixed.tsv", g_dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 60; i++)
+        fprintf(f, "%s\tw%d x%d\n", i % 2 ? "odd" : "even", i % 7, i % 4);
+    fclose(f);
+    cfd_dataset *ds;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(path, CFD_FORMAT_AUTO, NULL, 0, &ds, &err), 0);
+    cfd_feat_config cfg;
+    cfd_feat_config_default(&cfg);
+    cfg.hash_bits = 16;
+    cfg.char_min = cfg.char_max = 0;
+    cfg.word_bigrams = 0;
+    cfd_corpus *c;
+    assert_int_equal(cfd_corpus_build(ds, &cfg, 1, NULL, &c, &err), 0);
+    uint32_t fold[60];
+    assert_int_equal(cfd_cv_folds(c->y, c->n, c->n_labels, 4, 2, fold), 0);
+    cfd_linear_params p = {.solver = L2R_L2LOSS_SVC_DUAL, .c = 1, .eps = 0.01, .jobs = 1,
+                           .seed = 1};
+    cfd_cv_result r;
+    assert_int_equal(cfd_cv_run(c, &p, 4, fold, 0, NULL, &r, &err), 0);
+    double mean = 0, mean_acc = 0, sq = 0;
+    for (int k = 0; k < 4; k++) {
+        mean += r.fold_macro_f1[k] / 4;
+        mean_acc += r.fold_accuracy[k] / 4;
+    }
+    for (int k = 0; k < 4; k++)
+        sq += (r.fold_macro_f1[k] - mean) * (r.fold_macro_f1[k] - mean);
+    assert_true(sq > 1e-6); /* the folds differ: the check below means something */
+    assert_true(fabs(r.mean_macro_f1 - mean) < 1e-12);
+    assert_true(fabs(r.mean_accuracy - mean_acc) < 1e-12);
+    assert_true(fabs(r.sd_macro_f1 - sqrt(sq / 3)) < 1e-12);
+    cfd_cv_result_free(&r);
+    cfd_corpus_free(c);
+    cfd_dataset_free(ds);
+}
+
 static void test_grid(void **state)
 {
     (void)state;
@@ -274,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_cv_separable),
         cmocka_unit_test(test_cv_jobs_identical),
         cmocka_unit_test(test_cv_is_out_of_fold),
+        cmocka_unit_test(test_cv_fold_summary),
         cmocka_unit_test(test_grid),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

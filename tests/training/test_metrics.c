@@ -182,6 +182,23 @@ static void test_print(void **state)
     /* "정치" is 4 columns wide: padded like the 5-column header "label" */
     assert_non_null(strstr(text, "\n정치      0.6667  0.6667  0.6667        3\n"));
     assert_non_null(strstr(text, "\nc         1     0     3\n"));
+    /* every label occurs in the truth: one macro-F1 line */
+    assert_null(strstr(text, "over the labels that occur"));
+    free(text);
+    cfd_metrics_free(&m);
+
+    /* a label predicted but never true: the second macro-F1 line, over
+     * the labels that occur (0.6071, not 0.4554) */
+    const char *labels4[] = {"정치", "b", "c", "d"};
+    fill(&m, 4);
+    cfd_metrics_add(&m, 0, 3);
+    cfd_metrics_finish(&m);
+    f = open_memstream(&text, &len);
+    assert_non_null(f);
+    cfd_metrics_print(&m, labels4, f);
+    fclose(f);
+    assert_non_null(strstr(text, "macro-F1  0.4554\n"));
+    assert_non_null(strstr(text, "macro-F1  0.6071 over the labels that occur in the data"));
     free(text);
     cfd_metrics_free(&m);
 }
