@@ -278,12 +278,22 @@ typedef struct cfd__ini_ctx {
     cfd_config *c;
     cfd_error *err;
     uint64_t seen; /* options set by this file, bit = index in cfd__opts */
+    size_t models_base; /* c->models[models_base..] were set by this file */
 } cfd__ini_ctx;
 
 static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
 {
     cfd__ini_ctx *x = user;
     if (strcmp(section, "models") == 0) {
+        /* One plugin, one model: a second line would silently win, as with
+         * any other key (a --model flag still overrides the file). */
+        for (size_t i = x->models_base; i < x->c->n_models; i++)
+            if (strcmp(x->c->models[i].plugin, name) == 0) {
+                cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
+                              "[models]: \"%s\" is set a second time; keep one of the two lines",
+                              name);
+                return 0;
+            }
         int r = cfd_config_add_model(x->c, name, strlen(name), value);
         if (r == CFD_EINVAL)
             cfd_error_set(x->err, r, (size_t)-1,
@@ -315,7 +325,7 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
 
 int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
 {
-    cfd__ini_ctx x = {c, err, 0};
+    cfd__ini_ctx x = {c, err, 0, c->n_models};
     cfd_error_clear(err);
     char *text;
     size_t len;

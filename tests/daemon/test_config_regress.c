@@ -266,7 +266,8 @@ static void test_value_that_reads_as_comment_refused(void **state)
 
 /* The line named is the line whose problem is printed. */
 /* A setting given twice in the file was settled silently by the last line;
- * lists and models add up and stay allowed. */
+ * lists and models add up and stay allowed, one plugin's model twice does
+ * not. */
 static void test_setting_given_twice_refused(void **state)
 {
     (void)state;
@@ -288,6 +289,16 @@ static void test_setting_given_twice_refused(void **state)
                                &err),
                      0);
     assert_int_equal(c.n_models, 2);
+    cfd_config_free(&c);
+
+    /* ...but one plugin's model named twice is the same mistake as any
+     * other key set twice (the second line silently won). */
+    cfd_config_defaults(&c);
+    assert_int_equal(load_text(&c, "[models]\ntopic = a.cfdm\nsection = s.cfdm\n"
+                                   "topic = b.cfdm\n",
+                               &err),
+                     CFD_EINVAL);
+    assert_non_null(strstr(err.msg, ":4: [models]: \"topic\" is set a second time"));
     cfd_config_free(&c);
 }
 
