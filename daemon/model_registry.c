@@ -132,6 +132,11 @@ int cfd_models_resolve(const char *models_dir_real, const char *rel, char *out, 
         return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
                              "model file %s: %s", joined, strerror(errno));
     size_t dn = strlen(models_dir_real);
+    if (strcmp(real, models_dir_real) == 0) /* ".", "x/..": not "outside" */
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "model path \"%.200s\" names the models directory %s itself; give "
+                             "a model file in it",
+                             rel, models_dir_real);
     if (strncmp(real, models_dir_real, dn) != 0 || (real[dn] != '/' && dn != 1))
         return cfd_error_set(err, CFD_EPERM, (size_t)-1,
                              "model path \"%.200s\" resolves to %s, outside the models "

@@ -23,7 +23,8 @@
 #   --no-peers    only run classifyd-train
 #   --tasks LIST  comma-separated subset of: topic,section,sentiment,section-oos,section-mix
 # Prints a Markdown table on stdout and leaves every prediction in WORK/runs.
-# On 2 shared cores the whole run takes ~15 minutes (scikit-learn dominates).
+# The whole run takes ~6 minutes on the 2 cores when they are idle, up to
+# ~35 under a load of 6-10 (scikit-learn and fastText dominate).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")

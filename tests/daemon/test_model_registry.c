@@ -283,6 +283,11 @@ static void test_paths(void **state)
     snprintf(link, sizeof(link), "%s/sub", f->dir);
     assert_int_equal(mkdir(link, 0700), 0);
     assert_int_equal(cfd_models_resolve(d, "sub", out, sizeof(out), &err), CFD_EINVAL);
+    /* the directory itself is no model file (it read "outside the models
+     * directory" while naming that very directory) */
+    assert_int_equal(cfd_models_resolve(d, ".", out, sizeof(out), &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "names the models directory"));
+    assert_int_equal(cfd_models_resolve(d, "./", out, sizeof(out), &err), CFD_EINVAL);
     tu_rmrf(odir);
 }
 

@@ -6,7 +6,15 @@
 # /readyz, /metrics; 404/405; classifyctl's subcommands.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
-it_start_daemon
+it_start_daemon --tcp 127.0.0.1:0
+
+# ---- TCP (port 0: any free one; the log names the port bound)
+port=$(sed -n 's/.* and tcp 127\.0\.0\.1:\([0-9]*\) with .*/\1/p' "$DAEMON_LOG" | tail -n1)
+it_match "the start-up log names the TCP port bound" '^[1-9][0-9]*$' "$port"
+it_eq "classify over TCP" 200 "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+  -H 'Content-Type: application/json' --data-binary "$IT_ARTICLE" "http://127.0.0.1:$port/v1/classify")"
+it_eq "admin over TCP: 403" 403 "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
+  -X POST "http://127.0.0.1:$port/v1/reload")"
 
 # ---- health, readiness
 out=$(it_curl http://localhost/healthz)
