@@ -8,7 +8,8 @@ set -euo pipefail
 # scripts/run.sh uses it, and a fresh Debian 12 does not have it.
 build_pkgs=(build-essential cmake pkg-config libuv1-dev liblinear-dev libutf8proc-dev
             libcjson-dev libhttp-parser-dev libxxhash-dev libssl-dev libinih-dev curl)
-test_pkgs=(libcmocka-dev curl socat valgrind clang libclang-rt-14-dev python3 procps util-linux)
+test_pkgs=(libcmocka-dev curl socat valgrind clang libclang-rt-14-dev python3 procps util-linux
+           bsdutils systemd)  # script(1); systemd-analyze and systemd-sysusers check the unit
 bench_pkgs=(fasttext liblinear-tools python3-sklearn python3-numpy)
 
 case "${1:-test}" in

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The systemd unit and sysusers file `cmake --install` writes
+# (etc/classifyd.service.in, etc/classifyd.sysusers): systemd's own checkers
+# accept them without a warning, the unit runs as the user the sysusers file
+# creates, and the daemon accepts the command line the unit starts it with.
+# The unit names the install paths, which a test cannot use, so the checks
+# run on a copy whose ExecStart points at this build's daemon and the
+# repository's example config.
+. "$(dirname "$0")/lib.sh"
+it_init "$@"
+for t in systemd-analyze systemd-sysusers; do
+  command -v "$t" >/dev/null || it_die "$t is not installed (scripts/deps.sh test installs systemd)"
+done
+
+unit=$BUILD/etc/classifyd.service
+[ -f "$unit" ] || it_die "$unit not generated (cmake configures it from etc/classifyd.service.in)"
+grep -q '@' "$unit" && it_fail "unit has an unsubstituted @VAR@: $(grep '@' "$unit")"
+
+exec_line=$(sed -n 's/^ExecStart=//p' "$unit")
+it_match "ExecStart runs the installed daemon with the installed config" \
+  '^/[^ ]*/sbin/classifyd --config /[^ ]*/classifyd/classifyd\.conf$' "$exec_line"
+
+# systemd-analyze verify: unknown keys and bad values are warnings on stderr
+# (exit 0), a missing executable an error; any output at all fails here.
+mkdir -p "$IT_TMP/unit"
+sed "s|^ExecStart=.*|ExecStart=$BIN/classifyd --config $SRC/etc/classifyd.conf|" "$unit" \
+  > "$IT_TMP/unit/classifyd.service"
+out=$(cd "$IT_TMP/unit" && systemd-analyze verify ./classifyd.service 2>&1); rc=$?
+it_eq "systemd-analyze verify: exit 0" 0 $rc
+it_eq "systemd-analyze verify: no warning" "" "$out"
+# ...and the check itself notices a misspelt key (it would pass anything
+# if systemd-analyze stopped reading the file).
+sed 's/^NoNewPrivileges=/NoNewPrivilges=/' "$IT_TMP/unit/classifyd.service" > "$IT_TMP/unit/bad.service"
+out=$(cd "$IT_TMP/unit" && systemd-analyze verify ./bad.service 2>&1)
+it_match "systemd-analyze verify flags a misspelt key" "Unknown key 'NoNewPrivilges'" "$out"
+
+# systemd-sysusers creates the user and group the unit runs as.
+out=$(systemd-sysusers --dry-run "$SRC/etc/classifyd.sysusers" 2>&1); rc=$?
+it_eq "systemd-sysusers --dry-run: exit 0" 0 $rc
+user=$(sed -n 's/^User=//p' "$unit"); group=$(sed -n 's/^Group=//p' "$unit")
+it_match "sysusers creates the unit's user" "Creating user '$user'" "$out"
+it_match "sysusers creates the unit's group" "Creating group '$group'" "$out"
+
+# The daemon accepts the unit's command line (socket moved to a temporary
+# directory: /run/classifyd is the service's own). --check-config loads
+# the plugins and models and exits 0 when all is well.
+read -r -a argv <<<"$(sed -n 's/^ExecStart=//p' "$IT_TMP/unit/classifyd.service")"
+out=$(cd "$SRC" && "${argv[@]}" --socket "$IT_TMP/c.sock" --check-config 2>&1); rc=$?
+it_eq "the unit's command line passes --check-config" 0 $rc
+[ $rc = 0 ] || echo "$out" | tail -5 >&2
