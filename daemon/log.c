@@ -3,6 +3,7 @@
  * process-wide (set once at start, read-only afterwards): a daemon has one
  * stderr.
  */
+#define _GNU_SOURCE /* dup3 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -132,6 +133,20 @@ int cfd_log_open_requests(const char *path)
         return CFD_EIO;
     cfd__request_fd = fd;
     return 0;
+}
+
+int cfd_log_reopen_requests(const char *path)
+{
+    if (cfd__request_fd <= STDERR_FILENO || path == NULL || strcmp(path, "-") == 0)
+        return 0;
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return CFD_EIO;
+    int rc = dup3(fd, cfd__request_fd, O_CLOEXEC) < 0 ? CFD_EIO : 0;
+    int e = errno;
+    close(fd);
+    errno = e;
+    return rc;
 }
 
 void cfd_log_close_requests(void)

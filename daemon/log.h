@@ -5,7 +5,8 @@
  * request, appended to a file.
  *
  * Threads: cfd_log_setup/cfd_log_open_requests run on the main thread before
- * the event loops start and cfd_log_close_requests after they stop; every
+ * the event loops start, cfd_log_reopen_requests on it while they run (on
+ * SIGHUP and SIGUSR1) and cfd_log_close_requests after they stop; every
  * other function may be called from any thread. Each line is written with
  * one write(2), so lines from different threads never interleave.
  */
@@ -35,6 +36,13 @@ void cfd_log_engine(void *ud, int level, const char *msg);
 
 /* Opens path for appending request lines ("-" = stderr). Returns 0 or CFD_EIO. */
 int cfd_log_open_requests(const char *path);
+/* Opens path again and puts it in place of the request log's descriptor
+ * (dup3 onto the same number, so a line being written from another thread
+ * goes whole to the old file or the new one): after logrotate has renamed
+ * the file, lines go to a new one. Nothing to do for stderr or no log.
+ * Returns 0 or CFD_EIO (errno set; the old file stays in use). Main thread,
+ * while the loops run. */
+int cfd_log_reopen_requests(const char *path);
 void cfd_log_close_requests(void);
 int cfd_log_requests_enabled(void);
 /* One request line: method, path, status, reply bytes, microseconds. */

@@ -394,10 +394,24 @@ static void cfd__begin_stop(cfd_server *s, const char *why)
     uv_timer_start(&s->grace, cfd__grace_cb, s->cfg->shutdown_grace_ms, 0);
 }
 
+/* A renamed request log (logrotate) is let go of and a new one created. */
+static void cfd__reopen_log(cfd_server *s, const char *why)
+{
+    if (cfd_log_reopen_requests(s->cfg->request_log) != 0)
+        cfd_log(CFD_LOG_ERROR, "%s: cannot reopen request log %s: %s (still writing to the old "
+                "file; check the directory's permissions)", why, s->cfg->request_log,
+                strerror(errno));
+}
+
 static void cfd__signal_cb(uv_signal_t *h, int signum)
 {
     cfd_server *s = h->data;
+    if (signum == SIGUSR1) {
+        cfd__reopen_log(s, "SIGUSR1");
+        return;
+    }
     if (signum == SIGHUP) {
+        cfd__reopen_log(s, "SIGHUP");
         cfd_log(CFD_LOG_INFO, "SIGHUP: re-reading every plugin's model file and the decision rules");
         cfd__start_reload(s);
         return;
@@ -418,18 +432,20 @@ static void cfd__worker_done_cb(uv_async_t *a)
     uv_close((uv_handle_t *)&s->sig_term, NULL);
     uv_close((uv_handle_t *)&s->sig_int, NULL);
     uv_close((uv_handle_t *)&s->sig_hup, NULL);
+    uv_close((uv_handle_t *)&s->sig_usr1, NULL);
     uv_close((uv_handle_t *)&s->grace, NULL);
     uv_close((uv_handle_t *)&s->worker_done, NULL);
     uv_close((uv_handle_t *)&s->stop, NULL);
 }
 
-/* The signals cfd_server_run handles (SIGTERM, SIGINT, SIGHUP). */
+/* The signals cfd_server_run handles (SIGTERM, SIGINT, SIGHUP, SIGUSR1). */
 static void cfd__handled_signals(sigset_t *set)
 {
     sigemptyset(set);
     sigaddset(set, SIGTERM);
     sigaddset(set, SIGINT);
     sigaddset(set, SIGHUP);
+    sigaddset(set, SIGUSR1);
 }
 
 void cfd_server_hold_signals(void)
@@ -456,10 +472,12 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
     uv_signal_init(&s->main_loop, &s->sig_term);
     uv_signal_init(&s->main_loop, &s->sig_int);
     uv_signal_init(&s->main_loop, &s->sig_hup);
-    s->sig_term.data = s->sig_int.data = s->sig_hup.data = s;
+    uv_signal_init(&s->main_loop, &s->sig_usr1);
+    s->sig_term.data = s->sig_int.data = s->sig_hup.data = s->sig_usr1.data = s;
     uv_signal_start(&s->sig_term, cfd__signal_cb, SIGTERM);
     uv_signal_start(&s->sig_int, cfd__signal_cb, SIGINT);
     uv_signal_start(&s->sig_hup, cfd__signal_cb, SIGHUP);
+    uv_signal_start(&s->sig_usr1, cfd__signal_cb, SIGUSR1);
     uv_timer_init(&s->main_loop, &s->grace);
     s->grace.data = s;
     uv_async_init(&s->main_loop, &s->worker_done, cfd__worker_done_cb);

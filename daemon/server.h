@@ -19,7 +19,8 @@
  *
  * The main thread's loop handles only signals and reloads:
  *   SIGHUP         cfd_engine_reload(e, NULL, NULL) on the libuv thread pool
- *                  (never on an I/O loop).
+ *                  (never on an I/O loop), and the request log reopened.
+ *   SIGUSR1        the request log reopened, nothing else (logrotate).
  *   SIGTERM/SIGINT remove the socket file at once (so no new client can
  *                  connect), let every loop accept what is already in the
  *                  listen backlog (those clients did connect) and then stop
@@ -108,7 +109,7 @@ typedef struct cfd_server {
     ino_t sock_ino;
     atomic_uint open_total;    /* open connections over all loops */
     uv_loop_t main_loop;
-    uv_signal_t sig_term, sig_int, sig_hup;
+    uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     uv_timer_t grace;
     uv_async_t worker_done;
     uv_async_t stop;           /* cfd_server_stop */
@@ -134,7 +135,7 @@ int cfd_server_check_tcp(const char *host, unsigned port, cfd_error *err);
 int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err);
 
 /*
- * Blocks SIGTERM, SIGINT and SIGHUP in the calling thread until
+ * Blocks SIGTERM, SIGINT, SIGHUP and SIGUSR1 in the calling thread until
  * cfd_server_run has its handlers in place and unblocks them: a signal sent
  * while the daemon starts (the socket exists, models are loading) waits and
  * is then handled (a reload, a stop) instead of killing the process with

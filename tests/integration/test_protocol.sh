@@ -6,7 +6,7 @@
 # /readyz, /metrics; 404/405; classifyctl's subcommands.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
-it_start_daemon --tcp 127.0.0.1:0
+it_start_daemon --tcp 127.0.0.1:0 --request-log "$IT_TMP/req.log"
 
 # ---- TCP (port 0: any free one; the log names the port bound)
 port=$(sed -n 's/.* and tcp 127\.0\.0\.1:\([0-9]*\) with .*/\1/p' "$DAEMON_LOG" | tail -n1)
@@ -230,6 +230,19 @@ it_match "classifyctl batch: some gold labels unknown: warned" '1 of 2 gold labe
   "$(cat "$IT_TMP/int.err")"
 ctl -s "$IT_TMP/none.sock" health >/dev/null 2>&1; rc=$?
 it_eq "classifyctl: unreachable daemon gives exit 3" 3 $rc
+
+# ---- the request log: one line per request; SIGUSR1 reopens it (logrotate
+# renames the file, then signals), and the daemon keeps serving.
+it_match "request log: one line per request" ' GET /readyz 200 [0-9]+ [0-9]+us$' \
+  "$(grep ' GET /readyz ' "$IT_TMP/req.log" | head -n1)"
+mv "$IT_TMP/req.log" "$IT_TMP/req.log.1"
+kill -USR1 "$DAEMON_PID"
+for _ in $(seq 50); do [ -e "$IT_TMP/req.log" ] && break; sleep 0.1; done
+it_check "SIGUSR1: the request log is created anew" test -e "$IT_TMP/req.log"
+before=$(wc -l < "$IT_TMP/req.log.1")
+it_eq "SIGUSR1: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
+it_match "SIGUSR1: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
+it_eq "SIGUSR1: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.1")"
 
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
