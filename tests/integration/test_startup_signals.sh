@@ -5,6 +5,7 @@
 # copies a model and reloads, logrotate) killed the daemon and left its
 # socket file behind. Now they wait until the handlers are in place:
 #   - SIGHUP at start: the daemon comes up, serves, and reloads once;
+#   - SIGUSR1 at start (reopen the request log): the daemon comes up;
 #   - SIGTERM at start: the daemon exits 0 and removes its socket.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
@@ -43,6 +44,24 @@ it_alive "after a SIGHUP during start-up"
 deadline=$((SECONDS + 30))
 until grep -q "SIGHUP: reload done" "$DAEMON_LOG" || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
 it_eq "the SIGHUP was handled as a reload" 1 "$(grep -c 'SIGHUP: reload done' "$DAEMON_LOG")"
+it_stop_daemon; rc=$?
+it_eq "then exits 0 on SIGTERM" 0 $rc
+
+# SIGUSR1 (reopen the request log) at start: waits too, the daemon comes up.
+start_and_signal USR1
+deadline=$((SECONDS + 30))
+until [ "$(it_status http://localhost/readyz 2>/dev/null)" = "200" ]; do
+  kill -0 "$DAEMON_PID" 2>/dev/null || break
+  [ $SECONDS -ge $deadline ] && break
+  sleep 0.1
+done
+if kill -0 "$DAEMON_PID" 2>/dev/null; then
+  it_ok "SIGUSR1 during start-up: the daemon is still running"
+else
+  wait "$DAEMON_PID"; rc=$?
+  DAEMON_PID=
+  it_die "SIGUSR1 during start-up killed the daemon (exit status $rc)"
+fi
 it_stop_daemon; rc=$?
 it_eq "then exits 0 on SIGTERM" 0 $rc
 
