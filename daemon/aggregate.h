@@ -35,7 +35,8 @@
  *                   letters: the models learned from another language, so
  *                   their probabilities say little. Letters: code points of
  *                   the tokens the models read (core/featurize.h,
- *                   cfd_featurizer_letters) in the tokeniser's letter
+ *                   cfd_featurizer_letters; the widest of the article's
+ *                   readings, cfd_fcache_letters) in the tokeniser's letter
  *                   classes HANGUL, HAN, LATIN, OTHER (core/tokenize.h).
  * Reasons come in this order; no_section replaces the three checks that
  * need a winner, the others still apply.

@@ -32,13 +32,14 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
     c->body_len = body_len;
     c->have_counts = 0;
     c->have_weighted = 0;
+    c->have_letters = 0;
 }
 
 int cfd_fcache_letters(const cfd_fcache *c, uint64_t out[CFD_TOK_CLASSES])
 {
-    if (!c->have_counts || c->counts_rc != 0)
+    if (!c->have_letters)
         return 0;
-    cfd_featurizer_letters(c->fz, out);
+    memcpy(out, c->letters, sizeof c->letters);
     return 1;
 }
 
@@ -57,6 +58,17 @@ int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
         c->have_counts = 1;
         c->have_weighted = 0;
         c->n_counts++;
+        if (c->counts_rc == 0) {
+            uint64_t l[CFD_TOK_CLASSES], total = 0;
+            cfd_featurizer_letters(c->fz, l);
+            for (int k = 0; k < CFD_TOK_CLASSES; k++)
+                total += l[k];
+            if (!c->have_letters || total > c->letters_total) {
+                memcpy(c->letters, l, sizeof l);
+                c->letters_total = total;
+                c->have_letters = 1;
+            }
+        }
     }
     if (c->counts_rc != 0) {
         if (err != NULL)

@@ -51,6 +51,12 @@ typedef struct cfd_fcache {
     uint64_t weighted_idf_key;   /* 0 = no IDF */
     uint32_t weighted_mode;      /* sublinear | idf << 1 | l2 << 2 */
     cfd_featvec weighted;
+    /* The article's letters by class (cfd_featurizer_letters) from the
+     * successful counting pass that read the most code points: the same
+     * whichever order the models' configs were counted in. */
+    int have_letters;
+    uint64_t letters_total;
+    uint64_t letters[CFD_TOK_CLASSES];
     /* Statistics since creation (read by the owner thread only). */
     uint64_t n_counts;
     uint64_t n_weights;
@@ -74,10 +80,12 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
 int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                    uint64_t idf_key, const cfd_featvec **out, cfd_error *err);
 
-/* The current article's letters by class as its last successful counting
- * pass read them (cfd_featurizer_letters): returns 1 and fills out, or 0
- * when no plugin featurized this article (only raw-text plugins ran) or
- * that pass failed. */
+/* The current article's letters by class (cfd_featurizer_letters) as the
+ * widest of its successful counting passes read them -- the one with the
+ * most code points, so a model that leaves the title out (title_weight 0)
+ * does not hide it from the check, whatever order the configs were counted
+ * in: returns 1 and fills out, or 0 when no plugin featurized this article
+ * (only raw-text plugins ran) or every pass failed. */
 int cfd_fcache_letters(const cfd_fcache *c, uint64_t out[CFD_TOK_CLASSES]);
 
 #endif

@@ -19,6 +19,10 @@
 static int cfd__log_level = CFD_LOG_INFO;
 static int cfd__log_journal;
 static int cfd__request_fd = -1;
+/* 1 when the request log is stderr ("-"). Not told by the descriptor's
+ * number: a daemon started with stdin or stdout closed gets 0 or 1 for
+ * its request log file, which must still be reopened and closed. */
+static int cfd__request_stderr;
 
 static const struct {
     int level;
@@ -126,18 +130,21 @@ int cfd_log_open_requests(const char *path)
         return 0;
     if (strcmp(path, "-") == 0) {
         cfd__request_fd = STDERR_FILENO;
+        cfd__request_stderr = 1;
         return 0;
     }
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
         return CFD_EIO;
     cfd__request_fd = fd;
+    cfd__request_stderr = 0;
     return 0;
 }
 
 int cfd_log_reopen_requests(const char *path)
 {
-    if (cfd__request_fd <= STDERR_FILENO || path == NULL || strcmp(path, "-") == 0)
+    if (cfd__request_fd < 0 || cfd__request_stderr || path == NULL || path[0] == '\0' ||
+        strcmp(path, "-") == 0)
         return 0;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
@@ -151,9 +158,10 @@ int cfd_log_reopen_requests(const char *path)
 
 void cfd_log_close_requests(void)
 {
-    if (cfd__request_fd > STDERR_FILENO)
+    if (cfd__request_fd >= 0 && !cfd__request_stderr)
         close(cfd__request_fd);
     cfd__request_fd = -1;
+    cfd__request_stderr = 0;
 }
 
 int cfd_log_requests_enabled(void) { return cfd__request_fd >= 0; }

@@ -243,6 +243,15 @@ before=$(wc -l < "$IT_TMP/req.log.1")
 it_eq "SIGUSR1: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
 it_match "SIGUSR1: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
 it_eq "SIGUSR1: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.1")"
+# SIGHUP (reload) reopens it too (server.h), for a logrotate that sends HUP.
+mv "$IT_TMP/req.log" "$IT_TMP/req.log.2"
+kill -HUP "$DAEMON_PID"
+for _ in $(seq 50); do [ -e "$IT_TMP/req.log" ] && break; sleep 0.1; done
+it_check "SIGHUP: the request log is created anew" test -e "$IT_TMP/req.log"
+before=$(wc -l < "$IT_TMP/req.log.2")
+it_eq "SIGHUP: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
+it_match "SIGHUP: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
+it_eq "SIGHUP: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.2")"
 
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
