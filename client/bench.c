@@ -42,7 +42,8 @@ static void cfd__usage(FILE *f)
 "      --bad RATIO       make this fraction (0..1) of requests bad on purpose\n"
 "                        (invalid JSON, wrong shape, empty text, invalid UTF-8,\n"
 "                        unknown plugin, wrong content type); a 4xx reply to\n"
-"                        them is expected, anything else is a failure\n"
+"                        them is expected, anything else is a failure; at\n"
+"                        least one even when FILE is shorter than 1/RATIO\n"
 "      --warmup S        seconds not counted in figures (default 0)\n"
 "      --drain S         at the end, wait this long for replies in flight\n"
 "                        (default 10)\n"
@@ -144,6 +145,12 @@ static int cfd__build(cfd_bench *b, const cfd_dataset *ds, double bad_ratio)
             goto oom;
         good++;
     }
+    /* A file shorter than one in `every` requests still gets one bad
+     * request: --bad asked for some, and the report must show them. */
+    if (every && nbad == 0 && good &&
+        cfd__add_req(b, &cap, cfd__bad[0].ctype, cfd__bad[0].body, strlen(cfd__bad[0].body), 1,
+                     1) != 0)
+        goto oom;
     cfd_buf_free(&body);
     return good ? 0 : -1;
 oom:

@@ -272,6 +272,12 @@ it_eq "soak with 20% bad requests: bench exit 0 (no failed, truncated or lost re
 it_check "soak: bad requests were sent and refused with 4xx" \
   test "$(it_json 'd["expected_errors"]' <<<"$soak")" -gt 0
 it_eq "soak: no 5xx" 0 "$(it_json 'd["status"]["5xx"]' <<<"$soak")"
+# --bad on a file shorter than one in 1/RATIO requests still sends bad ones.
+head -n 3 "$DATA/ynat/dev.tsv" > "$IT_TMP/three.tsv"
+short=$(timeout 60 "$BIN/classifyd-bench" --socket "$SOCK" --data "$IT_TMP/three.tsv" -c 1 -p 1 \
+        -t 1 --bad 0.2)
+it_check "--bad with a 3-article file: bad requests sent and refused" \
+  test "$(it_json 'd["expected_errors"]' <<<"$short")" -gt 0
 it_alive "after the soak"
 
 # The daemon counted these as client errors, never as server errors.
