@@ -56,10 +56,24 @@ static int cfd__prec(double a, double b)
     return p;
 }
 
-#define CFD__REASON(d, ...)                                                          \
-    do {                                                                              \
-        if ((d)->n_reasons < CFD_AGG_MAX_REASONS)                                     \
-            snprintf((d)->reasons[(d)->n_reasons++], CFD_AGG_REASON_MAX, __VA_ARGS__); \
+static const char *const cfd__reason_names[CFD_AGG_N_REASONS] = {
+    [CFD_AGG_LOW_CONFIDENCE] = "low_confidence", [CFD_AGG_CLOSE_CALL] = "close_call",
+    [CFD_AGG_DISAGREEMENT] = "disagreement",     [CFD_AGG_NO_SECTION] = "no_section",
+    [CFD_AGG_NEGATIVE_TONE] = "negative_tone",   [CFD_AGG_PLUGIN_FAILED] = "plugin_failed",
+    [CFD_AGG_UNFAMILIAR_SCRIPT] = "unfamiliar_script"};
+
+const char *cfd_agg_reason_name(int code)
+{
+    return code >= 0 && code < CFD_AGG_N_REASONS ? cfd__reason_names[code] : "unknown";
+}
+
+/* Adds a reason "<code>: <details>"; the code is also counted in d->codes. */
+#define CFD__REASON(d, code, fmt, ...)                                                 \
+    do {                                                                               \
+        (d)->codes |= 1u << (code);                                                    \
+        if ((d)->n_reasons < CFD_AGG_MAX_REASONS)                                      \
+            snprintf((d)->reasons[(d)->n_reasons++], CFD_AGG_REASON_MAX, "%s: " fmt,    \
+                     cfd__reason_names[code], __VA_ARGS__);                            \
     } while (0)
 
 /* The pool and the checks that need a winner (low_confidence, close_call,
@@ -88,7 +102,7 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
     for (uint32_t s = 0; s < n; s++)
         z += score[s];
     if (!(z > 0)) { /* nothing supports any section: do not name one */
-        CFD__REASON(d, "no_section: plugin %s gave no probability to any section",
+        CFD__REASON(d, CFD_AGG_NO_SECTION, "plugin %s gave no probability to any section",
                     r->section_plugin);
         return;
     }
@@ -106,12 +120,12 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
 
     if (d->probability < r->min_probability) {
         int pr = cfd__prec(d->probability, r->min_probability);
-        CFD__REASON(d, "low_confidence: %s %.*f < %.*f", d->section, pr,
+        CFD__REASON(d, CFD_AGG_LOW_CONFIDENCE, "%s %.*f < %.*f", d->section, pr,
                     (double)d->probability, pr, (double)r->min_probability);
     }
     if (r->min_margin > 0 && second_i != win && d->probability - p2 < r->min_margin) {
         int pr = cfd__prec(d->probability - p2, r->min_margin);
-        CFD__REASON(d, "close_call: %s %.*f vs %s %.*f (margin < %.*f)", d->section, pr,
+        CFD__REASON(d, CFD_AGG_CLOSE_CALL, "%s %.*f vs %s %.*f (margin < %.*f)", d->section, pr,
                     (double)d->probability, sec->labels[second_i], pr, (double)p2, pr,
                     (double)r->min_margin);
     }
@@ -127,7 +141,7 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
             continue;
         int j = cfd__map(e, ev->labels[top], sec);
         if (j >= 0 && (uint32_t)j != win)
-            CFD__REASON(d, "disagreement: %s says %s (%.2f), supporting section %s, not %s",
+            CFD__REASON(d, CFD_AGG_DISAGREEMENT, "%s says %s (%.2f), supporting section %s, not %s",
                         e->plugin, ev->labels[top], ev->probs[top], sec->labels[j],
                         d->section);
     }
@@ -145,7 +159,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
             total += letters[c];
     const char *name = cfd__agg_scripts[r->script];
     if (total == 0) {
-        CFD__REASON(d, "unfamiliar_script: the article has no letters (only digits, "
+        CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "the article has no letters (only digits, "
                        "punctuation or symbols); the models learned from %s text", name);
         return;
     }
@@ -154,7 +168,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
     float share = (float)((double)letters[r->script] / (double)total);
     if (share < r->min_script_share) {
         int pr = cfd__prec(share, r->min_script_share);
-        CFD__REASON(d, "unfamiliar_script: %s is %.*f of the letters < %.*f; the models "
+        CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "%s is %.*f of the letters < %.*f; the models "
                        "learned from %s text", name, pr, (double)share, pr,
                     (double)r->min_script_share, name);
     }
@@ -166,20 +180,21 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
     d->section = NULL;
     d->probability = 0;
     d->review = 0;
+    d->codes = 0;
     d->n_reasons = 0;
 
     /* Without a section there is no winner: no_section stands in for the
      * checks that need one; negative_tone and plugin_failed still apply. */
     const cfd_agg_result *sec = cfd__find(res, n_res, r->section_plugin);
     if (sec == NULL || sec->n_labels == 0)
-        CFD__REASON(d, "no_section: plugin %s gave no result", r->section_plugin);
+        CFD__REASON(d, CFD_AGG_NO_SECTION, "plugin %s gave no result", r->section_plugin);
     else
         cfd__decide_section(r, res, n_res, sec, score, d);
     if (r->negative_min > 0 && r->negative_plugin[0]) {
         const cfd_agg_result *neg = cfd__find(res, n_res, r->negative_plugin);
         int l = neg != NULL ? cfd__agg_label(neg, r->negative_label) : -1;
         if (l >= 0 && neg->probs[l] >= r->negative_min)
-            CFD__REASON(d, "negative_tone: %s %s %.2f >= %.2f", neg->plugin,
+            CFD__REASON(d, CFD_AGG_NEGATIVE_TONE, "%s %s %.2f >= %.2f", neg->plugin,
                         r->negative_label, neg->probs[l], r->negative_min);
     }
     /* A configured plugin that was run but failed: its evidence and checks are
@@ -192,7 +207,7 @@ void cfd_agg_decide(const cfd_agg_rules *r, const cfd_agg_result *res, size_t n_
         for (uint32_t k = 0; k < r->n_ev && !used; k++)
             used = !strcmp(res[i].plugin, r->ev[k].plugin);
         if (used)
-            CFD__REASON(d, "plugin_failed: %s gave no result", res[i].plugin);
+            CFD__REASON(d, CFD_AGG_PLUGIN_FAILED, "%s gave no result", res[i].plugin);
     }
     if (letters != NULL && cfd_agg_wants_letters(r))
         cfd__check_script(r, letters, d);

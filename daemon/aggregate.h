@@ -91,10 +91,26 @@ typedef struct cfd_agg_result {
     const float *probs;          /* NULL: plugin not run or failed */
 } cfd_agg_result;
 
+/* The review reasons' codes, in the order the reasons come. */
+enum cfd_agg_reason {
+    CFD_AGG_LOW_CONFIDENCE,
+    CFD_AGG_CLOSE_CALL,
+    CFD_AGG_DISAGREEMENT,
+    CFD_AGG_NO_SECTION,
+    CFD_AGG_NEGATIVE_TONE,
+    CFD_AGG_PLUGIN_FAILED,
+    CFD_AGG_UNFAMILIAR_SCRIPT,
+    CFD_AGG_N_REASONS
+};
+
+/* "low_confidence", ...: the code a reason string starts with. */
+const char *cfd_agg_reason_name(int code);
+
 typedef struct cfd_agg_decision {
     const char *section;         /* a label of the section model, or NULL */
     float probability;
     int review;
+    uint32_t codes;              /* bit 1 << enum cfd_agg_reason per reason given */
     uint32_t n_reasons;
     char reasons[CFD_AGG_MAX_REASONS][CFD_AGG_REASON_MAX]; /* "code: detail" */
 } cfd_agg_decision;

@@ -77,6 +77,9 @@ static void cfd__fold(cfd__counters *dst, const cfd__counters *src)
         F(plugin_runs[i]);
         F(plugin_errors[i]);
     }
+    F(reviewed);
+    for (int i = 0; i < CFD_AGG_N_REASONS; i++)
+        F(reasons[i]);
 #undef F
 }
 
@@ -389,8 +392,14 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
     cfd_buf_putc(out, '}');
     if (out->oom)
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory writing the reply");
-    else
+    else {
         cfd__bump(&w->c.articles, 1);
+        if (w->decision.review)
+            cfd__bump(&w->c.reviewed, 1);
+        for (int k = 0; k < CFD_AGG_N_REASONS; k++)
+            if (w->decision.codes & (1u << k))
+                cfd__bump(&w->c.reasons[k], 1);
+    }
 done:
     if (rules != NULL)
         cfd_rc_release(&e->rules, &rules->rc);

@@ -207,6 +207,24 @@ int cfd_engine_metrics(cfd_engine *e, cfd_buf *out)
     cfd_buf_printf(out, "# HELP classifyd_articles_total Articles classified.\n"
                         "# TYPE classifyd_articles_total counter\n"
                         "classifyd_articles_total %llu\n", v);
+    /* Workers count on without the lock: a review counted after the
+     * articles were summed must not make the difference wrap. */
+    unsigned long long articles = v, reviewed;
+    CFD__SUM(e, reviewed, reviewed);
+    cfd_buf_printf(out, "# HELP classifyd_decisions_total Articles classified, by whether the "
+                        "decision sends them to an editor.\n"
+                        "# TYPE classifyd_decisions_total counter\n"
+                        "classifyd_decisions_total{review=\"false\"} %llu\n"
+                        "classifyd_decisions_total{review=\"true\"} %llu\n",
+                   articles > reviewed ? articles - reviewed : 0, reviewed);
+    cfd_buf_puts(out, "# HELP classifyd_review_reasons_total Articles sent to review, by reason "
+                      "(one article can have several).\n"
+                      "# TYPE classifyd_review_reasons_total counter\n");
+    for (int k = 0; k < CFD_AGG_N_REASONS; k++) {
+        CFD__SUM(e, reasons[k], v);
+        cfd_buf_printf(out, "classifyd_review_reasons_total{reason=\"%s\"} %llu\n",
+                       cfd_agg_reason_name(k), v);
+    }
     CFD__SUM(e, featurizations, v);
     cfd_buf_printf(out, "# HELP classifyd_featurizations_total Texts featurized (once per "
                         "article and distinct featurizer config).\n"

@@ -45,6 +45,8 @@ typedef struct cfd__counters {
     atomic_ullong plugin_ns[CFD_ENGINE_MAX_PLUGINS];
     atomic_ullong plugin_runs[CFD_ENGINE_MAX_PLUGINS];
     atomic_ullong plugin_errors[CFD_ENGINE_MAX_PLUGINS];
+    atomic_ullong reviewed;                    /* decisions with review: true */
+    atomic_ullong reasons[CFD_AGG_N_REASONS];  /* articles per review reason */
 } cfd__counters;
 
 struct cfd_engine {

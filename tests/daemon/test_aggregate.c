@@ -124,6 +124,7 @@ static void test_review_reasons(void **state)
     assert_true(has_reason(&d, "close_call"));
     assert_false(has_reason(&d, "disagreement")); /* topic agrees with 경제 */
     assert_true(has_reason(&d, "negative_tone"));
+    assert_int_equal(d.codes, 1u << CFD_AGG_CLOSE_CALL | 1u << CFD_AGG_NEGATIVE_TONE);
 
     /* Topic strongly for 정치 while the section model says 경제. */
     float sec2[] = {0.10f, 0.85f, 0.05f};
@@ -542,6 +543,8 @@ static void test_unfamiliar_script(void **state)
     assert_int_equal(d.n_reasons, 1);
     assert_string_equal(d.reasons[0], "unfamiliar_script: hangul is 0.00 of the letters < "
                                       "0.30; the models learned from hangul text");
+    assert_int_equal(d.codes, 1u << CFD_AGG_UNFAMILIAR_SCRIPT); /* counted in /metrics */
+    assert_string_equal(cfd_agg_reason_name(CFD_AGG_UNFAMILIAR_SCRIPT), "unfamiliar_script");
 
     /* A Korean headline with Latin product names ("LG전자, TV 신제품
      * 2024년"): 6 syllables and 4 Latin letters -> 0.60. */
@@ -576,6 +579,7 @@ static void test_unfamiliar_script(void **state)
     /* Not counted (NULL): no check. */
     cfd_agg_decide(r, res, 1, NULL, scratch, &d);
     assert_false(d.review);
+    assert_int_equal(d.codes, 0);
     cfd_agg_free(r);
 
     /* Off by default and with min_script_share = 0. */

@@ -22,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "aggregate.h"
 #include "engine.h"
 #include "engine_test_util.h"
 #include "engine_fixture.h"
@@ -117,6 +118,46 @@ static void test_featurize_once(void **state)
     /* three plugins, one config: one featurization per article */
     assert_int_equal(metric(f, "classifyd_featurizations_total") - before, 2);
     assert_int_equal(metric(f, "classifyd_articles_total"), 2);
+}
+
+/* /metrics counts every decision, by review, and every reason given, as
+ * the replies carried them. */
+static void test_decision_metrics(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    static const char *const texts[][2] = {
+        {"국회 의원 선거", "여야가 선거구 획정안을 두고 맞섰다."},
+        {"", "1234 5678"},
+        {k_title, k_body},
+        {"", "애매한 이야기"},
+    };
+    unsigned long long want_rev[2] = {0, 0}, want_reason[CFD_AGG_N_REASONS] = {0};
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        assert_int_equal(classify(f, NULL, texts[i][0], texts[i][1], NULL, 0, &err), 0);
+        cJSON *j = parse_out(f), *d = cJSON_GetObjectItem(j, "decision");
+        want_rev[cJSON_IsTrue(cJSON_GetObjectItem(d, "review"))]++;
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItem(d, "reasons"))
+        {
+            int k = 0;
+            while (k < CFD_AGG_N_REASONS &&
+                   strncmp(r->valuestring, cfd_agg_reason_name(k), strlen(cfd_agg_reason_name(k))))
+                k++;
+            assert_true(k < CFD_AGG_N_REASONS);
+            want_reason[k]++; /* the fixture's rules give each code at most once */
+        }
+        cJSON_Delete(j);
+    }
+    assert_true(want_rev[1] > 0); /* the digits-only article at least */
+    assert_int_equal(metric(f, "classifyd_decisions_total{review=\"false\"}"), want_rev[0]);
+    assert_int_equal(metric(f, "classifyd_decisions_total{review=\"true\"}"), want_rev[1]);
+    for (int k = 0; k < CFD_AGG_N_REASONS; k++) {
+        char name[96];
+        snprintf(name, sizeof name, "classifyd_review_reasons_total{reason=\"%s\"}",
+                 cfd_agg_reason_name(k));
+        assert_int_equal(metric(f, name), want_reason[k]);
+    }
 }
 
 static void test_featurize_per_config(void **state)
@@ -487,6 +528,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_classify_reply, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_decision_metrics, setup, teardown),
         cmocka_unit_test_setup_teardown(test_featurize_per_config, setup_two_configs, teardown),
         cmocka_unit_test_setup_teardown(test_weight_per_idf, setup, teardown),
         cmocka_unit_test_setup_teardown(test_count_shared_across_weighting, setup, teardown),

@@ -78,6 +78,10 @@ out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application
 it_eq "an English article goes to review: unfamiliar_script" \
   'true ["unfamiliar_script: hangul is 0.00 of the letters < 0.30; the models learned from hangul text"]' \
   "$(it_json '"%s %s" % (json.dumps(d["decision"]["review"]), json.dumps([x for x in d["decision"]["reasons"] if x.startswith("unfamiliar")], ensure_ascii=False))' <<<"$out")"
+m=$(curl -sS --max-time 10 --unix-socket "$SOCK" http://localhost/metrics)
+it_match "/metrics counts the English article's review reason" \
+  '^classifyd_review_reasons_total\{reason="unfamiliar_script"\} [1-9]' "$m"
+it_match "/metrics counts decisions sent to review" '^classifyd_decisions_total\{review="true"\} [1-9]' "$m"
 it_eq "a Korean article has no unfamiliar_script reason" '[]' \
   "$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application/json' \
      --data-binary "$IT_ARTICLE" http://localhost/v1/classify |
