@@ -19,6 +19,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "conn.h"
 #include "log.h"
 #include "server.h"
@@ -334,6 +336,8 @@ static void cfd__hup_done(uv_work_t *req, int status)
     cfd_buf_free(&j->result);
     free(j);
     s->reload_running = 0;
+    if (!s->reload_again && !s->stopping)
+        sd_notify(0, "READY=1\nSTATUS=serving; reload done");
     if (s->reload_again && !s->stopping) {
         s->reload_again = 0;
         cfd__start_reload(s);
@@ -358,6 +362,7 @@ static void cfd__start_reload(cfd_server *s)
         return;
     }
     s->reload_running = 1;
+    sd_notify(0, "RELOADING=1\nSTATUS=reloading models and decision rules");
 }
 
 static void cfd__force_all(cfd_server *s)
@@ -383,6 +388,7 @@ static void cfd__begin_stop(cfd_server *s, const char *why)
         return;
     }
     s->stopping = 1;
+    sd_notify(0, "STOPPING=1\nSTATUS=finishing in-flight requests");
     cfd_log(CFD_LOG_INFO, "%s: no new connections; finishing in-flight requests (grace %u ms)",
             why, s->cfg->shutdown_grace_ms);
     cfd_server_unlink_socket(s);
@@ -506,6 +512,11 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
     else
         cfd_log(CFD_LOG_INFO, "listening on %s with %u worker loop%s", s->cfg->socket_path, n,
                 n == 1 ? "" : "s");
+    /* Under systemd (Type=notify, etc/classifyd.service.in): the models
+     * are loaded and the loops accept, so dependent units may start; a
+     * no-op without $NOTIFY_SOCKET. */
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s with %u worker loop%s", s->cfg->socket_path,
+               n, n == 1 ? "" : "s");
     /* The handlers are in place (and the loops' threads keep the signals
      * blocked, if the caller held them): a signal that came during
      * start-up is delivered now, to this thread. */

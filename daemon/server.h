@@ -34,6 +34,11 @@
  * them with uv_queue_work (the work itself on the thread pool), and the
  * reply is written from its after-work callback on that same loop.
  *
+ * Service manager. Under systemd with Type=notify (NOTIFY_SOCKET set) the
+ * main thread sends READY=1 once the loops serve, RELOADING=1 and READY=1
+ * around a SIGHUP reload, STOPPING=1 when a stop begins (sd_notify; no-ops
+ * otherwise).
+ *
  * Socket file. At start, an existing file at the socket path is probed: if a
  * daemon answers a connect() there, start-up fails (CFD_EEXIST); a socket
  * nobody listens on is stale and is removed; anything that is not a socket is

@@ -7,7 +7,7 @@ set -euo pipefail
 # curl is not needed to build, but the README's first request after
 # scripts/run.sh uses it, and a fresh Debian 12 does not have it.
 build_pkgs=(build-essential cmake pkg-config libuv1-dev liblinear-dev libutf8proc-dev
-            libcjson-dev libhttp-parser-dev libxxhash-dev libssl-dev libinih-dev curl)
+            libcjson-dev libhttp-parser-dev libxxhash-dev libssl-dev libinih-dev libsystemd-dev curl)
 test_pkgs=(libcmocka-dev curl socat valgrind clang libclang-rt-14-dev python3 procps util-linux
            bsdutils systemd)  # script(1); systemd-analyze and systemd-sysusers check the unit
 bench_pkgs=(fasttext liblinear-tools python3-sklearn python3-numpy)

@@ -2,7 +2,8 @@
 # The systemd unit and sysusers file `cmake --install` writes
 # (etc/classifyd.service.in, etc/classifyd.sysusers): systemd's own checkers
 # accept them without a warning, the unit runs as the user the sysusers file
-# creates, and the daemon accepts the command line the unit starts it with.
+# creates, the daemon accepts the command line the unit starts it with, and
+# it sends the Type=notify messages the unit relies on.
 # The unit names the install paths, which a test cannot use, so the checks
 # run on a copy whose ExecStart points at this build's daemon and the
 # repository's example config.
@@ -40,6 +41,39 @@ it_eq "systemd-sysusers --dry-run: exit 0" 0 $rc
 user=$(sed -n 's/^User=//p' "$unit"); group=$(sed -n 's/^Group=//p' "$unit")
 it_match "sysusers creates the unit's user" "Creating user '$user'" "$out"
 it_match "sysusers creates the unit's group" "Creating group '$group'" "$out"
+
+# Type=notify: the daemon tells the service manager when it is ready (only
+# once it serves: /readyz answers 200 at that moment), reloading, stopping.
+# A datagram socket stands in for systemd's $NOTIFY_SOCKET.
+it_models || it_die "no models"
+out=$(python3 - "$BIN/classifyd" "$SOCK" "$MODELS" "$PLUGINS" "$IT_TMP/notify.sock" <<'PY'
+import os, signal, socket, subprocess, sys, time, http.client
+daemon, sock, models, plugins, npath = sys.argv[1:6]
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); n.bind(npath); n.settimeout(30)
+env = dict(os.environ, NOTIFY_SOCKET=npath)
+p = subprocess.Popen([daemon, "--socket", sock, "--models", models, "--plugins", plugins,
+                      "--log-level", "warn"], env=env)
+class C(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX); self.sock.connect(sock)
+def readyz():
+    c = C("x"); c.request("GET", "/readyz"); return c.getresponse().status
+def wait_for(word):
+    while True:
+        msg = n.recv(4096).decode()
+        if word in msg.split("\n"):
+            return msg
+try:
+    wait_for("READY=1"); print("ready", readyz())
+    p.send_signal(signal.SIGHUP); wait_for("RELOADING=1"); wait_for("READY=1"); print("reloaded", readyz())
+    p.send_signal(signal.SIGTERM); wait_for("STOPPING=1"); print("stopping")
+    print("exit", p.wait(30))
+except Exception as e:
+    print("error", repr(e)); p.kill()
+PY
+)
+it_eq "Type=notify: READY=1 when /readyz is 200, RELOADING=1 then READY=1 on SIGHUP, STOPPING=1, exit 0" \
+  "ready 200 reloaded 200 stopping exit 0" "$(echo $out)"
 
 # The daemon accepts the unit's command line (socket moved to a temporary
 # directory: /run/classifyd is the service's own). --check-config loads
