@@ -9,7 +9,8 @@
  * request order, so the output is the same. Each reply line is written to --output, counted, and compared with the
  * gold label when the input has one; an error line's "line" (the daemon's
  * line in its request) is rewritten to the line in FILE. A progress bar runs on stderr; at the
- * end a summary (articles, errors by code, rate, decisions sent to review,
+ * end a summary (articles, errors by code, rate, decisions sent to review
+ * and how many articles each review reason was given to,
  * and with gold labels accuracy, macro-F1 and per-label P/R/F1 of --plugin).
  */
 #include <errno.h>
@@ -41,6 +42,7 @@ typedef struct cfd__batch {
     cfd_buf partial;      /* reply bytes after the last newline */
     size_t done, ok, errors, review, no_pred;
     cJSON *codes;         /* error code -> count */
+    cJSON *reasons;       /* review reason code -> articles */
     int progress;
     double t0, last_bar;
 } cfd__batch;
@@ -68,6 +70,38 @@ static void cfd__count_code(cfd__batch *b, const char *code)
     else
         cJSON_AddNumberToObject(b->codes, code, 1);
     b->errors++;
+}
+
+/* Counts each review reason code of a decision ("low_confidence: ..."),
+ * once per article. */
+static void cfd__count_reasons(cfd__batch *b, const cJSON *decision)
+{
+    const cJSON *r;
+    char seen[8][32];
+    int n_seen = 0;
+    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(decision, "reasons"))
+    {
+        if (!cJSON_IsString(r))
+            continue;
+        char code[32];
+        size_t n = strcspn(r->valuestring, ":");
+        if (n == 0 || n >= sizeof code)
+            continue;
+        memcpy(code, r->valuestring, n);
+        code[n] = '\0';
+        int dup = 0;
+        for (int i = 0; i < n_seen && !dup; i++)
+            dup = strcmp(seen[i], code) == 0;
+        if (dup)
+            continue;
+        if (n_seen < 8)
+            memcpy(seen[n_seen++], code, n + 1);
+        cJSON *c = cJSON_GetObjectItemCaseSensitive(b->reasons, code);
+        if (c)
+            cJSON_SetNumberValue(c, c->valuedouble + 1);
+        else
+            cJSON_AddNumberToObject(b->reasons, code, 1);
+    }
 }
 
 static void cfd__bar(cfd__batch *b, int final)
@@ -146,8 +180,10 @@ static void cfd__reply_line(cfd__batch *b, const char *line, size_t n)
     } else {
         b->ok++;
         const cJSON *d = cJSON_GetObjectItemCaseSensitive(root, "decision");
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "review")))
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "review"))) {
             b->review++;
+            cfd__count_reasons(b, d);
+        }
         if (rec->label) {
             const char *pred = cfd__predicted(root, b->ctl->plugin);
             if (!pred)
@@ -195,6 +231,7 @@ static void cfd__summary(cfd__batch *b, FILE *f)
         cJSON_AddNumberToObject(s, "seconds", el);
         cJSON_AddNumberToObject(s, "articles_per_s", cfd__rate(b, el));
         cJSON_AddNumberToObject(s, "review", (double)b->review);
+        cJSON_AddItemReferenceToObject(s, "review_reasons", b->reasons);
         if (b->ev.total) {
             cJSON *e = cJSON_AddObjectToObject(s, "evaluation");
             cJSON_AddStringToObject(e, "plugin", b->ctl->plugin);
@@ -225,7 +262,13 @@ static void cfd__summary(cfd__batch *b, FILE *f)
     const cJSON *c;
     cJSON_ArrayForEach(c, b->codes)
         fprintf(f, "  error %-20s %.0f\n", c->string, c->valuedouble);
-    fprintf(f, "decisions sent to editor review: %zu of %zu\n", b->review, b->ok);
+    fprintf(f, "decisions sent to editor review: %zu of %zu", b->review, b->ok);
+    const char *sep = " (";
+    cJSON_ArrayForEach(c, b->reasons) {
+        fprintf(f, "%s%s %.0f", sep, c->string, c->valuedouble);
+        sep = ", ";
+    }
+    fprintf(f, "%s\n", b->review ? ")" : "");
     if (!b->ev.total)
         return;
     fprintf(f, "against gold labels (plugin %s, %zu articles%s):\n", b->ctl->plugin,
@@ -447,8 +490,9 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
     cfd__range *ranges = malloc(b.ds.n * sizeof *ranges);
     cfd_eval_init(&b.ev);
     b.codes = cJSON_CreateObject();
+    b.reasons = cJSON_CreateObject();
     b.chunk_recs = malloc(ctl->chunk * sizeof *b.chunk_recs);
-    if (!b.codes || !b.chunk_recs || !ranges) {
+    if (!b.codes || !b.reasons || !b.chunk_recs || !ranges) {
         fprintf(stderr, "classifyctl: out of memory\n");
         rc = CFD_CTL_EINPUT;
         goto done;
@@ -524,6 +568,7 @@ done:
     cfd_buf_free(&b.partial);
     free(b.chunk_recs);
     cJSON_Delete(b.codes);
+    cJSON_Delete(b.reasons);
     cfd_eval_free(&b.ev);
     cfd_dataset_free(&b.ds);
     return rc;

@@ -199,6 +199,23 @@ it_eq "classifyctl batch exit 0" 0 $rc
 it_match "classifyctl batch summary" '^articles 200  ok 200  errors 0' "$out"
 it_match "classifyctl batch accuracy and macro-F1" 'accuracy [01]\.[0-9]+  macro-F1 [01]\.[0-9]+' "$out"
 it_eq "classifyctl batch wrote one reply per article" 200 "$(wc -l < "$IT_TMP/b.out")"
+# The review count and its reasons, as the replies carried them (once per article).
+want=$(python3 - "$IT_TMP/b.out" <<'PY'
+import json, sys, collections
+n, c = 0, collections.Counter()
+for l in open(sys.argv[1], encoding="utf-8"):
+    d = json.loads(l)["decision"]
+    if d["review"]:
+        n += 1
+        c.update({r.split(":")[0] for r in d["reasons"]})
+print("%d of 200%s" % (n, " (" + ", ".join("%s %d" % kv for kv in sorted(c.items())) + ")" if n else ""))
+PY
+)
+got=$(sed -n 's/^decisions sent to editor review: //p' <<<"$out" | python3 -c '
+import sys, re
+m = re.match(r"(\d+ of \d+)(?: \((.*)\))?$", sys.stdin.read().strip())
+print(m.group(1) + (" (" + ", ".join(sorted(m.group(2).split(", "))) + ")" if m.group(2) else ""))')
+it_eq "classifyctl batch: reviews by reason, as in the replies" "$want" "$got"
 # --jobs: several connections in parallel, the same replies in the same order.
 ctl batch -j 1 --chunk 16 --no-progress -o "$IT_TMP/j1.out" "$IT_TMP/b.tsv" >/dev/null
 ctl batch -j 3 --chunk 16 --no-progress -o "$IT_TMP/j3.out" "$IT_TMP/b.tsv" >/dev/null
