@@ -6,7 +6,9 @@
  */
 #include <errno.h>
 #include <libgen.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -168,6 +170,13 @@ static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
                              cfg->tcp_host, cfg->tcp_port, strerror(e));
     }
     s->tcp_fd = fd;
+    /* The port bound, which port 0 (any free one) leaves to the kernel. */
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof sa;
+    s->tcp_port = cfg->tcp_port;
+    if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+        s->tcp_port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+                                                     : ((struct sockaddr_in *)&sa)->sin_port);
     return 0;
 }
 

@@ -7,8 +7,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -497,19 +495,11 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
                                  uv_strerror(rc));
     }
     if (s->cfg->tcp_host != NULL) {
-        /* The port bound, which port 0 (any free one) leaves to the kernel. */
-        struct sockaddr_storage sa;
-        socklen_t sl = sizeof sa;
-        unsigned port = s->cfg->tcp_port;
-        if (getsockname(s->tcp_fd, (struct sockaddr *)&sa, &sl) == 0)
-            port = sa.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&sa)->sin6_port)
-                                            : ntohs(((struct sockaddr_in *)&sa)->sin_port);
         int v6 = strchr(s->cfg->tcp_host, ':') != NULL; /* [::1]:8080, as --tcp takes it */
         cfd_log(CFD_LOG_INFO, "listening on %s and tcp %s%s%s:%u with %u worker loop%s",
-                s->cfg->socket_path, v6 ? "[" : "", s->cfg->tcp_host, v6 ? "]" : "", port, n,
-                n == 1 ? "" : "s");
-    }
-    else
+                s->cfg->socket_path, v6 ? "[" : "", s->cfg->tcp_host, v6 ? "]" : "",
+                s->tcp_port, n, n == 1 ? "" : "s");
+    } else
         cfd_log(CFD_LOG_INFO, "listening on %s with %u worker loop%s", s->cfg->socket_path, n,
                 n == 1 ? "" : "s");
     /* Under systemd (Type=notify, etc/classifyd.service.in): the models

@@ -110,6 +110,7 @@ typedef struct cfd_server {
     cfd_worker *workers;
     unsigned n_workers;
     int unix_fd, tcp_fd;       /* listening sockets (-1 = none) */
+    unsigned tcp_port;         /* the TCP port bound (the kernel's pick for port 0) */
     dev_t sock_dev;            /* identity of the socket file we made */
     ino_t sock_ino;
     atomic_uint open_total;    /* open connections over all loops */
