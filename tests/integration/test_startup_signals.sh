@@ -26,20 +26,26 @@ start_and_signal() {
   kill "-$1" "$DAEMON_PID"
 }
 
-start_and_signal HUP
-deadline=$((SECONDS + 30))
-until [ "$(it_status http://localhost/readyz 2>/dev/null)" = "200" ]; do
-  kill -0 "$DAEMON_PID" 2>/dev/null || break
-  [ $SECONDS -ge $deadline ] && break
-  sleep 0.1
-done
-if kill -0 "$DAEMON_PID" 2>/dev/null; then
-  it_ok "SIGHUP during start-up: the daemon is still running"
-else
-  wait "$DAEMON_PID"; rc=$?
-  DAEMON_PID=
-  it_die "SIGHUP during start-up killed the daemon (exit status $rc)"
-fi
+# Sends $1 as the socket appears and waits until the daemon is ready; it
+# must still be running (the signal waited for the handlers).
+survives_startup_signal() {
+  start_and_signal "$1"
+  local deadline=$((SECONDS + 30))
+  until [ "$(it_status http://localhost/readyz 2>/dev/null)" = "200" ]; do
+    kill -0 "$DAEMON_PID" 2>/dev/null || break
+    [ $SECONDS -ge $deadline ] && break
+    sleep 0.1
+  done
+  if kill -0 "$DAEMON_PID" 2>/dev/null; then
+    it_ok "SIG$1 during start-up: the daemon is still running"
+  else
+    wait "$DAEMON_PID"; rc=$?
+    DAEMON_PID=
+    it_die "SIG$1 during start-up killed the daemon (exit status $rc)"
+  fi
+}
+
+survives_startup_signal HUP
 it_alive "after a SIGHUP during start-up"
 deadline=$((SECONDS + 30))
 until grep -q "SIGHUP: reload done" "$DAEMON_LOG" || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
@@ -48,20 +54,7 @@ it_stop_daemon; rc=$?
 it_eq "then exits 0 on SIGTERM" 0 $rc
 
 # SIGUSR1 (reopen the request log) at start: waits too, the daemon comes up.
-start_and_signal USR1
-deadline=$((SECONDS + 30))
-until [ "$(it_status http://localhost/readyz 2>/dev/null)" = "200" ]; do
-  kill -0 "$DAEMON_PID" 2>/dev/null || break
-  [ $SECONDS -ge $deadline ] && break
-  sleep 0.1
-done
-if kill -0 "$DAEMON_PID" 2>/dev/null; then
-  it_ok "SIGUSR1 during start-up: the daemon is still running"
-else
-  wait "$DAEMON_PID"; rc=$?
-  DAEMON_PID=
-  it_die "SIGUSR1 during start-up killed the daemon (exit status $rc)"
-fi
+survives_startup_signal USR1
 it_stop_daemon; rc=$?
 it_eq "then exits 0 on SIGTERM" 0 $rc
 
