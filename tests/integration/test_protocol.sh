@@ -256,23 +256,20 @@ it_eq "classifyctl: unreachable daemon gives exit 3" 3 $rc
 # renames the file, then signals), and the daemon keeps serving.
 it_match "request log: one line per request" ' GET /readyz 200 [0-9]+ [0-9]+us$' \
   "$(grep ' GET /readyz ' "$IT_TMP/req.log" | head -n1)"
-mv "$IT_TMP/req.log" "$IT_TMP/req.log.1"
-kill -USR1 "$DAEMON_PID"
-for _ in $(seq 50); do [ -e "$IT_TMP/req.log" ] && break; sleep 0.1; done
-it_check "SIGUSR1: the request log is created anew" test -e "$IT_TMP/req.log"
-before=$(wc -l < "$IT_TMP/req.log.1")
-it_eq "SIGUSR1: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
-it_match "SIGUSR1: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
-it_eq "SIGUSR1: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.1")"
+# rotated SIG N: logrotate's move to req.log.N, then the signal.
+rotated() {
+  mv "$IT_TMP/req.log" "$IT_TMP/req.log.$2"
+  kill "-$1" "$DAEMON_PID"
+  for _ in $(seq 50); do [ -e "$IT_TMP/req.log" ] && break; sleep 0.1; done
+  it_check "SIG$1: the request log is created anew" test -e "$IT_TMP/req.log"
+  local before; before=$(wc -l < "$IT_TMP/req.log.$2")
+  it_eq "SIG$1: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
+  it_match "SIG$1: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
+  it_eq "SIG$1: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.$2")"
+}
+rotated USR1 1
 # SIGHUP (reload) reopens it too (server.h), for a logrotate that sends HUP.
-mv "$IT_TMP/req.log" "$IT_TMP/req.log.2"
-kill -HUP "$DAEMON_PID"
-for _ in $(seq 50); do [ -e "$IT_TMP/req.log" ] && break; sleep 0.1; done
-it_check "SIGHUP: the request log is created anew" test -e "$IT_TMP/req.log"
-before=$(wc -l < "$IT_TMP/req.log.2")
-it_eq "SIGHUP: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
-it_match "SIGHUP: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
-it_eq "SIGHUP: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.2")"
+rotated HUP 2
 
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
