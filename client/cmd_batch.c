@@ -62,13 +62,19 @@ static double cfd__rate(const cfd__batch *b, double el)
     return el > 0 ? (double)sent / el : 0.0;
 }
 
-static void cfd__count_code(cfd__batch *b, const char *code)
+/* obj[key] += 1, starting at 1. */
+static void cfd__tally(cJSON *obj, const char *key)
 {
-    cJSON *c = cJSON_GetObjectItemCaseSensitive(b->codes, code);
+    cJSON *c = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (c)
         cJSON_SetNumberValue(c, c->valuedouble + 1);
     else
-        cJSON_AddNumberToObject(b->codes, code, 1);
+        cJSON_AddNumberToObject(obj, key, 1);
+}
+
+static void cfd__count_code(cfd__batch *b, const char *code)
+{
+    cfd__tally(b->codes, code);
     b->errors++;
 }
 
@@ -96,11 +102,7 @@ static void cfd__count_reasons(cfd__batch *b, const cJSON *decision)
             continue;
         if (n_seen < 8)
             memcpy(seen[n_seen++], code, n + 1);
-        cJSON *c = cJSON_GetObjectItemCaseSensitive(b->reasons, code);
-        if (c)
-            cJSON_SetNumberValue(c, c->valuedouble + 1);
-        else
-            cJSON_AddNumberToObject(b->reasons, code, 1);
+        cfd__tally(b->reasons, code);
     }
 }
 
