@@ -267,20 +267,18 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, int in_handler, const c
         return code;
     }
     if (ps->r->min_script_share > 0 && ps->r->script == CFD_TOK_SEP) {
-        cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
-                      "%s: min_script_share is set but script is not (add script = hangul, "
-                      "han, latin or other: the script the models learned from)",
-                      name);
         cfd_agg_free(ps->r);
-        return CFD_EFORMAT;
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s: min_script_share is set but script is not (add script = "
+                             "hangul, han, latin or other: the script the models learned from)",
+                             name);
     }
     if (ps->n_keys == 0) {
-        cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
-                      "%s: no rules (an empty file would silently drop every plugin's "
-                      "evidence; delete it to use the built-in rules)",
-                      name);
         cfd_agg_free(ps->r);
-        return CFD_EEMPTY;
+        return cfd_error_set(err, CFD_EEMPTY, (size_t)-1,
+                             "%s: no rules (an empty file would silently drop every plugin's "
+                             "evidence; delete it to use the built-in rules)",
+                             name);
     }
     *out = ps->r;
     return 0;
