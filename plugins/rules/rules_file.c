@@ -134,7 +134,6 @@ static int cfd__add_term(cfd__rparse *ps, const char *s, const char *e, cfd_erro
 {
     cfd_rules *r = ps->r;
     int whole = 0;
-    cfd__trim_space(&s, &e);
     if (e - s >= 2 && s[0] == '<' && e[-1] == '>') {
         whole = 1;
         s++;
@@ -241,7 +240,7 @@ static int cfd__parse_line(cfd__rparse *ps, const char *s, const char *e, cfd_er
     for (;;) {
         const char *q = memchr(p, sep, (size_t)(pe - p));
         const char *ts = p, *te = q ? q : pe;
-        cfd__trim(&ts, &te);
+        cfd__trim_space(&ts, &te);
         rc = cfd__add_term(ps, ts, te, err);
         if (rc != 0)
             return rc;
