@@ -331,8 +331,7 @@ int cfd_rules_parse(const char *text, size_t len, const char *name, cfd_rules **
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     ps.name = name;
     const char *p = text, *end = text + len;
-    if (end - p >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
-        p += 3; /* BOM */
+    p += cfd_utf8_bom(p, len); /* a byte order mark is not part of the first rule */
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;
