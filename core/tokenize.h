@@ -60,7 +60,8 @@ enum cfd_tok_class {
     CFD_TOK_DIGIT,
     CFD_TOK_OTHER,
     CFD_TOK_MARK,   /* classification of a code point only, never a token's */
-    CFD_TOK_IGNORE  /* likewise */
+    CFD_TOK_IGNORE, /* likewise */
+    CFD_TOK_CLASSES /* the number of classes: size of a per-class count array */
 };
 
 #define CFD_TOK_NGRAM_CPS 32
@@ -101,8 +102,5 @@ int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok);
 
 /* The class of one code point (enum cfd_tok_class), exposed for tests. */
 int cfd_tok_class_of(uint32_t cp);
-
-/* The number of classes above: size of a per-class count array. */
-#define CFD_TOK_CLASSES 8
 
 #endif
