@@ -270,7 +270,7 @@ static void cfd__summary(cfd__batch *b, FILE *f)
         fprintf(f, "%s%s %.0f", sep, c->string, c->valuedouble);
         sep = ", ";
     }
-    fprintf(f, "%s\n", b->review ? ")" : "");
+    fprintf(f, "%s\n", sep[0] == ',' ? ")" : ""); /* closes what a reason opened */
     if (!b->ev.total)
         return;
     fprintf(f, "against gold labels (plugin %s, %zu articles%s):\n", b->ctl->plugin,
