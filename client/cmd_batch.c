@@ -559,9 +559,13 @@ int cfd_cmd_batch(cfd_ctl *ctl, int argc, char **argv)
         /* A write that failed on the way (disk full) sets the error flag;
          * fclose only reports its own last flush. */
         int werr = ferror(b.out);
-        if (fclose(b.out) != 0 || werr) {
+        int cerr = fclose(b.out) != 0 ? errno : 0;
+        if (cerr || werr) {
+            /* errno is only known for fclose's own flush; an earlier failed
+             * write left just the stream's error flag. */
             fprintf(stderr, "classifyctl: batch: writing --output %s failed: %s; the replies "
-                            "in it are incomplete\n", ctl->output, strerror(errno));
+                            "in it are incomplete\n", ctl->output,
+                    cerr ? strerror(cerr) : "a write failed (is the disk full?)");
             rc = CFD_CTL_EINPUT;
         }
     }

@@ -257,9 +257,12 @@ int main(int argc, char **argv)
             int rc = cmds[i].fn(&ctl, argc - optind - 1, argv + optind + 1);
             cfd_http_close(ctl.conn);
             /* A full disk or a closed pipe must not pass for success. */
-            if (fflush(stdout) != 0 || ferror(stdout)) {
+            int ferr = fflush(stdout) != 0 ? errno : 0;
+            if (ferr || ferror(stdout)) {
+                /* errno is only known for this flush; an earlier failed
+                 * write left just the stream's error flag. */
                 fprintf(stderr, "classifyctl: %s: writing to standard output failed: %s\n",
-                        cmd, strerror(errno));
+                        cmd, ferr ? strerror(ferr) : "a write failed (disk full or pipe closed?)");
                 if (rc == CFD_CTL_OK || rc == CFD_CTL_EPARTIAL)
                     rc = CFD_CTL_EINPUT;
             }
