@@ -31,6 +31,8 @@ static const unsigned char cfd__ascii_class[128] = {
 
 static int cfd__class_slow(uint32_t cp)
 {
+    if (cp == 0x3164)
+        return CFD_TOK_IGNORE; /* Hangul filler, inside the jamo block (tokenize.h) */
     if (cp >= 0xC0 && cp <= 0x24F)
         return cp == 0xD7 || cp == 0xF7 ? CFD_TOK_SEP : CFD_TOK_LATIN;
     if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0x3130 && cp <= 0x318F) ||

@@ -22,7 +22,13 @@
  *           vowel signs); a mark with no token before it starts an OTHER
  *           token
  *   ignored U+00AD soft hyphen, U+200B..200D (zero width space/joiners),
- *           U+2060 word joiner, U+FEFF, variation selectors U+FE00..FE0F
+ *           U+200E/200F (LRM, RLM) and the bidi embeddings and isolates
+ *           U+202A..202E, U+2066..2069 (so "&lrm;", which markup removal
+ *           drops, and a raw U+200E give the same words), U+2060 word
+ *           joiner, U+FEFF, the Hangul fillers U+3164 and U+FFA0 (invisible;
+ *           in the compatibility jamo block, but written as the "no
+ *           syllable" mark of jamo spellings such as "ㅤㅂㅘㅅ는데", 봤는데,
+ *           in NSMC, not as letters), variation selectors U+FE00..FE0F
  *           and U+E0100..E01EF (the U+FE0F of emoji such as "❤️" would
  *           otherwise be a token of its own, being a mark after a
  *           separator): dropped without splitting a word
@@ -67,13 +73,15 @@ enum cfd_tok_class {
 #define CFD_TOK_NGRAM_CPS 32
 
 /* 1 for what the tokeniser drops inside a word without splitting it (the
- * "ignored" class above: soft hyphen, zero width space and joiners, word
- * joiner, U+FEFF, variation selectors). The rules plugin's matcher drops the
+ * "ignored" class above: soft hyphen, zero width space and joiners, bidi
+ * marks and controls, word joiner, U+FEFF, Hangul fillers, variation
+ * selectors). The rules plugin's matcher drops the
  * same, so an editor's term matches the word the models see. */
 static inline int cfd_tok_ignorable(uint32_t cp)
 {
-    return cp == 0xAD || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF ||
-           (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
+    return cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) ||
+           cp == 0x2060 || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x3164 || cp == 0xFFA0 ||
+           cp == 0xFEFF || (cp >= 0xFE00 && cp <= 0xFE0F) || (cp >= 0xE0100 && cp <= 0xE01EF);
 }
 
 typedef struct cfd_token {

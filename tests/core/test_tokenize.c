@@ -116,6 +116,28 @@ static void test_ignorables(void **state)
     assert_string_equal(TOKS("\xe2\x9d\xa4\xef\xb8\x8f좋아 \xe2\x98\x80\xef\xb8\x8f"), "좋아:H");
     assert_string_equal(TOKS("\xe8\x91\x9b\xf3\xa0\x84\x80城"), "\xe8\x91\x9b城:C");
     assert_string_equal(TOKS("AI\xef\xb8\x8e가"), "ai:L|가:H");
+    /* bidi marks, embeddings and isolates are invisible like U+200B: "&lrm;"
+     * (dropped by markup removal) and a raw U+200E give the same words */
+    assert_string_equal(TOKS("abc\xe2\x80\x8e" "def \xe2\x80\x8f가나"), "abcdef:L|가나:H");
+    assert_string_equal(TOKS("\xe2\x81\xa7" "\xd9\x85\xd8\xb1\xe2\x81\xa9 x\xe2\x80\xaey"),
+                        "\xd9\x85\xd8\xb1:O|xy:L");
+    assert_int_equal(cfd_tok_class_of(0x200F), CFD_TOK_IGNORE);
+    assert_int_equal(cfd_tok_class_of(0x2064), CFD_TOK_SEP); /* invisible plus: not bidi */
+}
+
+/* The Hangul fillers U+3164 (in the compatibility jamo block, category Lo)
+ * and U+FFA0 are invisible: they were a Hangul (or other) word of their
+ * own, so a text of fillers passed for Korean in the daemon's script check,
+ * and NSMC's jamo spelling "ㅤㄸㅒㅤ문에" (때문에) was no word of its letters. */
+static void test_hangul_fillers(void **state)
+{
+    (void)state;
+    assert_string_equal(TOKS("\xe3\x85\xa4\xe3\x85\xa4 \xef\xbe\xa0"), "");
+    assert_string_equal(TOKS("\xe3\x85\xa4ㄸㅒ\xe3\x85\xa4문에 \xef\xbe\xa0ㅋㅋ"), "ㄸㅒ문에:H|ㅋㅋ:H");
+    assert_int_equal(cfd_tok_class_of(0x3164), CFD_TOK_IGNORE);
+    assert_int_equal(cfd_tok_class_of(0xFFA0), CFD_TOK_IGNORE);
+    assert_int_equal(cfd_tok_class_of(0x3163), CFD_TOK_HANGUL); /* ㅣ, its neighbours */
+    assert_int_equal(cfd_tok_class_of(0x3165), CFD_TOK_HANGUL);
 }
 
 static void test_nul_and_controls(void **state)
@@ -408,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_emoji_and_symbols),
         cmocka_unit_test(test_combining),
         cmocka_unit_test(test_ignorables),
+        cmocka_unit_test(test_hangul_fillers),
         cmocka_unit_test(test_nul_and_controls),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_invalid_bytes_separate),
