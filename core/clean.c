@@ -72,6 +72,34 @@ static inline int cfd__has(const unsigned char *s, size_t len, size_t i, const c
     return len - i >= n && memcmp(s + i, lit, n) == 0;
 }
 
+/* Bytes of the white space at s[i] (i < len): 1 for cfd__is_space, 2 for
+ * U+00A0 (a no-break space: what HTML-to-text converters make of
+ * "&nbsp;", which markup removal itself turns into ' '), 3 for U+3000
+ * (ideographic space), else 0. Used where a byline is matched, so
+ * "김철수\u00A0기자" goes as "김철수 기자" does. */
+static inline size_t cfd__space_at(const unsigned char *s, size_t len, size_t i)
+{
+    if (cfd__is_space(s[i]))
+        return 1;
+    if (s[i] == 0xC2 && len - i >= 2 && s[i + 1] == 0xA0)
+        return 2;
+    if (s[i] == 0xE3 && len - i >= 3 && s[i + 1] == 0x80 && s[i + 2] == 0x80)
+        return 3;
+    return 0;
+}
+
+/* The same for the white space ending at s[k) (k > floor), or 0. */
+static inline size_t cfd__space_before(const unsigned char *s, size_t k, size_t floor)
+{
+    if (cfd__is_space(s[k - 1]))
+        return 1;
+    if (k - floor >= 2 && s[k - 2] == 0xC2 && s[k - 1] == 0xA0)
+        return 2;
+    if (k - floor >= 3 && s[k - 3] == 0xE3 && s[k - 2] == 0x80 && s[k - 1] == 0x80)
+        return 3;
+    return 0;
+}
+
 /* Hangul syllable ending at s[k) (k >= 3)? Returns its code point or 0. */
 static inline uint32_t cfd__syl_before(const unsigned char *s, size_t k)
 {
@@ -182,8 +210,8 @@ static int cfd__not_name(uint32_t a, uint32_t b, uint32_t c)
 static int cfd__byline_edge(const unsigned char *s, size_t len, size_t i, int after)
 {
     if (after) {
-        if (i < len && cfd__is_space(s[i]))
-            i++;
+        if (i < len)
+            i += cfd__space_at(s, len, i);
         if (i >= len)
             return 0;
         unsigned char c = s[i];
@@ -191,8 +219,8 @@ static int cfd__byline_edge(const unsigned char *s, size_t len, size_t i, int af
                (unsigned char)((c | 32) - 'a') < 26 || cfd__has(s, len, i, "\xe3\x80\x91", 3) ||
                cfd__has(s, len, i, "\xe2\x96\xb6", 3);
     }
-    if (i > 0 && cfd__is_space(s[i - 1]))
-        i--;
+    if (i > 0)
+        i -= cfd__space_before(s, i, 0);
     if (i == 0)
         return 0;
     unsigned char c = s[i - 1];
@@ -232,8 +260,8 @@ static int cfd__byline(const unsigned char *s, size_t len, size_t i, size_t tlen
                 break;
             }
     }
-    if (k > floor && cfd__is_space(s[k - 1]))
-        k--;
+    if (k > floor)
+        k -= cfd__space_before(s, k, floor);
     /* The name: 2-4 syllables, preceded by a non-syllable. */
     size_t nsyl = 0;
     while (nsyl < 5 && k >= floor + 3 && cfd__syl_before(s, k)) {

@@ -180,6 +180,23 @@ static void test_json_white_space(void **state)
     assert_string_equal(clean("무단\n전재 및 재배포 금지. 다음"), " 다음");
 }
 
+/* A no-break space (U+00A0: what an HTML-to-text converter makes of
+ * "&nbsp;") or an ideographic space (U+3000) between the name and 기자, or
+ * between the byline and its '=', is white space too: "김철수\u00A0기자"
+ * stayed, three words about the source, where "김철수 기자" goes. */
+static void test_unicode_spaces_in_bylines(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("김철수\xc2\xa0기자 = 회의"), " = 회의");
+    assert_string_equal(clean("김철수\xe3\x80\x80기자 = 회의"), " = 회의");
+    /* two-syllable names: the edge may be past such a space as well */
+    assert_string_equal(clean("김진\xc2\xa0기자\xc2\xa0= 정부는"), "\xc2\xa0= 정부는");
+    assert_string_equal(clean("사진/\xe3\x80\x80김진 기자 정부는"), "사진/\xe3\x80\x80  정부는");
+    /* still no byline where none stands */
+    assert_string_equal(clean("억류된 한국\xc2\xa0기자"), "억류된 한국\xc2\xa0기자");
+    assert_string_equal(clean("\xc2\xa0기자"), "\xc2\xa0기자");
+}
+
 /* '=' between numbers is content: unit definitions, exchange rates, index
  * bases (news8: "(1마신=약 2.4m)", "(1bp=0.01%포인트)"). */
 static void test_equals_between_numbers(void **state)
@@ -273,6 +290,7 @@ int main(void)
         cmocka_unit_test(test_copyright),
         cmocka_unit_test(test_empty_and_plain),
         cmocka_unit_test(test_json_white_space),
+        cmocka_unit_test(test_unicode_spaces_in_bylines),
         cmocka_unit_test(test_equals_between_numbers),
         cmocka_unit_test(test_byline_word_lookalikes),
         cmocka_unit_test(test_starts),
