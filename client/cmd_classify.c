@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "dataset.h"
 #include "term.h"
+#include "utf8.h"
 
 /* A probability entry is {"label":L,"p":P} (protocol) or [L,P]. */
 static int cfd__prob(const cJSON *e, const char **label, double *p)
@@ -167,7 +168,10 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
         fprintf(stderr, "classifyctl: %s\n", err.msg);
         return CFD_CTL_EINPUT;
     }
-    size_t i = 0;
+    /* A byte order mark (Notepad saves UTF-8 with one) is not text: without
+     * this a JSON article saved so was sent as text/plain, its field names
+     * classified as words and its title as body. */
+    size_t bom = cfd_utf8_bom(text, len), i = bom;
     while (i < len && (text[i] == ' ' || text[i] == '\t' || text[i] == '\r' || text[i] == '\n'))
         i++;
     if (i == len && !ctl->title) {
@@ -185,6 +189,15 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
     const char *body = text;
     size_t body_len = len;
     if (!is_json && (ctl->title || ctl->plugins)) {
+        /* Checked here: inside the JSON built below, the daemon's offset
+         * would be one in that JSON, not in the file. */
+        size_t bad;
+        if (cfd_utf8_validate(text, len, &bad) != 0) {
+            fprintf(stderr, "classifyctl: %s: invalid UTF-8 at byte %zu; the article must be "
+                            "UTF-8\n", strcmp(path, "-") == 0 ? "standard input" : path, bad);
+            free(text);
+            return CFD_CTL_EINPUT;
+        }
         if (memchr(text, '\0', len)) {
             fprintf(stderr, "classifyctl: %s: contains NUL bytes; send it without --title "
                             "and --plugins (as text/plain)\n", path);

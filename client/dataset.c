@@ -84,17 +84,40 @@ static int cfd__tsv_line(cfd_record *r, const char *s, size_t n, const cfd_datas
     if (cfd_utf8_validate(s, n, &bad) != 0)
         return cfd__set_error(r, "invalid UTF-8 at byte %zu of the line", bad);
     const char *tab = memchr(s, '\t', n);
-    const char *text = s;
-    size_t text_len = n;
+    const char *text = s, *title = NULL;
+    size_t text_len = n, title_len = 0;
     if (tab) {
         r->label = cfd__strndup(s, (size_t)(tab - s));
         if (!r->label)
             return CFD_ENOMEM;
         text = tab + 1;
         text_len = n - (size_t)(tab + 1 - s);
+        /* label<TAB>title<TAB>body, as classifyd-train reads it: the title
+         * is sent as the title (weighted), not glued to the body by a TAB */
+        const char *tab2 = memchr(text, '\t', text_len);
+        if (tab2) {
+            const char *tab3 = memchr(tab2 + 1, '\t', text_len - (size_t)(tab2 + 1 - text));
+            if (tab3) {
+                free(r->label);
+                r->label = NULL;
+                return cfd__set_error(r, "more than three TAB-separated fields at byte %zu of "
+                                         "the line (expected label<TAB>text or "
+                                         "label<TAB>title<TAB>body)", (size_t)(tab3 - s));
+            }
+            title = text;
+            title_len = (size_t)(tab2 - text);
+            text = tab2 + 1;
+            text_len -= title_len + 1;
+        }
     }
     cfd_buf b = CFD_BUF_INIT;
-    cfd_buf_printf(&b, "{\"id\":\"%zu\",\"body\":", r->line);
+    cfd_buf_printf(&b, "{\"id\":\"%zu\",", r->line);
+    if (title) {
+        cfd_buf_append(&b, "\"title\":", 8);
+        cfd_buf_json_str(&b, title, title_len);
+        cfd_buf_putc(&b, ',');
+    }
+    cfd_buf_append(&b, "\"body\":", 7);
     cfd_buf_json_str(&b, text, text_len);
     cfd__put_plugins(&b, o->plugins);
     cfd_buf_putc(&b, '}');
@@ -208,9 +231,12 @@ int cfd_dataset_load(const char *path, const cfd_dataset_opts *opts, cfd_dataset
     int rc = cfd_read_file(path, &data, &len, err);
     if (rc != 0)
         return rc;
-    int jsonl = cfd__is_jsonl(path, data, len);
+    /* A byte order mark is not part of the first label or object (as
+     * classifyd-train reads the same files). */
+    size_t bom = cfd_utf8_bom(data, len);
+    int jsonl = cfd__is_jsonl(path, data + bom, len - bom);
     size_t line = 0;
-    const char *p = data, *end = data + len;
+    const char *p = data + bom, *end = data + len;
     while (p < end && (o->limit == 0 || ds->n < o->limit)) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         const char *le = nl ? nl : end;

@@ -4,7 +4,9 @@
  * classifyctl batch and classifyd-bench both send many articles from a file:
  *   - TSV: `label<TAB>text` per line (the format of ../shared/data); the text
  *     becomes the article body, the label the gold label. A line without a
- *     tab is unlabelled text.
+ *     tab is unlabelled text. `label<TAB>title<TAB>body` sends a title and
+ *     a body, as classifyd-train reads such a line.
+ * A byte order mark at the start of the file is skipped.
  *   - JSONL: one article object per line ({"id","title","body","plugins"};
  *     "text" is taken as the body when there is no "body", as many exports
  *     name it); the gold label is the string field named by label_field

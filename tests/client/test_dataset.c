@@ -87,6 +87,48 @@ static void test_tsv(void **state)
     free(path);
 }
 
+/* label<TAB>title<TAB>body sends a title, as classifyd-train reads the
+ * line (it used to reach the daemon as one body "title\tbody", unweighted);
+ * a byte order mark is not part of the first label, and does not hide a
+ * JSONL file's first '{'. */
+static void test_tsv_title_and_bom(void **state)
+{
+    (void)state;
+    static const char data[] = "\xef\xbb\xbf경제\t반도체 수출 증가\t삼성전자의 수출이 늘었다\n"
+                               "사회\ta\tb\tc\n";
+    char *path = write_tmp(".tsv", data, sizeof data - 1);
+    cfd_dataset ds;
+    cfd_error err;
+    assert_int_equal(cfd_dataset_load(path, NULL, &ds, &err), 0);
+    assert_int_equal(ds.n, 2);
+    assert_string_equal(ds.recs[0].label, "경제");
+    cJSON *o = parse(&ds.recs[0]);
+    assert_string_equal(str(o, "title"), "반도체 수출 증가");
+    assert_string_equal(str(o, "body"), "삼성전자의 수출이 늘었다");
+    cJSON_Delete(o);
+    assert_null(ds.recs[1].json);
+    assert_null(ds.recs[1].label);
+    assert_non_null(strstr(ds.recs[1].error, "more than three TAB-separated fields at byte 10"));
+    assert_int_equal(ds.n_bad, 1);
+    assert_int_equal(ds.n_labelled, 1);
+    cfd_dataset_free(&ds);
+    unlink(path);
+    free(path);
+
+    static const char js[] = "\xef\xbb\xbf{\"label\": \"경제\", \"body\": \"본문\"}\n";
+    path = write_tmp("", js, sizeof js - 1); /* no extension: by content */
+    assert_int_equal(cfd_dataset_load(path, NULL, &ds, &err), 0);
+    assert_int_equal(ds.n, 1);
+    assert_null(ds.recs[0].error);
+    assert_string_equal(ds.recs[0].label, "경제");
+    o = parse(&ds.recs[0]);
+    assert_string_equal(str(o, "body"), "본문");
+    cJSON_Delete(o);
+    cfd_dataset_free(&ds);
+    unlink(path);
+    free(path);
+}
+
 static void test_jsonl(void **state)
 {
     (void)state;
@@ -175,6 +217,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tsv),
+        cmocka_unit_test(test_tsv_title_and_bom),
         cmocka_unit_test(test_jsonl),
         cmocka_unit_test(test_plugins_and_limit),
         cmocka_unit_test(test_empty_and_missing),

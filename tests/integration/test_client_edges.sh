@@ -62,6 +62,21 @@ ctl classify </dev/null >/dev/null 2>"$IT_TMP/empty.err"; rc=$?
 it_eq "classify of empty stdin: exit 4" 4 "$rc"
 it_match "classify of empty stdin: says so" 'standard input: empty' "$(cat "$IT_TMP/empty.err")"
 
+# 3b. A JSON article saved with a byte order mark (Notepad) is sent as JSON,
+#     scored as the same file without it (it went as text/plain: its field
+#     names read as words, its title as body); --title with a file that is
+#     not UTF-8 names the byte of the file, not of the JSON built around it.
+printf '{"title":"반도체 수출 증가","body":"삼성전자의 반도체 수출이 늘었다"}\n' > "$IT_TMP/art.json"
+{ printf '\xef\xbb\xbf'; cat "$IT_TMP/art.json"; } > "$IT_TMP/bom.json"
+plain=$(ctl -f json classify "$IT_TMP/art.json" | it_json 'd["results"]["section"]["probs"]')
+bom=$(ctl -f json classify "$IT_TMP/bom.json" | it_json 'd["results"]["section"]["probs"]')
+it_eq "classify: a JSON article with a BOM scores as without it" "$plain" "$bom"
+printf 'abc \xff def\n' > "$IT_TMP/bad.txt"
+ctl classify --title "제목" "$IT_TMP/bad.txt" >/dev/null 2>"$IT_TMP/bad.err"; rc=$?
+it_eq "classify --title of a non-UTF-8 file: exit 4" 4 "$rc"
+it_match "classify --title of a non-UTF-8 file: the file's byte" \
+  'bad.txt: invalid UTF-8 at byte 4' "$(cat "$IT_TMP/bad.err")"
+
 # 4. The progress bar stays off when the replies go to the same terminal.
 out=$(CLASSIFYD_SOCKET=$SOCK timeout 60 script -qec \
       "'$BIN/classifyctl' batch -j 1 --chunk 1 -o - '$IT_TMP/70.jsonl'" /dev/null)
