@@ -110,8 +110,11 @@ int cfd_cmd_predict(int argc, char **argv)
     }
     ssize_t len;
     unsigned lineno = 0;
+    size_t next_off = 0; /* byte offset in the input of the next line */
     while ((len = getline(&line, &cap, in)) >= 0) {
         lineno++;
+        size_t line_off = next_off;
+        next_off += (size_t)len;
         if (len > 0 && line[len - 1] == '\n')
             len--;
         if (len > 0 && line[len - 1] == '\r')
@@ -120,6 +123,16 @@ int cfd_cmd_predict(int argc, char **argv)
         size_t bom = lineno == 1 ? cfd_utf8_bom(line, (size_t)len) : 0;
         char *text = line + bom;
         len -= (ssize_t)bom;
+        /* As the dataset reader of train/eval says it: the byte in the
+         * input, and the column in the line. */
+        size_t bad;
+        if (cfd_utf8_validate(text, (size_t)len, &bad) != 0) {
+            rc = cfd_error_set(&err, CFD_EUTF8, line_off + bom + bad,
+                               "%s:%u: invalid UTF-8 at byte %zu (column %zu of the line); "
+                               "the input must be UTF-8", name, lineno, line_off + bom + bad,
+                               bad + 1);
+            goto fail;
+        }
         rc = plain ? cfd_record_plain(text, (size_t)len, &rec, &err)
                    : cfd_record_parse(text, (size_t)len, fmt, &rec, &err);
         if (rc != 0) {

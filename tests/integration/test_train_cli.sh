@@ -193,6 +193,9 @@ assert all(len(r) == 2 and 1/3 < float(r[1]) <= 1 for r in rows), rows
 EOF
 printf '주가 \xfe\n' | "$TOOL" predict --model "$TMP/topic.cfdm" - >/dev/null 2>"$TMP/err"
 [ $? = 1 ] && grep -qF "<stdin>:1:" "$TMP/err" || fail "predict bad UTF-8: $(cat "$TMP/err")"
+# predict names the byte of the input and the column of the line, as train
+# and eval do for the same file
+expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28 (column 15" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/badutf8.tsv"
 
 expect 0 "" -- "$TOOL" inspect "$TMP/topic.cfdm" --data "$TMP/train.tsv" --top 5
 grep -q "^version     v-test" "$TMP/out" || fail "inspect version: $(cat "$TMP/out")"
