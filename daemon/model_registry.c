@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <xxhash.h>
 
@@ -310,14 +311,24 @@ static int64_t cfd__now_ns(void)
 int cfd_registry_init(cfd_model_registry *r, const struct cfd_plugin *p,
                       const char *models_dir, cfd_error *err)
 {
-    char real[PATH_MAX];
+    char real[PATH_MAX], cwd[PATH_MAX];
     memset(r, 0, sizeof(*r));
     if (realpath(models_dir, real) == NULL)
         return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
                              "models directory %s: %s (set --models to the directory holding "
                              "the *.cfdm files)",
                              models_dir, strerror(errno));
-    r->models_dir = strdup(real);
+    /* Kept as configured (made absolute), not resolved: every load resolves
+     * it again, so a models directory that is a symlink switched to another
+     * release (current -> releases/N) is followed by the next reload, as the
+     * aggregate.conf next to the models is. */
+    if (models_dir[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+        r->models_dir = strdup(models_dir[0] == '/' ? models_dir : real);
+    } else {
+        size_t n = strlen(cwd) + strlen(models_dir) + 2;
+        if ((r->models_dir = malloc(n)) != NULL)
+            snprintf(r->models_dir, n, "%s/%s", cwd, models_dir);
+    }
     if (r->models_dir == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     r->plugin = p;
@@ -365,7 +376,13 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
     if (err == NULL)
         err = &local;
     cfd_error_clear(err);
-    rc = cfd_models_resolve(r->models_dir, rel, path, sizeof(path), err);
+    char dir_real[PATH_MAX];
+    if (realpath(r->models_dir, dir_real) == NULL) {
+        rc = cfd_error_set(err, CFD_ENOENT, (size_t)-1, "models directory %s: %s",
+                           r->models_dir, strerror(errno));
+        goto fail;
+    }
+    rc = cfd_models_resolve(dir_real, rel, path, sizeof(path), err);
     if (rc != 0)
         goto fail;
     v = cfd_rc_alloc(sizeof(*v), cfd__version_destroy);

@@ -100,7 +100,7 @@ typedef struct cfd_model_version {
 
 typedef struct cfd_model_registry {
     const struct cfd_plugin *plugin;
-    char *models_dir;              /* realpath of the models directory */
+    char *models_dir;              /* the models directory, absolute; resolved per load */
     cfd_rc_slot current;           /* cfd_model_version, published */
     pthread_mutex_t lock;          /* publish, rollback, describe, last_error */
     cfd_model_version *previous;   /* one reference, or NULL; under lock */

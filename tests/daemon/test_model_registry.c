@@ -291,6 +291,44 @@ static void test_paths(void **state)
     tu_rmrf(odir);
 }
 
+/* A models directory that is a symlink switched to another release
+ * (cur -> a, then cur -> b, renamed into place) is followed by the next
+ * load, as <models>/aggregate.conf is; a file of the old release is then
+ * outside the models directory. */
+static void test_models_dir_symlink_switch(void **state)
+{
+    fixture *f = *state;
+    char a[300], b[300], cur[300], tmp[300], link[320];
+    cfd_model_registry r2;
+    cfd_model_version *v;
+    cfd_error err;
+    snprintf(a, sizeof(a), "%s/a", f->dir);
+    snprintf(b, sizeof(b), "%s/b", f->dir);
+    snprintf(cur, sizeof(cur), "%s/cur", f->dir);
+    snprintf(tmp, sizeof(tmp), "%s/cur.new", f->dir);
+    assert_int_equal(mkdir(a, 0700), 0);
+    assert_int_equal(mkdir(b, 0700), 0);
+    tu_write(a, "m.txt", "good\nrelease-a\nA\nB\n");
+    tu_write(b, "m.txt", "good\nrelease-b\nX\nY\nZ\n");
+    assert_int_equal(symlink("a", cur), 0);
+    assert_int_equal(cfd_registry_init(&r2, f->lp.p, cur, &err), 0);
+    assert_int_equal(cfd_registry_load(&r2, "m.txt", &v, &err), 0);
+    assert_string_equal(v->version, "release-a");
+    cfd_registry_publish(&r2, v);
+
+    assert_int_equal(symlink("b", tmp), 0);
+    assert_int_equal(rename(tmp, cur), 0);
+    assert_int_equal(cfd_registry_load(&r2, "m.txt", &v, &err), 0);
+    assert_string_equal(v->version, "release-b");
+    cfd_registry_publish(&r2, v);
+
+    snprintf(link, sizeof(link), "%s/old.txt", b);
+    assert_int_equal(symlink("../a/m.txt", link), 0);
+    assert_int_equal(cfd_registry_load(&r2, "old.txt", &v, &err), CFD_EPERM);
+    assert_non_null(strstr(err.msg, "outside the models directory"));
+    cfd_registry_destroy(&r2);
+}
+
 /* Readers always see labels that belong to the version they hold. */
 typedef struct swap_ctx {
     fixture *f;
@@ -373,6 +411,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_publish_rollback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_models, setup, teardown),
         cmocka_unit_test_setup_teardown(test_paths, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_models_dir_symlink_switch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_swaps, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
