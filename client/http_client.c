@@ -387,8 +387,16 @@ const char *cfd_default_socket_path(void)
     if (env && *env)
         return env;
     struct stat st;
-    /* The daemon run from its source tree listens in the tree's run/ folder. */
-    if (stat("run/classifyd.sock", &st) == 0 || stat("include/classifyd/plugin.h", &st) == 0)
+    /* The daemon run from its source tree listens in the tree's run/ folder;
+     * installed, in /run/classifyd. A socket that exists wins, so in a
+     * source tree with no development daemon but an installed one running,
+     * classifyctl reaches the installed one; with neither, the tree's path
+     * (what the connect error then names) in a tree, else the installed. */
+    if (stat("run/classifyd.sock", &st) == 0)
+        return "run/classifyd.sock";
+    if (stat("/run/classifyd/classifyd.sock", &st) == 0)
+        return "/run/classifyd/classifyd.sock";
+    if (stat("include/classifyd/plugin.h", &st) == 0)
         return "run/classifyd.sock";
     return "/run/classifyd/classifyd.sock";
 }

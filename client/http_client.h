@@ -73,9 +73,11 @@ void cfd_http_reply_free(cfd_http_reply *r);
 
 /*
  * The socket classifyctl and classifyd-bench use when none is given:
- * $CLASSIFYD_SOCKET if set, else ./run/classifyd.sock when the current
- * directory is a classifyd source tree (the daemon's own default there),
- * else /run/classifyd/classifyd.sock. Never NULL; static storage.
+ * $CLASSIFYD_SOCKET if set, else ./run/classifyd.sock if it exists (the
+ * daemon's own default in a source tree), else /run/classifyd/classifyd.sock
+ * if it exists (installed), else ./run/classifyd.sock when the current
+ * directory is a classifyd source tree, else /run/classifyd/classifyd.sock.
+ * Never NULL; static storage.
  */
 const char *cfd_default_socket_path(void);
 
