@@ -53,7 +53,7 @@ typedef struct cfd_config {
 
     /* logging */
     int log_level;              /* CFD_LOG_* */
-    int log_journal;            /* -1 auto (JOURNAL_STREAM), 0 no, 1 yes */
+    int log_journal;            /* -1 auto (JOURNAL_STREAM names fd 2), 0 no, 1 yes */
     char *request_log;          /* NULL = off; "-" = stderr */
 
     /* engine */

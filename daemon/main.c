@@ -27,6 +27,20 @@
 #endif
 
 /* 1,000 idle connections must fit: use the hard limit on open files. */
+/* Is standard error the journal's stream? systemd sets JOURNAL_STREAM to
+ * "DEV:INODE" of the stream it connects; the variable is inherited by
+ * children whose stderr is something else (a shell in a terminal started
+ * by a user service), so compare it with fd 2 (systemd.exec(5)). */
+static int cfd__stderr_is_journal(void)
+{
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+        return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
 static void cfd__raise_nofile(void)
 {
     struct rlimit rl;
@@ -131,7 +145,7 @@ int main(int argc, char **argv)
         return status;
     }
     status = 1;
-    int journal = cfg.log_journal >= 0 ? cfg.log_journal : getenv("JOURNAL_STREAM") != NULL;
+    int journal = cfg.log_journal >= 0 ? cfg.log_journal : cfd__stderr_is_journal();
     cfd_log_setup(cfg.log_level, journal);
     signal(SIGPIPE, SIG_IGN);
     cfd__raise_nofile();
