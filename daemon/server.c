@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -335,7 +336,10 @@ static void cfd__hup_done(uv_work_t *req, int status)
     free(j);
     s->reload_running = 0;
     if (!s->reload_again && !s->stopping)
-        sd_notify(0, "READY=1\nSTATUS=serving; reload done");
+        sd_notify(0, cfd_engine_ready(s->engine)
+                         ? "READY=1\nSTATUS=serving; reload done"
+                         : "READY=1\nSTATUS=reload done, but a plugin has no model: "
+                           "classify answers 503 (/readyz)");
     if (s->reload_again && !s->stopping) {
         s->reload_again = 0;
         cfd__start_reload(s);
@@ -360,7 +364,12 @@ static void cfd__start_reload(cfd_server *s)
         return;
     }
     s->reload_running = 1;
-    sd_notify(0, "RELOADING=1\nSTATUS=reloading models and decision rules");
+    /* MONOTONIC_USEC: systemd >= 253 pairs the reload with this message by
+     * it (sd_notify(3)); older ones ignore it. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu\nSTATUS=reloading models and decision rules",
+               (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
 }
 
 static void cfd__force_all(cfd_server *s)
@@ -405,6 +414,9 @@ static void cfd__reopen_log(cfd_server *s, const char *why)
         cfd_log(CFD_LOG_ERROR, "%s: cannot reopen request log %s: %s (still writing to the old "
                 "file; check the directory's permissions)", why, s->cfg->request_log,
                 strerror(errno));
+    else if (s->cfg->request_log != NULL && s->cfg->request_log[0] != '\0' &&
+             strcmp(s->cfg->request_log, "-") != 0)
+        cfd_log(CFD_LOG_INFO, "%s: request log %s reopened", why, s->cfg->request_log);
 }
 
 static void cfd__signal_cb(uv_signal_t *h, int signum)
@@ -505,8 +517,10 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
     /* Under systemd (Type=notify, etc/classifyd.service.in): the models
      * are loaded and the loops accept, so dependent units may start; a
      * no-op without $NOTIFY_SOCKET. */
-    sd_notifyf(0, "READY=1\nSTATUS=serving on %s with %u worker loop%s", s->cfg->socket_path,
-               n, n == 1 ? "" : "s");
+    sd_notifyf(0, "READY=1\nSTATUS=serving on %s with %u worker loop%s%s", s->cfg->socket_path,
+               n, n == 1 ? "" : "s",
+               cfd_engine_ready(e) ? ""
+                                   : "; a plugin has no model: classify answers 503 (/readyz)");
     /* The handlers are in place (and the loops' threads keep the signals
      * blocked, if the caller held them): a signal that came during
      * start-up is delivered now, to this thread. */
