@@ -77,7 +77,12 @@ int cfd__engine_load_rules(cfd_engine *e, cfd_error *err)
     o->rules = rules;
     cfd_rc_unref(cfd_rc_exchange(&e->rules, &o->rc));
     atomic_fetch_add(&e->agg_loads_ok, 1);
-    cfd__elog(e, CFD_LOG_INFO, "aggregation rules loaded from %s", cfd_agg_source(rules));
+    if (e->aggregate_file)
+        cfd__elog(e, CFD_LOG_INFO, "aggregation rules loaded from %s", cfd_agg_source(rules));
+    else /* a models directory set up without the shipped aggregate.conf */
+        cfd__elog(e, CFD_LOG_WARN, "no aggregate.conf in the models directory %s: using the "
+                  "built-in decision rules (no negative_tone or unfamiliar_script review); copy "
+                  "models/aggregate.conf there or set aggregate = FILE", e->models_dir);
     return 0;
 }
 

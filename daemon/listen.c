@@ -174,9 +174,21 @@ static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
     struct sockaddr_storage sa;
     socklen_t sl = sizeof sa;
     s->tcp_port = cfg->tcp_port;
-    if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
+    if (getsockname(fd, (struct sockaddr *)&sa, &sl) == 0) {
         s->tcp_port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
                                                      : ((struct sockaddr_in *)&sa)->sin_port);
+        /* Classification has no authentication of its own (admin calls are
+         * refused over TCP): a listener beyond loopback is a choice to make
+         * knowingly, behind a firewall or a load balancer. */
+        int loop = sa.ss_family == AF_INET6
+                       ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&sa)->sin6_addr)
+                       : (ntohl(((struct sockaddr_in *)&sa)->sin_addr.s_addr) >> 24) == 127;
+        if (!loop)
+            cfd_log(CFD_LOG_WARN, "tcp %s: not a loopback address, so any host that can reach "
+                    "port %u may classify articles (admin calls stay refused over TCP); keep "
+                    "it behind a firewall, or use --tcp 127.0.0.1:PORT", cfg->tcp_host,
+                    s->tcp_port);
+    }
     return 0;
 }
 

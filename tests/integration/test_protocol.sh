@@ -266,6 +266,9 @@ rotated() {
   it_eq "SIG$1: the daemon keeps serving" 200 "$(it_status http://localhost/healthz)"
   it_match "SIG$1: new requests go to the new file" ' GET /healthz 200 ' "$(cat "$IT_TMP/req.log")"
   it_eq "SIG$1: nothing more in the renamed file" "$before" "$(wc -l < "$IT_TMP/req.log.$2")"
+  # the operator can see in the daemon's log that rotation worked
+  it_match "SIG$1: the reopening is logged" "SIG$1: request log $IT_TMP/req.log reopened" \
+    "$(cat "$DAEMON_LOG")"
 }
 rotated USR1 1
 # SIGHUP (reload) reopens it too (server.h), for a logrotate that sends HUP.
@@ -311,6 +314,26 @@ out=$(cc --socket "$IT_TMP/newdir/cc.sock" --request-log "$IT_TMP/r.log"); rc=$?
 it_eq "--check-config: one missing socket directory level (start-up creates it): exit 0" 0 $rc
 it_check "--check-config created neither the directory nor the log" \
   test ! -e "$IT_TMP/newdir" -a ! -e "$IT_TMP/r.log"
+# A TCP listener beyond loopback is warned about; loopback (the daemon
+# started above on 127.0.0.1) is not.
+it_check "tcp 127.0.0.1: no warning about a non-loopback address" \
+  sh -c "! grep -q 'not a loopback address' '$DAEMON_LOG'"
+"$BIN/classifyd" --models "$MODELS" --plugins "$PLUGINS" --socket "$IT_TMP/any.sock" \
+  --tcp 0.0.0.0:0 --log-level warn 2>"$IT_TMP/any.err" & any_pid=$!
+for _ in $(seq 100); do grep -q 'not a loopback' "$IT_TMP/any.err" && break; sleep 0.1; done
+kill -TERM $any_pid; wait $any_pid
+it_match "tcp 0.0.0.0: warned that any host reaching the port may classify" \
+  'tcp 0.0.0.0: not a loopback address, so any host that can reach port [0-9]+ may classify' \
+  "$(cat "$IT_TMP/any.err")"
+# A models directory set up without aggregate.conf falls back to the
+# built-in decision rules, which lack two review checks: a warning says so.
+mkdir -p "$IT_TMP/noagg"
+cp "$MODELS"/*.cfdm "$MODELS"/rules.txt "$IT_TMP/noagg/" # (symlinks out of it are refused)
+out=$("$BIN/classifyd" --models "$IT_TMP/noagg" --plugins "$PLUGINS" --socket "$IT_TMP/cc.sock" \
+  --check-config 2>&1 >/dev/null); rc=$?
+it_eq "--check-config: models directory without aggregate.conf: exit 0" 0 $rc
+it_match "...warns that the built-in decision rules apply" \
+  "warn.*no aggregate.conf in the models directory $IT_TMP/noagg: using the built-in" "$out"
 # ...and what start-up refuses once it tries (review 2026-11-28): a socket
 # path that is another kind of file, a request log that is a directory, a
 # TCP host that does not resolve. All three passed --check-config.
