@@ -110,7 +110,11 @@ int cfd_config_installed(void)
     if (slash == NULL)
         return 0;
     *slash = '\0';
-    return strcmp(exe, CFD_INSTALL_SBINDIR) == 0;
+    /* /proc/self/exe is resolved; the install directory may not be (where
+     * /usr/sbin is a symlink to bin, as on Fedora and Arch). */
+    char sbin[PATH_MAX];
+    return strcmp(exe, CFD_INSTALL_SBINDIR) == 0 ||
+           (realpath(CFD_INSTALL_SBINDIR, sbin) != NULL && strcmp(exe, sbin) == 0);
 }
 
 void cfd_config_defaults(cfd_config *c)
