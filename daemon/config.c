@@ -86,7 +86,7 @@ static const struct {
     size_t off;
     unsigned long min, max;
 } cfd__uint_ranges[] = {
-    {OFF(workers), 0, 1000000},        /* 0 = one per core */
+    {OFF(workers), 0, 256},            /* 0 = one per core */
     {OFF(busy_poll_us), 0, 100000},    /* 0 = off; 0.1 s of spinning is a mistake */
 };
 

@@ -66,15 +66,6 @@ static void cfd__malloc_policy(void)
     (void)mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
-static int cfd__check(const cfd_config *cfg)
-{
-    if (cfg->workers > 256) {
-        fprintf(stderr, "classifyd: workers: at most 256, got %u\n", cfg->workers);
-        return 2;
-    }
-    return 0;
-}
-
 /*
  * --check-config: what start-up would refuse about the paths, found without
  * creating anything: the socket path and the TCP host (listen.c's own
@@ -139,10 +130,6 @@ int main(int argc, char **argv)
                CFD_PLUGIN_ABI_MINOR);
         cfd_config_free(&cfg);
         return 0;
-    }
-    if ((status = cfd__check(&cfg)) != 0) {
-        cfd_config_free(&cfg);
-        return status;
     }
     status = 1;
     int journal = cfg.log_journal >= 0 ? cfg.log_journal : cfd__stderr_is_journal();

@@ -129,6 +129,7 @@ static void test_bad_flags(void **state)
     (void)state;
     static const char *const cases[][3] = {
         {"--workers", "many", "workers"},
+        {"--workers", "257", "at most 256"}, /* refused when parsed: a file's line is named */
         {"--socket-mode", "999", "socket-mode"},
         {"--tcp", "8080", "HOST:PORT"},
         {"--tcp", "host:99999", "HOST:PORT"},
