@@ -306,7 +306,23 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
         return r == 0;
     }
     const cfd__opt *o = cfd__find(name);
-    if (o != NULL && o->kind != K_MODEL && strcmp(section, o->section) != 0) {
+    if (o == NULL) {
+        /* Name the section: a misspelt one ([sever]) makes every key in it
+         * unknown, which the key's name alone would not explain. */
+        int known = section[0] == '\0' || strcmp(section, "models") == 0;
+        for (size_t i = 0; i < N_OPTS && !known; i++)
+            known = strcmp(section, cfd__opts[i].section) == 0;
+        if (!known)
+            cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
+                          "unknown section [%s] (the sections are [server], [log], [engine] "
+                          "and [models]; see etc/classifyd.conf)", section);
+        else
+            cfd_error_set(x->err, CFD_ENOENT, (size_t)-1,
+                          "unknown option \"%s\"%s%s%s (see classifyd --help)", name,
+                          section[0] ? " in [" : "", section, section[0] ? "]" : "");
+        return 0;
+    }
+    if (o->kind != K_MODEL && strcmp(section, o->section) != 0) {
         cfd_error_set(x->err, CFD_EINVAL, (size_t)-1, "option \"%s\" belongs in section [%s], not [%s]",
                       name, o->section, section);
         return 0;

@@ -300,6 +300,22 @@ static void test_file_errors(void **state)
     unlink(path);
     cfd_config_free(&c);
 
+    /* an unknown key in a misspelt section names the section */
+    path = write_ini("[sever]\nfrobnicate = 2\n");
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
+    snprintf(where, sizeof(where), "%s:2", path);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, "unknown section [sever]"));
+    unlink(path);
+    cfd_config_free(&c);
+    path = write_ini("[log]\nfrobnicate = 2\n");
+    cfd_config_defaults(&c);
+    assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown option \"frobnicate\" in [log]"));
+    unlink(path);
+    cfd_config_free(&c);
+
     path = write_ini("[server]\nthis is not ini\n");
     cfd_config_defaults(&c);
     assert_int_equal(cfd_config_load_file(&c, path, &err), CFD_EINVAL);
