@@ -69,6 +69,14 @@ static void cfd__print_parsed(const cfd_ctl *ctl, cJSON *root, const char *json,
     }
     if (shown != 0)
         cfd_ctl_print_json(json, len);
+    /* The decision rules checked against the plugins as they now are: a
+     * swap that turned a review rule off says so (also with --format json,
+     * where the reply carries them too). */
+    const cJSON *warnings = root ? cJSON_GetObjectItemCaseSensitive(root, "warnings") : NULL;
+    const cJSON *w;
+    cJSON_ArrayForEach(w, warnings)
+        if (cJSON_IsString(w))
+            fprintf(stderr, "classifyctl: warning: %s\n", w->valuestring);
 }
 
 void cfd_swap_print(const cfd_ctl *ctl, const char *json, size_t len)

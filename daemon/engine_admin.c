@@ -57,6 +57,22 @@ static void cfd__outcome(cfd_engine *e, size_t i, int rc, const cfd_error *err, 
     cfd_buf_putc(out, '}');
 }
 
+/* Checks the rules against the plugins as they now are (labels may have
+ * changed with a model, or the rules with the file), and puts the
+ * warnings, if result holds a reply object, into it as "warnings":[...]:
+ * an editor swapping a model learns there that it turned a rule off. */
+static void cfd__check_into(cfd_engine *e, cfd_buf *result)
+{
+    if (result == NULL || result->len == 0 || result->data[result->len - 1] != '}') {
+        (void)cfd__engine_check_rules(e, NULL);
+        return;
+    }
+    result->len--; /* reopen the reply object */
+    cfd_buf_putc(result, result->data[result->len - 1] == '{' ? ' ' : ',');
+    (void)cfd__engine_check_rules(e, result);
+    cfd_buf_putc(result, '}');
+}
+
 int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
                       cfd_buf *result, cfd_error *err)
 {
@@ -130,8 +146,7 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
         cfd_buf_puts(result, "}}");
     }
 out:
-    /* labels may have changed with a model, or the rules with the file */
-    (void)cfd__engine_check_rules(e);
+    cfd__check_into(e, result);
     pthread_mutex_unlock(&e->admin_lock);
     if (rc != 0)
         cfd_error_fix_utf8(err);
@@ -153,6 +168,7 @@ int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result, cfd_
         }
         if (result)
             cfd__outcome(e, i, rc, err, result);
+        cfd__check_into(e, result);
     }
     pthread_mutex_unlock(&e->admin_lock);
     if (rc != 0)

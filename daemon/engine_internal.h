@@ -92,8 +92,9 @@ void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
 
 /* Checks the rules in force against the plugins and their current models'
  * labels (cfd_agg_check), logging each problem as a warning; returns and
- * records the count. Any thread. */
-unsigned cfd__engine_check_rules(cfd_engine *e);
+ * records the count. With json, also appends "warnings":[...] (the same
+ * messages) to it. Any thread. */
+unsigned cfd__engine_check_rules(cfd_engine *e, cfd_buf *json);
 
 /* Loads the rules file (or the built-in rules) and publishes them. */
 int cfd__engine_load_rules(cfd_engine *e, cfd_error *err);

@@ -25,16 +25,34 @@ void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)
     e->log(e->log_ud, level, msg);
 }
 
+typedef struct cfd__warn_ctx {
+    cfd_engine *e;
+    cfd_buf *json; /* the reply's "warnings" array being written, or NULL */
+    unsigned n;
+} cfd__warn_ctx;
+
 static void cfd__rules_warn(void *ud, const char *msg)
 {
-    cfd__elog(ud, CFD_LOG_WARN, "aggregation rules: %s", msg);
+    cfd__warn_ctx *w = ud;
+    cfd__elog(w->e, CFD_LOG_WARN, "aggregation rules: %s", msg);
+    if (w->json) {
+        if (w->n++)
+            cfd_buf_putc(w->json, ',');
+        cfd_json_text(w->json, msg);
+    }
 }
 
-unsigned cfd__engine_check_rules(cfd_engine *e)
+unsigned cfd__engine_check_rules(cfd_engine *e, cfd_buf *json)
 {
+    cfd__warn_ctx w = {e, json, 0};
+    if (json)
+        cfd_buf_puts(json, "\"warnings\":[");
     cfd__rules_obj *ro = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
-    if (ro == NULL)
+    if (ro == NULL) {
+        if (json)
+            cfd_buf_putc(json, ']');
         return 0;
+    }
     cfd_agg_result plugins[CFD_ENGINE_MAX_PLUGINS];
     cfd_model_version *cur[CFD_ENGINE_MAX_PLUGINS];
     for (size_t i = 0; i < e->n; i++) {
@@ -43,7 +61,9 @@ unsigned cfd__engine_check_rules(cfd_engine *e)
                                       .labels = cur[i] ? cur[i]->info.labels : NULL,
                                       .n_labels = cur[i] ? cur[i]->info.n_labels : 0};
     }
-    unsigned n = cfd_agg_check(ro->rules, plugins, e->n, cfd__rules_warn, e);
+    unsigned n = cfd_agg_check(ro->rules, plugins, e->n, cfd__rules_warn, &w);
+    if (json)
+        cfd_buf_putc(json, ']');
     for (size_t i = 0; i < e->n; i++)
         if (cur[i] != NULL)
             cfd_registry_release(&e->pl[i].reg, cur[i]);
@@ -252,7 +272,7 @@ int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *e
         cfd_error_clear(&lerr);
         (void)cfd__engine_load_model(e, i, NULL, &lerr);
     }
-    (void)cfd__engine_check_rules(e);
+    (void)cfd__engine_check_rules(e, NULL);
     *out = e;
     return 0;
 fail:

@@ -266,6 +266,24 @@ it_eq "classifyctl reload with one failing plugin: exit 1" 1 "$rc"
 it_match "classifyctl reload prints each plugin's outcome" 'section: not swapped: .*topic: now serving' "$(tr '\n' ' ' <<<"$out")"
 cp "$MODELS/section-b.cfdm" "$MODELS/.section.cfdm.tmp" && mv "$MODELS/.section.cfdm.tmp" "$MODELS/section.cfdm"
 
+# ---- a swap that turns a review rule off says so: a sentiment model with
+# no "negative" label leaves aggregate.conf's negative_tone check nothing to
+# fire on; the admin reply carries the warning and classifyctl prints it.
+if [ -f "$MODELS/aggregate.conf" ] && grep -q '^negative_label *= *negative' "$MODELS/aggregate.conf"; then
+  grep -v '^negative' "$DATA/finance-sentiment/train.tsv" | head -n 600 > "$IT_TMP/nonneg.tsv"
+  it_train sentiment "$IT_TMP/nonneg.tsv" "$MODELS/sentiment-nonneg.cfdm" || it_die "cannot train"
+  out=$(ctl reload sentiment sentiment-nonneg.cfdm 2>&1); rc=$?
+  it_eq "swap to a sentiment model without 'negative': exit 0 (it serves)" 0 $rc
+  it_match "...classifyctl warns that negative_tone never fires" \
+    "warning: .*negative_label = negative: sentiment's model has no such label" "$out"
+  it_eq "...rolled back to the default model (it has 'negative'): no warning in the reply" "[]" \
+    "$(ctl -f json rollback sentiment 2>/dev/null | it_json 'd["warnings"]')"
+  it_eq "...rolled back again, to the model without it: the reply lists the warning" 1 \
+    "$(ctl -f json rollback sentiment 2>/dev/null |
+       it_json 'sum("negative_tone" in w for w in d["warnings"])')"
+  ctl reload sentiment sentiment.cfdm >/dev/null 2>&1
+fi
+
 # ---- SIGTERM during load: every reply the daemon started is complete
 # One request in flight per connection, so a request the daemon had read is
 # told apart from one written in the instant it closed an idle connection
