@@ -538,6 +538,13 @@ static int cfd__match(const unsigned char *s, size_t len, size_t i, size_t floor
         if (cfd__has(s, len, i, "\xe3\x80\x90", 3)) /* 【 ... 】 */
             return cfd__bracket(s, len, i, "\xe3\x80\x90", 3, "\xe3\x80\x91", 3, 0, NULL, sp);
         return 0;
+    case 0xEF: /* fullwidth brackets, as some outlets write their datelines:
+                * ［헤럴드경제=강승연 기자］ （서울＝연합뉴스） */
+        if (cfd__has(s, len, i, "\xef\xbc\xbb", 3))
+            return cfd__bracket(s, len, i, "\xef\xbc\xbb", 3, "\xef\xbc\xbd", 3, 0, NULL, sp);
+        if (cfd__has(s, len, i, "\xef\xbc\x88", 3))
+            return cfd__bracket(s, len, i, "\xef\xbc\x88", 3, "\xef\xbc\x89", 3, 1, NULL, sp);
+        return 0;
     case 0xEA:
         if (cfd__has(s, len, i, U_GIJA, 6))
             return cfd__byline(s, len, i, 6, floor, sp);

@@ -8,7 +8,7 @@
  *  - e-mail addresses (local@domain.tld)
  *  - URLs starting with http://, https:// or www. (up to the first byte that
  *    cannot be in a URL: space, non-ASCII, quotes, <>)
- *  - short bracketed segments: [...] 【...】 ◀...▶ and <...> (what markup
+ *  - short bracketed segments: [...] ［...］ 【...】 ◀...▶ and <...> (what markup
  *    removal left of '<': broadcast transcripts write <앵커>) with at most
  *    CFD_CLEAN_BRACKET_MAX code points inside and no nested bracket, that
  *    hold '=' (or '＝') or '@' (a dateline, byline or address:
@@ -18,7 +18,8 @@
  *    [뉴스데스크] ◀ 앵커 ▶ <기자>); other short brackets are content
  *    ([특징주] [윤석열 사퇴] [날씨] <SKY 캐슬> <해피투게더3>)
  *  - dateline parentheses containing '=' with at most CFD_CLEAN_BRACKET_MAX
- *    code points ((서울=연합뉴스)); other parentheses are content ((首都)),
+ *    code points ((서울=연합뉴스), fullwidth （서울＝연합뉴스） too); other
+ *    parentheses are content ((首都)),
  *    and so is an '=' between numbers: a bracket whose text, or the text
  *    after an '=', starts with a digit ((1bp=0.01%포인트) (1달러=1,130원))
  *  - bylines: a Hangul name starting with a common Korean surname, an
@@ -63,10 +64,12 @@ size_t cfd_clean_news(const char *s, size_t len, char *out);
  * cfd_clean_news its own walk. w24 holds the first three bytes of the code
  * point, little-endian (CFD_CLEAN_LE3), with 0 for bytes past the end of
  * the text. True for '[' '(' '<' '@' and the first letters of http, www and
- * copyright, and for ©, ⓒ, ◀, 【, 기, 특, 저, 무; cfd_clean_news tries its
- * patterns exactly where this is true. The 3-byte literals are found by a
- * perfect hash of their value ((w * K) >> 29 gives each its own slot; slot
- * 4 is unused), so one multiply and one compare test a code point.
+ * copyright, and for ©, ⓒ, ◀, 【, 기, 특, 저, 무 and the fullwidth ［ （;
+ * cfd_clean_news tries its patterns exactly where this is true. The 3-byte
+ * literals are found by a perfect hash of their value ((w * K) >> 29 gives
+ * each its own slot; slot 4 is unused), so one multiply and one compare
+ * test a code point; the two fullwidth brackets (EF BC BB, EF BC 88) by one
+ * compare of their first two bytes and one of the third.
  */
 #define CFD_CLEAN_LE3(a, b, c) ((uint32_t)(a) | (uint32_t)(b) << 8 | (uint32_t)(c) << 16)
 
@@ -86,6 +89,7 @@ static inline unsigned cfd_clean_may_start(uint32_t w24)
 {
     return (cfd__clean_lit3[(uint32_t)(w24 * 0xAFBD67F9u) >> 29] == w24) |
            ((w24 & 0xFFFFu) == 0xA9C2u) | /* © */
+           (((w24 & 0xFFFFu) == 0xBCEFu) & (((w24 >> 16) == 0xBBu) | ((w24 >> 16) == 0x88u))) |
            (cfd__clean_ascii[w24 & 0x7F] & ((w24 & 0x80u) == 0));
 }
 

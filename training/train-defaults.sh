@@ -25,8 +25,10 @@ data=$repo/../shared/data
 # <앵커>-style marks dropped):
 # section -8, sentiment -7, topic -4. Retrained again for commit 4779f99's cleaning
 # ('=' between numbers and three-syllable words before 기자 are content, variation
-# selectors dropped): section -9, sentiment -8, topic -5.
-SECTION_VERSION=2026.11.28-9   # -8: the featurizer of 1002ef6/d78200f; -7: lead copies
+# selectors dropped): section -9, sentiment -8, topic -5. Fullwidth brackets as datelines
+# (［헤럴드경제=... 기자］ （서울＝연합뉴스）) cleaned like ASCII ones: section -10 (the only
+# model whose training text has them: two news8 articles).
+SECTION_VERSION=2026.11.28-10  # -9: before fullwidth-bracket datelines were cleaned; -8: the featurizer of 1002ef6/d78200f; -7: lead copies
                                # made by classifyd-train --lead-copies (same examples and
                                # weights as -6; the recorded data sha256 is now
                                # of the file before the copies)

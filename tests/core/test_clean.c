@@ -60,6 +60,29 @@ static void test_datelines_and_bylines(void **state)
     assert_string_equal(clean("억류된 한국 기자"), "억류된 한국 기자");
 }
 
+/* Fullwidth brackets, as some outlets write datelines (헤럴드경제 uses
+ * ［...］): the outlet's name is no topic, and "헤럴드경제" would lend its
+ * 경제 to every article of that paper. Long texts put the brackets inside
+ * the 16-byte blocks of the SSE2 scan, short ones in its scalar tail. */
+static void test_fullwidth_brackets(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("［헤럴드경제=강승연 기자］지난달 미국의 금리가 오른 뒤에 시장은 조용했다"),
+                        "지난달 미국의 금리가 오른 뒤에 시장은 조용했다");
+    assert_string_equal(clean("미국의 금리가 오른 뒤에 시장은 조용했다 ［헤럴드경제＝강승연 기자］"),
+                        "미국의 금리가 오른 뒤에 시장은 조용했다 ");
+    assert_string_equal(clean("（서울＝연합뉴스） 정부는 오늘 발표했다"), " 정부는 오늘 발표했다");
+    assert_string_equal(clean("a（서울=뉴스1）"), "a ");
+    assert_string_equal(clean("［앵커］ 오늘"), " 오늘");
+    /* content, as with ASCII brackets: no '=' or marker, or '=' of numbers,
+     * a parenthesis without '=', mixed pairs */
+    assert_string_equal(clean("［특징주］ 삼성"), "［특징주］ 삼성");
+    assert_string_equal(clean("（1달러＝1,130원）"), "（1달러＝1,130원）");
+    assert_string_equal(clean("（首都） 서울"), "（首都） 서울");
+    assert_string_equal(clean("［서울=뉴스1] x"), "［서울=뉴스1] x");
+    assert_string_equal(clean("（서울＝연합뉴스"), "（서울＝연합뉴스");
+}
+
 static void test_content_kept(void **state)
 {
     (void)state;
@@ -294,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_equals_between_numbers),
         cmocka_unit_test(test_byline_word_lookalikes),
         cmocka_unit_test(test_starts),
+        cmocka_unit_test(test_fullwidth_brackets),
         cmocka_unit_test(test_bounded_on_hostile_input),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
