@@ -65,11 +65,13 @@ def wait_for(word):
             return msg
 try:
     wait_for("READY=1"); print("ready", readyz())
+    # systemd >= 253 pairs a reload with its message by MONOTONIC_USEC: a
+    # time taken between the signal and the message (no duration bound)
+    before = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
     p.send_signal(signal.SIGHUP); m = wait_for("RELOADING=1")
-    # systemd >= 253 pairs a reload with its message by MONOTONIC_USEC
+    after = time.clock_gettime_ns(time.CLOCK_MONOTONIC) // 1000
     us = [l for l in m.split("\n") if l.startswith("MONOTONIC_USEC=")]
-    now = time.clock_gettime(time.CLOCK_MONOTONIC) * 1e6
-    print("monotonic", "ok" if us and 0 <= now - int(us[0].split("=")[1]) < 60e6 else repr(m))
+    print("monotonic", "ok" if us and before <= int(us[0].split("=")[1]) <= after else repr(m))
     wait_for("READY=1"); print("reloaded", readyz())
     p.send_signal(signal.SIGTERM); wait_for("STOPPING=1"); print("stopping")
     print("exit", p.wait(30))
