@@ -180,8 +180,10 @@ static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
         /* Classification has no authentication of its own (admin calls are
          * refused over TCP): a listener beyond loopback is a choice to make
          * knowingly, behind a firewall or a load balancer. */
+        const struct in6_addr *a6 = &((struct sockaddr_in6 *)&sa)->sin6_addr;
         int loop = sa.ss_family == AF_INET6
-                       ? IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)&sa)->sin6_addr)
+                       ? IN6_IS_ADDR_LOOPBACK(a6) ||
+                             (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127) /* ::ffff:127.x */
                        : (ntohl(((struct sockaddr_in *)&sa)->sin_addr.s_addr) >> 24) == 127;
         if (!loop)
             cfd_log(CFD_LOG_WARN, "tcp %s: not a loopback address, so any host that can reach "
