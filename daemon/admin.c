@@ -119,7 +119,10 @@ static void cfd__after_work(uv_work_t *req, int status)
                 cfd_json_text(&b, j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc));
                 cfd_buf_puts(&b, "},");
                 cfd_buf_append(&b, j->result.data + 1, j->result.len - 1);
-                cfd_log(CFD_LOG_WARN, "admin reload (all plugins) partly failed: %s", b.data);
+                /* the rules' warnings: logged one by one by the engine */
+                size_t shown = cfd_engine_reply_sans_warnings(b.data, b.len);
+                cfd_log(CFD_LOG_WARN, "admin reload (all plugins) partly failed: %.*s%s",
+                        (int)shown, b.data ? b.data : "", shown < b.len ? "}" : "");
                 cfd_reply_json(c, r, st, b.data, b.len, NULL);
                 cfd_buf_free(&b);
                 goto done;

@@ -160,4 +160,10 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
 int cfd_engine_rollback(cfd_engine *e, const char *plugin, cfd_buf *result,
                         cfd_error *err);
 
+/* For logging a reload/rollback reply: the length of json[0..len) before
+ * its "warnings" member (which the engine has logged one by one already),
+ * or len when it has none. The member is the reply object's last, so
+ * json[0..n) + "}" is the reply without it. */
+size_t cfd_engine_reply_sans_warnings(const char *json, size_t len);
+
 #endif

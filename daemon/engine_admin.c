@@ -73,6 +73,18 @@ static void cfd__check_into(cfd_engine *e, cfd_buf *result)
     cfd_buf_putc(result, '}');
 }
 
+size_t cfd_engine_reply_sans_warnings(const char *json, size_t len)
+{
+    /* A '"' inside a JSON string is escaped, so the pattern can only be the
+     * member cfd__check_into put there. */
+    static const char key[] = "\"warnings\":[";
+    for (size_t i = 1; json != NULL && i + sizeof key - 1 <= len; i++)
+        if (json[i] == '"' && memcmp(json + i, key, sizeof key - 1) == 0 &&
+            (json[i - 1] == ',' || json[i - 1] == ' '))
+            return i - 1;
+    return len;
+}
+
 int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
                       cfd_buf *result, cfd_error *err)
 {

@@ -316,6 +316,40 @@ static void test_rules_reload(void **state)
     assert_string_equal(sum1, sum2);
 }
 
+/* What the daemon logs of a reload reply: the reply without its
+ * "warnings" (each already logged as a warning of its own), still JSON. */
+static void test_reply_sans_warnings(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in, *want;
+    } cases[] = {
+        {"{\"plugin\":\"a\",\"warnings\":[]}", "{\"plugin\":\"a\"}"},
+        {"{\"plugins\":[{\"plugin\":\"a\"}],\"aggregate\":{\"source\":\"x\"},"
+         "\"warnings\":[\"w1\",\"w2 \\\"warnings\\\":[\"]}",
+         "{\"plugins\":[{\"plugin\":\"a\"}],\"aggregate\":{\"source\":\"x\"}}"},
+        /* a message naming the key, escaped, is no member */
+        {"{\"error\":{\"message\":\"\\\"warnings\\\":[\"},\"warnings\":[\"w\"]}",
+         "{\"error\":{\"message\":\"\\\"warnings\\\":[\"}}"},
+        {"{\"plugin\":\"a\"}", "{\"plugin\":\"a\"}"},
+        {"", ""},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        size_t len = strlen(cases[k].in);
+        size_t n = cfd_engine_reply_sans_warnings(cases[k].in, len);
+        char got[256];
+        snprintf(got, sizeof got, "%.*s%s", (int)n, cases[k].in, n < len ? "}" : "");
+        assert_string_equal(got, cases[k].want);
+        if (len) {
+            cJSON *j = cJSON_Parse(got);
+            assert_non_null(j);
+            assert_null(cJSON_GetObjectItem(j, "warnings"));
+            cJSON_Delete(j);
+        }
+    }
+    assert_int_equal(cfd_engine_reply_sans_warnings(NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -323,6 +357,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_reload, setup, teardown),
+        cmocka_unit_test(test_reply_sans_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

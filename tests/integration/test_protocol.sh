@@ -319,12 +319,26 @@ it_check "--check-config created neither the directory nor the log" \
 it_check "tcp 127.0.0.1: no warning about a non-loopback address" \
   sh -c "! grep -q 'not a loopback address' '$DAEMON_LOG'"
 "$BIN/classifyd" --models "$MODELS" --plugins "$PLUGINS" --socket "$IT_TMP/any.sock" \
-  --tcp 0.0.0.0:0 --log-level warn 2>"$IT_TMP/any.err" & any_pid=$!
-for _ in $(seq 100); do grep -q 'not a loopback' "$IT_TMP/any.err" && break; sleep 0.1; done
+  --tcp 0.0.0.0:0 --log-level info 2>"$IT_TMP/any.err" & any_pid=$!
+# until it serves (it warns when it binds, before "listening on"); no time
+# limit of its own, the test's TIMEOUT bounds it
+while kill -0 $any_pid 2>/dev/null && ! grep -q 'listening on' "$IT_TMP/any.err"; do
+  sleep 0.1
+done
 kill -TERM $any_pid; wait $any_pid
 it_match "tcp 0.0.0.0: warned that any host reaching the port may classify" \
   'tcp 0.0.0.0: not a loopback address, so any host that can reach port [0-9]+ may classify' \
   "$(cat "$IT_TMP/any.err")"
+# An IPv4-mapped loopback address is loopback too.
+"$BIN/classifyd" --models "$MODELS" --plugins "$PLUGINS" --socket "$IT_TMP/m6.sock" \
+  --tcp '[::ffff:127.0.0.1]:0' --log-level info 2>"$IT_TMP/m6.err" & m6_pid=$!
+while kill -0 $m6_pid 2>/dev/null && ! grep -q 'listening on' "$IT_TMP/m6.err"; do
+  sleep 0.1
+done
+kill -TERM $m6_pid; wait $m6_pid
+it_match "tcp [::ffff:127.0.0.1]: serves" 'listening on .* and tcp' "$(cat "$IT_TMP/m6.err")"
+it_check "tcp [::ffff:127.0.0.1]: no warning about a non-loopback address" \
+  sh -c "! grep -q 'not a loopback address' '$IT_TMP/m6.err'"
 # A models directory set up without aggregate.conf falls back to the
 # built-in decision rules, which lack two review checks: a warning says so.
 mkdir -p "$IT_TMP/noagg"
