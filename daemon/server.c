@@ -25,6 +25,7 @@
 #include "server.h"
 
 #define CFD__ACCEPT_BATCH 32
+#define CFD__ADMIN_HEADROOM 16u /* connections over max_connections for admins */
 
 /* ---- accepting -------------------------------------------------------- */
 
@@ -58,6 +59,32 @@ static cfd_worker *cfd__least_loaded(cfd_server *s, cfd_worker *self)
         }
     }
     return best;
+}
+
+/*
+ * Whether a new connection is over the limit, given the connections open
+ * before it. TCP clients are unauthenticated: they may take at most three
+ * quarters of max_connections, so that they cannot lock the Unix socket's
+ * clients out. A Unix peer running as the daemon's user or root (the only
+ * ones admin calls accept) may go CFD__ADMIN_HEADROOM over the limit:
+ * however many connections others hold, a reload or rollback still gets
+ * through, and the descriptors in use stay bounded.
+ */
+static int cfd__over_limit(cfd_server *s, int fd, int is_unix, unsigned open_before)
+{
+    unsigned max = s->cfg->max_connections;
+    if (!is_unix)
+        return open_before >= (max >= 4 ? max - max / 4 : max);
+    if (open_before < max)
+        return 0;
+    if (open_before >= max + CFD__ADMIN_HEADROOM)
+        return 1;
+    struct ucred cred;
+    socklen_t cl = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+        (cred.uid == 0 || cred.uid == geteuid()))
+        return 0;
+    return 1;
 }
 
 /* Queues fd for loop t; returns 0, or -1 if t no longer takes connections. */
@@ -103,7 +130,7 @@ static int cfd__accept_batch(cfd_worker *w, cfd_listen *l)
             }
             return 0;
         }
-        if (atomic_fetch_add(&s->open_total, 1) >= s->cfg->max_connections) {
+        if (cfd__over_limit(s, fd, l->is_unix, atomic_fetch_add(&s->open_total, 1))) {
             atomic_fetch_sub(&s->open_total, 1);
             cfd__refuse(w, fd);
             continue;
