@@ -13,9 +13,11 @@
  * libuv thread pool (uv_queue_work); the connection takes no further request
  * until the reply is written from the after-work callback on its own loop.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -39,6 +41,30 @@ typedef struct cfd__job {
     cfd_buf result;
 } cfd__job;
 
+/*
+ * Refusals come from whoever can connect (over TCP, anyone who reaches the
+ * port), thousands a second with pipelining: logged at most once a second
+ * (over all loops), with how many were not, so that they can neither flood
+ * the log nor push other lines out of journald's rate limit.
+ */
+static void cfd__log_refusal(cfd_server *s, const char *msg)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* seconds since boot + 1: the field's initial 0 is never a second seen */
+    long long now = (long long)ts.tv_sec + 1, prev = atomic_load(&s->refusal_logged_s);
+    if (prev == now || !atomic_compare_exchange_strong(&s->refusal_logged_s, &prev, now)) {
+        atomic_fetch_add(&s->refusals_quiet, 1);
+        return;
+    }
+    unsigned long n = atomic_exchange(&s->refusals_quiet, 0);
+    if (n)
+        cfd_log(CFD_LOG_WARN, "admin call refused: %s (and %lu more refused since the last "
+                "such line)", msg, n);
+    else
+        cfd_log(CFD_LOG_WARN, "admin call refused: %s", msg);
+}
+
 static int cfd__allowed(cfd_conn *c, const cfd_http_request *r)
 {
     uid_t me = geteuid();
@@ -53,7 +79,7 @@ static int cfd__allowed(cfd_conn *c, const cfd_http_request *r)
                  "admin calls are allowed only to uid %u (the daemon's user) or root; you are "
                  "uid %d",
                  (unsigned)me, c->uid == (uid_t)-1 ? -1 : (int)c->uid);
-    cfd_log(CFD_LOG_WARN, "admin call refused: %s", msg);
+    cfd__log_refusal(c->w->srv, msg);
     cfd_conn_error(c, r, 403, "forbidden", msg, (size_t)-1, NULL, 0);
     return 0;
 }

@@ -114,6 +114,8 @@ typedef struct cfd_server {
     dev_t sock_dev;            /* identity of the socket file we made */
     ino_t sock_ino;
     atomic_uint open_total;    /* open connections over all loops */
+    atomic_llong refusal_logged_s; /* admin.c: second of the last refusal logged, */
+    atomic_ulong refusals_quiet;   /* and the refusals not logged since */
     uv_loop_t main_loop;
     uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     uv_timer_t grace;
