@@ -75,6 +75,19 @@ void cfd_conn_close(cfd_conn *c)
     if (c->closing)
         return;
     c->closing = 1;
+    if (c->nd_yielded) {
+        /* Off the resume list: it is freed before the list would be read.
+         * (Not found: it is on the list cfd_conn_resume_all is walking,
+         * which skips a closing connection and reads nothing else of it
+         * before this turn's close callbacks.) */
+        cfd_conn **pp = &c->w->resume;
+        while (*pp != NULL && *pp != c)
+            pp = &(*pp)->resume_next;
+        if (*pp == c) {
+            *pp = c->resume_next;
+            c->nd_yielded = 0;
+        }
+    }
     c->reading = 0;
     if (c->nd_active) /* a batch cut short still counts (its 200 was sent) */
         cfd_conn_finish(c, 200, c->nd_bytes);
@@ -505,6 +518,33 @@ void cfd_conn_sweep(cfd_worker *w, uint64_t now)
                    !cfd__unread_input(c)) {
             cfd_conn_close(c);
         }
+    }
+}
+
+void cfd_conn_yield(cfd_conn *c)
+{
+    cfd_worker *w = c->w;
+    if (c->nd_yielded)
+        return;
+    c->nd_yielded = 1;
+    c->resume_next = w->resume;
+    w->resume = c;
+    uv_async_send(&w->wake); /* its callback runs after this turn's I/O */
+}
+
+void cfd_conn_resume_all(cfd_worker *w)
+{
+    /* Taken whole: a batch that yields again goes on the new list, for the
+     * next wake-up, after the I/O that came meanwhile. */
+    cfd_conn *list = w->resume;
+    w->resume = NULL;
+    while (list != NULL) {
+        cfd_conn *c = list;
+        list = c->resume_next;
+        c->resume_next = NULL;
+        c->nd_yielded = 0;
+        if (!c->closing)
+            cfd__run(c, NULL, 0);
     }
 }
 

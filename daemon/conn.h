@@ -78,6 +78,8 @@ typedef struct cfd_conn {
     unsigned nd_keep : 1;
     size_t nd_pos, nd_lineno, nd_bytes;
     uint64_t nd_unflushed_since; /* uv_hrtime() of the oldest line not yet flushed, 0 = none */
+    unsigned nd_yielded : 1;      /* on w->resume, waiting for its next slice */
+    struct cfd_conn *resume_next; /* w->resume list */
 } cfd_conn;
 
 /* Takes ownership of an accepted, non-blocking fd. The caller has already
@@ -126,5 +128,14 @@ void cfd_route(cfd_conn *c, const cfd_http_request *r);
 
 /* Continues an NDJSON batch (handlers.c); returns 1 when it is finished. */
 int cfd_ndjson_step(cfd_conn *c);
+
+/* An NDJSON batch has had its slice of the loop (CFD_ND_SLICE_NS): puts the
+ * connection on w->resume and wakes the loop, so that other connections'
+ * I/O is served before cfd_conn_resume_all gives it the next slice. Only
+ * on a worker whose wake handle is running (w->can_yield). */
+void cfd_conn_yield(cfd_conn *c);
+
+/* Gives every connection on w->resume its next slice (the wake callback). */
+void cfd_conn_resume_all(cfd_worker *w);
 
 #endif

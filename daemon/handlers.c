@@ -13,6 +13,9 @@
 
 #define CFD__ND_FLUSH_NS 1000000u    /* NDJSON: a done line waits at most 1 ms */
 #define CFD__ND_FLUSH_BYTES (16u << 10)
+/* NDJSON: the loop time a batch takes before other connections' I/O is
+ * served (a 1 MiB batch of headlines is ~1 s of classifying). */
+#define CFD__ND_SLICE_NS 2000000u
 
 int cfd_engine_error_status(int rc, const char **code)
 {
@@ -151,6 +154,7 @@ int cfd_ndjson_step(cfd_conn *c)
     const char *line;
     size_t n;
     size_t limit = w->srv->cfg->max_pending_output;
+    const uint64_t slice_start = uv_hrtime();
     while (cfd_ndjson_next(r->body, r->body_len, &c->nd_pos, &c->nd_lineno, &line, &n)) {
         cfd__ndjson_line(c, line, n, c->nd_lineno);
         cfd_buf_putc(&w->scratch, '\n');
@@ -184,6 +188,18 @@ int cfd_ndjson_step(cfd_conn *c)
                 return 1;
             if (c->writing)
                 return 0; /* the client is slow: go on when the output drains */
+        }
+        if (now - slice_start >= CFD__ND_SLICE_NS && c->nd_pos < r->body_len && w->can_yield) {
+            /* Its slice is over: what is done goes out, and the loop serves
+             * the others before the next slice (the write callback, or the
+             * wake callback, goes on). */
+            c->nd_unflushed_since = 0;
+            cfd_conn_flush(c);
+            if (c->closing)
+                return 1;
+            if (!c->writing)
+                cfd_conn_yield(c);
+            return 0;
         }
     }
     c->nd_unflushed_since = 0; /* cfd_conn_process flushes the rest now */

@@ -225,6 +225,7 @@ static void cfd__wake_cb(uv_async_t *a)
     }
     if (atomic_exchange(&w->force_req, 0))
         cfd_conn_close_all(w);
+    cfd_conn_resume_all(w);
 }
 
 static void cfd__sweep_cb(uv_timer_t *t)
@@ -248,6 +249,7 @@ static void cfd__sweep_cb(uv_timer_t *t)
         cfd__take_inbox(w);
         if (w->conns != NULL)
             return; /* handed over just now: serve them first */
+        w->can_yield = 0; /* no connection is left to yield */
         uv_close((uv_handle_t *)&w->sweep, NULL);
         uv_close((uv_handle_t *)&w->wake, NULL);
     }
@@ -306,6 +308,7 @@ static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_er
     w->sweep.data = w;
     uv_async_init(&w->loop, &w->wake, cfd__wake_cb);
     w->wake.data = w;
+    w->can_yield = 1;
     int fds[2] = {s->unix_fd, s->tcp_fd};
     for (int i = 0; i < 2; i++) {
         if (fds[i] < 0)

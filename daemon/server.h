@@ -7,7 +7,11 @@
  * cfd_engine_worker. Classification takes tens of microseconds, so running it
  * on the loop thread costs less than handing every request to a pool and
  * back; a loop is "blocked" only by the articles it is itself serving, and
- * the other loops keep going. Models are shared read-only between loops.
+ * the other loops keep going. An NDJSON batch (up to a second of articles
+ * per MiB) yields its loop every CFD__ND_SLICE_NS (2 ms, handlers.c): what
+ * is done is flushed and the batch goes on after the loop has served the
+ * other connections' I/O (cfd_conn_yield, resumed by the wake callback or
+ * by its own write callback). Models are shared read-only between loops.
  *
  * Accepting. The listening sockets are opened once; every loop watches its
  * own dup() of each listening fd (uv_poll_t) and calls accept4() itself.
@@ -96,6 +100,9 @@ typedef struct cfd_worker {
     cfd_buf scratch;           /* the engine's reply for one article */
     cfd_metrics metrics;
     struct cfd_conn *conns;    /* every open connection (for sweeps) */
+    struct cfd_conn *resume;   /* NDJSON batches that yielded the loop (cfd_conn_yield) */
+    int can_yield;             /* wake is running: a batch may yield (not in tests that
+                                * drive a connection on a bare loop) */
     atomic_uint load;          /* open connections, read by other loops */
     uint64_t busy_poll_ns;     /* cfg busy_poll_us in ns; 0 = sleep when idle */
     uint64_t last_work_ns;     /* uv_hrtime() after the last read was served (busy poll) */
