@@ -99,8 +99,9 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
-    /* Create the file with no more than the wanted mode, then set it exactly
-     * (umask is process-wide, but no other thread runs yet). */
+    /* Create the file with exactly the wanted mode (socket_mode <= 0777;
+     * umask is process-wide, but no other thread runs yet). No chmod after
+     * bind: it would follow a symlink put at the path in between. */
     mode_t old = umask(0777 & ~(mode_t)cfg->socket_mode);
     rc = bind(fd, (const struct sockaddr *)&a, sizeof(a));
     int e = errno;
@@ -111,8 +112,7 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
                              strerror(e));
     }
     struct stat st;
-    if (chmod(cfg->socket_path, (mode_t)cfg->socket_mode) != 0 || stat(cfg->socket_path, &st) != 0 ||
-        listen(fd, CFD__BACKLOG) != 0) {
+    if (lstat(cfg->socket_path, &st) != 0 || listen(fd, CFD__BACKLOG) != 0) {
         e = errno;
         close(fd);
         unlink(cfg->socket_path);

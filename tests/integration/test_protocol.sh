@@ -16,6 +16,10 @@ it_eq "classify over TCP" 200 "$(curl -sS --max-time 10 -o /dev/null -w '%{http_
 it_eq "admin over TCP: 403" 403 "$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' \
   -X POST "http://127.0.0.1:$port/v1/reload")"
 
+# ---- the socket file: mode 0660 (the default socket_mode), made so by
+# bind under a umask, not by a chmod that would follow a symlink
+it_eq "the socket file is a socket with mode 660" "660 socket" "$(stat -c '%a %F' "$SOCK")"
+
 # ---- health, readiness
 out=$(it_curl http://localhost/healthz)
 it_match "/healthz 200" '^HTTP 200$' "$out"
