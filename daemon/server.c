@@ -64,7 +64,8 @@ static cfd_worker *cfd__least_loaded(cfd_server *s, cfd_worker *self)
 /*
  * Whether a new connection is over the limit, given the connections open
  * before it. TCP clients are unauthenticated: they may take at most three
- * quarters of max_connections, so that they cannot lock the Unix socket's
+ * quarters of max_connections (rounded up, but never the last slot when
+ * there are two or more), so that they cannot lock the Unix socket's
  * clients out. A Unix peer running as the daemon's user or root (the only
  * ones admin calls accept) may go CFD__ADMIN_HEADROOM over the limit:
  * however many connections others hold, a reload or rollback still gets
@@ -73,8 +74,13 @@ static cfd_worker *cfd__least_loaded(cfd_server *s, cfd_worker *self)
 static int cfd__over_limit(cfd_server *s, int fd, int is_unix, unsigned open_before)
 {
     unsigned max = s->cfg->max_connections;
-    if (!is_unix)
-        return open_before >= (max >= 4 ? max - max / 4 : max);
+    if (!is_unix) {
+        /* A quarter is kept for Unix clients, and at least one slot once
+         * there are two: max - max / 4 alone gives TCP every slot of a
+         * max_connections of 1, 2 or 3. */
+        unsigned keep = max / 4 != 0 ? max / 4 : (max >= 2 ? 1 : 0);
+        return open_before >= max - keep;
+    }
     if (open_before < max)
         return 0;
     if (open_before >= max + CFD__ADMIN_HEADROOM)

@@ -90,3 +90,23 @@ if [ $nobody = 1 ]; then
 else
   echo "skip: user nobody cases (needs root and setpriv)"
 fi
+
+# A small max_connections: three quarters of 2 or 3 rounded up was every
+# slot, so TCP could still lock the Unix socket's clients out. One slot of
+# 2 stays for them.
+for p in "${IT_BG_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+IT_BG_PIDS=()
+it_stop_daemon
+it_start_daemon --max-connections 2 --tcp 127.0.0.1:0
+port=$(sed -n 's/.* and tcp 127\.0\.0\.1:\([0-9]*\) with .*/\1/p' "$DAEMON_LOG" | tail -n1)
+coproc TCP2 { exec python3 "$IT_TMP/held.py" tcp 1 "$port"; }
+it_bg $TCP2_PID
+read -r -t 30 l1 <&"${TCP2[0]}"; read -r -t 30 l2 <&"${TCP2[0]}"
+it_eq "max_connections 2: one TCP connection is served" "held" "$l1"
+it_eq "max_connections 2: the second TCP connection is refused (503)" "over 503" "$l2"
+if [ $nobody = 1 ]; then
+  chmod 666 "$SOCK"
+  it_eq "max_connections 2, TCP at its share: user nobody is still served" 200 \
+    "$(as_nobody curl -sS --max-time 20 --unix-socket "$SOCK" -o /dev/null -w '%{http_code}' \
+       http://localhost/healthz)"
+fi
