@@ -5,6 +5,7 @@
  * shutdown. See server.h.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -118,6 +119,16 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
         unlink(cfg->socket_path);
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on %s: %s",
                              cfg->socket_path, strerror(e));
+    }
+    if ((st.st_mode & 0777) != (mode_t)cfg->socket_mode) {
+        /* A default ACL on the directory masks the mode bind asked for
+         * (bind applies the umask, then the ACL): set it exactly, without
+         * following a symlink (glibc does this through an O_PATH fd). */
+        if (fchmodat(AT_FDCWD, cfg->socket_path, (mode_t)cfg->socket_mode,
+                     AT_SYMLINK_NOFOLLOW) != 0 || lstat(cfg->socket_path, &st) != 0)
+            cfd_log(CFD_LOG_WARN, "socket %s: mode %04o, not the %04o asked for (a default "
+                    "ACL on its directory?): %s", cfg->socket_path, (unsigned)(st.st_mode & 0777),
+                    cfg->socket_mode, strerror(errno));
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
