@@ -26,7 +26,6 @@
 #define CFD_VERSION "0"
 #endif
 
-/* 1,000 idle connections must fit: use the hard limit on open files. */
 /* Is standard error the journal's stream? systemd sets JOURNAL_STREAM to
  * "DEV:INODE" of the stream it connects; the variable is inherited by
  * children whose stderr is something else (a shell in a terminal started
@@ -41,6 +40,7 @@ static int cfd__stderr_is_journal(void)
     return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
+/* 1,000 idle connections must fit: use the hard limit on open files. */
 static void cfd__raise_nofile(void)
 {
     struct rlimit rl;

@@ -363,15 +363,15 @@ static void cfd__hup_done(uv_work_t *req, int status)
     cfd_server *s = j->s;
     /* without the rules' warnings: the engine logged each already */
     size_t shown = cfd_engine_reply_sans_warnings(j->result.data, j->result.len);
-    const char *close = shown < j->result.len ? "}" : "";
+    const char *end = shown < j->result.len ? "}" : "";
     if (j->rc == 0 && status == 0)
         cfd_log(CFD_LOG_INFO, "SIGHUP: reload done: %.*s%s", (int)shown,
-                j->result.data ? j->result.data : "", close);
+                j->result.data ? j->result.data : "", end);
     else
         cfd_log(CFD_LOG_ERROR, "SIGHUP: reload failed (a plugin that failed keeps its old "
                 "model; the others may have swapped): %s; result: %.*s%s",
                 j->err.msg[0] ? j->err.msg : cfd_strerror(j->rc), (int)shown,
-                j->result.data ? j->result.data : "", close);
+                j->result.data ? j->result.data : "", end);
     cfd_buf_free(&j->result);
     free(j);
     s->reload_running = 0;
