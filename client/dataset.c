@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "file_read.h"
+#include "tsv.h"
 #include "utf8.h"
 
 int cfd_read_file(const char *path, char **data, size_t *len, cfd_error *err)
@@ -83,42 +84,27 @@ static int cfd__tsv_line(cfd_record *r, const char *s, size_t n, const cfd_datas
     size_t bad;
     if (cfd_utf8_validate(s, n, &bad) != 0)
         return cfd__set_error(r, "invalid UTF-8 at byte %zu of the line", bad);
-    const char *tab = memchr(s, '\t', n);
-    const char *text = s, *title = NULL;
-    size_t text_len = n, title_len = 0;
-    if (tab) {
-        r->label = cfd__strndup(s, (size_t)(tab - s));
+    /* label<TAB>title<TAB>body, as classifyd-train reads it: the title is
+     * sent as the title (weighted), not glued to the body by a TAB */
+    cfd_tsv_fields f;
+    if (cfd_tsv_split(s, n, &f) != 0)
+        return cfd__set_error(r, "more than three TAB-separated fields at byte %zu of "
+                                 "the line (expected label<TAB>text or "
+                                 "label<TAB>title<TAB>body)", f.extra_tab);
+    if (f.label) {
+        r->label = cfd__strndup(f.label, f.label_len);
         if (!r->label)
             return CFD_ENOMEM;
-        text = tab + 1;
-        text_len = n - (size_t)(tab + 1 - s);
-        /* label<TAB>title<TAB>body, as classifyd-train reads it: the title
-         * is sent as the title (weighted), not glued to the body by a TAB */
-        const char *tab2 = memchr(text, '\t', text_len);
-        if (tab2) {
-            const char *tab3 = memchr(tab2 + 1, '\t', text_len - (size_t)(tab2 + 1 - text));
-            if (tab3) {
-                free(r->label);
-                r->label = NULL;
-                return cfd__set_error(r, "more than three TAB-separated fields at byte %zu of "
-                                         "the line (expected label<TAB>text or "
-                                         "label<TAB>title<TAB>body)", (size_t)(tab3 - s));
-            }
-            title = text;
-            title_len = (size_t)(tab2 - text);
-            text = tab2 + 1;
-            text_len -= title_len + 1;
-        }
     }
     cfd_buf b = CFD_BUF_INIT;
     cfd_buf_printf(&b, "{\"id\":\"%zu\",", r->line);
-    if (title) {
+    if (f.title) {
         cfd_buf_append(&b, "\"title\":", 8);
-        cfd_buf_json_str(&b, title, title_len);
+        cfd_buf_json_str(&b, f.title, f.title_len);
         cfd_buf_putc(&b, ',');
     }
     cfd_buf_append(&b, "\"body\":", 7);
-    cfd_buf_json_str(&b, text, text_len);
+    cfd_buf_json_str(&b, f.body, f.body_len);
     cfd__put_plugins(&b, o->plugins);
     cfd_buf_putc(&b, '}');
     if (b.oom) {

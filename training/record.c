@@ -11,13 +11,15 @@
 
 #include "buf.h"
 #include "json_nul.h"
+#include "tsv.h"
 #include "utf8.h"
 
 /* Splits a TSV line in place (NUL-terminating fields). */
 int cfd_fields_tsv(char *line, size_t len, int need_label, cfd_fields *f, cfd_error *err)
 {
-    char *tab = memchr(line, '\t', len);
-    if (tab == NULL) {
+    cfd_tsv_fields t;
+    int extra = cfd_tsv_split(line, len, &t);
+    if (t.label == NULL) {
         if (need_label)
             return cfd_error_set(err, CFD_EFORMAT, 0,
                                  "no TAB in the line (expected label<TAB>text%s)",
@@ -32,28 +34,22 @@ int cfd_fields_tsv(char *line, size_t len, int need_label, cfd_fields *f, cfd_er
         f->body_len = len;
         return 0;
     }
+    line[t.label_len] = '\0'; /* the TABs become NULs */
     f->label = line;
-    f->label_len = (size_t)(tab - line);
-    *tab = '\0';
-    char *rest = tab + 1;
-    size_t rest_len = len - f->label_len - 1;
-    char *tab2 = memchr(rest, '\t', rest_len);
-    if (tab2 == NULL) {
-        f->title = "";
-        f->title_len = 0;
-        f->body = rest;
-        f->body_len = rest_len;
-    } else {
-        *tab2 = '\0';
-        f->title = rest;
-        f->title_len = (size_t)(tab2 - rest);
-        f->body = tab2 + 1;
-        f->body_len = rest_len - f->title_len - 1;
-        if (memchr(f->body, '\t', f->body_len) != NULL)
-            return cfd_error_set(err, CFD_EFORMAT, (size_t)(tab2 - line),
-                                 "more than three TAB-separated fields (expected "
-                                 "label<TAB>text or label<TAB>title<TAB>body)");
+    f->label_len = t.label_len;
+    f->title = "";
+    f->title_len = 0;
+    if (t.title != NULL) {
+        line[t.title + t.title_len - line] = '\0';
+        f->title = t.title;
+        f->title_len = t.title_len;
     }
+    f->body = t.body;
+    f->body_len = t.body_len;
+    if (extra)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)(t.title + t.title_len - line),
+                             "more than three TAB-separated fields (expected "
+                             "label<TAB>text or label<TAB>title<TAB>body)");
     return 0;
 }
 
