@@ -48,6 +48,7 @@ static int cfd__on_message_begin(http_parser *p)
     in->ctype = CFD_CTYPE_NONE;
     in->expect_continue = 0;
     in->te_other = 0;
+    in->coding[0] = '\0';
     in->continue_sent = 0;
     in->headers_done = 0;
     in->in_message = 1;
@@ -69,6 +70,15 @@ static int cfd__media_is(const char *v, size_t n, const char *type)
 {
     size_t tl = strlen(type);
     return n == tl && strncasecmp(v, type, n) == 0;
+}
+
+/* Copies the token v[0..n) into out[size], cut to fit, NUL-terminated. */
+static void cfd__keep_token(char *out, size_t size, const char *v, size_t n)
+{
+    if (n >= size)
+        n = size - 1;
+    memcpy(out, v, n);
+    out[n] = '\0';
 }
 
 /* Takes what the daemon needs from the header just read. */
@@ -93,6 +103,20 @@ static void cfd__use_header(cfd_http_in *in)
             in->ctype = CFD_CTYPE_NDJSON;
         else
             in->ctype = CFD_CTYPE_OTHER;
+    } else if (in->field_len == 16 && memcmp(in->field, "content-encoding", 16) == 0) {
+        /* The daemon undoes no content coding: a compressed body would be
+         * read as text and fail as invalid UTF-8. Keep the first coding
+         * named other than identity, for a clear 415 (RFC 9110 15.5.16). */
+        for (size_t i = 0; i < n && in->coding[0] == '\0';) {
+            while (i < n && (v[i] == ' ' || v[i] == '\t' || v[i] == ','))
+                i++;
+            size_t j = i;
+            while (j < n && v[j] != ',' && v[j] != ' ' && v[j] != '\t')
+                j++;
+            if (j > i && !(j - i == 8 && strncasecmp(v + i, "identity", 8) == 0))
+                cfd__keep_token(in->coding, sizeof(in->coding), v + i, j - i);
+            i = j;
+        }
     } else if (in->field_len == 17 && memcmp(in->field, "transfer-encoding", 17) == 0) {
         /* http_parser frames a body whose last coding is chunked, but the
          * daemon cannot undo any other coding (gzip, ...): RFC 9112 6.1
@@ -242,6 +266,7 @@ static int cfd__on_message_complete(http_parser *p)
     in->req.http_minor = p->http_major == 1 ? (int)p->http_minor : 0;
     in->req.keep_alive = http_should_keep_alive(p) != 0;
     in->req.ctype = in->ctype;
+    in->req.coding = in->coding[0] ? in->coding : NULL;
     if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
     /* complete only now: after a failed reserve the caller must see the

@@ -50,6 +50,8 @@ typedef struct cfd_http_request {
     int has_length;            /* Content-Length given or chunked body */
     int keep_alive;            /* the client wants the connection kept */
     int http_minor;            /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
+    const char *coding;        /* a Content-Encoding other than identity (the
+                                  first named, e.g. "gzip"), or NULL */
     const char *body;          /* NUL-terminated copy, body_len bytes */
     size_t body_len;
 } cfd_http_request;
@@ -69,6 +71,7 @@ typedef struct cfd_http_in {
     int ctype;
     int expect_continue;
     int te_other;              /* a transfer coding other than chunked was named */
+    char coding[24];           /* first Content-Encoding other than identity (cut) */
     int in_message;            /* a request has begun and is not complete */
     int complete;
     int continue_sent;

@@ -46,6 +46,23 @@ static void cfd__not_found(cfd_conn *c, const cfd_http_request *r)
                    (size_t)-1, NULL, 0);
 }
 
+/* A body in a content coding the daemon does not undo (gzip, br, ...):
+ * 415 naming it, with the codings accepted (RFC 9110 12.5.3), instead of
+ * reading compressed bytes as text. */
+static int cfd__coded_body(cfd_conn *c, const cfd_http_request *r)
+{
+    if (r->coding == NULL || !r->has_length)
+        return 0;
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "Content-Encoding %s is not supported: send the body uncompressed, without "
+             "Content-Encoding",
+             r->coding);
+    cfd_conn_error(c, r, 415, "unsupported_content_encoding", msg, (size_t)-1,
+                   "Accept-Encoding: identity\r\n", 0);
+    return 1;
+}
+
 /* /v1/plugins/{name}/model and /v1/plugins/{name}/rollback */
 static int cfd__plugin_route(cfd_conn *c, const cfd_http_request *r)
 {
@@ -74,6 +91,8 @@ static int cfd__plugin_route(cfd_conn *c, const cfd_http_request *r)
     c->endpoint = model ? CFD_EP_ADMIN_MODEL : CFD_EP_ADMIN_ROLLBACK;
     if (r->method != HTTP_POST)
         cfd__not_allowed(c, r, "POST");
+    else if (cfd__coded_body(c, r))
+        return 1;
     else if (model)
         cfd_handle_admin_model(c, r, plugin);
     else
@@ -92,7 +111,7 @@ void cfd_route(cfd_conn *c, const cfd_http_request *r)
         int head_ok = cfd__routes[i].method == HTTP_GET && r->method == HTTP_HEAD;
         if (r->method != cfd__routes[i].method && !head_ok)
             cfd__not_allowed(c, r, cfd__routes[i].method == HTTP_GET ? "GET, HEAD" : "POST");
-        else
+        else if (!cfd__coded_body(c, r))
             cfd__routes[i].fn(c, r);
         return;
     }

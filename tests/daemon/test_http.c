@@ -322,6 +322,44 @@ static void test_content_types(void **state)
     }
 }
 
+/* A Content-Encoding other than identity reaches the request: the router
+ * refuses a compressed body (415). It was ignored, so a gzip'd article
+ * failed as "invalid UTF-8 at byte 1 of the body: send UTF-8 text". */
+static void test_content_coding(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *headers;
+        const char *coding;
+    } cases[] = {
+        {"Content-Type: application/json\r\n", NULL},
+        {"Content-Encoding: gzip\r\n", "gzip"},
+        {"content-encoding:  x-gzip \r\n", "x-gzip"},
+        {"Content-Encoding: identity\r\n", NULL},
+        {"Content-Encoding: identity, br\r\n", "br"},
+        {"Content-Encoding: Identity\r\nContent-Encoding: deflate\r\n", "deflate"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "POST /v1/classify HTTP/1.1\r\n%sContent-Length: 2\r\n\r\n{}",
+                         cases[i].headers);
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, req, (size_t)n, &used), CFD_HTTP_REQUEST);
+        if (cases[i].coding)
+            assert_string_equal(in.req.coding, cases[i].coding);
+        else
+            assert_null(in.req.coding);
+        /* the next request on the connection starts clean */
+        const char next[] = "POST /v1/classify HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+        assert_int_equal(cfd_http_feed(&in, next, sizeof(next) - 1, &used), CFD_HTTP_REQUEST);
+        assert_null(in.req.coding);
+        cfd_http_in_free(&in);
+    }
+}
+
 /* "Expect: 100-continue": asked for once the headers pass, and only once. */
 static void test_expect_continue(void **state)
 {
@@ -554,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_eof),
         cmocka_unit_test(test_content_types),
+        cmocka_unit_test(test_content_coding),
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_expect_continue_not_for_http10),
         cmocka_unit_test(test_chunked_trailers_are_not_headers),
