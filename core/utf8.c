@@ -135,6 +135,23 @@ bad:
     return CFD_EUTF8;
 }
 
+int cfd_utf8_cut(const char *str, size_t len, size_t bad)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    if (bad >= len)
+        return 0;
+    unsigned char lo, hi;
+    size_t n = cfd__seq_len(s[bad], &lo, &hi);
+    if (n < 2 || len - bad >= n)
+        return 0; /* not a lead byte, or the sequence is whole and bad */
+    if (len - bad >= 2 && (s[bad + 1] < lo || s[bad + 1] > hi))
+        return 0;
+    for (size_t k = bad + 2; k < len; k++)
+        if ((s[k] & 0xC0) != 0x80)
+            return 0;
+    return 1;
+}
+
 size_t cfd_utf8_encode(uint32_t cp, char *out)
 {
     unsigned char *o = (unsigned char *)out;

@@ -25,6 +25,14 @@
 int cfd_utf8_validate(const char *s, size_t len, size_t *bad_offset);
 
 /*
+ * 1 when the invalid sequence that cfd_utf8_validate reported at s[bad] is a
+ * character cut short by the end of s: s[bad..len) is the beginning of a
+ * valid multi-byte sequence with its last bytes missing (a body sent with
+ * Content-Length counted in characters, not bytes, ends so). Else 0.
+ */
+int cfd_utf8_cut(const char *s, size_t len, size_t bad);
+
+/*
  * Decodes one code point from valid UTF-8 at s (len > 0 bytes available).
  * Returns the number of bytes consumed (1..4) and stores the code point.
  * On invalid input returns 0.

@@ -140,16 +140,67 @@ static size_t cfd__depth_at(const char *json, size_t off)
     return depth;
 }
 
+/* 1 when json[0..len), on which cJSON stopped at off, is the beginning of a
+ * JSON value that the end of the input cut short: more bytes could still
+ * have made it valid. */
+static int cfd__json_cut(const char *json, size_t len, size_t off)
+{
+    /* A string still open at the end: cJSON stops at its start, so it got
+     * that far with no earlier error. */
+    int in_str = 0;
+    size_t str_at = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = json[i];
+        if (in_str) {
+            if (ch == '\\')
+                i++;
+            else if (ch == '"')
+                in_str = 0;
+        } else if (ch == '"') {
+            in_str = 1;
+            str_at = i;
+        }
+    }
+    if (in_str)
+        return off >= str_at;
+    /* Else parse it again with a byte after it that no JSON value may hold
+     * outside a string: when parsing now stops at that byte, everything
+     * before it was a valid beginning. */
+    cfd_buf tmp = CFD_BUF_INIT;
+    cfd_buf_append(&tmp, json, len);
+    cfd_buf_append(&tmp, "#", 1);
+    int cut = 0;
+    if (!tmp.oom) {
+        const char *end = NULL;
+        cJSON *root = cJSON_ParseWithLengthOpts(tmp.data, len + 1, &end, 0);
+        if (root != NULL)
+            cJSON_Delete(root);
+        else
+            cut = end != NULL && (size_t)(end - tmp.data) == len;
+    }
+    cfd_buf_free(&tmp);
+    return cut;
+}
+
 int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len,
-                            int skip_utf8, cfd_article *a, cfd_error *err)
+                            int flags, cfd_article *a, cfd_error *err)
 {
     size_t bad;
     int r;
+    const int line = (flags & CFD_ARTICLE_LINE) != 0;
     memset(a, 0, sizeof(*a));
     cfd__drop_tree(d);
-    if (!skip_utf8 && cfd_utf8_validate(json, len, &bad) != 0)
+    if (!(flags & CFD_ARTICLE_SKIP_UTF8) && cfd_utf8_validate(json, len, &bad) != 0) {
+        if (cfd_utf8_cut(json, len, bad))
+            return cfd_error_set(err, CFD_EUTF8, bad,
+                                 "the %s ends in the middle of a UTF-8 character (byte %zu of "
+                                 "%zu): the body was cut short; send all of it "
+                                 "(Content-Length counts bytes, not characters)",
+                                 line ? "line" : "body", bad, len);
         return cfd_error_set(err, CFD_EUTF8, bad,
-                             "invalid UTF-8 at byte %zu of the body: send UTF-8 text", bad);
+                             "invalid UTF-8 at byte %zu of the %s: send UTF-8 text", bad,
+                             line ? "line" : "body");
+    }
     const char *nul = memchr(json, '\0', len);
     if (nul != NULL)
         return cfd_error_set(err, CFD_EFORMAT, (size_t)(nul - json),
@@ -173,6 +224,19 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
                                  "malformed JSON at byte %zu: arrays and objects nested deeper "
                                  "than %d levels; send a flat article object",
                                  off, CJSON_NESTING_LIMIT);
+        if (cfd__json_cut(src, len, off)) {
+            if (line)
+                return cfd_error_set(err, CFD_EFORMAT, len,
+                                     "malformed JSON: the line ends (byte %zu) before its JSON "
+                                     "object does: put each article on one line (NDJSON is one "
+                                     "whole JSON object per line, not pretty-printed JSON)",
+                                     len);
+            return cfd_error_set(err, CFD_EFORMAT, len,
+                                 "malformed JSON: the body ends (byte %zu) before its JSON "
+                                 "object does: finish the object, or send the whole body "
+                                 "(Content-Length counts bytes, not characters)",
+                                 len);
+        }
         return cfd_error_set(err, CFD_EFORMAT, off,
                              "malformed JSON at byte %zu: expected a JSON object like "
                              "{\"title\":\"...\",\"body\":\"...\"}", off);
@@ -182,11 +246,20 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
     while (tail < len && (json[tail] == ' ' || json[tail] == '\t' || json[tail] == '\n' ||
                           json[tail] == '\r'))
         tail++;
+    if (tail < len && line)
+        return cfd_error_set(err, CFD_EFORMAT, tail,
+                             "malformed JSON at byte %zu: unexpected data after the JSON "
+                             "value: put one article object on each line", tail);
     if (tail < len)
         return cfd_error_set(err, CFD_EFORMAT, tail,
                              "malformed JSON at byte %zu: unexpected data after the object "
                              "(send one object per request, or use application/x-ndjson)",
                              tail);
+    if (cJSON_IsArray(root) && !line)
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "expected a JSON object {\"id\",\"title\",\"body\",\"plugins\"}, "
+                             "got an array: send one article per request, or many as "
+                             "Content-Type: application/x-ndjson, one object per line");
     if (!cJSON_IsObject(root))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "expected a JSON object {\"id\",\"title\",\"body\",\"plugins\"}, got %s",

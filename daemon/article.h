@@ -33,18 +33,26 @@ typedef struct cfd_article_decoder {
 void cfd_article_decoder_init(cfd_article_decoder *d);
 void cfd_article_decoder_free(cfd_article_decoder *d);
 
+/* Flags of cfd_article_decode_json. */
+#define CFD_ARTICLE_SKIP_UTF8 1 /* the caller already validated the bytes */
+#define CFD_ARTICLE_LINE 2      /* json is one line of an NDJSON batch: the
+                                   messages speak of the line, not the body */
+
 /*
  * Decodes {"id","title","body","plugins"} from json[0..len). Returns 0 or:
  *   CFD_EUTF8   invalid UTF-8, err->offset = byte offset in json
  *   CFD_EFORMAT malformed JSON, err->offset = where parsing failed (a raw
  *               NUL byte is malformed JSON; the escape \u0000 is accepted
- *               and read as a space, which the tokeniser treats alike)
+ *               and read as a space, which the tokeniser treats alike);
+ *               input that ends before its JSON value does (a body cut
+ *               short, an object spread over several NDJSON lines) is said
+ *               to end early, with err->offset = len
  *   CFD_EINVAL  valid JSON of the wrong shape (err names the field)
  *   CFD_EEMPTY  title and body both missing or blank
- * Set skip_utf8 when the caller already validated the bytes.
+ * flags: CFD_ARTICLE_SKIP_UTF8, CFD_ARTICLE_LINE, or 0.
  */
 int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len,
-                            int skip_utf8, cfd_article *a, cfd_error *err);
+                            int flags, cfd_article *a, cfd_error *err);
 
 /* A text/plain body: the whole body is the article body (no title). */
 int cfd_article_decode_text(const char *text, size_t len, cfd_article *a, cfd_error *err);

@@ -10,6 +10,7 @@
 
 #include "handlers.h"
 #include "log.h"
+#include "utf8.h"
 
 #define CFD__ND_FLUSH_NS 1000000u    /* NDJSON: a done line waits at most 1 ms */
 #define CFD__ND_FLUSH_BYTES (16u << 10)
@@ -123,10 +124,11 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
     const char *code;
     cfd_error_clear(&err);
     cfd_buf_reset(&w->scratch);
-    int rc = cfd_article_decode_json(&w->dec, line, n, 0, &a, &err);
+    int rc = cfd_article_decode_json(&w->dec, line, n, CFD_ARTICLE_LINE, &a, &err);
     if (rc != 0) {
         code = cfd_article_error_code(rc);
-        if (rc == CFD_EUTF8) /* the offset is in the line, not the body */
+        if (rc == CFD_EUTF8 && !cfd_utf8_cut(line, n, err.offset))
+            /* the offset is in the line, not the body */
             cfd_error_set(&err, rc, err.offset, "invalid UTF-8 at byte %zu of line %zu: send "
                           "UTF-8 text", err.offset, lineno);
     } else {

@@ -91,6 +91,26 @@ static void test_truncated(void **state)
     expect_bad("\xf0\x9f\x98\x41", 4, 0);
 }
 
+/* cfd_utf8_cut tells a character cut short by the end of the input (a body
+ * whose Content-Length counted characters) from one that is bad in itself. */
+static void test_cut_by_the_end(void **state)
+{
+    (void)state;
+    assert_true(cfd_utf8_cut("ab\xc3", 3, 2));
+    assert_true(cfd_utf8_cut("ab\xea\xb8", 4, 2));         /* 기 cut after 2 bytes */
+    assert_true(cfd_utf8_cut("ab\xea", 3, 2));              /* ... after 1 */
+    assert_true(cfd_utf8_cut("\xf0\x9f\x98", 3, 0));
+    assert_true(cfd_utf8_cut("\xf0", 1, 0));
+    assert_false(cfd_utf8_cut("\xea\xb8 x", 4, 0));         /* interrupted by ASCII */
+    assert_false(cfd_utf8_cut("\xf0\x9f\x98\x41", 4, 0));  /* whole length, bad byte */
+    assert_false(cfd_utf8_cut("ab\xff", 3, 2));              /* never a lead byte */
+    assert_false(cfd_utf8_cut("ab\x80", 3, 2));              /* continuation byte */
+    assert_false(cfd_utf8_cut("\xe0\x80", 2, 0));           /* overlong already */
+    assert_false(cfd_utf8_cut("\xed\xa0", 2, 0));           /* surrogate already */
+    assert_false(cfd_utf8_cut("\xb1\xb9\xc8\xb8", 4, 0)); /* EUC-KR 국회 */
+    assert_false(cfd_utf8_cut("ab", 2, 2));                 /* nothing there */
+}
+
 static void test_offset_after_long_ascii(void **state)
 {
     (void)state;
@@ -297,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_above_max),
         cmocka_unit_test(test_stray_continuation),
         cmocka_unit_test(test_truncated),
+        cmocka_unit_test(test_cut_by_the_end),
         cmocka_unit_test(test_offset_after_long_ascii),
         cmocka_unit_test(test_decode),
         cmocka_unit_test(test_roundtrip_all_scalars),

@@ -112,6 +112,89 @@ static void test_malformed_json_offset(void **state)
     assert_int_equal(err.offset, 13);
 }
 
+static int decode_line(const char *json, cfd_article *a, cfd_error *err)
+{
+    cfd_error_clear(err);
+    return cfd_article_decode_json(&dec, json, strlen(json), CFD_ARTICLE_LINE, a, err);
+}
+
+/* A body that ends too soon -- a client that counted Content-Length in
+ * characters, which for Korean text is a third of the bytes -- was told
+ * "invalid UTF-8 ...: send UTF-8 text" when the cut fell inside a character,
+ * and "expected a JSON object like ..." at its last byte when it did not:
+ * neither said the body was short. Both now say so, with the offset of the
+ * end; an error inside the body still gets its own offset. */
+static void test_body_that_ends_early(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    /* {"title":"국회 예산안"} cut inside 안 */
+    assert_int_equal(decode("{\"title\":\"국회 예산\xec\x95", &a, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 23);
+    assert_non_null(strstr(err.msg, "ends in the middle of a UTF-8 character"));
+    assert_non_null(strstr(err.msg, "Content-Length counts bytes, not characters"));
+    /* a bad byte that is not at the end is still just invalid */
+    assert_int_equal(decode("{\"title\":\"\xec\x95 \"}", &a, &err), CFD_EUTF8);
+    assert_int_equal(err.offset, 10);
+    assert_null(strstr(err.msg, "ends in the middle"));
+    /* cut on a character boundary: inside a string, after a value, after a
+     * comma, inside a number, nested */
+    static const char *const cut[] = {
+        "{\"title\":\"국회 예산",
+        "{\"title\":\"국회\"",
+        "{\"title\":\"국회\",",
+        "{\"title\":\"국회\", ",
+        "{\"title\":\"국회\",\"plugins\":[\"topic\"",
+        "{\"n\":12",
+        "{\"title\":\"a\\",
+        "{",
+    };
+    for (size_t i = 0; i < sizeof(cut) / sizeof(cut[0]); i++) {
+        assert_int_equal(decode(cut[i], &a, &err), CFD_EFORMAT);
+        assert_int_equal(err.offset, strlen(cut[i]));
+        assert_non_null(strstr(err.msg, "the body ends"));
+    }
+    /* errors before the end are not taken for a cut */
+    static const char *const bad[] = {
+        "{\"title\":abc",
+        "{\"title\":\"abc\"x \"",
+        "{'title':'abc'}",
+        "{\"a\":tr",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(decode(bad[i], &a, &err), CFD_EFORMAT);
+        assert_true(err.offset < strlen(bad[i]));
+        assert_null(strstr(err.msg, "ends"));
+    }
+}
+
+/* NDJSON lines: an object spread over lines (pretty-printed JSON) is told to
+ * go on one line, and data after a line's value is not answered "use
+ * application/x-ndjson", which the client already does. A JSON body holding
+ * an array of articles is pointed to NDJSON. */
+static void test_messages_for_ndjson_lines(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    assert_int_equal(decode_line("{", &a, &err), CFD_EFORMAT);
+    assert_int_equal(err.offset, 1);
+    assert_non_null(strstr(err.msg, "put each article on one line"));
+    assert_int_equal(decode_line("  \"id\": \"1\",", &a, &err), CFD_EFORMAT);
+    assert_int_equal(err.offset, 6);
+    assert_non_null(strstr(err.msg, "one article object on each line"));
+    assert_null(strstr(err.msg, "x-ndjson"));
+    assert_int_equal(decode_line("{\"title\":\"a\xea\xb8", &a, &err), CFD_EUTF8);
+    assert_non_null(strstr(err.msg, "the line ends in the middle of a UTF-8 character"));
+    assert_int_equal(decode_line("{\"title\":\"국회\"}", &a, &err), 0);
+    /* a body */
+    assert_int_equal(decode("[{\"title\":\"국회\"},{\"title\":\"야구\"}]", &a, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "application/x-ndjson"));
+    assert_int_equal(decode("{\"body\":\"x\"} {\"body\":\"y\"}", &a, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "application/x-ndjson"));
+}
+
 /* Well-formed JSON nested past cJSON's limit: the message said "expected a
  * JSON object like ..." at the offset of the 1001st bracket, as if the
  * bracket were a syntax error. It now names the nesting limit. */
@@ -278,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_optional_fields),
         cmocka_unit_test(test_invalid_utf8_offset),
         cmocka_unit_test(test_malformed_json_offset),
+        cmocka_unit_test(test_body_that_ends_early),
+        cmocka_unit_test(test_messages_for_ndjson_lines),
         cmocka_unit_test(test_too_deep_says_so),
         cmocka_unit_test(test_nul_bytes),
         cmocka_unit_test(test_wrong_shape),

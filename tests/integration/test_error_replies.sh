@@ -43,6 +43,65 @@ EOF
 )
 it_eq "gzip'd NDJSON: 415 too; identity is accepted, on the same connection" ok "$check"
 
+# ---- Content-Length counted in characters, not bytes (len() of a str in
+# most languages): a Korean body is cut to about a third. Cut inside a
+# character or on a boundary, the reply says the body ended early, with the
+# offset of its end, instead of "send UTF-8 text" or "expected a JSON object".
+check=$(python3 - "$SOCK" <<'EOF'
+import json, socket, sys
+def send(body_str, cl):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+    s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+              b"Content-Length: %d\r\nConnection: close\r\n\r\n" % cl + body_str.encode())
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        out += b
+    s.close()
+    head, _, rest = out.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(rest.split(b"\n", 1)[0])["error"]
+inside = '{"title":"국회 예산안 통과","body":"국회는 오늘 본회의를 열었다."}'   # 47 chars: cut inside 열
+st, e = send(inside, len(inside))
+assert (st, e["code"], e["offset"]) == (400, "invalid_utf8", 46), (st, e)
+assert "ends in the middle of a UTF-8 character" in e["message"], e
+assert "Content-Length counts bytes, not characters" in e["message"], e
+boundary = '{"title":"국회 예산안 통과","body":"국회는 오늘"}'                   # 37 chars: cut after 오
+st, e = send(boundary, len(boundary))
+assert (st, e["code"], e["offset"]) == (400, "malformed_json", 37), (st, e)
+assert "the body ends (byte 37) before its JSON object does" in e["message"], e
+assert "Content-Length counts bytes, not characters" in e["message"], e
+print("ok")
+EOF
+)
+it_eq "Content-Length in characters: the reply says the body ended early, where" ok "$check"
+
+# ---- pretty-printed JSON sent as NDJSON: every line is answered, and told
+# to put each article on one line (not "use application/x-ndjson").
+printf '{\n  "id": "p1",\n  "title": "국회 예산안"\n}\n{"id":"p2","title":"국회 예산안"}\n' |
+  curl -sS --max-time 20 --unix-socket "$SOCK" -H 'Content-Type: application/x-ndjson' \
+       --data-binary @- http://localhost/v1/classify > "$IT_TMP/pretty.out"
+check=$(python3 - "$IT_TMP/pretty.out" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.startswith("{")]
+assert [l.get("line") for l in lines[:4]] == [1, 2, 3, 4], lines
+assert lines[4].get("id") == "p2" and "decision" in lines[4], lines[4]
+m = [l["error"]["message"] for l in lines[:4]]
+assert "put each article on one line" in m[0], m[0]
+assert all("x-ndjson" not in x for x in m), m
+assert "one article object on each line" in m[1], m[1]
+print("ok")
+EOF
+)
+it_eq "pretty-printed NDJSON: each line answered, told to put each article on one line" ok "$check"
+
+# ---- an array of articles as one JSON body: pointed to NDJSON.
+out=$(it_curl -H 'Content-Type: application/json' \
+      --data-binary '[{"title":"국회 예산안"},{"title":"야구 경기"}]' http://localhost/v1/classify)
+it_match "JSON array of articles: 400 wrong_shape" '^HTTP 400$' "$out"
+it_match "JSON array of articles: the message points to application/x-ndjson" \
+  'got an array: send one article per request, or many as Content-Type: application/x-ndjson' "$out"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
