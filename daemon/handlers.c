@@ -6,7 +6,9 @@
  * server.h for why); the engine's reply object is copied once into the
  * connection's output behind the headers.
  */
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "handlers.h"
 #include "log.h"
@@ -45,6 +47,21 @@ void cfd_reply_json(cfd_conn *c, const cfd_http_request *r, int status, const ch
         c->close_after = 1;
 }
 
+/* Invalid UTF-8 in a request whose Content-Type names another charset
+ * (EUC-KR, CP949: the legacy Korean encodings): say that the daemon reads
+ * UTF-8 only, and how to convert, instead of a bare "send UTF-8 text". */
+static void cfd__charset_advice(const cfd_http_request *r, cfd_error *err, const char *where)
+{
+    const char *cs = r->charset;
+    if (cs == NULL || strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "utf8") == 0)
+        return;
+    cfd_error_set(err, CFD_EUTF8, err->offset,
+                  "invalid UTF-8 at byte %zu of %s: the request says charset=%s, but classifyd "
+                  "reads UTF-8 only: convert the text to UTF-8 (e.g. iconv -f %s -t UTF-8) "
+                  "and send charset=utf-8",
+                  err->offset, where, cs, cs);
+}
+
 static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
 {
     cfd_worker *w = c->w;
@@ -55,6 +72,8 @@ static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
                  ? cfd_article_decode_text(r->body, r->body_len, &a, &err)
                  : cfd_article_decode_json(&w->dec, r->body, r->body_len, 0, &a, &err);
     if (rc != 0) { /* the client's mistake, unless the daemon ran out of memory */
+        if (rc == CFD_EUTF8)
+            cfd__charset_advice(r, &err, "the body");
         cfd_conn_error(c, r, rc == CFD_ENOMEM ? 503 : 400, cfd_article_error_code(rc), err.msg,
                        err.offset, NULL, 0);
         return;
@@ -131,6 +150,11 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
             /* the offset is in the line, not the body */
             cfd_error_set(&err, rc, err.offset, "invalid UTF-8 at byte %zu of line %zu: send "
                           "UTF-8 text", err.offset, lineno);
+        if (rc == CFD_EUTF8) {
+            char where[40];
+            snprintf(where, sizeof(where), "line %zu", lineno);
+            cfd__charset_advice(&c->in.req, &err, where);
+        }
     } else {
         rc = cfd_engine_classify(w->ew, &a, &w->scratch, &err);
         if (rc == 0 && !w->scratch.oom)

@@ -49,6 +49,7 @@ static int cfd__on_message_begin(http_parser *p)
     in->expect_continue = 0;
     in->te_other = 0;
     in->coding[0] = '\0';
+    in->charset[0] = '\0';
     in->continue_sent = 0;
     in->headers_done = 0;
     in->in_message = 1;
@@ -81,6 +82,28 @@ static void cfd__keep_token(char *out, size_t size, const char *v, size_t n)
     out[n] = '\0';
 }
 
+/* The charset parameter of a Content-Type value, e.g. "EUC-KR" from
+ * "text/plain; charset=\"EUC-KR\"", kept as sent. */
+static void cfd__charset_param(cfd_http_in *in, const char *v, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        while (i < n && v[i] != ';')
+            i++;
+        while (i < n && (v[i] == ';' || v[i] == ' ' || v[i] == '\t'))
+            i++;
+        if (n - i > 8 && strncasecmp(v + i, "charset=", 8) == 0) {
+            size_t j = i + 8;
+            if (j < n && v[j] == '"')
+                j++;
+            size_t k = j;
+            while (k < n && v[k] != ';' && v[k] != '"' && v[k] != ' ' && v[k] != '\t')
+                k++;
+            cfd__keep_token(in->charset, sizeof(in->charset), v + j, k - j);
+            return;
+        }
+    }
+}
+
 /* Takes what the daemon needs from the header just read. */
 static void cfd__use_header(cfd_http_in *in)
 {
@@ -103,6 +126,7 @@ static void cfd__use_header(cfd_http_in *in)
             in->ctype = CFD_CTYPE_NDJSON;
         else
             in->ctype = CFD_CTYPE_OTHER;
+        cfd__charset_param(in, v + m, n - m);
     } else if (in->field_len == 16 && memcmp(in->field, "content-encoding", 16) == 0) {
         /* The daemon undoes no content coding: a compressed body would be
          * read as text and fail as invalid UTF-8. Keep the first coding
@@ -267,6 +291,7 @@ static int cfd__on_message_complete(http_parser *p)
     in->req.keep_alive = http_should_keep_alive(p) != 0;
     in->req.ctype = in->ctype;
     in->req.coding = in->coding[0] ? in->coding : NULL;
+    in->req.charset = in->charset[0] ? in->charset : NULL;
     if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
     /* complete only now: after a failed reserve the caller must see the

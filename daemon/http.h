@@ -52,6 +52,7 @@ typedef struct cfd_http_request {
     int http_minor;            /* 1 for HTTP/1.1, 0 for HTTP/1.0 */
     const char *coding;        /* a Content-Encoding other than identity (the
                                   first named, e.g. "gzip"), or NULL */
+    const char *charset;       /* Content-Type's charset parameter, or NULL */
     const char *body;          /* NUL-terminated copy, body_len bytes */
     size_t body_len;
 } cfd_http_request;
@@ -72,6 +73,7 @@ typedef struct cfd_http_in {
     int expect_continue;
     int te_other;              /* a transfer coding other than chunked was named */
     char coding[24];           /* first Content-Encoding other than identity (cut) */
+    char charset[24];          /* Content-Type's charset parameter (cut) */
     int in_message;            /* a request has begun and is not complete */
     int complete;
     int continue_sent;

@@ -360,6 +360,44 @@ static void test_content_coding(void **state)
     }
 }
 
+/* The charset parameter of Content-Type reaches the request, so invalid
+ * UTF-8 under a declared EUC-KR can be answered as such. */
+static void test_charset_parameter(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *ctype;
+        const char *charset;
+    } cases[] = {
+        {"application/json", NULL},
+        {"text/plain; charset=euc-kr", "euc-kr"},
+        {"application/json;Charset=\"EUC-KR\"", "EUC-KR"},
+        {"application/json; foo=bar; charset=utf-8", "utf-8"},
+        {"application/json; foo=\"a\"; CHARSET=cp949 ", "cp949"},
+        {"application/json; charset=", NULL},
+        {"application/json; xcharset=euc-kr", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "POST /v1/classify HTTP/1.1\r\nContent-Type: %s\r\n"
+                         "Content-Length: 2\r\n\r\n{}",
+                         cases[i].ctype);
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, req, (size_t)n, &used), CFD_HTTP_REQUEST);
+        if (cases[i].charset)
+            assert_string_equal(in.req.charset, cases[i].charset);
+        else
+            assert_null(in.req.charset);
+        const char next[] = "POST /v1/classify HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+        assert_int_equal(cfd_http_feed(&in, next, sizeof(next) - 1, &used), CFD_HTTP_REQUEST);
+        assert_null(in.req.charset);
+        cfd_http_in_free(&in);
+    }
+}
+
 /* "Expect: 100-continue": asked for once the headers pass, and only once. */
 static void test_expect_continue(void **state)
 {
@@ -593,6 +631,7 @@ int main(void)
         cmocka_unit_test(test_eof),
         cmocka_unit_test(test_content_types),
         cmocka_unit_test(test_content_coding),
+        cmocka_unit_test(test_charset_parameter),
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_expect_continue_not_for_http10),
         cmocka_unit_test(test_chunked_trailers_are_not_headers),

@@ -102,6 +102,29 @@ it_match "JSON array of articles: 400 wrong_shape" '^HTTP 400$' "$out"
 it_match "JSON array of articles: the message points to application/x-ndjson" \
   'got an array: send one article per request, or many as Content-Type: application/x-ndjson' "$out"
 
+# ---- EUC-KR text (the legacy Korean encoding) declared as such: 400
+# invalid_utf8 whose message names the declared charset and how to convert;
+# the same bytes labelled UTF-8 keep the plain message. UTF-8 text with any
+# charset label is classified.
+printf '{"title":"%s"}' "$(printf '국회 예산안 통과' | iconv -f UTF-8 -t EUC-KR)" > "$IT_TMP/euckr.json"
+out=$(it_curl -H 'Content-Type: application/json; charset=euc-kr' --data-binary @"$IT_TMP/euckr.json" \
+      http://localhost/v1/classify)
+it_match "EUC-KR body: 400" '^HTTP 400$' "$out"
+it_eq "EUC-KR body: invalid_utf8 at the first Hangul byte" "invalid_utf8 10" \
+  "$(head -n1 <<<"$out" | it_json '"%s %s" % (d["error"]["code"], d["error"]["offset"])')"
+it_match "EUC-KR body: the message names the declared charset and the conversion" \
+  'the request says charset=euc-kr, but classifyd reads UTF-8 only: convert the text to UTF-8 \(e\.g\. iconv -f euc-kr -t UTF-8\)' "$out"
+out=$(it_curl -H 'Content-Type: application/x-ndjson; charset=EUC-KR' --data-binary @"$IT_TMP/euckr.json" \
+      http://localhost/v1/classify)
+it_match "EUC-KR NDJSON line: named too, with the line" \
+  '"line":1,.*invalid UTF-8 at byte 10 of line 1: the request says charset=EUC-KR' "$out"
+out=$(it_curl -H 'Content-Type: application/json; charset=utf-8' --data-binary @"$IT_TMP/euckr.json" \
+      http://localhost/v1/classify)
+it_match "EUC-KR bytes labelled UTF-8: the plain message" 'invalid UTF-8 at byte 10 of the body: send UTF-8 text' "$out"
+out=$(it_curl -H 'Content-Type: text/plain; charset=euc-kr' --data-binary '국회 예산안 통과' \
+      http://localhost/v1/classify)
+it_match "UTF-8 text labelled euc-kr: classified" '^HTTP 200$' "$out"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
