@@ -3,6 +3,7 @@
  * pressure and timeouts. See conn.h for the rules this file implements.
  */
 #define _GNU_SOURCE /* struct ucred, accept4 */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -503,10 +504,14 @@ void cfd_conn_sweep(cfd_worker *w, uint64_t now)
             c->method = c->in.parser.method;
             c->in.req.path = "";
             c->in.req.path_len = 0;
-            cfd_conn_error(c, NULL, 408, "read_timeout",
-                           "the request did not arrive whole within the read timeout "
-                           "(read_timeout); send requests without pauses",
-                           (size_t)-1, NULL, 1);
+            char what[120], msg[300];
+            cfd_http_partial(&c->in, what, sizeof(what));
+            snprintf(msg, sizeof(msg),
+                     "the request did not arrive whole within the read timeout (read_timeout, "
+                     "%u ms): %s; send the whole request without pauses, with "
+                     "Content-Length the body's size in bytes",
+                     cfg->read_timeout_ms, what);
+            cfd_conn_error(c, NULL, 408, "read_timeout", msg, (size_t)-1, NULL, 1);
             cfd_conn_flush(c);
         } else if (quiet >= cfg->idle_timeout_ms && !c->job &&
                    (cfd_conn_pending_output(c) > 0 ||

@@ -236,20 +236,26 @@ static int cfd__on_headers_complete(http_parser *p)
         return cfd__fail(in, 501, "unsupported_transfer_encoding",
                          "Transfer-Encoding other than chunked (e.g. gzip) is not supported: "
                          "send the body uncompressed, with Content-Length or chunked");
-    if (has_cl && !chunked && p->content_length > in->limits->max_body)
-        return cfd__fail(in, 413, "body_too_large",
-                         "request body exceeds the configured limit (max_body): split the "
-                         "input or raise max_body");
+    if (has_cl && !chunked && p->content_length > in->limits->max_body) {
+        snprintf(in->err_text, sizeof(in->err_text),
+                 "request body of %llu bytes (Content-Length) exceeds the configured limit "
+                 "(max_body, %zu bytes): split the input or raise max_body",
+                 (unsigned long long)p->content_length, in->limits->max_body);
+        return cfd__fail(in, 413, "body_too_large", in->err_text);
+    }
     return 0;
 }
 
 static int cfd__on_body(http_parser *p, const char *at, size_t len)
 {
     cfd_http_in *in = p->data;
-    if (len > in->limits->max_body - in->body.len)
-        return cfd__fail(in, 413, "body_too_large",
-                         "request body exceeds the configured limit (max_body): split the "
-                         "input or raise max_body");
+    if (len > in->limits->max_body - in->body.len) {
+        snprintf(in->err_text, sizeof(in->err_text),
+                 "the chunked request body exceeds the configured limit (max_body, %zu "
+                 "bytes): split the input or raise max_body",
+                 in->limits->max_body);
+        return cfd__fail(in, 413, "body_too_large", in->err_text);
+    }
     if (in->body.len == 0 && in->body.cap == 0 && in->parser.content_length != ULLONG_MAX &&
         !(in->parser.flags & F_CHUNKED)) {
         /* One allocation of the announced size instead of doublings. */
@@ -358,8 +364,11 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
         cfd__fail(in, 431, "headers_too_large",
                   "request line and headers are too large: send fewer or shorter headers");
     } else if (e == HPE_INVALID_EOF_STATE) {
-        cfd__fail(in, 400, "incomplete_request",
-                  "the connection was closed before the request was complete");
+        char what[120];
+        cfd_http_partial(in, what, sizeof(what));
+        snprintf(in->err_text, sizeof(in->err_text),
+                 "the connection was closed before the request was complete: %s", what);
+        cfd__fail(in, 400, "incomplete_request", in->err_text);
     } else if (e == HPE_INVALID_CONTENT_LENGTH && in->headers_done) {
         /* http_parser reports a chunk size that overflows with this code;
          * in the headers it is a bad Content-Length, chunked or not */
@@ -390,6 +399,19 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used)
         in->err_msg = in->err_text;
     }
     return CFD_HTTP_ERROR;
+}
+
+void cfd_http_partial(const cfd_http_in *in, char *out, size_t size)
+{
+    const http_parser *p = &in->parser;
+    if (!in->headers_done)
+        snprintf(out, size, "the headers did not end (no empty line after them)");
+    else if (p->flags & F_CHUNKED)
+        snprintf(out, size, "%zu body bytes arrived, and not the last (zero-size) chunk",
+                 in->body.len);
+    else /* http_parser counts content_length down as the body arrives */
+        snprintf(out, size, "%zu of the %llu body bytes that Content-Length announced arrived",
+                 in->body.len, (unsigned long long)(in->body.len + p->content_length));
 }
 
 int cfd_http_want_continue(cfd_http_in *in)

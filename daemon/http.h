@@ -113,6 +113,13 @@ int cfd_http_feed(cfd_http_in *in, const char *data, size_t len, size_t *used);
 int cfd_http_want_continue(cfd_http_in *in);
 #define CFD_HTTP_CONTINUE "HTTP/1.1 100 Continue\r\n\r\n"
 
+/* Writes into out[size] how much of the request being received arrived,
+ * for the errors that cut it off (408, incomplete_request): "the headers
+ * did not end (no empty line after them)", or "17 of the 27 body bytes that
+ * Content-Length announced arrived", or for a chunked body "N body bytes
+ * arrived, and not the last (zero-size) chunk". */
+void cfd_http_partial(const cfd_http_in *in, char *out, size_t size);
+
 /* 1 when part of a request has been received. */
 static inline int cfd_http_in_message(const cfd_http_in *in) { return in->in_message; }
 

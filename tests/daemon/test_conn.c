@@ -310,6 +310,8 @@ static void test_read_timeout(void **state)
     exchange(f, "POST /v1/classify HTTP/1.1\r\nContent-Length: 30\r\n\r\n{\"bo", 55, buf, sizeof(buf), 5000, &eof);
     assert_true(strncmp(buf, "HTTP/1.1 408 ", 13) == 0);
     assert_non_null(strstr(buf, "\"code\":\"read_timeout\""));
+    /* what arrived: a Content-Length larger than the body is visible */
+    assert_non_null(strstr(buf, " of the 30 body bytes that Content-Length announced arrived"));
     assert_true(eof);
 }
 

@@ -157,6 +157,9 @@ static void test_413_from_headers(void **state)
     assert_int_equal(cfd_http_feed(&in, req, sizeof(req) - 1, &used), CFD_HTTP_ERROR);
     assert_int_equal(in.err_status, 413);
     assert_string_equal(in.err_code, "body_too_large");
+    /* the client learns the size it sent and the limit to stay under */
+    assert_non_null(strstr(in.err_msg, "4097 bytes (Content-Length)"));
+    assert_non_null(strstr(in.err_msg, "(max_body, 4096 bytes)"));
     cfd_http_in_free(&in);
 }
 
@@ -175,6 +178,7 @@ static void test_413_chunked(void **state)
     /* 6000 bytes > 4096 */
     assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_ERROR);
     assert_int_equal(in.err_status, 413);
+    assert_non_null(strstr(in.err_msg, "(max_body, 4096 bytes)"));
     cfd_http_in_free(&in);
 }
 
@@ -291,6 +295,39 @@ static void test_eof(void **state)
     assert_int_equal(cfd_http_feed(&in, k_post, sizeof(k_post) - 1, &used), CFD_HTTP_REQUEST);
     assert_int_equal(cfd_http_feed(&in, "", 0, &used), CFD_HTTP_MORE);
     cfd_http_in_free(&in);
+}
+
+/* A request cut off (EOF here; the 408 of conn.c uses the same words) says
+ * how much of it arrived: a Content-Length larger than the body sent shows
+ * as "18 of the 28 body bytes", not as a bare "closed before complete". */
+static void test_partial_request_says_how_much_arrived(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *sent;
+        const char *says;
+    } cases[] = {
+        {"POST /v1/classify HTTP/1.1\r\nContent-Length: 28\r\n\r\n{\"title\":\"국회\"}",
+         "18 of the 28 body bytes that Content-Length announced arrived"},
+        {"POST /v1/classify HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n",
+         "5 body bytes arrived, and not the last (zero-size) chunk"},
+        {"POST /v1/classify HTTP/1.1\r\nContent-Type: application/json\r\n",
+         "the headers did not end"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        cfd_http_in in;
+        size_t used;
+        char what[120];
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, cases[i].sent, strlen(cases[i].sent), &used),
+                         CFD_HTTP_MORE);
+        cfd_http_partial(&in, what, sizeof(what));
+        assert_non_null(strstr(what, cases[i].says));
+        assert_int_equal(cfd_http_feed(&in, "", 0, &used), CFD_HTTP_ERROR);
+        assert_string_equal(in.err_code, "incomplete_request");
+        assert_non_null(strstr(in.err_msg, cases[i].says));
+        cfd_http_in_free(&in);
+    }
 }
 
 static void test_content_types(void **state)
@@ -629,6 +666,7 @@ int main(void)
         cmocka_unit_test(test_limits_are_inclusive),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_eof),
+        cmocka_unit_test(test_partial_request_says_how_much_arrived),
         cmocka_unit_test(test_content_types),
         cmocka_unit_test(test_content_coding),
         cmocka_unit_test(test_charset_parameter),

@@ -125,6 +125,33 @@ out=$(it_curl -H 'Content-Type: text/plain; charset=euc-kr' --data-binary '국�
       http://localhost/v1/classify)
 it_match "UTF-8 text labelled euc-kr: classified" '^HTTP 200$' "$out"
 
+# ---- a Content-Length larger than the body (the client closes its side
+# after sending): the reply says how many of the announced bytes arrived.
+# A body over max_body: the reply gives its size and the limit.
+check=$(python3 - "$SOCK" <<'EOF'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+body = '{"title":"국회"}'.encode()
+s.sendall(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          b"Content-Length: %d\r\n\r\n" % (len(body) + 10) + body)
+s.shutdown(socket.SHUT_WR)
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b: break
+    out += b
+e = json.loads(out.partition(b"\r\n\r\n")[2])["error"]
+assert e["code"] == "incomplete_request", e
+assert "18 of the 28 body bytes that Content-Length announced arrived" in e["message"], e
+print("ok")
+EOF
+)
+it_eq "Content-Length larger than the body: the reply says how much arrived" ok "$check"
+head -c 1048577 /dev/zero | tr '\0' 'a' > "$IT_TMP/big.txt"
+out=$(it_curl -H 'Content-Type: text/plain' --data-binary @"$IT_TMP/big.txt" http://localhost/v1/classify)
+it_match "body over max_body: 413 with its size and the limit" \
+  'request body of 1048577 bytes \(Content-Length\) exceeds the configured limit \(max_body, 1048576 bytes\)' "$out"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
