@@ -125,12 +125,21 @@ void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r)
         }
         cfd_ndjson_step(c);
         return;
-    default:
-        cfd_conn_error(c, r, 415, "unsupported_media_type",
-                       "Content-Type must be application/json (one article), text/plain "
-                       "(the article body) or application/x-ndjson (one article per line)",
-                       (size_t)-1, NULL, 0);
+    default: {
+        /* Name what was sent: "curl -d" sends a form type unless told. */
+        int form = strcasecmp(r->media, "application/x-www-form-urlencoded") == 0;
+        char msg[320];
+        snprintf(msg, sizeof(msg),
+                 "Content-Type %s is not accepted: send application/json (one article), "
+                 "text/plain (the article body) or application/x-ndjson (one article per "
+                 "line)%s",
+                 r->media,
+                 form ? "; curl -d sends application/x-www-form-urlencoded unless given "
+                        "-H 'Content-Type: application/json'"
+                      : "");
+        cfd_conn_error(c, r, 415, "unsupported_media_type", msg, (size_t)-1, NULL, 0);
         return;
+    }
     }
 }
 

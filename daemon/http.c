@@ -50,6 +50,7 @@ static int cfd__on_message_begin(http_parser *p)
     in->te_other = 0;
     in->coding[0] = '\0';
     in->charset[0] = '\0';
+    in->media[0] = '\0';
     in->continue_sent = 0;
     in->headers_done = 0;
     in->in_message = 1;
@@ -73,12 +74,15 @@ static int cfd__media_is(const char *v, size_t n, const char *type)
     return n == tl && strncasecmp(v, type, n) == 0;
 }
 
-/* Copies the token v[0..n) into out[size], cut to fit, NUL-terminated. */
+/* Copies the token v[0..n) into out[size], cut to fit, NUL-terminated. It
+ * may be quoted in an error message: a byte that has no place in a token
+ * (control, space, non-ASCII) becomes '?', so the reply stays valid UTF-8. */
 static void cfd__keep_token(char *out, size_t size, const char *v, size_t n)
 {
     if (n >= size)
         n = size - 1;
-    memcpy(out, v, n);
+    for (size_t i = 0; i < n; i++)
+        out[i] = v[i] > ' ' && v[i] < 0x7f ? v[i] : '?';
     out[n] = '\0';
 }
 
@@ -126,6 +130,7 @@ static void cfd__use_header(cfd_http_in *in)
             in->ctype = CFD_CTYPE_NDJSON;
         else
             in->ctype = CFD_CTYPE_OTHER;
+        cfd__keep_token(in->media, sizeof(in->media), v, m);
         cfd__charset_param(in, v + m, n - m);
     } else if (in->field_len == 16 && memcmp(in->field, "content-encoding", 16) == 0) {
         /* The daemon undoes no content coding: a compressed body would be
@@ -298,6 +303,7 @@ static int cfd__on_message_complete(http_parser *p)
     in->req.ctype = in->ctype;
     in->req.coding = in->coding[0] ? in->coding : NULL;
     in->req.charset = in->charset[0] ? in->charset : NULL;
+    in->req.media = in->media;
     if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
     /* complete only now: after a failed reserve the caller must see the

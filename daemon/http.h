@@ -53,6 +53,7 @@ typedef struct cfd_http_request {
     const char *coding;        /* a Content-Encoding other than identity (the
                                   first named, e.g. "gzip"), or NULL */
     const char *charset;       /* Content-Type's charset parameter, or NULL */
+    const char *media;         /* Content-Type's media type as sent (cut), "" if none */
     const char *body;          /* NUL-terminated copy, body_len bytes */
     size_t body_len;
 } cfd_http_request;
@@ -74,6 +75,7 @@ typedef struct cfd_http_in {
     int te_other;              /* a transfer coding other than chunked was named */
     char coding[24];           /* first Content-Encoding other than identity (cut) */
     char charset[24];          /* Content-Type's charset parameter (cut) */
+    char media[48];            /* Content-Type's media type (cut) */
     int in_message;            /* a request has begun and is not complete */
     int complete;
     int continue_sent;

@@ -435,6 +435,40 @@ static void test_charset_parameter(void **state)
     }
 }
 
+/* The media type as sent reaches the request, for the 415 to name it; what
+ * is kept of a header for a message is printable ASCII, so an error reply
+ * quoting it stays valid UTF-8 and JSON. */
+static void test_media_type_kept_printable(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *headers;
+        const char *media;
+        const char *coding;
+    } cases[] = {
+        {"", "", NULL},
+        {"Content-Type: application/x-www-form-urlencoded\r\n",
+         "application/x-www-form-urlencoded", NULL},
+        {"Content-Type: Text/HTML; charset=utf-8\r\n", "Text/HTML", NULL},
+        {"Content-Type: application/\xea\xb8\xb0\r\nContent-Encoding: g\xffz\r\n",
+         "application/???", "g?z"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char req[256];
+        int n = snprintf(req, sizeof(req),
+                         "POST /v1/classify HTTP/1.1\r\n%sContent-Length: 2\r\n\r\n{}",
+                         cases[i].headers);
+        cfd_http_in in;
+        size_t used;
+        cfd_http_in_init(&in, &k_limits);
+        assert_int_equal(cfd_http_feed(&in, req, (size_t)n, &used), CFD_HTTP_REQUEST);
+        assert_string_equal(in.req.media, cases[i].media);
+        if (cases[i].coding)
+            assert_string_equal(in.req.coding, cases[i].coding);
+        cfd_http_in_free(&in);
+    }
+}
+
 /* "Expect: 100-continue": asked for once the headers pass, and only once. */
 static void test_expect_continue(void **state)
 {
@@ -670,6 +704,7 @@ int main(void)
         cmocka_unit_test(test_content_types),
         cmocka_unit_test(test_content_coding),
         cmocka_unit_test(test_charset_parameter),
+        cmocka_unit_test(test_media_type_kept_printable),
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_expect_continue_not_for_http10),
         cmocka_unit_test(test_chunked_trailers_are_not_headers),

@@ -152,6 +152,15 @@ out=$(it_curl -H 'Content-Type: text/plain' --data-binary @"$IT_TMP/big.txt" htt
 it_match "body over max_body: 413 with its size and the limit" \
   'request body of 1048577 bytes \(Content-Length\) exceeds the configured limit \(max_body, 1048576 bytes\)' "$out"
 
+# ---- JSON sent with curl -d and no Content-Type header: curl labels it a
+# form; the 415 names the type received and the missing -H.
+out=$(it_curl -d '{"title":"국회 예산안"}' http://localhost/v1/classify)
+it_match "curl -d without a Content-Type: 415" '^HTTP 415$' "$out"
+it_match "curl -d without a Content-Type: the message names the form type and the -H to add" \
+  "Content-Type application/x-www-form-urlencoded is not accepted: .*curl -d sends application/x-www-form-urlencoded unless given -H 'Content-Type: application/json'" "$out"
+out=$(it_curl -H 'Content-Type: text/html' --data-binary '<p>국회</p>' http://localhost/v1/classify)
+it_match "text/html: 415 names it" 'Content-Type text/html is not accepted' "$out"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
