@@ -38,12 +38,30 @@ static void cfd__not_allowed(cfd_conn *c, const cfd_http_request *r, const char 
     cfd_conn_error(c, r, 405, "method_not_allowed", msg, (size_t)-1, extra, 0);
 }
 
+static int cfd__known_path(const char *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof(cfd__routes) / sizeof(cfd__routes[0]); i++)
+        if (cfd__eq(p, n, cfd__routes[i].path))
+            return 1;
+    return 0;
+}
+
+/* 404 naming the path received (printable ASCII, cut), and the endpoint
+ * meant when it is one with a trailing slash. */
 static void cfd__not_found(cfd_conn *c, const cfd_http_request *r)
 {
-    cfd_conn_error(c, r, 404, "not_found",
-                   "no such endpoint: use POST /v1/classify, GET /v1/plugins, /healthz, "
-                   "/readyz or /metrics (see docs/PROTOCOL.md)",
-                   (size_t)-1, NULL, 0);
+    char path[84], msg[320];
+    size_t n = r->path_len < 80 ? r->path_len : 80;
+    for (size_t i = 0; i < n; i++)
+        path[i] = r->path[i] > ' ' && r->path[i] < 0x7f ? r->path[i] : '?';
+    memcpy(path + n, r->path_len > n ? "..." : "", r->path_len > n ? 4 : 1);
+    int slash = r->path_len > 1 && r->path[r->path_len - 1] == '/' &&
+                cfd__known_path(r->path, r->path_len - 1);
+    snprintf(msg, sizeof(msg),
+             "no such endpoint %s%s: use POST /v1/classify, GET /v1/plugins, /healthz, "
+             "/readyz or /metrics (see docs/PROTOCOL.md)",
+             path, slash ? " (the paths have no trailing slash)" : "");
+    cfd_conn_error(c, r, 404, "not_found", msg, (size_t)-1, NULL, 0);
 }
 
 /* A body in a content coding the daemon does not undo (gzip, br, ...):

@@ -161,6 +161,16 @@ it_match "curl -d without a Content-Type: the message names the form type and th
 out=$(it_curl -H 'Content-Type: text/html' --data-binary '<p>국회</p>' http://localhost/v1/classify)
 it_match "text/html: 415 names it" 'Content-Type text/html is not accepted' "$out"
 
+# ---- a path with a trailing slash: 404 naming the path and the slash;
+# query strings are ignored.
+out=$(it_curl -H 'Content-Type: application/json' -d '{"title":"국회"}' http://localhost/v1/classify/)
+it_match "trailing slash: 404" '^HTTP 404$' "$out"
+it_match "trailing slash: the message names the path and the slash" \
+  'no such endpoint /v1/classify/ \(the paths have no trailing slash\)' "$out"
+it_match "an unknown path is named" 'no such endpoint /v2/classify: use POST /v1/classify' \
+  "$(it_curl http://localhost/v2/classify)"
+it_eq "query string ignored" 200 "$(it_status 'http://localhost/healthz?probe=lb')"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
