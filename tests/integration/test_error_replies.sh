@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# ctest-labels: valgrind
 # Error replies to the mistakes a newsroom's client makes on its first day,
 # sent as a CMS sends them (curl, Python's http.client, raw bytes): each gets
 # the documented status and code, a message that names the cause and what to
