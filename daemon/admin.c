@@ -13,11 +13,9 @@
  * libuv thread pool (uv_queue_work); the connection takes no further request
  * until the reply is written from the after-work callback on its own loop.
  */
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cJSON.h>
@@ -49,15 +47,9 @@ typedef struct cfd__job {
  */
 static void cfd__log_refusal(cfd_server *s, const char *msg)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    /* seconds since boot + 1: the field's initial 0 is never a second seen */
-    long long now = (long long)ts.tv_sec + 1, prev = atomic_load(&s->refusal_logged_s);
-    if (prev == now || !atomic_compare_exchange_strong(&s->refusal_logged_s, &prev, now)) {
-        atomic_fetch_add(&s->refusals_quiet, 1);
+    unsigned long n;
+    if (!cfd_log_every_second(&s->admin_refusal_log, &n))
         return;
-    }
-    unsigned long n = atomic_exchange(&s->refusals_quiet, 0);
     if (n)
         cfd_log(CFD_LOG_WARN, "admin call refused: %s (and %lu more refused since the last "
                 "such line)", msg, n);

@@ -60,6 +60,20 @@ void cfd_log_setup(int level, int journal)
 
 int cfd_log_enabled(int level) { return level <= cfd__log_level; }
 
+int cfd_log_every_second(cfd_log_every *e, unsigned long *quiet)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    /* seconds since boot + 1: the field's initial 0 is never a second seen */
+    long long now = (long long)ts.tv_sec + 1, prev = atomic_load(&e->logged_s);
+    if (prev == now || !atomic_compare_exchange_strong(&e->logged_s, &prev, now)) {
+        atomic_fetch_add(&e->quiet, 1);
+        return 0;
+    }
+    *quiet = atomic_exchange(&e->quiet, 0);
+    return 1;
+}
+
 static void cfd__write_all(int fd, const char *p, size_t n)
 {
     while (n > 0) {

@@ -13,6 +13,7 @@
 #ifndef CFD_LOG_H
 #define CFD_LOG_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "engine.h" /* enum cfd_log_level */
@@ -30,6 +31,23 @@ void cfd_log_setup(int level, int journal);
 int cfd_log_enabled(int level);
 
 void cfd_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * At most one line a second for an event that clients can cause by the
+ * thousand (refused admin calls, requests refused for want of body memory),
+ * so that it can neither flood the log nor push other lines out of
+ * journald's rate limit. One cfd_log_every per kind of event, shared by
+ * every loop; all zeros is a valid initial state.
+ */
+typedef struct cfd_log_every {
+    atomic_llong logged_s;  /* monotonic second of the last line + 1 (0 = none yet) */
+    atomic_ulong quiet;     /* events not logged since that line */
+} cfd_log_every;
+
+/* 1 when this event is to be logged now, with *quiet set to the number of
+ * events not logged since the last line; 0 when it is only counted. Any
+ * thread. */
+int cfd_log_every_second(cfd_log_every *e, unsigned long *quiet);
 
 /* Adapter for cfd_engine_config.log (ud unused). */
 void cfd_log_engine(void *ud, int level, const char *msg);

@@ -66,6 +66,7 @@
 #include "config.h"
 #include "engine.h"
 #include "http.h"
+#include "log.h"
 #include "metrics.h"
 
 #define CFD_READ_BUF (64u << 10)
@@ -121,8 +122,7 @@ typedef struct cfd_server {
     dev_t sock_dev;            /* identity of the socket file we made */
     ino_t sock_ino;
     atomic_uint open_total;    /* open connections over all loops */
-    atomic_llong refusal_logged_s; /* admin.c: second of the last refusal logged, */
-    atomic_ulong refusals_quiet;   /* and the refusals not logged since */
+    cfd_log_every admin_refusal_log; /* admin.c: refused admin calls, once a second */
     uv_loop_t main_loop;
     uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     uv_timer_t grace;

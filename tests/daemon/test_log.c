@@ -3,7 +3,8 @@
  * logrotate renamed the file sends the next lines to a new file, also when
  * the daemon was started with stdin closed and the log file got descriptor
  * 0; stderr ("-") and no log are left alone; cfd_log_close_requests closes
- * the file whatever its descriptor.
+ * the file whatever its descriptor. And the once-a-second limiter for
+ * lines clients can cause by the thousand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -100,12 +101,35 @@ static void test_reopen_stderr_and_off(void **state)
     assert_false(cfd_log_requests_enabled());
 }
 
+/* cfd_log_every_second: the first event is logged; of a burst, at most
+ * one line per second is, and every event is either logged or counted and
+ * reported with the next line (no timing assumed: a burst may straddle a
+ * second). */
+static void test_every_second(void **state)
+{
+    (void)state;
+    cfd_log_every e = {0};
+    unsigned long quiet = 99, reported = 0, logged = 0;
+    assert_int_equal(cfd_log_every_second(&e, &quiet), 1);
+    assert_int_equal(quiet, 0);
+    logged++;
+    for (int i = 0; i < 1000; i++) {
+        if (cfd_log_every_second(&e, &quiet)) {
+            logged++;
+            reported += quiet;
+        }
+    }
+    assert_true(logged <= 3);
+    assert_int_equal(logged + reported + atomic_load(&e.quiet), 1001);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reopen_after_rename),
         cmocka_unit_test(test_reopen_on_descriptor_zero),
         cmocka_unit_test(test_reopen_stderr_and_off),
+        cmocka_unit_test(test_every_second),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
