@@ -293,7 +293,7 @@ static int cfd__agg_parse_checked(const char *text, const char *name, cfd_agg_ru
     if (ps.r == NULL)
         return cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
     int in_handler;
-    int line = cfd_ini_parse(text, cfd__ini_handler, &ps, &in_handler);
+    int line = cfd_ini_parse(text, cfd__ini_handler, &ps, &in_handler, NULL);
     return cfd__agg_finish(&ps, line, in_handler, name, out, err);
 }
 

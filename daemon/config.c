@@ -51,6 +51,9 @@ static const cfd__opt cfd__opts[] = {
      "on SIGTERM/SIGINT, time given to in-flight requests (default 10s)"},
     {"max-body", "limits", K_SIZE, OFF(max_body), "SIZE",
      "largest request body, e.g. 1M (default 1M); larger: 413"},
+    {"max-body-memory", "limits", K_SIZE, OFF(max_body_memory), "SIZE",
+     "memory for request bodies being received, over all loops (default 256M; at least "
+     "max-body); a body that does not fit: 503, retry later"},
     {"max-header", "limits", K_SIZE, OFF(max_header), "SIZE",
      "largest request line + headers (default 16K); larger: 431"},
     {"max-pending-output", "limits", K_SIZE, OFF(max_pending_output), "SIZE",
@@ -126,6 +129,7 @@ void cfd_config_defaults(cfd_config *c)
     c->workers = 0;
     c->max_connections = 4096;
     c->max_body = 1u << 20;
+    c->max_body_memory = (size_t)256 << 20;
     c->max_header = 16u << 10;
     c->max_pending_output = 256u << 10;
     c->idle_timeout_ms = 60000;
@@ -283,7 +287,18 @@ typedef struct cfd__ini_ctx {
     cfd_error *err;
     uint64_t seen; /* options set by this file, bit = index in cfd__opts */
     size_t models_base; /* c->models[models_base..] were set by this file */
+    int line;      /* of the handler call (cfd_ini_parse) */
 } cfd__ini_ctx;
+
+/* Remembers where an option cfd_config_check names was set (line > 0 in
+ * the config file, -1 a flag). */
+static void cfd__note_origin(cfd_config *c, const cfd__opt *o, int line)
+{
+    if (o->off == OFF(max_body))
+        c->max_body_line = line;
+    else if (o->off == OFF(max_body_memory))
+        c->max_body_memory_line = line;
+}
 
 static int cfd__ini_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -340,12 +355,15 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
         append = (x->seen & bit) != 0;
         x->seen |= bit;
     }
-    return cfd__set(x->c, name, value, append, x->err) == 0;
+    if (cfd__set(x->c, name, value, append, x->err) != 0)
+        return 0;
+    cfd__note_origin(x->c, o, x->line);
+    return 1;
 }
 
 int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
 {
-    cfd__ini_ctx x = {c, err, 0, c->n_models};
+    cfd__ini_ctx x = {c, err, 0, c->n_models, 0};
     cfd_error_clear(err);
     char *text;
     size_t len;
@@ -353,7 +371,7 @@ int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
     if (r != 0)
         return r;
     int in_handler;
-    r = cfd_ini_parse(text, cfd__ini_handler, &x, &in_handler);
+    r = cfd_ini_parse(text, cfd__ini_handler, &x, &in_handler, &x.line);
     free(text);
     if (r == 0)
         return 0;
@@ -431,13 +449,47 @@ int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err)
                 list_seen = 1;
             if (r != 0)
                 return r == CFD_ENOENT ? CFD_EINVAL : r;
+            cfd__note_origin(c, o, -1);
         } else {
             return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                                  "unexpected argument \"%s\" (classifyd takes only options; see --help)",
                                  a);
         }
     }
-    return 0;
+    if (c->help || c->version)
+        return 0; /* nothing is started */
+    return cfd_config_check(c, err);
+}
+
+/* Where a value came from, for cfd_config_check's message. */
+static const char *cfd__origin(int line, const char *flag, char *buf, size_t cap)
+{
+    if (line > 0)
+        snprintf(buf, cap, "line %d", line);
+    else if (line < 0)
+        snprintf(buf, cap, "%s", flag);
+    else
+        snprintf(buf, cap, "the default");
+    return buf;
+}
+
+int cfd_config_check(const cfd_config *c, cfd_error *err)
+{
+    if (c->max_body_memory >= c->max_body)
+        return 0;
+    /* Point at the file's line: the budget's, else max_body's. */
+    char where[CFD_CONFIG_MAX_VALUE + 32] = "";
+    int line = c->max_body_memory_line > 0 ? c->max_body_memory_line : c->max_body_line;
+    if (line > 0 && c->config_file != NULL)
+        snprintf(where, sizeof(where), "%s:%d: ", c->config_file, line);
+    char a[32], b[32];
+    return cfd_error_set(
+        err, CFD_EINVAL, (size_t)-1,
+        "%smax_body_memory (%zu bytes, %s) is smaller than max_body (%zu bytes, %s): it must "
+        "hold at least one whole request body; raise max_body_memory or lower max_body",
+        where, c->max_body_memory,
+        cfd__origin(c->max_body_memory_line, "--max-body-memory", a, sizeof(a)), c->max_body,
+        cfd__origin(c->max_body_line, "--max-body", b, sizeof(b)));
 }
 
 void cfd_config_engine(const cfd_config *c, cfd_engine_config *ec)

@@ -45,6 +45,8 @@ typedef struct cfd_config {
 
     /* limits and timeouts */
     size_t max_body;            /* bytes of one request body (413 above) */
+    size_t max_body_memory;     /* bytes of bodies being received, over all loops
+                                   (503 body_memory_exhausted above; body_budget.h) */
     size_t max_header;          /* bytes of request line + headers (431) */
     size_t max_pending_output;  /* per connection: stop reading above this */
     unsigned idle_timeout_ms;   /* keep-alive connection without a request */
@@ -67,6 +69,10 @@ typedef struct cfd_config {
 
     /* actions */
     int help, version, check_config;
+
+    /* Where max_body and max_body_memory were set, for cfd_config_check's
+     * message: 0 the default, > 0 that line of config_file, -1 a flag. */
+    int max_body_line, max_body_memory_line;
 } cfd_config;
 
 /* 1 when this process is the installed daemon (CFD_INSTALL_SBINDIR/classifyd). */
@@ -90,6 +96,15 @@ int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err);
  * -c (if any), then every other flag. Returns 0 or CFD_EINVAL with err set.
  */
 int cfd_config_from_args(cfd_config *c, int argc, char **argv, cfd_error *err);
+
+/*
+ * What single values cannot say: max_body_memory must hold one whole body
+ * (>= max_body). The error names the file and line (or the flag) of the
+ * values. cfd_config_from_args calls it once every flag is applied (flags
+ * win over the file, so the file alone is not checked). Returns 0 or
+ * CFD_EINVAL.
+ */
+int cfd_config_check(const cfd_config *c, cfd_error *err);
 
 /* Fills the engine's view of the configuration (pointers into c). */
 void cfd_config_engine(const cfd_config *c, cfd_engine_config *ec);

@@ -61,6 +61,7 @@ typedef struct cfd__ini_run {
     int line;           /* line of the text last handed to libinih */
     int next_line;      /* line the next read starts on */
     int fail_line;      /* line where the handler failed, 0 if it has not */
+    int *line_out;      /* the caller's: set before each handler call */
     ini_handler handler;
     void *user;
 } cfd__ini_run;
@@ -89,15 +90,18 @@ static int cfd__ini_call(void *user, const char *section, const char *name, cons
     cfd__ini_run *x = user;
     if (x->fail_line != 0)
         return 1; /* the first failure is the one reported */
+    if (x->line_out != NULL)
+        *x->line_out = x->line;
     if (x->handler(x->user, section, name, value))
         return 1;
     x->fail_line = x->line;
     return 0;
 }
 
-int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed)
+int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed,
+                  int *line)
 {
-    cfd__ini_run x = {text, 0, 1, 0, handler, user};
+    cfd__ini_run x = {text, 0, 1, 0, line, handler, user};
     int r = ini_parse_stream(cfd__ini_reader, &x, cfd__ini_call, &x);
     *handler_failed = r > 0 && r == x.fail_line;
     return r;

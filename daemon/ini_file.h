@@ -49,8 +49,12 @@ int cfd_ini_check(const char *text, size_t len, const char *name, unsigned flags
  * line is the handler's failure (its message is the one to print) or a
  * syntax error libinih found (an earlier line). Returns 0, the line (> 0)
  * of the first error, or a negative value when libinih ran out of memory.
+ * line, if not NULL, is set to the line of each handler call before the
+ * call (a handler that remembers where a key was set, for an error found
+ * only once the whole file is read).
  */
-int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed);
+int cfd_ini_parse(const char *text, ini_handler handler, void *user, int *handler_failed,
+                  int *line);
 
 /* Reads path (at most CFD_INI_MAX_FILE bytes) into a NUL-terminated
  * malloc'd buffer and checks it with cfd_ini_check(flags). */

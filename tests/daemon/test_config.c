@@ -46,6 +46,7 @@ static void test_defaults(void **state)
     assert_int_equal(c.socket_mode, 0660);
     assert_null(c.tcp_host);
     assert_int_equal(c.max_body, 1u << 20);
+    assert_int_equal(c.max_body_memory, (size_t)256 << 20);
     assert_int_equal(c.shutdown_grace_ms, 10000);
     assert_int_equal(c.workers, 0);
     assert_int_equal(c.busy_poll_us, 0);
@@ -260,6 +261,7 @@ static void test_file_and_flags(void **state)
     cfd_buf b = CFD_BUF_INIT;
     assert_int_equal(cfd_config_dump(&c, &b), 0);
     assert_non_null(strstr(b.data, "max_body = 524288\n"));
+    assert_non_null(strstr(b.data, "max_body_memory = 268435456\n"));
     assert_non_null(strstr(b.data, "section = section-v2.cfdm\n"));
     unlink(path);
     const char *again = write_ini(b.data);
@@ -326,6 +328,69 @@ static void test_file_errors(void **state)
     assert_int_equal(cfd_config_load_file(&c, "/nonexistent/classifyd.conf", &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "/nonexistent/classifyd.conf"));
     cfd_config_free(&c);
+}
+
+/* max_body_memory must hold one whole body: refused when smaller than
+ * max_body, however each was set, with the file and line of the value
+ * from the file; checked once the flags are applied (they win over the
+ * file), so the keys' order in the file does not matter. */
+static void test_body_memory_relation(void **state)
+{
+    (void)state;
+    cfd_config c;
+    cfd_error err;
+    char where[96];
+
+    char *flags[] = {"classifyd", "--max-body-memory", "32K"};
+    assert_int_equal(from_args(&c, &err, 3, flags), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "max_body_memory (32768 bytes, --max-body-memory) is "
+                                    "smaller than max_body (1048576 bytes, the default)"));
+    cfd_config_free(&c);
+    char *ok_flags[] = {"classifyd", "--max-body-memory", "64K", "--max-body=64K"};
+    assert_int_equal(from_args(&c, &err, 4, ok_flags), 0); /* equal is enough */
+    assert_int_equal(c.max_body_memory, 64u << 10);
+    cfd_config_free(&c);
+
+    const struct {
+        const char *text;
+        int line; /* named in the error, 0 = accepted */
+    } files[] = {
+        {"[limits]\nmax_body = 2M\nmax_body_memory = 1M\n", 3},
+        {"[limits]\nmax_body_memory = 1M\n\nmax_body = 2M\n", 2},
+        {"[limits]\nmax_body = 512M\n", 2},     /* over the default budget */
+        {"[limits]\nmax_body = 512M\nmax_body_memory = 1G\n", 0},
+        {"[limits]\nmax_body_memory = 1G\nmax_body = 512M\n", 0},
+        {"[limits]\nmax_body_memory = 1M\nmax_body = 1M\n", 0},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *path = write_ini(files[i].text);
+        char *argv[] = {"classifyd", "-c", (char *)path};
+        int rc = from_args(&c, &err, 3, argv);
+        if (files[i].line == 0) {
+            if (rc != 0)
+                fail_msg("case %zu refused: %s", i, err.msg);
+        } else {
+            assert_int_equal(rc, CFD_EINVAL);
+            snprintf(where, sizeof where, "%s:%d: max_body_memory", path, files[i].line);
+            if (strstr(err.msg, where) == NULL)
+                fail_msg("case %zu: \"%s\" not in: %s", i, where, err.msg);
+        }
+        cfd_config_free(&c);
+        unlink(path);
+    }
+
+    /* A flag fixes what the file alone got wrong, and a flag can break it. */
+    const char *path = write_ini("[limits]\nmax_body_memory = 512K\n");
+    char *fixed[] = {"classifyd", "-c", (char *)path, "--max-body", "256K"};
+    assert_int_equal(from_args(&c, &err, 5, fixed), 0);
+    cfd_config_free(&c);
+    char *broken[] = {"classifyd", "-c", (char *)path, "--max-body", "1M"};
+    assert_int_equal(from_args(&c, &err, 5, broken), CFD_EINVAL);
+    snprintf(where, sizeof where, "%s:2: ", path);
+    assert_non_null(strstr(err.msg, where));
+    assert_non_null(strstr(err.msg, "(1048576 bytes, --max-body)"));
+    cfd_config_free(&c);
+    unlink(path);
 }
 
 /* The shipped example file must load as it is. */
@@ -417,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_file_and_flags),
         cmocka_unit_test(test_enable_flags_add_up),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_body_memory_relation),
         cmocka_unit_test(test_example_file),
         cmocka_unit_test(test_dump_sections_once),
         cmocka_unit_test(test_usage_path_defaults),
