@@ -32,6 +32,26 @@ fail:
     return CFD_ENOMEM;
 }
 
+int cfd_buf_reserve_exact(cfd_buf *b, size_t extra)
+{
+    if (b->oom)
+        return CFD_ENOMEM;
+    if (extra > ((size_t)-1) / 2 - b->len)
+        goto fail;
+    size_t need = b->len + extra + 1;
+    if (need <= b->cap)
+        return 0;
+    char *p = realloc(b->data, need);
+    if (p == NULL)
+        goto fail;
+    b->data = p;
+    b->cap = need;
+    return 0;
+fail:
+    b->oom = 1;
+    return CFD_ENOMEM;
+}
+
 int cfd_buf_append(cfd_buf *b, const void *p, size_t n)
 {
     if (cfd_buf_reserve(b, n) != 0)

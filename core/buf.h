@@ -23,6 +23,10 @@ typedef struct cfd_buf {
 #define CFD_BUF_INIT {NULL, 0, 0, 0}
 
 int cfd_buf_reserve(cfd_buf *b, size_t extra);
+/* Like cfd_buf_reserve, but when the buffer must grow it takes exactly
+ * len + extra + 1 bytes instead of the next power of two: for a size known
+ * in advance (a request body with a Content-Length). */
+int cfd_buf_reserve_exact(cfd_buf *b, size_t extra);
 int cfd_buf_append(cfd_buf *b, const void *p, size_t n);
 int cfd_buf_puts(cfd_buf *b, const char *s);
 int cfd_buf_putc(cfd_buf *b, char c);

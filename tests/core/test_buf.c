@@ -118,6 +118,24 @@ static void test_reset_keeps_allocation(void **state)
     cfd_buf_free(&b);
 }
 
+/* A size known in advance takes exactly that room (plus the NUL), not the
+ * next power of two; room already there is kept. */
+static void test_reserve_exact(void **state)
+{
+    (void)state;
+    cfd_buf b = CFD_BUF_INIT;
+    assert_int_equal(cfd_buf_reserve_exact(&b, 61440), 0);
+    assert_int_equal(b.cap, 61441);
+    assert_int_equal(cfd_buf_append(&b, "x", 1), 0);
+    assert_int_equal(b.cap, 61441);
+    assert_int_equal(cfd_buf_reserve_exact(&b, 100), 0); /* fits: unchanged */
+    assert_int_equal(b.cap, 61441);
+    assert_int_equal(cfd_buf_reserve_exact(&b, 61440), 0);
+    assert_int_equal(b.cap, 61442);
+    assert_string_equal(b.data, "x");
+    cfd_buf_free(&b);
+}
+
 static void test_oom_is_sticky(void **state)
 {
     (void)state;
@@ -156,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memdup),
+        cmocka_unit_test(test_reserve_exact),
         cmocka_unit_test(test_append_grows),
         cmocka_unit_test(test_puts_printf),
         cmocka_unit_test(test_append_binary),
