@@ -221,6 +221,28 @@ void cfd_conn_error(cfd_conn *c, const cfd_http_request *r, int status, const ch
         c->close_after = 1;
 }
 
+/*
+ * A request refused for want of body memory (body_budget.h). Clients can
+ * cause this by the thousand when the daemon is overloaded: at most one
+ * line a second over all loops, with the count of those not logged.
+ */
+static void cfd__log_budget_refusal(cfd_conn *c)
+{
+    cfd_worker *w = c->w;
+    unsigned long quiet;
+    if (!cfd_log_every_second(&w->srv->body_refusal_log, &quiet))
+        return;
+    char more[80] = "";
+    if (quiet)
+        snprintf(more, sizeof(more), " (and %lu more refused since the last such line)", quiet);
+    cfd_log(CFD_LOG_WARN,
+            "request refused with 503 body_memory_exhausted: a body of %zu bytes%s does not "
+            "fit in loop %u's share of max_body_memory (%zu of %zu bytes held by bodies being "
+            "received); the client is told to retry%s",
+            c->in.err_asked, (c->in.parser.flags & F_CHUNKED) ? " so far (chunked)" : "",
+            w->index, cfd_body_budget_used(&w->body_budget), w->body_budget.limit, more);
+}
+
 /* The parser found a bad request (or the limits did): answer and close. */
 static void cfd__parse_error(cfd_conn *c)
 {
@@ -230,8 +252,14 @@ static void cfd__parse_error(cfd_conn *c)
     c->method = in->parser.method;
     in->req.path = "";
     in->req.path_len = 0;
-    cfd_log(CFD_LOG_DEBUG, "bad request: %d %s", in->err_status, in->err_msg);
-    cfd_conn_error(c, NULL, in->err_status, in->err_code, in->err_msg, (size_t)-1, NULL, 1);
+    if (in->err_budget)
+        cfd__log_budget_refusal(c);
+    else
+        cfd_log(CFD_LOG_DEBUG, "bad request: %d %s", in->err_status, in->err_msg);
+    /* 503 (no body memory, out of memory): the client may come back. */
+    cfd_conn_error(c, NULL, in->err_status, in->err_code, in->err_msg, (size_t)-1,
+                   in->err_status == 503 ? "Retry-After: 1\r\n" : NULL, 1);
+    cfd_http_in_drop(in); /* its body is not needed: give its memory back now */
 }
 
 static void cfd__alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
@@ -445,6 +473,7 @@ void cfd_conn_open(cfd_worker *w, int fd, int is_unix)
     c->uid = (uid_t)-1;
     c->is_unix = is_unix != 0;
     cfd_http_in_init(&c->in, &w->srv->limits);
+    c->in.budget = &w->body_budget;
     c->next = w->conns;
     if (w->conns)
         w->conns->prev = c;
@@ -512,6 +541,7 @@ void cfd_conn_sweep(cfd_worker *w, uint64_t now)
                      "Content-Length the body's size in bytes",
                      cfg->read_timeout_ms, what);
             cfd_conn_error(c, NULL, 408, "read_timeout", msg, (size_t)-1, NULL, 1);
+            cfd_http_in_drop(&c->in); /* never served: its body memory goes back now */
             cfd_conn_flush(c);
         } else if (quiet >= cfg->idle_timeout_ms && !c->job &&
                    (cfd_conn_pending_output(c) > 0 ||

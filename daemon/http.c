@@ -4,7 +4,8 @@
  * Limits are enforced as bytes arrive: the header budget is counted in the
  * url/field/value callbacks, a Content-Length over the body limit is refused
  * in on_headers_complete (before any body byte is read), and a chunked body
- * is cut off as soon as its decoded size passes the limit.
+ * is cut off as soon as its decoded size passes the limit. The body memory
+ * budget is reserved at the same two places (see http.h).
  */
 #include <ctype.h>
 #include <limits.h>
@@ -24,6 +25,31 @@ static int cfd__fail(cfd_http_in *in, int status, const char *code, const char *
     return -1;
 }
 
+/* n more body bytes on the budget, or the 503 that tells the client to
+ * come back: bodies already being received fill this loop's share. */
+static int cfd__reserve(cfd_http_in *in, size_t n)
+{
+    if (in->budget == NULL || n == 0)
+        return 0;
+    if (cfd_body_budget_reserve(in->budget, n) != 0) {
+        in->err_budget = 1;
+        in->err_asked = in->reserved + n;
+        return cfd__fail(in, 503, "body_memory_exhausted",
+                         "the daemon holds as many request bodies as its memory for them allows "
+                         "(max_body_memory): retry in a moment, on a new connection");
+    }
+    in->reserved += n;
+    return 0;
+}
+
+static void cfd__unreserve(cfd_http_in *in)
+{
+    if (in->reserved == 0)
+        return;
+    cfd_body_budget_release(in->budget, in->reserved);
+    in->reserved = 0;
+}
+
 static int cfd__count(cfd_http_in *in, size_t n)
 {
     in->header_bytes += n;
@@ -37,6 +63,7 @@ static int cfd__count(cfd_http_in *in, size_t n)
 static int cfd__on_message_begin(http_parser *p)
 {
     cfd_http_in *in = p->data;
+    cfd__unreserve(in); /* the last request's body is done with */
     cfd_buf_reset(&in->url);
     if (in->body.cap > CFD__BODY_KEEP)
         cfd_buf_free(&in->body);
@@ -248,6 +275,9 @@ static int cfd__on_headers_complete(http_parser *p)
                  (unsigned long long)p->content_length, in->limits->max_body);
         return cfd__fail(in, 413, "body_too_large", in->err_text);
     }
+    /* The whole announced body, before any of it is read. */
+    if (has_cl && !chunked && cfd__reserve(in, (size_t)p->content_length) != 0)
+        return -1;
     return 0;
 }
 
@@ -261,10 +291,16 @@ static int cfd__on_body(http_parser *p, const char *at, size_t len)
                  in->limits->max_body);
         return cfd__fail(in, 413, "body_too_large", in->err_text);
     }
-    if (in->body.len == 0 && in->body.cap == 0 && in->parser.content_length != ULLONG_MAX &&
+    /* A chunked body reserves its bytes as they come; one with a
+     * Content-Length has them all reserved already. */
+    if (in->body.len + len > in->reserved &&
+        cfd__reserve(in, in->body.len + len - in->reserved) != 0)
+        return -1;
+    if (in->body.len == 0 && in->parser.content_length != ULLONG_MAX &&
         !(in->parser.flags & F_CHUNKED)) {
-        /* One allocation of the announced size instead of doublings. */
-        if (cfd_buf_reserve(&in->body, len + in->parser.content_length) != 0)
+        /* One allocation of exactly the announced size (what was reserved),
+         * not doublings to the next power of two. */
+        if (cfd_buf_reserve_exact(&in->body, len + in->parser.content_length) != 0)
             goto oom;
     }
     if (cfd_buf_append(&in->body, at, len) != 0)
@@ -337,14 +373,26 @@ void cfd_http_in_init(cfd_http_in *in, const cfd_http_limits *limits)
 
 void cfd_http_in_free(cfd_http_in *in)
 {
+    cfd__unreserve(in);
     cfd_buf_free(&in->url);
     cfd_buf_free(&in->body);
 }
 
 void cfd_http_in_release(cfd_http_in *in)
 {
-    if (in->in_message || in->body.cap <= CFD__BODY_KEEP)
+    if (in->in_message)
         return;
+    cfd__unreserve(in);
+    if (in->body.cap <= CFD__BODY_KEEP)
+        return;
+    cfd_buf_free(&in->body);
+    in->req.body = NULL;
+    in->req.body_len = 0;
+}
+
+void cfd_http_in_drop(cfd_http_in *in)
+{
+    cfd__unreserve(in);
     cfd_buf_free(&in->body);
     in->req.body = NULL;
     in->req.body_len = 0;

@@ -13,7 +13,17 @@
  * Buffers are reused from one request to the next (no allocation per request
  * once warm); a body buffer grown past 64 KiB is released after its request
  * by cfd_http_in_release (or, at the latest, when the next request begins),
- * so an idle keep-alive connection does not hold a large body.
+ * so an idle keep-alive connection does not hold a large body. A body with
+ * a Content-Length is allocated at exactly that size.
+ *
+ * Body memory (body_budget.h): with a budget set, a request reserves its
+ * Content-Length on it when its headers are complete, and a chunked body
+ * its de-chunked bytes as they arrive; what does not fit is the error 503
+ * body_memory_exhausted (err_budget set), found before any body byte is
+ * read when the length is announced. `reserved` counts what this request
+ * holds; it is given back, and zeroed, by cfd_http_in_release, by the
+ * start of the next request, by cfd_http_in_drop and by cfd_http_in_free,
+ * so each reservation is released exactly once whichever comes first.
  *
  * Nothing here does I/O or knows about libuv, so the tests feed it bytes.
  * Threads: one cfd_http_in belongs to one thread; the reply functions are
@@ -27,6 +37,7 @@
 
 #include <http_parser.h>
 
+#include "body_budget.h"
 #include "buf.h"
 
 typedef struct cfd_http_limits {
@@ -85,6 +96,10 @@ typedef struct cfd_http_in {
     const char *err_code;
     const char *err_msg;       /* a constant, or err_text */
     char err_text[192];        /* a message built for this error */
+    int err_budget;            /* the error is a refusal for want of body memory, */
+    size_t err_asked;          /* for a body of this many bytes (so far, if chunked) */
+    cfd_body_budget *budget;   /* the loop's; NULL = bodies are not accounted */
+    size_t reserved;           /* bytes of the current body reserved on budget */
     cfd_http_request req;
 } cfd_http_in;
 
@@ -94,13 +109,21 @@ enum cfd_http_result {
     CFD_HTTP_ERROR = 2     /* in->err_status/err_code/err_msg: reply and close */
 };
 
+/* No budget: set in->budget after init to account bodies on one. */
 void cfd_http_in_init(cfd_http_in *in, const cfd_http_limits *limits);
 void cfd_http_in_free(cfd_http_in *in);
 
 /* The caller is done with the last request (its reply is built, no stream or
- * job reads its body any more): frees a body buffer grown past 64 KiB. A no-op
- * while a request is being received. in->req.body is invalid afterwards. */
+ * job reads its body any more): gives its body's reservation back and frees
+ * a body buffer grown past 64 KiB. A no-op while a request is being
+ * received. in->req.body is invalid afterwards. */
 void cfd_http_in_release(cfd_http_in *in);
+
+/* The request being received will never be served (an error or the read
+ * timeout ends the connection): frees its body and gives its reservation
+ * back now, not when the connection is freed (it may linger 2 s). Nothing
+ * more may be fed. */
+void cfd_http_in_drop(cfd_http_in *in);
 
 /*
  * Parses data[0..len) up to the end of one request. *used is the number of

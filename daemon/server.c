@@ -308,6 +308,8 @@ static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_er
     w->loop.data = w;
     uv_mutex_init(&w->inbox_lock);
     cfd_metrics_init(&w->metrics);
+    cfd_body_budget_init(&w->body_budget, cfd_body_budget_share(s->cfg->max_body_memory,
+                                                                s->n_workers, s->cfg->max_body));
     cfd_article_decoder_init(&w->dec);
     cfd_http_date(w->date, (int64_t)time(NULL));
     uv_timer_init(&w->loop, &w->sweep);
@@ -546,6 +548,12 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
             return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot start a worker thread: %s",
                                  uv_strerror(rc));
     }
+    if (s->cfg->max_body_memory / n < s->cfg->max_body)
+        cfd_log(CFD_LOG_WARN, "max_body_memory (%zu bytes) over %u worker loops is less than "
+                "max_body (%zu bytes) per loop: each loop may hold one body of max_body, so "
+                "request bodies may take up to %zu bytes (raise max_body_memory, or lower "
+                "workers or max_body)", s->cfg->max_body_memory, n, s->cfg->max_body,
+                (size_t)n * s->cfg->max_body);
     if (s->cfg->tcp_host != NULL) {
         int v6 = strchr(s->cfg->tcp_host, ':') != NULL; /* [::1]:8080, as --tcp takes it */
         cfd_log(CFD_LOG_INFO, "listening on %s and tcp %s%s%s:%u with %u worker loop%s",
@@ -583,8 +591,12 @@ int cfd_server_run(cfd_server *s, cfd_engine *e, cfd_error *err)
 int cfd_server_render_metrics(cfd_server *s, cfd_buf *out)
 {
     cfd_metrics *loops[256];
+    const cfd_body_budget *budgets[256];
     size_t n = s->n_workers < 256 ? s->n_workers : 256;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         loops[i] = &s->workers[i].metrics;
-    return cfd_metrics_render(loops, n, out);
+        budgets[i] = &s->workers[i].body_budget;
+    }
+    int rc = cfd_metrics_render(loops, n, out);
+    return rc != 0 ? rc : cfd_body_budget_render(budgets, n, out);
 }

@@ -21,6 +21,11 @@
  * spread evenly over the loops even when one loop wins every accept race.
  * Over --max-connections, a connection gets a short 503 and is closed.
  *
+ * Body memory. Each loop has its own share of --max-body-memory
+ * (body_budget.h: why per loop and not one shared counter), reserved by
+ * the requests it receives; a request whose body does not fit is answered
+ * 503 body_memory_exhausted and its connection closed.
+ *
  * The main thread's loop handles only signals and reloads:
  *   SIGHUP         cfd_engine_reload(e, NULL, NULL) on the libuv thread pool
  *                  (never on an I/O loop), and the request log reopened.
@@ -63,6 +68,7 @@
 #include <classifyd/error.h>
 
 #include "article.h"
+#include "body_budget.h"
 #include "config.h"
 #include "engine.h"
 #include "http.h"
@@ -100,6 +106,7 @@ typedef struct cfd_worker {
     cfd_article_decoder dec;
     cfd_buf scratch;           /* the engine's reply for one article */
     cfd_metrics metrics;
+    cfd_body_budget body_budget; /* this loop's share of max_body_memory */
     struct cfd_conn *conns;    /* every open connection (for sweeps) */
     struct cfd_conn *resume;   /* NDJSON batches that yielded the loop (cfd_conn_yield) */
     int can_yield;             /* wake is running: a batch may yield (not in tests that
@@ -123,6 +130,7 @@ typedef struct cfd_server {
     ino_t sock_ino;
     atomic_uint open_total;    /* open connections over all loops */
     cfd_log_every admin_refusal_log; /* admin.c: refused admin calls, once a second */
+    cfd_log_every body_refusal_log;  /* conn.c: requests refused for body memory */
     uv_loop_t main_loop;
     uv_signal_t sig_term, sig_int, sig_hup, sig_usr1;
     uv_timer_t grace;

@@ -29,6 +29,10 @@
  *     that each once sent a large body held it (150 connections after one
  *     1 MiB article each: +145 MiB resident until they closed). A body
  *     buffer over 64 KiB is now released once its request is answered.
+ *  8. Found by review: nothing bounded the bodies being received over all
+ *     connections (max_connections x max_body, 4 GiB with the defaults):
+ *     bodies now reserve a loop's share of max_body_memory, and every
+ *     test here checks at teardown that all of it was given back.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -109,6 +113,9 @@ static void teardown_worker(void)
     for (int i = 0; i < 1000 && g_w.conns; i++)
         uv_run(&g_w.loop, UV_RUN_NOWAIT);
     assert_null(g_w.conns);
+    /* Every body reservation was given back, whatever ended the requests
+     * (the budget counts even without a limit). */
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
     uv_run(&g_w.loop, UV_RUN_NOWAIT);
     assert_int_equal(uv_loop_close(&g_w.loop), 0);
     cfd_article_decoder_free(&g_w.dec);
@@ -443,6 +450,127 @@ static void test_idle_connection_holds_no_large_body(void **state)
     teardown_worker();
 }
 
+/* Reads (running the loop) until `needle` has come `times` times or the
+ * daemon shut its side; returns the bytes read. */
+static size_t read_for(int fd, char *buf, size_t cap, const char *needle, size_t times)
+{
+    size_t got = 0;
+    for (int i = 0; i < 5000 && count(buf, got, needle) < times; i++) {
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+        ssize_t r = read(fd, buf + got, cap - 1 - got);
+        if (r > 0)
+            got += (size_t)r;
+        else if (r == 0)
+            break;
+    }
+    buf[got] = '\0';
+    return got;
+}
+
+static void run_a_little(void)
+{
+    for (int i = 0; i < 50; i++)
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+}
+
+/* 8. Body memory (body_budget.h), on a loop whose share is 8000 bytes: a
+ *    body that does not fit is refused from its headers with 503
+ *    body_memory_exhausted (instead of 100 Continue), and every way a
+ *    request ends gives its reservation back: answered, pipelined behind
+ *    another, the client gone mid-body (announced or chunked), the read
+ *    timeout. teardown_worker checks that nothing is left reserved. */
+static void test_body_budget_refuses_and_releases(void **state)
+{
+    (void)state;
+    setup_worker("256K");
+    cfd_body_budget_init(&g_w.body_budget, 8000);
+    static char body[8000];
+    memset(body, 'a', sizeof(body));
+    char head[256], buf[4096];
+    int hl;
+    size_t got;
+
+    int a = open_conn();
+    hl = snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nContent-Length: 5000\r\n\r\n");
+    write_all(a, head, (size_t)hl);
+    write_all(a, body, 100);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 5000);
+
+    int b = open_conn();
+    hl = snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nContent-Length: 5000\r\n"
+                                      "Expect: 100-continue\r\n\r\n");
+    write_all(b, head, (size_t)hl);
+    got = read_to_eof(b, buf, sizeof(buf));
+    assert_true(strncmp(buf, "HTTP/1.1 503 ", 13) == 0);
+    assert_int_equal(count(buf, got, "100 Continue"), 0);
+    assert_int_equal(count(buf, got, "\"code\":\"body_memory_exhausted\""), 1);
+    assert_int_equal(count(buf, got, "Retry-After: 1\r\n"), 1);
+    assert_int_equal(count(buf, got, "Connection: close\r\n"), 1);
+    close(b);
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 5000);
+    assert_int_equal(atomic_load(&g_w.body_budget.refused), 1);
+
+    /* a's body arrives: answered, and its 5000 bytes are free again */
+    write_all(a, body, 4900);
+    got = read_for(a, buf, sizeof(buf), "{\"status\":\"ok\"}", 1);
+    assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 1);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
+
+    /* two pipelined requests of 6000 each: one at a time, both fit */
+    static char two[2 * (6000 + 128)];
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        n += (size_t)snprintf(two + n, sizeof(two) - n,
+                              "GET /healthz HTTP/1.1\r\nContent-Length: 6000\r\n\r\n");
+        memcpy(two + n, body, 6000);
+        n += 6000;
+    }
+    write_all(a, two, n);
+    got = read_for(a, buf, sizeof(buf), "{\"status\":\"ok\"}", 2);
+    assert_int_equal(count(buf, got, "HTTP/1.1 200 OK"), 2);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
+
+    /* the client goes away mid-body: announced, then chunked */
+    hl = snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nContent-Length: 7000\r\n\r\n");
+    write_all(a, head, (size_t)hl);
+    write_all(a, body, 3000);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 7000);
+    close(a);
+    for (int i = 0; i < 1000 && g_w.conns; i++)
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    assert_null(g_w.conns);
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
+    int c = open_conn();
+    hl = snprintf(head, sizeof(head),
+                  "GET /healthz HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n1000\r\n");
+    write_all(c, head, (size_t)hl);
+    write_all(c, body, 4096);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 4096);
+    close(c);
+    for (int i = 0; i < 1000 && g_w.conns; i++)
+        uv_run(&g_w.loop, UV_RUN_NOWAIT);
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
+
+    /* the read timeout: 408, and the body's memory back at once */
+    int d = open_conn();
+    hl = snprintf(head, sizeof(head), "GET /healthz HTTP/1.1\r\nContent-Length: 7000\r\n\r\n");
+    write_all(d, head, (size_t)hl);
+    write_all(d, body, 10);
+    run_a_little();
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 7000);
+    cfd_conn_sweep(&g_w, uv_now(&g_w.loop) + g_cfg.read_timeout_ms + 1);
+    assert_int_equal(cfd_body_budget_used(&g_w.body_budget), 0);
+    got = read_to_eof(d, buf, sizeof(buf));
+    assert_true(strncmp(buf, "HTTP/1.1 408 ", 13) == 0);
+    close(d);
+    teardown_worker();
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -456,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_ndjson_over_pending_limit_does_not_stall),
         cmocka_unit_test(test_unread_replies_stay_bounded),
         cmocka_unit_test(test_idle_connection_holds_no_large_body),
+        cmocka_unit_test(test_body_budget_refuses_and_releases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
