@@ -35,7 +35,12 @@
  *        request the shutdown cut off, and nothing after a reply that
  *        says Connection: close;
  *      - the connection is closed and freed within a bounded time once the
- *        client has shut its side, and the worker's connection count is 0.
+ *        client has shut its side, and the worker's connection count is 0;
+ *      - every byte of body memory it reserved has been given back.
+ *    The loop's body memory share (CFD__BODY_SHARE) is smaller than
+ *    max_body, which the configuration never allows, so that one
+ *    connection reaches the 503 body_memory_exhausted refusal; part 1
+ *    parses with a budget of the same size, so both see the same requests.
  * The engine serves three small linear models made at start-up with the
  * core API and the repository's rules file, loaded by the real plugins from
  * the build tree (CFD_FUZZ_PLUGIN_DIR).
@@ -77,6 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CFD__MAX_EVENTS 1024
 #define CFD__MAX_CUTS 15
+/* The loop's body memory: less than max_body (4K) on purpose, see above. */
+#define CFD__BODY_SHARE 3072
 #define CFD__DEADLINE_NS (10ull * 1000 * 1000 * 1000) /* one input, wall clock */
 
 /* ---- the daemon side: one worker, as server.c builds it ---------------- */
@@ -201,6 +208,7 @@ static void cfd__setup(void)
     cfd_worker *w = &cfd__w;
     w->srv = s;
     w->listen[0].fd = w->listen[1].fd = -1;
+    cfd_body_budget_init(&w->body_budget, CFD__BODY_SHARE);
     CFD__CHECK(uv_loop_init(&w->loop) == 0);
     w->loop.data = w;
     cfd_metrics_init(&w->metrics);
@@ -259,7 +267,10 @@ static void cfd__parse(const char *data, size_t size, const size_t *cuts, size_t
                        cfd__events *out)
 {
     cfd_http_in in;
+    cfd_body_budget budget;
     cfd_http_in_init(&in, &cfd__srv.limits);
+    cfd_body_budget_init(&budget, CFD__BODY_SHARE);
+    in.budget = &budget;
     memset(out, 0, sizeof(*out));
     char *avail = malloc(size + 1);
     CFD__CHECK(avail != NULL);
@@ -291,6 +302,7 @@ static void cfd__parse(const char *data, size_t size, const size_t *cuts, size_t
 done:
     free(avail);
     cfd_http_in_free(&in);
+    CFD__CHECK(cfd_body_budget_used(&budget) == 0);
 }
 
 static void cfd__print_event(const char *what, size_t i, const cfd__event *e)
@@ -488,6 +500,11 @@ static void cfd__serve(const char *data, size_t size, const size_t *cuts, size_t
     CFD__CHECK(atomic_load(&w->load) == 0);
     CFD__CHECK(atomic_load(&cfd__srv.open_total) == 0);
     CFD__CHECK(atomic_load(&w->metrics.open_connections) == 0);
+    if (cfd_body_budget_used(&w->body_budget) != 0) {
+        fprintf(stderr, "fuzz_http: %zu bytes of body memory still reserved after the "
+                        "connection was freed\n", cfd_body_budget_used(&w->body_budget));
+        abort();
+    }
 }
 
 /* 1 when the request `e` makes the daemon close the connection after its
