@@ -5,8 +5,9 @@
 # reply lines as they stream; client B, once A's first line is back, asks
 # GET /healthz and POST /v1/classify. B must be answered while A's batch is
 # still being classified (the batch yields the loop every few ms), and A's
-# batch must still come back whole and in order. No durations are asserted:
-# only the order of events.
+# batch must still come back whole and in order, its body reserved in the
+# loop's body memory while it streams and given back when it is done. No
+# durations are asserted: only the order of events.
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
 [ -f "$DATA/ynat/dev.tsv" ] || it_die "needs ../shared/data/ynat/dev.tsv"
@@ -52,8 +53,21 @@ st1 = ask(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
 art = json.dumps({"body": heads[0]}, ensure_ascii=False).encode()
 st2 = ask(b"POST /v1/classify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
           b"Connection: close\r\nContent-Length: %d\r\n\r\n" % len(art) + art)
+# The batch's body stays reserved while the batch yields (body_budget.h).
+m = socket.socket(socket.AF_UNIX); m.connect(sock); m.settimeout(120)
+m.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+metrics = b""
+while True:
+    r = m.recv(1 << 16)
+    if not r:
+        break
+    metrics += r
+m.close()
+held = [int(l.split()[1]) for l in metrics.decode().splitlines()
+        if l.startswith("classifyd_body_memory_bytes ")]
 with lock:
     events.append("B answered %s %s" % (st1, st2))
+    a_running = "A done" not in events
 t.join()
 text = bytes(got).decode("utf-8", "replace")
 body_part = text.split("\r\n\r\n", 1)[1] if "\r\n\r\n" in text else ""
@@ -67,6 +81,8 @@ for l in body_part.split("\n"):
         except (ValueError, KeyError):
             pass
 print(" | ".join(events))
+print("batch body reserved while it streams: %s" %
+      ("yes" if held and held[0] >= len(body) else "A had finished" if not a_running else held))
 print("lines %d of %d, in order %s" % (len(ids), len(lines), ids == list(range(len(lines)))))
 EOF
 )
@@ -75,6 +91,10 @@ it_eq "B is answered while A's 1 MB batch is still being classified" \
   "B answered 200 200 | A done" "$(head -n 1 <<<"$out")"
 it_match "A's batch comes back whole and in order" '^lines ([0-9]+) of \1, in order True$' \
   "$(tail -n 1 <<<"$out")"
+it_eq "the batch's body memory is held while it streams" \
+  "batch body reserved while it streams: yes" "$(sed -n 2p <<<"$out")"
 it_eq "the daemon still answers" 200 "$(it_status http://localhost/healthz)"
+it_eq "and, the batch done, holds no body memory" 0 \
+  "$(it_curl http://localhost/metrics | awk '$1 == "classifyd_body_memory_bytes" {print $2}')"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
