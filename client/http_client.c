@@ -6,6 +6,7 @@
  * body is still being sent never stalls us. http_parser turns the reply into
  * status, a few headers and decoded body bytes.
  */
+#include "errno_text.h"
 #include "http_client.h"
 
 #include <errno.h>
@@ -52,7 +53,7 @@ static int cfd__open_socket(cfd_http_conn *c, cfd_error *err)
 
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket(): %s", strerror(errno));
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket(): %s", cfd_errno_str(errno));
     if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
         int e = errno;
         close(fd);
@@ -60,20 +61,20 @@ static int cfd__open_socket(cfd_http_conn *c, cfd_error *err)
             return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
                                  "cannot connect to %s: %s: is classifyd running? "
                                  "Give its socket with --socket PATH or CLASSIFYD_SOCKET",
-                                 c->path, strerror(e));
+                                 c->path, cfd_errno_str(e));
         if (e == EACCES || e == EPERM)
             return cfd_error_set(err, CFD_EPERM, (size_t)-1,
                                  "cannot connect to %s: %s: the socket's mode does not "
                                  "allow this user; run as the daemon's user or group",
-                                 c->path, strerror(e));
+                                 c->path, cfd_errno_str(e));
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot connect to %s: %s",
-                             c->path, strerror(e));
+                             c->path, cfd_errno_str(e));
     }
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) != 0) {
         int e = errno;
         close(fd);
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "fcntl(O_NONBLOCK): %s", strerror(e));
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "fcntl(O_NONBLOCK): %s", cfd_errno_str(e));
     }
     c->fd = fd;
     return 0;
@@ -296,7 +297,7 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
         if (pr < 0) {
             if (errno == EINTR)
                 continue;
-            rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "poll(): %s", strerror(errno));
+            rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "poll(): %s", cfd_errno_str(errno));
             goto fail;
         }
         if (pr == 0) {
@@ -315,7 +316,7 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
                  * sending and read what it said. */
                 if (errno != EPIPE && errno != ECONNRESET) {
                     rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "send to %s: %s", c->path,
-                                       strerror(errno));
+                                       cfd_errno_str(errno));
                     goto fail;
                 }
                 piece = 2;
@@ -328,7 +329,7 @@ int cfd_http_request(cfd_http_conn *c, const char *method, const char *target,
                     continue;
                 if (errno != ECONNRESET) {
                     rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "recv from %s: %s",
-                                       c->path, strerror(errno));
+                                       c->path, cfd_errno_str(errno));
                     goto fail;
                 }
                 r = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "errno_text.h"
 #include "file_read.h"
 
 /* The reader; st_out (may be NULL) receives the one fstat() it makes. */
@@ -60,7 +61,7 @@ static int cfd__read_fd(int fd, const char *name, size_t max, char **data, size_
             int e = errno;
             free(buf);
             return cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: read failed: %s", name,
-                                 strerror(e));
+                                 cfd_errno_str(e));
         }
         if (r == 0)
             break;
@@ -92,7 +93,7 @@ int cfd_file_read(const char *path, size_t max, char **data, size_t *len, struct
     if (fd < 0) {
         int e = errno;
         return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "%s: cannot open: %s", path, strerror(e));
+                             "%s: cannot open: %s", path, cfd_errno_str(e));
     }
     int rc = cfd__read_fd(fd, path, max, data, len, st, err);
     close(fd);

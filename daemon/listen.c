@@ -17,6 +17,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "errno_text.h"
 #include "log.h"
 #include "server.h"
 
@@ -41,14 +42,14 @@ static int cfd__probe_socket(const char *path, const struct sockaddr_un *a, cfd_
     if (lstat(path, &st) != 0)
         return errno == ENOENT ? 0
                                : cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: %s", path,
-                                               strerror(errno));
+                                               cfd_errno_str(errno));
     if (!S_ISSOCK(st.st_mode))
         return cfd_error_set(err, CFD_EEXIST, (size_t)-1,
                              "%s exists and is not a socket: remove it or choose another --socket",
                              path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", cfd_errno_str(errno));
     int rc = connect(fd, (const struct sockaddr *)a, sizeof(*a));
     int e = errno;
     close(fd);
@@ -58,10 +59,10 @@ static int cfd__probe_socket(const char *path, const struct sockaddr_un *a, cfd_
                              "another --socket", path);
     if (e != ECONNREFUSED)
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot probe the existing socket %s: %s",
-                             path, strerror(e));
+                             path, cfd_errno_str(e));
     if (unlink(path) != 0 && errno != ENOENT)
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot remove the stale socket %s: %s",
-                             path, strerror(errno));
+                             path, cfd_errno_str(errno));
     cfd_log(CFD_LOG_INFO, "removed stale socket %s (nobody was listening)", path);
     return 0;
 }
@@ -86,7 +87,7 @@ static void cfd__make_parent(const char *path)
     else if (errno != EEXIST)
         cfd_log(CFD_LOG_ERROR, "cannot create the socket directory %s: %s (create it, "
                 "writable by the daemon's user, or choose another --socket)",
-                dir, strerror(errno));
+                dir, cfd_errno_str(errno));
 }
 
 static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err)
@@ -99,7 +100,7 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
     cfd__make_parent(cfg->socket_path);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
-        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", strerror(errno));
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "socket: %s", cfd_errno_str(errno));
     /* Create the file with exactly the wanted mode (socket_mode <= 0777;
      * umask is process-wide, but no other thread runs yet). No chmod after
      * bind: it would follow a symlink put at the path in between. */
@@ -110,7 +111,7 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
     if (rc != 0) {
         close(fd);
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot bind %s: %s", cfg->socket_path,
-                             strerror(e));
+                             cfd_errno_str(e));
     }
     struct stat st;
     if (lstat(cfg->socket_path, &st) != 0 || listen(fd, CFD__BACKLOG) != 0) {
@@ -118,7 +119,7 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
         close(fd);
         unlink(cfg->socket_path);
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on %s: %s",
-                             cfg->socket_path, strerror(e));
+                             cfg->socket_path, cfd_errno_str(e));
     }
     if ((st.st_mode & 0777) != (mode_t)cfg->socket_mode) {
         /* A default ACL on the directory masks the mode bind asked for
@@ -128,7 +129,7 @@ static int cfd__listen_unix(cfd_server *s, const cfd_config *cfg, cfd_error *err
                      AT_SYMLINK_NOFOLLOW) != 0 || lstat(cfg->socket_path, &st) != 0)
             cfd_log(CFD_LOG_WARN, "socket %s: mode %04o, not the %04o asked for (a default "
                     "ACL on its directory?): %s", cfg->socket_path, (unsigned)(st.st_mode & 0777),
-                    cfg->socket_mode, strerror(errno));
+                    cfg->socket_mode, cfd_errno_str(errno));
     }
     s->sock_dev = st.st_dev;
     s->sock_ino = st.st_ino;
@@ -178,7 +179,7 @@ static int cfd__listen_tcp(cfd_server *s, const cfd_config *cfg, cfd_error *err)
         if (fd >= 0)
             close(fd);
         return cfd_error_set(err, CFD_EIO, (size_t)-1, "cannot listen on tcp %s:%u: %s",
-                             cfg->tcp_host, cfg->tcp_port, strerror(e));
+                             cfg->tcp_host, cfg->tcp_port, cfd_errno_str(e));
     }
     s->tcp_fd = fd;
     /* The port bound, which port 0 (any free one) leaves to the kernel. */
@@ -224,7 +225,7 @@ int cfd_server_check_socket_path(const char *path, cfd_error *err)
         return cfd_error_set(err, CFD_EIO, (size_t)-1,
                              "the socket's directory %s cannot be used: %s (create it, "
                              "writable by the daemon's user, or choose another --socket)",
-                             dir, strerror(errno));
+                             dir, cfd_errno_str(errno));
     return 0;
 }
 

@@ -18,6 +18,7 @@
 #include <classifyd/plugin.h>
 
 #include "config.h"
+#include "errno_text.h"
 #include "engine.h"
 #include "log.h"
 #include "server.h"
@@ -99,7 +100,7 @@ static int cfd__check_paths(const cfd_config *cfg)
             e = errno;
         if (e != 0) {
             fprintf(stderr, "classifyd: cannot write the request log %s: %s (fix the path or "
-                            "its permissions, or leave request_log unset)\n", log, strerror(e));
+                            "its permissions, or leave request_log unset)\n", log, cfd_errno_str(e));
             bad++;
         }
     }
@@ -171,7 +172,7 @@ int main(int argc, char **argv)
 
     if (cfd_log_open_requests(cfg.request_log) != 0) {
         cfd_log(CFD_LOG_ERROR, "cannot open the request log %s: %s (fix the path or its "
-                "permissions, or leave request_log unset)", cfg.request_log, strerror(errno));
+                "permissions, or leave request_log unset)", cfg.request_log, cfd_errno_str(errno));
         goto out;
     }
     /* From the moment the socket exists, a SIGHUP or SIGTERM must not kill

@@ -14,6 +14,7 @@
 
 #include <xxhash.h>
 
+#include "errno_text.h"
 #include "featurize.h"
 #include "json_prob.h"
 #include "model_registry.h"
@@ -131,7 +132,7 @@ int cfd_models_resolve(const char *models_dir_real, const char *rel, char *out, 
                              rel);
     if (realpath(joined, real) == NULL)
         return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "model file %s: %s", joined, strerror(errno));
+                             "model file %s: %s", joined, cfd_errno_str(errno));
     size_t dn = strlen(models_dir_real);
     if (strcmp(real, models_dir_real) == 0) /* ".", "x/..": not "outside" */
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
@@ -317,7 +318,7 @@ int cfd_registry_init(cfd_model_registry *r, const struct cfd_plugin *p,
         return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
                              "models directory %s: %s (set --models to the directory holding "
                              "the *.cfdm files)",
-                             models_dir, strerror(errno));
+                             models_dir, cfd_errno_str(errno));
     /* Kept as configured (made absolute), not resolved: every load resolves
      * it again, so a models directory that is a symlink switched to another
      * release (current -> releases/N) is followed by the next reload, as the
@@ -379,7 +380,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
     char dir_real[PATH_MAX];
     if (realpath(r->models_dir, dir_real) == NULL) {
         rc = cfd_error_set(err, CFD_ENOENT, (size_t)-1, "models directory %s: %s",
-                           r->models_dir, strerror(errno));
+                           r->models_dir, cfd_errno_str(errno));
         goto fail;
     }
     rc = cfd_models_resolve(dir_real, rel, path, sizeof(path), err);

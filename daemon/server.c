@@ -21,6 +21,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "conn.h"
+#include "errno_text.h"
 #include "log.h"
 #include "server.h"
 
@@ -42,7 +43,7 @@ static void cfd__refuse(cfd_worker *w, int fd)
                      w->date, sizeof(body) - 1, body);
     /* Best effort on a fresh socket: its buffer takes this at once. */
     if (write(fd, reply, (size_t)n) < 0)
-        cfd_log(CFD_LOG_DEBUG, "refusing a connection: %s", strerror(errno));
+        cfd_log(CFD_LOG_DEBUG, "refusing a connection: %s", cfd_errno_str(errno));
     close(fd);
     cfd_metrics_add(&w->metrics.connections_refused, 1);
 }
@@ -130,7 +131,7 @@ static int cfd__accept_batch(cfd_worker *w, cfd_listen *l)
             if (errno == EMFILE || errno == ENFILE) {
                 /* Out of descriptors: pause this listener until the next sweep. */
                 cfd_log(CFD_LOG_WARN, "accept: %s; raise the open files limit or lower "
-                                      "max_connections", strerror(errno));
+                                      "max_connections", cfd_errno_str(errno));
                 uv_poll_stop(&l->poll);
                 l->active = 0;
             }
@@ -324,7 +325,7 @@ static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_er
         cfd_listen *l = &w->listen[i];
         l->fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
         if (l->fd < 0)
-            return cfd_error_set(err, CFD_EIO, (size_t)-1, "dup: %s", strerror(errno));
+            return cfd_error_set(err, CFD_EIO, (size_t)-1, "dup: %s", cfd_errno_str(errno));
         l->is_unix = i == 0;
         uv_poll_init_socket(&w->loop, &l->poll, l->fd);
         l->poll.data = l;
@@ -455,7 +456,7 @@ static void cfd__reopen_log(cfd_server *s, const char *why)
     if (cfd_log_reopen_requests(s->cfg->request_log) != 0)
         cfd_log(CFD_LOG_ERROR, "%s: cannot reopen request log %s: %s (still writing to the old "
                 "file; check the directory's permissions)", why, s->cfg->request_log,
-                strerror(errno));
+                cfd_errno_str(errno));
     else if (s->cfg->request_log != NULL && s->cfg->request_log[0] != '\0' &&
              strcmp(s->cfg->request_log, "-") != 0)
         cfd_log(CFD_LOG_INFO, "%s: request log %s reopened", why, s->cfg->request_log);
