@@ -86,6 +86,10 @@ static void cfd__usage(FILE *f)
 
 void cfd_ctl_print_error_json(const char *what, int status, const char *json, size_t len)
 {
+    /* One line written by several calls: batch --jobs workers print at once
+     * (ctl.h), so the line holds stderr's lock throughout (it is recursive:
+     * the fprintf calls below take it again). */
+    flockfile(stderr);
     cJSON *root = json ? cJSON_ParseWithLength(json, len) : NULL;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
     if (!cJSON_IsObject(e))
@@ -109,6 +113,7 @@ void cfd_ctl_print_error_json(const char *what, int status, const char *json, si
                 n ? json : "");
     }
     cJSON_Delete(root);
+    funlockfile(stderr);
 }
 
 void cfd_ctl_print_json(const char *json, size_t len)
@@ -143,11 +148,13 @@ int cfd_ctl_call(cfd_ctl *ctl, const char *what, const char *method, const char 
     }
     if (reply->status >= 200 && reply->status < 300)
         return CFD_CTL_OK;
+    flockfile(stderr); /* the error and its hints together, not between another worker's */
     cfd_ctl_print_error_json(what, reply->status, reply->body.data, reply->body.len);
     if (reply->status == 503 && reply->retry_after[0])
         fprintf(stderr, "classifyctl: the daemon asks to retry after %s s\n", reply->retry_after);
     if (reply->status == 405 && reply->allow[0])
         fprintf(stderr, "classifyctl: allowed methods: %s\n", reply->allow);
+    funlockfile(stderr);
     return CFD_CTL_EDAEMON;
 }
 

@@ -9,7 +9,12 @@
  * and a daemon error reply additionally names its status and stable code,
  * so scripts can match on either.
  *
- * Threads: single-threaded program.
+ * Threads: the main thread, except for batch --jobs N (batch_jobs.h): its
+ * worker threads call cfd_ctl_call at once, each with its own copy of the
+ * cfd_ctl (and so its own connection). cfd_ctl_call and
+ * cfd_ctl_print_error_json may therefore run on several threads; each
+ * writes its message lines to stderr whole, under stderr's lock, so lines
+ * from two workers never interleave. The other functions: main thread.
  */
 #ifndef CFD_CLIENT_CTL_H
 #define CFD_CLIENT_CTL_H

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # classifyctl where the happy path ends: a daemon that closes idle
 # keep-alive connections while batch waits on a slow reader, an NDJSON
-# request the daemon refuses whole, error lines past the first request,
+# request the daemon refuses whole (also on several connections at once,
+# each error printed as a whole line), error lines past the first request,
 # output that cannot be written, an empty article, the progress bar on a
 # terminal shared with the replies; and scripts/deps.sh as a user who cannot
 # install packages.
@@ -102,6 +103,53 @@ it_eq "batch, request refused with 413: exit 5" 5 "$rc"
 it_match "batch -j 1: the 413's code and message are printed" \
   '413 body_too_large: .*max_body' "$out"
 it_match "batch -j 1: every article counted once as http_413" 'error http_413 +200$' "$out"
+
+# 5b. batch --jobs: workers refused at once print whole error lines. A
+#     message is several stdio calls (code, status, message, offset); a
+#     preloaded shim makes every call on stderr slow, so the lines of two
+#     workers mixed unless each worker holds stderr for its whole message.
+#     (Not under ASan: its runtime must be the first library loaded.)
+if [ -z "${CFD_SANITIZED:-}" ] && command -v cc >/dev/null; then
+  cat > "$IT_TMP/slow_stderr.c" <<'SHIM'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <time.h>
+static void nap(FILE *f)
+{
+    struct timespec ts = {0, 5000000};
+    if (f == stderr)
+        nanosleep(&ts, NULL);
+}
+int fprintf(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = vfprintf(f, fmt, ap);
+    va_end(ap);
+    nap(f);
+    return r;
+}
+int fputc(int c, FILE *f)
+{
+    static int (*real)(int, FILE *);
+    if (real == NULL)
+        real = (int (*)(int, FILE *))dlsym(RTLD_NEXT, "fputc");
+    int r = real(c, f);
+    nap(f);
+    return r;
+}
+SHIM
+  cc -shared -fPIC -O2 -o "$IT_TMP/slow_stderr.so" "$IT_TMP/slow_stderr.c" -ldl ||
+    it_die "cannot build the stderr shim"
+  for i in 1 2 3 4 5 6 7 8; do cat "$IT_TMP/big.jsonl"; done > "$IT_TMP/big8.jsonl"
+  out=$(LD_PRELOAD=$IT_TMP/slow_stderr.so ctl batch -j 8 --chunk 80 --no-progress \
+        -o /dev/null "$IT_TMP/big8.jsonl" 2>&1 >/dev/null)
+  whole=$(grep -Ec '^classifyctl: batch \(request [0-9]+ of 20\): 413 body_too_large: request body exceeds the configured limit \(max_body\): split the input or raise max_body$' <<<"$out")
+  it_eq "batch -j 8, 20 requests refused at once: 20 whole error lines" 20 "$whole"
+  it_eq "batch -j 8, 20 requests refused at once: nothing else on stderr" 20 "$(wc -l <<<"$out")"
+fi
 
 # 6. deps.sh as a user without root and without sudo: a clear message.
 if [ "$(id -u)" -eq 0 ] && command -v runuser >/dev/null && ! command -v sudo >/dev/null; then
