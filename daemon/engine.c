@@ -404,7 +404,7 @@ done:
     if (rules != NULL)
         cfd_rc_release(&e->rules, &rules->rc);
     cfd__release_all(w);
-    if (rc != 0 && !out->oom) {
+    if (rc != 0) { /* also after CFD_ENOMEM: no partial reply (out->oom stays set) */
         out->len = mark;
         if (out->data)
             out->data[mark] = '\0';

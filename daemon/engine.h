@@ -102,10 +102,14 @@ typedef struct cfd_article {
  * Returns 0; CFD_ENOENT if a requested plugin does not exist (err names it);
  * CFD_EINVAL if a plugin list is given but empty; CFD_EEMPTY if title and
  * body are both blank; CFD_EBUSY if a requested plugin has no model;
- * CFD_EUTF8 if the featurizer finds invalid UTF-8; CFD_ENOMEM. On error
- * nothing is appended and err->msg is valid UTF-8. A plugin that fails on
- * this article is reported inside its result ("error": {...}) and does not
- * fail the article. A warm worker allocates nothing here.
+ * CFD_ENOMEM (out could not grow: out->oom is then set). On error nothing
+ * is appended (out->len is what it was) and err->msg is valid UTF-8. The
+ * text is not validated again: the worker's featurizer trusts it
+ * (featurize_cache.h), so text that is not UTF-8 gives unspecified
+ * features, not CFD_EUTF8. A plugin that fails on this article (a
+ * featurizer error such as CFD_ETOOBIG included) is reported inside its
+ * result ("error": {...}) and does not fail the article. A warm worker
+ * allocates nothing here.
  */
 int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out,
                         cfd_error *err);

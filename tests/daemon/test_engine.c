@@ -307,6 +307,18 @@ static void test_errors_leave_buffer(void **state)
     a.title_len = 2;
     assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_EEMPTY);
     assert_string_equal(f->out.data, "prefix");
+    /* Out of memory half-way through the reply: engine.h promises nothing
+     * appended on error, CFD_ENOMEM included (the partial reply was left).
+     * An id the buffer can never hold fails its reserve before any byte of
+     * it is read, after the reply's "{" went in. */
+    a.title = "경제";
+    a.title_len = strlen(a.title);
+    a.id = "x";
+    a.id_len = SIZE_MAX / 8;
+    assert_int_equal(cfd_engine_classify(f->w, &a, &f->out, &err), CFD_ENOMEM);
+    assert_int_equal(f->out.len, strlen("prefix"));
+    assert_string_equal(f->out.data, "prefix");
+    assert_true(f->out.oom);
 }
 
 static void test_plugins_json(void **state)
