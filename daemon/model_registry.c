@@ -156,8 +156,6 @@ int cfd_models_resolve(const char *models_dir_real, const char *rel, char *out, 
 
 /* ---- versions ---- */
 
-static atomic_ullong cfd__next_serial = 1;
-
 static void cfd__version_free_fields(cfd_model_version *v)
 {
     free(v->file);
@@ -337,6 +335,7 @@ int cfd_registry_init(cfd_model_registry *r, const struct cfd_plugin *p,
     atomic_init(&r->loads_ok, 0);
     atomic_init(&r->loads_failed, 0);
     atomic_init(&r->live_versions, 0);
+    atomic_init(&r->next_serial, 1);
     pthread_mutex_init(&r->lock, NULL);
     return 0;
 }
@@ -429,7 +428,7 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
         rc = cfd_error_set(err, CFD_ENOMEM, (size_t)-1, "out of memory");
         goto fail;
     }
-    v->serial = atomic_fetch_add_explicit(&cfd__next_serial, 1, memory_order_relaxed);
+    v->serial = atomic_fetch_add_explicit(&r->next_serial, 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->loads_ok, 1, memory_order_relaxed);
     cfd__set_last_error(r, NULL);
     *out = v;

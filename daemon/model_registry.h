@@ -79,7 +79,7 @@ struct cfd_model_registry;
 
 typedef struct cfd_model_version {
     cfd_rc_obj rc;                 /* first member */
-    uint64_t serial;               /* unique per process, never reused */
+    uint64_t serial;               /* per registry: 1, 2, ... in load order, never reused */
     struct cfd_model_registry *reg;
     void *model;                   /* the plugin's opaque model (may be NULL) */
     int loaded;                    /* load() succeeded: unload() is owed */
@@ -108,6 +108,7 @@ typedef struct cfd_model_registry {
     atomic_ullong loads_ok;
     atomic_ullong loads_failed;
     atomic_llong live_versions;    /* loaded and not yet unloaded */
+    atomic_ullong next_serial;     /* the next version's serial */
 } cfd_model_registry;
 
 /*
