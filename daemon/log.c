@@ -14,6 +14,7 @@
 
 #include <classifyd/error.h>
 
+#include "errno_text.h"
 #include "log.h"
 
 static int cfd__log_level = CFD_LOG_INFO;
@@ -138,7 +139,7 @@ void cfd_log_engine(void *ud, int level, const char *msg)
     cfd_log(level, "%s", msg);
 }
 
-int cfd_log_open_requests(const char *path)
+int cfd_log_open_requests(const char *path, cfd_error *err)
 {
     if (path == NULL || path[0] == '\0')
         return 0;
@@ -149,25 +150,30 @@ int cfd_log_open_requests(const char *path)
     }
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (fd < 0)
-        return CFD_EIO;
+        return cfd_error_set(err, CFD_EIO, (size_t)-1,
+                             "cannot open the request log %s: %s (fix the path or its "
+                             "permissions, or leave request_log unset)",
+                             path, cfd_errno_str(errno));
     cfd__request_fd = fd;
     cfd__request_stderr = 0;
     return 0;
 }
 
-int cfd_log_reopen_requests(const char *path)
+int cfd_log_reopen_requests(const char *path, cfd_error *err)
 {
     if (cfd__request_fd < 0 || cfd__request_stderr || path == NULL || path[0] == '\0' ||
         strcmp(path, "-") == 0)
         return 0;
     int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-    if (fd < 0)
-        return CFD_EIO;
-    int rc = dup3(fd, cfd__request_fd, O_CLOEXEC) < 0 ? CFD_EIO : 0;
-    int e = errno;
-    close(fd);
-    errno = e;
-    return rc;
+    int e = fd < 0 || dup3(fd, cfd__request_fd, O_CLOEXEC) < 0 ? errno : 0;
+    if (fd >= 0)
+        close(fd);
+    if (e != 0)
+        return cfd_error_set(err, CFD_EIO, (size_t)-1,
+                             "cannot reopen the request log %s: %s (still writing to the old "
+                             "file; check the directory's permissions)",
+                             path, cfd_errno_str(e));
+    return 0;
 }
 
 void cfd_log_close_requests(void)

@@ -16,6 +16,8 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
+#include <classifyd/error.h>
+
 #include "engine.h" /* enum cfd_log_level */
 
 /* Parses "error", "warn", "info", "debug"; returns the level or -1. */
@@ -52,15 +54,17 @@ int cfd_log_every_second(cfd_log_every *e, unsigned long *quiet);
 /* Adapter for cfd_engine_config.log (ud unused). */
 void cfd_log_engine(void *ud, int level, const char *msg);
 
-/* Opens path for appending request lines ("-" = stderr). Returns 0 or CFD_EIO. */
-int cfd_log_open_requests(const char *path);
+/* Opens path for appending request lines ("-" = stderr; NULL or "" = no
+ * request log). Returns 0 or CFD_EIO with err naming the path and the
+ * system's reason. */
+int cfd_log_open_requests(const char *path, cfd_error *err);
 /* Opens path again and puts it in place of the request log's descriptor
  * (dup3 onto the same number, so a line being written from another thread
  * goes whole to the old file or the new one): after logrotate has renamed
  * the file, lines go to a new one. Nothing to do for stderr or no log.
- * Returns 0 or CFD_EIO (errno set; the old file stays in use). Main thread,
- * while the loops run. */
-int cfd_log_reopen_requests(const char *path);
+ * Returns 0 or CFD_EIO with err filled (the old file stays in use). Main
+ * thread, while the loops run. */
+int cfd_log_reopen_requests(const char *path, cfd_error *err);
 void cfd_log_close_requests(void);
 int cfd_log_requests_enabled(void);
 /* One request line: method, path, status, reply bytes, microseconds. */

@@ -170,9 +170,9 @@ int main(int argc, char **argv)
         return status;
     }
 
-    if (cfd_log_open_requests(cfg.request_log) != 0) {
-        cfd_log(CFD_LOG_ERROR, "cannot open the request log %s: %s (fix the path or its "
-                "permissions, or leave request_log unset)", cfg.request_log, cfd_errno_str(errno));
+    cfd_error_clear(&err);
+    if (cfd_log_open_requests(cfg.request_log, &err) != 0) {
+        cfd_log(CFD_LOG_ERROR, "%s", err.msg);
         goto out;
     }
     /* From the moment the socket exists, a SIGHUP or SIGTERM must not kill

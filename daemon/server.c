@@ -453,10 +453,10 @@ static void cfd__begin_stop(cfd_server *s, const char *why)
 /* A renamed request log (logrotate) is let go of and a new one created. */
 static void cfd__reopen_log(cfd_server *s, const char *why)
 {
-    if (cfd_log_reopen_requests(s->cfg->request_log) != 0)
-        cfd_log(CFD_LOG_ERROR, "%s: cannot reopen request log %s: %s (still writing to the old "
-                "file; check the directory's permissions)", why, s->cfg->request_log,
-                cfd_errno_str(errno));
+    cfd_error err;
+    cfd_error_clear(&err);
+    if (cfd_log_reopen_requests(s->cfg->request_log, &err) != 0)
+        cfd_log(CFD_LOG_ERROR, "%s: %s", why, err.msg);
     else if (s->cfg->request_log != NULL && s->cfg->request_log[0] != '\0' &&
              strcmp(s->cfg->request_log, "-") != 0)
         cfd_log(CFD_LOG_INFO, "%s: request log %s reopened", why, s->cfg->request_log);

@@ -3,8 +3,9 @@
  * logrotate renamed the file sends the next lines to a new file, also when
  * the daemon was started with stdin closed and the log file got descriptor
  * 0; stderr ("-") and no log are left alone; cfd_log_close_requests closes
- * the file whatever its descriptor. And the once-a-second limiter for
- * lines clients can cause by the thousand.
+ * the file whatever its descriptor; a file that cannot be opened or
+ * reopened is named, with the reason, in the cfd_error. And the
+ * once-a-second limiter for lines clients can cause by the thousand.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -44,7 +45,7 @@ static void rotate_and_check(const char *dir)
     snprintf(old, sizeof(old), "%s/req.log.1", dir);
     cfd_log_request("GET", "/first", 6, 200, 10, 1);
     assert_int_equal(rename(path, old), 0);
-    assert_int_equal(cfd_log_reopen_requests(path), 0);
+    assert_int_equal(cfd_log_reopen_requests(path, NULL), 0);
     cfd_log_request("GET", "/second", 7, 200, 10, 1);
     assert_int_equal(count_lines(old, " GET /first 200 "), 1);
     assert_int_equal(count_lines(old, " GET /second "), 0);
@@ -57,7 +58,7 @@ static void test_reopen_after_rename(void **state)
     char dir[256], path[512];
     tu_tmpdir(dir, sizeof(dir));
     snprintf(path, sizeof(path), "%s/req.log", dir);
-    assert_int_equal(cfd_log_open_requests(path), 0);
+    assert_int_equal(cfd_log_open_requests(path, NULL), 0);
     assert_true(cfd_log_requests_enabled());
     rotate_and_check(dir);
     cfd_log_close_requests();
@@ -76,7 +77,7 @@ static void test_reopen_on_descriptor_zero(void **state)
     int saved = dup(STDIN_FILENO);
     assert_true(saved > STDERR_FILENO);
     close(STDIN_FILENO);
-    assert_int_equal(cfd_log_open_requests(path), 0);
+    assert_int_equal(cfd_log_open_requests(path, NULL), 0);
     assert_int_equal(fcntl(STDIN_FILENO, F_GETFD), FD_CLOEXEC); /* it got 0 */
     rotate_and_check(dir);
     cfd_log_close_requests();
@@ -90,14 +91,14 @@ static void test_reopen_on_descriptor_zero(void **state)
 static void test_reopen_stderr_and_off(void **state)
 {
     (void)state;
-    assert_int_equal(cfd_log_reopen_requests(NULL), 0);
-    assert_int_equal(cfd_log_reopen_requests(""), 0);
-    assert_int_equal(cfd_log_open_requests("-"), 0);
+    assert_int_equal(cfd_log_reopen_requests(NULL, NULL), 0);
+    assert_int_equal(cfd_log_reopen_requests("", NULL), 0);
+    assert_int_equal(cfd_log_open_requests("-", NULL), 0);
     assert_true(cfd_log_requests_enabled());
-    assert_int_equal(cfd_log_reopen_requests("-"), 0);
+    assert_int_equal(cfd_log_reopen_requests("-", NULL), 0);
     cfd_log_close_requests();
     assert_true(fcntl(STDERR_FILENO, F_GETFD) >= 0); /* stderr stays open */
-    assert_int_equal(cfd_log_open_requests(""), 0);
+    assert_int_equal(cfd_log_open_requests("", NULL), 0);
     assert_false(cfd_log_requests_enabled());
 }
 
@@ -123,9 +124,41 @@ static void test_every_second(void **state)
     assert_int_equal(logged + reported + atomic_load(&e.quiet), 1001);
 }
 
+/* Failures say which file and why in err (the error convention), instead of
+ * a bare CFD_EIO and errno for the caller to pick up; a failed reopen keeps
+ * writing to the file in use. */
+static void test_errors_name_the_file(void **state)
+{
+    (void)state;
+    char dir[256], path[512], gone[512];
+    cfd_error err;
+    tu_tmpdir(dir, sizeof(dir));
+    snprintf(gone, sizeof(gone), "%s/no-such-dir/req.log", dir);
+    cfd_error_clear(&err);
+    assert_int_equal(cfd_log_open_requests(gone, &err), CFD_EIO);
+    assert_int_equal(err.code, CFD_EIO);
+    assert_non_null(strstr(err.msg, gone));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    assert_non_null(strstr(err.msg, "leave request_log unset"));
+    assert_false(cfd_log_requests_enabled());
+
+    snprintf(path, sizeof(path), "%s/req.log", dir);
+    assert_int_equal(cfd_log_open_requests(path, &err), 0);
+    cfd_error_clear(&err);
+    assert_int_equal(cfd_log_reopen_requests(gone, &err), CFD_EIO);
+    assert_non_null(strstr(err.msg, gone));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    assert_non_null(strstr(err.msg, "still writing to the old file"));
+    cfd_log_request("GET", "/after", 6, 200, 10, 1);
+    assert_int_equal(count_lines(path, " GET /after 200 "), 1);
+    cfd_log_close_requests();
+    tu_rmrf(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_errors_name_the_file),
         cmocka_unit_test(test_reopen_after_rename),
         cmocka_unit_test(test_reopen_on_descriptor_zero),
         cmocka_unit_test(test_reopen_stderr_and_off),
