@@ -93,7 +93,11 @@ int cfd_file_read(const char *path, size_t max, char **data, size_t *len, struct
     if (fd < 0) {
         int e = errno;
         return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "%s: cannot open: %s", path, cfd_errno_str(e));
+                             "%s: cannot open: %s%s", path, cfd_errno_str(e),
+                             e == ENOENT                ? " (check the path)"
+                             : e == EACCES || e == EPERM ? " (check its permissions and its "
+                                                           "directory's)"
+                                                         : "");
     }
     int rc = cfd__read_fd(fd, path, max, data, len, st, err);
     close(fd);

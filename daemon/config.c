@@ -368,8 +368,15 @@ int cfd_config_load_file(cfd_config *c, const char *path, cfd_error *err)
     char *text;
     size_t len;
     int r = cfd_ini_read(path, 0, &text, &len, err);
-    if (r != 0)
+    if (r == CFD_ENOENT)
+        return cfd_error_set(err, r, (size_t)-1,
+                             "config file %s does not exist (give an existing file with "
+                             "--config, or leave --config out to use the defaults)",
+                             path);
+    if (r != 0) {
+        cfd_error_prefix(err, "config file");
         return r;
+    }
     int in_handler;
     r = cfd_ini_parse(text, cfd__ini_handler, &x, &in_handler, &x.line);
     free(text);

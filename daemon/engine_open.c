@@ -85,7 +85,10 @@ int cfd__engine_load_rules(cfd_engine *e, cfd_error *err)
                                : cfd_agg_default(&rules, err);
     if (rc != 0) {
         atomic_fetch_add(&e->agg_loads_failed, 1);
-        cfd__elog(e, CFD_LOG_ERROR, "aggregation rules: %s", err ? err->msg : cfd_strerror(rc));
+        /* The message goes on to the user (start-up, admin reply): say
+         * which file of the daemon's it is about. */
+        cfd_error_prefix(err, "aggregation rules");
+        cfd__elog(e, CFD_LOG_ERROR, "%s", err ? err->msg : cfd_strerror(rc));
         return rc;
     }
     cfd__rules_obj *o = cfd_rc_alloc(sizeof(*o), cfd__rules_destroy);

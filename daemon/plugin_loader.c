@@ -152,9 +152,15 @@ int cfd_plugin_open(const char *dir, const char *name, cfd_loaded_plugin *out,
     if (snprintf(file, sizeof(file), "%s/%s.so", dir_real, name) >= (int)sizeof(file))
         return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1, "%s/%s.so: path too long", dir,
                              name);
-    if (realpath(file, file_real) == NULL)
-        return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "plugin %s: %s: %s", name, file, cfd_errno_str(errno));
+    if (realpath(file, file_real) == NULL) {
+        if (errno == ENOENT)
+            return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                                 "plugin %s: %s does not exist (check the name in --enable, "
+                                 "or set --plugins to the directory holding %s.so)",
+                                 name, file, name);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "plugin %s: %s: %s", name, file,
+                             cfd_errno_str(errno));
+    }
     if (!cfd__inside(dir_real, file_real))
         return cfd_error_set(err, CFD_EPERM, (size_t)-1,
                              "plugin %s: %s resolves to %s, outside the plugin directory %s; "
@@ -239,7 +245,9 @@ int cfd_plugin_scan(const char *dir, char ***names, size_t *n, cfd_error *err)
     DIR *d = opendir(dir);
     if (d == NULL)
         return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "plugin directory %s: %s", dir, cfd_errno_str(errno));
+                             "plugin directory %s: %s (set --plugins to the directory holding "
+                             "the *.so plugins)",
+                             dir, cfd_errno_str(errno));
     char **v = NULL;
     size_t count = 0, cap = 0;
     int rc = 0;

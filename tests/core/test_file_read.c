@@ -71,6 +71,7 @@ static void test_missing_and_directory(void **state)
     snprintf(path, sizeof path, "%s/nope", dir);
     assert_int_equal(cfd_file_read(path, 100, &data, &len, NULL, &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "nope: cannot open"));
+    assert_non_null(strstr(err.msg, "(check the path)"));
     assert_int_equal(cfd_file_read(dir, 100, &data, &len, NULL, &err), CFD_EIO);
     assert_non_null(strstr(err.msg, "not a regular file"));
     assert_null(data);

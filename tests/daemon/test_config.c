@@ -327,6 +327,9 @@ static void test_file_errors(void **state)
     cfd_config_defaults(&c);
     assert_int_equal(cfd_config_load_file(&c, "/nonexistent/classifyd.conf", &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "/nonexistent/classifyd.conf"));
+    /* names what the file is and what to do (it said "PATH: cannot open") */
+    assert_non_null(strstr(err.msg, "config file /nonexistent/classifyd.conf does not exist"));
+    assert_non_null(strstr(err.msg, "--config"));
     cfd_config_free(&c);
 }
 

@@ -391,6 +391,8 @@ static void test_aggregate_file(void **state)
     tu_write(f.dir, "agg.conf", "[decision]\nmin_probability = 2\n");
     assert_int_equal(cfd_engine_reload(f.e, NULL, NULL, NULL, &err), CFD_EFORMAT);
     assert_non_null(strstr(err.msg, "agg.conf:2"));
+    /* the message says which of the daemon's files it is about */
+    assert_ptr_equal(strstr(err.msg, "aggregation rules: "), err.msg);
     assert_int_equal(classify(&f, NULL, k_title, k_body, NULL, 0, &err), 0);
     assert_non_null(strstr(f.out.data, "low_confidence"));
     cfd_engine_worker_free(f.w);
@@ -404,6 +406,13 @@ static void test_aggregate_file(void **state)
     cfg.n_plugins = 3;
     cfg.aggregate_file = conf;
     assert_int_equal(cfd_engine_open(&cfg, &f.e, &err), CFD_EFORMAT);
+    assert_ptr_equal(strstr(err.msg, "aggregation rules: "), err.msg);
+    /* a rules file that is not there (it said only "PATH: cannot open") */
+    unlink(conf);
+    assert_int_equal(cfd_engine_open(&cfg, &f.e, &err), CFD_ENOENT);
+    assert_ptr_equal(strstr(err.msg, "aggregation rules: "), err.msg);
+    assert_non_null(strstr(err.msg, "agg.conf: cannot open"));
+    assert_non_null(strstr(err.msg, "check the path"));
     tu_rmrf(f.dir);
 }
 

@@ -114,7 +114,8 @@ static void test_abi_checks(void **state)
     expect_refused("null_fn", CFD_EFORMAT, "classify", NULL);
     expect_refused("bad_name", CFD_EFORMAT, "invalid plugin name", NULL);
     expect_refused("mismatch", CFD_EMISMATCH, "\"other\"", "mismatch.so");
-    expect_refused("nosuch", CFD_ENOENT, "nosuch", NULL);
+    /* a misspelt --enable name: says where to look (it gave only ENOENT's text) */
+    expect_refused("nosuch", CFD_ENOENT, "nosuch.so does not exist", "check the name in --enable");
     expect_refused("spare_set", CFD_EFORMAT, "sets spare slot 1", NULL);
 
     cfd_loaded_plugin lp;
@@ -201,6 +202,11 @@ static void test_duplicates_and_scan(void **state)
     assert_int_equal(cfd_plugin_open_all(dir, NULL, 0, &lps, &n, &err), CFD_ENOENT);
     assert_non_null(strstr(err.msg, "no plugins"));
     tu_rmrf(dir);
+    /* --plugins naming no directory: says which option to fix */
+    assert_int_equal(cfd_plugin_open_all("/nonexistent/dir", NULL, 0, &lps, &n, &err),
+                     CFD_ENOENT);
+    assert_non_null(strstr(err.msg, "plugin directory /nonexistent/dir"));
+    assert_non_null(strstr(err.msg, "set --plugins"));
 }
 
 int main(void)
