@@ -14,8 +14,11 @@
  * largest weight ln(1 + N) + 1 and no value is zero.
  *
  * Ownership: corpus and result structs own their arrays (free functions
- * below). Threads: all functions here run on the calling thread (training may
- * fork workers, see solver.h); a built corpus is read-only.
+ * below). Threads: call from one thread at a time. cfd_corpus_build
+ * featurizes on up to `threads` threads of its own (each with its own
+ * featurizer; only the first updates the progress bar), joined before it
+ * returns; training may fork worker processes (solver.h, workers.h); the
+ * other functions run on the calling thread. A built corpus is read-only.
  */
 #ifndef CFD_TRAIN_TRAINER_H
 #define CFD_TRAIN_TRAINER_H
