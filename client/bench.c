@@ -382,9 +382,17 @@ int main(int argc, char **argv)
         fprintf(stderr, "classifyd-bench: no connection to %s succeeded (%llu attempts): is "
                         "classifyd running? Give its socket with --socket PATH\n",
                 b.socket, (unsigned long long)b.connect_errors);
-    if (b.record && fclose(b.record) != 0) {
-        perror(record);
-        fail = 1;
+    if (b.record) {
+        /* ferror too: after a write failed mid-run, fclose() alone can succeed */
+        int werr = ferror(b.record);
+        if (fclose(b.record) != 0) {
+            perror(record);
+            fail = 1;
+        } else if (werr) {
+            fprintf(stderr, "classifyd-bench: writing --record %s failed (is the disk full?); "
+                            "the file is incomplete\n", record);
+            fail = 1;
+        }
     }
     cfd_bench_conns_free(&b);
     for (int i = 0; i < 2; i++)

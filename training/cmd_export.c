@@ -5,6 +5,7 @@
  * the weights). Feature f+1 is bucket f; labels are written as 0..n-1 in the
  * model's label order (core/model.h, cfd_model_export_liblinear).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,8 +66,15 @@ static int cfd__write_features(const cfd_model *m, const cfd_dataset *ds, const 
         fputc('\n', f);
     }
     cfd_featurizer_free(fz);
-    if (fclose(f) != 0 && rc == 0)
+    /* A write that failed mid-way sets the error flag; fclose() alone may
+     * then succeed (its buffer can be empty), so test both. */
+    int werr = ferror(f) ? errno : 0;
+    if (fclose(f) != 0 && werr == 0)
+        werr = errno ? errno : EIO;
+    if (werr != 0 && rc == 0) {
+        errno = werr;
         rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: write failed: %m", path);
+    }
     return rc;
 }
 

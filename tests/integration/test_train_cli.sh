@@ -220,6 +220,37 @@ theirs = [int(float(l)) for l in open(f"{d}/ll.out")]
 assert len(ours) == len(theirs) == 90 and ours == theirs, (ours, theirs)
 EOF2
 
+# export --features to a full disk fails, also when the one failing write
+# is the last: 4097 bytes of features are a full 4 KiB stdio buffer and a
+# final newline whose flush fails and is dropped, so fclose() then has
+# nothing left to write and succeeds (only ferror() tells). Lines of digit
+# texts (one feature each) are combined to exactly that size.
+for i in $(seq 1 40); do printf '정치\t%d\n' "$i"; done >"$TMP/digits.tsv"
+expect 0 "" -- "$TOOL" export "$TMP/topic.cfdm" --liblinear "$TMP/ll2.model" \
+  --data "$TMP/digits.tsv" --features "$TMP/digits.feat"
+python3 - "$TMP" <<'EOF2' || fail "cannot make 4097 bytes of features"
+import sys
+d = sys.argv[1]
+texts = [l.rstrip("\n").split("\t")[1] for l in open(f"{d}/digits.tsv", encoding="utf-8")]
+size = {}
+for t, l in zip(texts, open(f"{d}/digits.feat")):
+    size.setdefault(len(l), t)
+for l1 in size:
+    for l2 in size:
+        for b in range(0, 4097 // l2 + 1):
+            if (4097 - b * l2) % l1 == 0:
+                a = (4097 - b * l2) // l1
+                with open(f"{d}/4097.tsv", "w", encoding="utf-8") as f:
+                    f.write(f"정치\t{size[l1]}\n" * a + f"정치\t{size[l2]}\n" * b)
+                sys.exit(0)
+sys.exit(1)
+EOF2
+expect 0 "" -- "$TOOL" export "$TMP/topic.cfdm" --liblinear "$TMP/ll2.model" \
+  --data "$TMP/4097.tsv" --features "$TMP/4097.feat"
+[ "$(stat -c %s "$TMP/4097.feat")" = 4097 ] || fail "4097.feat is $(stat -c %s "$TMP/4097.feat") bytes"
+expect 1 "/dev/full: write failed: No space left on device" -- "$TOOL" export "$TMP/topic.cfdm" \
+  --liblinear "$TMP/ll2.model" --data "$TMP/4097.tsv" --features /dev/full
+
 # eval: bad input files and a damaged model are named in the error
 expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/notab.tsv"
 expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28" -- "$TOOL" eval --model "$TMP/topic.cfdm" --data "$TMP/badutf8.tsv"
