@@ -16,8 +16,8 @@ int cfd_cmd_rollback(cfd_ctl *ctl, int argc, char **argv)
         return CFD_CTL_EUSAGE;
     }
     if (!cfd_swap_valid_plugin(argv[0])) {
-        fprintf(stderr, "classifyctl: '%s' is not a plugin name (see 'classifyctl plugins')\n",
-                argv[0]);
+        fprintf(stderr, "classifyctl: '%s' is not a plugin name (at most 32 of a-z, 0-9, "
+                        "'-', '_'; see 'classifyctl plugins')\n", argv[0]);
         return CFD_CTL_EUSAGE;
     }
     char target[128], what[128];

@@ -130,9 +130,15 @@ int cfd_models_resolve(const char *models_dir_real, const char *rel, char *out, 
     if (snprintf(joined, sizeof(joined), "%s/%s", models_dir_real, rel) >= (int)sizeof(joined))
         return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1, "model path \"%.100s...\" too long",
                              rel);
-    if (realpath(joined, real) == NULL)
-        return cfd_error_set(err, errno == ENOENT ? CFD_ENOENT : CFD_EIO, (size_t)-1,
-                             "model file %s: %s", joined, cfd_errno_str(errno));
+    if (realpath(joined, real) == NULL) {
+        if (errno == ENOENT)
+            return cfd_error_set(err, CFD_ENOENT, (size_t)-1,
+                                 "model file %s does not exist (copy the file into the models "
+                                 "directory first, or check its name)",
+                                 joined);
+        return cfd_error_set(err, CFD_EIO, (size_t)-1, "model file %s: %s", joined,
+                             cfd_errno_str(errno));
+    }
     size_t dn = strlen(models_dir_real);
     if (strcmp(real, models_dir_real) == 0) /* ".", "x/..": not "outside" */
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,

@@ -265,6 +265,9 @@ static void test_paths(void **state)
     assert_int_equal(cfd_models_resolve(d, "..", out, sizeof(out), &err), CFD_EPERM);
     assert_int_equal(cfd_models_resolve(d, "/etc/passwd", out, sizeof(out), &err), CFD_EPERM);
     assert_int_equal(cfd_models_resolve(d, "missing", out, sizeof(out), &err), CFD_ENOENT);
+    /* says what to do (it gave only ENOENT's text): a hot swap of a file not
+     * copied over yet is the usual case */
+    assert_non_null(strstr(err.msg, "/missing does not exist (copy the file into the models"));
     /* "..x" is an ordinary name */
     tu_write(f->dir, "..x", "good\nv5\nA\n");
     assert_int_equal(cfd_models_resolve(d, "..x", out, sizeof(out), &err), 0);

@@ -58,6 +58,15 @@ it_eq "classify to a full disk: exit 4" 4 "$rc"
 it_match "classify to a full disk: says so" 'writing to standard output failed' \
   "$(cat "$IT_TMP/full.err")"
 
+# A plugin name that cannot be one is a usage error (exit 2) that says the
+# rule, for rollback as for reload; nothing is sent.
+for cmd in rollback reload; do
+  ctl "$cmd" 'Topic!' >/dev/null 2>"$IT_TMP/name.err"; rc=$?
+  it_eq "$cmd of a bad plugin name: exit 2" 2 "$rc"
+  it_match "$cmd of a bad plugin name: says what a name is" \
+    "'Topic!' is not a plugin name \\(at most 32 of a-z, 0-9, '-', '_'" "$(cat "$IT_TMP/name.err")"
+done
+
 # An empty article is an input problem (exit 4), said before any request.
 ctl classify </dev/null >/dev/null 2>"$IT_TMP/empty.err"; rc=$?
 it_eq "classify of empty stdin: exit 4" 4 "$rc"
