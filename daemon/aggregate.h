@@ -107,7 +107,9 @@ enum cfd_agg_reason {
 const char *cfd_agg_reason_name(int code);
 
 typedef struct cfd_agg_decision {
-    const char *section;         /* a label of the section model, or NULL */
+    const char *section;         /* a label of the section model, or NULL: points
+                                    into the labels cfd_agg_decide was given, so it
+                                    is valid as long as those are */
     float probability;
     int review;
     uint32_t codes;              /* bit 1 << enum cfd_agg_reason per reason given */
@@ -124,7 +126,8 @@ int cfd_agg_parse(const char *text, const char *name, cfd_agg_rules **out, cfd_e
 int cfd_agg_default(cfd_agg_rules **out, cfd_error *err);
 void cfd_agg_free(cfd_agg_rules *r);
 
-/* Where the rules came from ("models/aggregate.conf" or "built-in"). */
+/* Where the rules came from ("models/aggregate.conf" or "built-in"); owned
+ * by r, valid until cfd_agg_free(r). */
 const char *cfd_agg_source(const cfd_agg_rules *r);
 
 /* 1 when the rules check the article's script (min_script_share > 0): the

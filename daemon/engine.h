@@ -60,8 +60,10 @@ typedef struct cfd_engine_config {
     const char *aggregate_file;    /* decision rules; NULL = <models_dir>/aggregate.conf
                                       if that file exists, else built-in defaults */
     cfd_log_fn log;                /* may be NULL; called from any thread */
-    void *log_ud;
+    void *log_ud;                  /* kept: must outlive the engine */
 } cfd_engine_config;
+/* cfd_engine_open copies every string it keeps: the config (but log_ud)
+ * may be freed once it returns. */
 
 /*
  * Loads plugins and their models. A plugin whose model fails to load is
