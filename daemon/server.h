@@ -55,7 +55,9 @@
  * 0660) before it starts listening. At exit it is removed if it is still ours
  * (same inode).
  *
- * Threads: cfd_server_* are called from the main thread only.
+ * Threads: cfd_server_* are called from the main thread, except where a
+ * function below says otherwise (the checks, cfd_server_stop,
+ * cfd_server_render_metrics).
  */
 #ifndef CFD_SERVER_H
 #define CFD_SERVER_H
