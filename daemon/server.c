@@ -398,11 +398,16 @@ static void cfd__start_reload(cfd_server *s)
         return;
     }
     cfd__hup_job *j = calloc(1, sizeof(*j));
-    if (j == NULL)
-        return;
-    j->s = s;
-    j->work.data = j;
-    if (uv_queue_work(&s->main_loop, &j->work, cfd__hup_work, cfd__hup_done) != 0) {
+    int rc = j == NULL ? UV_ENOMEM : 0;
+    if (j != NULL) {
+        j->s = s;
+        j->work.data = j;
+        rc = uv_queue_work(&s->main_loop, &j->work, cfd__hup_work, cfd__hup_done);
+    }
+    if (rc != 0) {
+        /* Said, not dropped: "re-reading ..." was logged and nothing would follow. */
+        cfd_log(CFD_LOG_ERROR, "SIGHUP: cannot start the reload (%s): nothing was re-read; "
+                "send SIGHUP again", uv_strerror(rc));
         free(j);
         return;
     }
