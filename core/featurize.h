@@ -94,8 +94,9 @@ void cfd_featurizer_letters(const cfd_featurizer *fz, uint64_t out[CFD_TOK_CLASS
  * title/body may be NULL when their length is 0. Either may be empty, but
  * if both contain no token the result is an empty vector (n == 0), not an
  * error. Returns 0, CFD_EUTF8 (err->offset is the offset in title if
- * err->msg says "title", else in body), CFD_ETOOBIG (over 64 MiB) or
- * CFD_ENOMEM.
+ * err->msg says "title", else in body), CFD_ETOOBIG (over 64 MiB),
+ * CFD_ENOMEM, or CFD_EINVAL for a config cfd_feat_config_check refuses or
+ * a NULL text with a non-zero length.
  */
 int cfd_featurize_counts(cfd_featurizer *fz, const cfd_feat_config *cfg,
                          const char *title, size_t title_len,

@@ -75,7 +75,8 @@ void cfd_fcache_begin(cfd_fcache *c, const char *title, size_t title_len, const 
  * Returns 0 and sets *out, or the featurizer's error (CFD_ETOOBIG,
  * CFD_ENOMEM; never CFD_EUTF8, the text being trusted as valid UTF-8) --
  * remembered, so every plugin with the same config gets the same error
- * without re-running.
+ * without re-running -- or a weighting error (CFD_ERANGE: a non-finite
+ * IDF entry or sum of squares; CFD_ENOMEM), which is not remembered.
  */
 int cfd_fcache_get(cfd_fcache *c, const cfd_feat_config *cfg, const float *idf,
                    uint64_t idf_key, const cfd_featvec **out, cfd_error *err);
