@@ -155,7 +155,7 @@ SHIM
   for i in 1 2 3 4 5 6 7 8; do cat "$IT_TMP/big.jsonl"; done > "$IT_TMP/big8.jsonl"
   out=$(LD_PRELOAD=$IT_TMP/slow_stderr.so ctl batch -j 8 --chunk 80 --no-progress \
         -o /dev/null "$IT_TMP/big8.jsonl" 2>&1 >/dev/null)
-  whole=$(grep -Ec '^classifyctl: batch \(request [0-9]+ of 20\): 413 body_too_large: request body exceeds the configured limit \(max_body\): split the input or raise max_body$' <<<"$out")
+  whole=$(grep -Ec '^classifyctl: batch \(request [0-9]+ of 20\): 413 body_too_large: request body of [0-9]+ bytes \(Content-Length\) exceeds the configured limit \(max_body, [0-9]+ bytes\): split the input or raise max_body$' <<<"$out")
   it_eq "batch -j 8, 20 requests refused at once: 20 whole error lines" 20 "$whole"
   it_eq "batch -j 8, 20 requests refused at once: nothing else on stderr" 20 "$(wc -l <<<"$out")"
 fi
