@@ -327,11 +327,23 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
         int known = section[0] == '\0' || strcmp(section, "models") == 0;
         for (size_t i = 0; i < N_OPTS && !known; i++)
             known = strcmp(section, cfd__opts[i].section) == 0;
-        if (!known)
+        if (!known) {
+            /* the sections as the option table has them, so the list
+             * cannot fall behind a new one */
+            char list[160] = "";
+            size_t len = 0;
+            for (size_t i = 0; i < N_OPTS; i++) {
+                size_t j = 0;
+                while (j < i && strcmp(cfd__opts[j].section, cfd__opts[i].section) != 0)
+                    j++;
+                if (j == i && len < sizeof(list))
+                    len += (size_t)snprintf(list + len, sizeof(list) - len, "%s[%s]",
+                                            len ? ", " : "", cfd__opts[i].section);
+            }
             cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
-                          "unknown section [%s] (the sections are [server], [log], [engine] "
-                          "and [models]; see etc/classifyd.conf)", section);
-        else
+                          "unknown section [%s] (the sections are %s; see "
+                          "etc/classifyd.conf)", section, list);
+        } else
             cfd_error_set(x->err, CFD_ENOENT, (size_t)-1,
                           "unknown option \"%s\"%s%s%s (see classifyd --help)", name,
                           section[0] ? " in [" : "", section, section[0] ? "]" : "");

@@ -309,6 +309,7 @@ static void test_file_errors(void **state)
     snprintf(where, sizeof(where), "%s:2", path);
     assert_non_null(strstr(err.msg, where));
     assert_non_null(strstr(err.msg, "unknown section [sever]"));
+    assert_non_null(strstr(err.msg, "[server], [limits], [log], [engine], [models]"));
     unlink(path);
     cfd_config_free(&c);
     path = write_ini("[log]\nfrobnicate = 2\n");
