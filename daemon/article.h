@@ -50,6 +50,9 @@ void cfd_article_decoder_free(cfd_article_decoder *d);
  *   CFD_EINVAL  valid JSON of the wrong shape (err names the field)
  *   CFD_EEMPTY  title and body both missing or blank
  * flags: CFD_ARTICLE_SKIP_UTF8, CFD_ARTICLE_LINE, or 0.
+ * On an error after the object was parsed, a->id is the article's id when
+ * it had a string one (NULL otherwise), as on success: it points into the
+ * decoder's tree and is valid until the decoder's next use.
  */
 int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len,
                             int flags, cfd_article *a, cfd_error *err);

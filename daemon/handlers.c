@@ -174,6 +174,13 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
         cfd_buf_reset(&w->scratch);
     }
     cfd_buf_printf(&w->scratch, "{\"line\":%zu,", lineno);
+    /* The article's id when it was read before the error, so a client can
+     * match the error to its article without counting lines. */
+    if (a.id != NULL) {
+        cfd_buf_append(&w->scratch, "\"id\":", 5);
+        cfd_buf_json_str(&w->scratch, a.id, a.id_len);
+        cfd_buf_append(&w->scratch, ",", 1);
+    }
     /* {"line":N,"error":{...}}: reuse the error object writer, minus its brace. */
     cfd_buf tmp = CFD_BUF_INIT;
     cfd_http_error_json(&tmp, code, err.msg[0] ? err.msg : cfd_strerror(rc), err.offset);

@@ -103,9 +103,10 @@ out=$(printf '손흥민이 결승골을 넣어 토트넘이 승리했다. 감독
 it_match "text/plain 200" '^HTTP 200$' "$out"
 it_match "text/plain reply has results" '"results"' "$out"
 
-# ---- NDJSON streaming: three lines, the middle one bad
+# ---- NDJSON streaming: four lines, the second one malformed (its id
+#      unreadable), the fourth blank (its id named in the error line)
 printf '%s\n' '{"id":"n1","body":"국회 본회의에서 예산안이 통과됐다."}' '{"id":"n2","body":' \
-  '{"id":"n3","body":"새 스마트폰이 출시됐다."}' > "$IT_TMP/in.ndjson"
+  '{"id":"n3","body":"새 스마트폰이 출시됐다."}' '{"id":"n4","body":"  "}' > "$IT_TMP/in.ndjson"
 curl -sS --max-time 10 --unix-socket "$SOCK" -D "$IT_TMP/h" -H 'Content-Type: application/x-ndjson' \
   --data-binary @"$IT_TMP/in.ndjson" http://localhost/v1/classify > "$IT_TMP/out.ndjson"
 it_match "NDJSON 200" '^HTTP/1.1 200' "$(cat "$IT_TMP/h")"
@@ -114,14 +115,17 @@ it_match "NDJSON content type" 'application/x-ndjson' "$(cat "$IT_TMP/h")"
 check=$(python3 - "$IT_TMP/out.ndjson" <<'EOF'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8") if l.strip()]
-assert len(lines) == 3, "%d reply lines for 3 input lines" % len(lines)
+assert len(lines) == 4, "%d reply lines for 4 input lines" % len(lines)
 assert lines[0]["id"] == "n1" and "results" in lines[0], "line 1"
-assert lines[1].get("line") == 2 and lines[1]["error"]["code"], "line 2 should be an error naming line 2: %r" % lines[1]
+assert lines[1].get("line") == 2 and lines[1]["error"]["code"] == "malformed_json", "line 2 should be an error naming line 2: %r" % lines[1]
+assert "id" not in lines[1], "line 2's id was never parsed: %r" % lines[1]
 assert lines[2]["id"] == "n3" and "results" in lines[2], "line 3"
+assert lines[3].get("line") == 4 and lines[3].get("id") == "n4", "line 4's error names line and id: %r" % lines[3]
+assert lines[3]["error"]["code"] == "empty_text", "line 4: %r" % lines[3]
 print("ok")
 EOF
 )
-it_eq "NDJSON: one reply line per input line, in order, bad line reported with its number" ok "$check"
+it_eq "NDJSON: one reply line per input line, in order, bad lines reported with their number (and id when read)" ok "$check"
 
 # ---- keep-alive and pipelining: three requests in one write with socat
 body='{"id":"p2","body":"코스피가 2% 넘게 올랐다."}'
