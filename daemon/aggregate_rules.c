@@ -335,7 +335,7 @@ int cfd_agg_default(cfd_agg_rules **out, cfd_error *err)
 
 #define CFD__WARN(...)                                                                    \
     do {                                                                                  \
-        char msg_[512];                                                                   \
+        char msg_[768];                                                                   \
         snprintf(msg_, sizeof(msg_), __VA_ARGS__);                                        \
         warn(ud, msg_);                                                                   \
         n_warn++;                                                                         \
@@ -369,6 +369,40 @@ unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, si
             if (m->to != NULL && secl != NULL && cfd__agg_label(secl, m->to) < 0)
                 CFD__WARN("%s: [evidence.%s] \"%s = %s\": the section model (%s) has no label "
                           "\"%s\"", src, e->plugin, m->from, m->to, r->section_plugin, m->to);
+        }
+        /* same_names maps a label to the section of that name: a section
+         * model with other labels (a newsroom's own desks) silently turns
+         * such labels into no evidence and no disagreement. Name them. */
+        if (e->same_names && p->labels != NULL && secl != NULL && p != secl) {
+            char list[192];
+            size_t len = 0;
+            unsigned n_lost = 0, n_listed = 0;
+            for (uint32_t l = 0; l < p->n_labels; l++) {
+                const char *lab = p->labels[l];
+                uint32_t i;
+                for (i = 0; i < e->n_map; i++)
+                    if (strcmp(e->map[i].from, lab) == 0)
+                        break;
+                if (i < e->n_map || cfd__agg_label(secl, lab) >= 0)
+                    continue;
+                n_lost++;
+                size_t w = strlen(lab);
+                if (len + w + 2 < sizeof(list) - 8) {
+                    if (n_listed++)
+                        list[len++] = ' ';
+                    memcpy(list + len, lab, w);
+                    len += w;
+                }
+            }
+            list[len] = '\0';
+            if (n_lost > 0)
+                CFD__WARN("%s: [evidence.%s]: %s labels %s%s (%u of %u) have no section of "
+                          "that name in the section model (%s), so same_names maps them to "
+                          "nothing: they add no evidence and raise no disagreement; map each "
+                          "to a section (\"LABEL = SECTION\") or ignore it knowingly "
+                          "(\"LABEL = -\")", src, e->plugin, e->plugin, list,
+                          n_listed < n_lost ? " ..." : "", n_lost, p->n_labels,
+                          r->section_plugin);
         }
     }
     if (r->negative_min > 0) {

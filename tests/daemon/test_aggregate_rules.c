@@ -40,7 +40,8 @@ static void test_check_against_plugins(void **state)
                              "IT과학 = 경제\n"
                              "생활문화 = -   ; ignored: no section to check\n"
                              "[evidence.rules]\n"
-                             "weight = 0.5\n");
+                             "weight = 0.5\n"
+                             "속보 = -   ; a tag, not a section\n");
     cfd_agg_result ok[] = {{"section", sec_labels, 3, NULL},
                            {"topic", top_labels, 4, NULL},
                            {"rules", rule_labels, 2, NULL},
@@ -75,9 +76,45 @@ static void test_check_against_plugins(void **state)
 
     /* a target that is not a section label */
     cfd_buf_reset(&b);
-    r = parse("[evidence.topic]\n경제 = 경재\n");
+    r = parse("[evidence.topic]\n경제 = 경재\nIT과학 = -\n생활문화 = -\n");
     assert_int_equal(cfd_agg_check(r, ok, 4, warn_collect, &b), 1);
     assert_non_null(strstr(b.data, "the section model (section) has no label \"경재\""));
+    cfd_agg_free(r);
+    cfd_buf_free(&b);
+}
+
+/* A section model retrained on a newsroom's own desks has other labels:
+ * same_names then maps topic's 세계 or the rules' IT과학 to nothing, and the
+ * evidence they gave is gone without a word. One warning per evidence block
+ * names those labels; an explicit mapping, "-" included, or same_names = no
+ * says the editor knows. */
+static void test_check_same_names_unmatched(void **state)
+{
+    (void)state;
+    static const char *const desks[] = {"IT", "경제", "국제", "사회", "정치", "증권"};
+    static const char *const topic7[] = {"IT과학", "경제", "사회", "생활문화",
+                                         "세계", "스포츠", "정치"};
+    cfd_agg_result res[] = {{"section", desks, 6, NULL},
+                            {"topic", topic7, 7, NULL},
+                            {"rules", rule_labels, 2, NULL}};
+    cfd_buf b = CFD_BUF_INIT;
+    cfd_agg_rules *r = parse("[evidence.topic]\nweight = 0.5\n"
+                             "[evidence.rules]\nweight = 0.8\n");
+    assert_int_equal(cfd_agg_check(r, res, 3, warn_collect, &b), 2);
+    assert_non_null(strstr(b.data, "test.conf: [evidence.topic]: topic labels IT과학 생활문화 "
+                                   "세계 스포츠 (4 of 7) have no section of that name in the "
+                                   "section model (section), so same_names maps them to "
+                                   "nothing"));
+    assert_non_null(strstr(b.data, "[evidence.rules]: rules labels 속보 (1 of 2)"));
+    assert_non_null(strstr(b.data, "(\"LABEL = -\")"));
+    cfd_agg_free(r);
+
+    /* mapped, ignored on purpose, or same_names off: no warning */
+    cfd_buf_reset(&b);
+    r = parse("[evidence.topic]\nIT과학 = IT\n세계 = 국제\n생활문화 = -\n스포츠 = -\n"
+              "[evidence.rules]\nsame_names = no\n경제 = 경제\n");
+    assert_int_equal(cfd_agg_check(r, res, 3, warn_collect, &b), 0);
+    assert_int_equal(b.len, 0);
     cfd_agg_free(r);
     cfd_buf_free(&b);
 }
@@ -215,6 +252,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_against_plugins),
+        cmocka_unit_test(test_check_same_names_unmatched),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_script_keys),
         cmocka_unit_test(test_shipped_conf),
