@@ -42,17 +42,94 @@ static void cfd__rules_warn(void *ud, const char *msg)
     }
 }
 
+/* The fields of a featurizer config that decide the counts
+ * (cfd_feat_config_counts_equal), as classifyd-train prints them. */
+static void cfd__describe_counts(const cfd_feat_config *c, cfd_buf *b)
+{
+    cfd_buf_printf(b, "buckets=2^%u words=%s char-ngrams=%u..%u title-weight=%g clean=%s seed=%u",
+                   c->hash_bits,
+                   c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
+                                   : (c->word_unigrams ? "uni" : "none"),
+                   c->char_min, c->char_max, (double)c->title_weight,
+                   c->clean_news ? "yes" : "no", c->seed);
+}
+
+/*
+ * Models whose counting configs differ cost one featurization pass each per
+ * article (featurize_cache.h), and featurizing is most of an article's cost.
+ * A retrained model with other --buckets or n-gram options still serves
+ * correctly, so this is a warning, not an error, and not counted as a rules
+ * warning (--check-config's exit status is about the rules fitting); but an
+ * editor swapping it in should hear of the cost, and of how to avoid it.
+ */
+static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cur,
+                                     cfd__warn_ctx *w)
+{
+    uint64_t key[CFD_ENGINE_MAX_PLUGINS];
+    size_t first[CFD_ENGINE_MAX_PLUGINS], count[CFD_ENGINE_MAX_PLUGINS];
+    size_t n_groups = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        if (cur[i] == NULL || cur[i]->info.feat == NULL)
+            continue;
+        size_t g = 0;
+        while (g < n_groups && key[g] != cur[i]->feat_hash)
+            g++;
+        if (g == n_groups) {
+            key[g] = cur[i]->feat_hash;
+            first[g] = i;
+            count[g] = 0;
+            n_groups++;
+        }
+        count[g]++;
+    }
+    if (n_groups < 2)
+        return;
+    size_t main_g = 0; /* the config most models share (the first on a tie) */
+    for (size_t g = 1; g < n_groups; g++)
+        if (count[g] > count[main_g])
+            main_g = g;
+    cfd_buf m = CFD_BUF_INIT;
+    cfd_buf_printf(&m, "featurization: the models count features in %zu different ways, so "
+                       "every article is featurized %zu times instead of once (featurizing is "
+                       "most of the cost of classifying an article):", n_groups, n_groups);
+    cfd_buf others = CFD_BUF_INIT;
+    for (size_t k = 0; k < n_groups; k++) {
+        size_t g = k == 0 ? main_g : (k <= main_g ? k - 1 : k);
+        cfd_buf_puts(&m, k ? "; " : " ");
+        const char *sep = "";
+        for (size_t i = first[g]; i < e->n; i++) {
+            if (cur[i] == NULL || cur[i]->info.feat == NULL || cur[i]->feat_hash != key[g])
+                continue;
+            cfd_buf_printf(&m, "%s%s", sep, e->pl[i].name);
+            if (g != main_g)
+                cfd_buf_printf(&others, "%s%s", others.len ? ", " : "", e->pl[i].name);
+            sep = ", ";
+        }
+        cfd_buf_puts(&m, ": ");
+        cfd__describe_counts(cur[first[g]]->info.feat, &m);
+    }
+    cfd_buf_printf(&m, "; to share one pass, train %s with the counting options of %s "
+                       "(--buckets, --ngrams, --char-min, --char-max, --title-weight, "
+                       "--no-clean, --seed; models/MODELS.md)",
+                   others.data ? others.data : "", e->pl[first[main_g]].name);
+    if (!m.oom && m.data != NULL) {
+        cfd__elog(e, CFD_LOG_WARN, "%s", m.data);
+        if (w->json) {
+            if (w->n++)
+                cfd_buf_putc(w->json, ',');
+            cfd_json_text(w->json, m.data);
+        }
+    }
+    cfd_buf_free(&m);
+    cfd_buf_free(&others);
+}
+
 unsigned cfd__engine_check_rules(cfd_engine *e, cfd_buf *json)
 {
     cfd__warn_ctx w = {e, json, 0};
     if (json)
         cfd_buf_puts(json, "\"warnings\":[");
     cfd__rules_obj *ro = (cfd__rules_obj *)cfd_rc_acquire(&e->rules);
-    if (ro == NULL) {
-        if (json)
-            cfd_buf_putc(json, ']');
-        return 0;
-    }
     cfd_agg_result plugins[CFD_ENGINE_MAX_PLUGINS];
     cfd_model_version *cur[CFD_ENGINE_MAX_PLUGINS];
     for (size_t i = 0; i < e->n; i++) {
@@ -61,13 +138,15 @@ unsigned cfd__engine_check_rules(cfd_engine *e, cfd_buf *json)
                                       .labels = cur[i] ? cur[i]->info.labels : NULL,
                                       .n_labels = cur[i] ? cur[i]->info.n_labels : 0};
     }
-    unsigned n = cfd_agg_check(ro->rules, plugins, e->n, cfd__rules_warn, &w);
+    unsigned n = ro ? cfd_agg_check(ro->rules, plugins, e->n, cfd__rules_warn, &w) : 0;
+    cfd__check_featurization(e, cur, &w);
     if (json)
         cfd_buf_putc(json, ']');
     for (size_t i = 0; i < e->n; i++)
         if (cur[i] != NULL)
             cfd_registry_release(&e->pl[i].reg, cur[i]);
-    cfd_rc_release(&e->rules, &ro->rc);
+    if (ro != NULL)
+        cfd_rc_release(&e->rules, &ro->rc);
     atomic_store(&e->rule_warnings, n);
     return n;
 }

@@ -316,6 +316,54 @@ static void test_rules_reload(void **state)
     assert_string_equal(sum1, sum2);
 }
 
+/* The "featurization: ..." entries of a reload or rollback reply's warnings. */
+static int featurization_warnings(const cfd_buf *res, char *first, size_t cap)
+{
+    cJSON *j = cJSON_ParseWithLength(res->data, res->len);
+    assert_non_null(j);
+    const cJSON *w;
+    int n = 0;
+    cJSON_ArrayForEach(w, cJSON_GetObjectItem(j, "warnings"))
+    {
+        assert_true(cJSON_IsString(w));
+        if (strncmp(w->valuestring, "featurization: ", 15) == 0 && n++ == 0)
+            snprintf(first, cap, "%s", w->valuestring);
+    }
+    cJSON_Delete(j);
+    return n;
+}
+
+/* An editor retrains sentiment with another hash seed (or --buckets, or
+ * n-gram range): it serves correctly, but every article is now featurized
+ * twice. The swap's reply says so, names the plugin and the options to
+ * match; swapping back to a model with the shared config clears it. Not a
+ * rules warning: the rules warning count stays as it was. */
+static void test_reload_other_counting_config_warns(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    cfd_buf res = CFD_BUF_INIT;
+    char msg[1024] = "";
+    unsigned rule_warnings = cfd_engine_rule_warnings(f->e);
+    cfd_feat_config other = tu_config(99, 0);
+    tu_make_model(f->dir, "sentiment-v2.cfdm", "sentiment", tu_sentiment_labels, tu_sentiment_kw,
+                  3, &other, "m-v2");
+    assert_int_equal(cfd_engine_reload(f->e, "sentiment", "sentiment-v2.cfdm", &res, &err), 0);
+    assert_int_equal(featurization_warnings(&res, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "count features in 2 different ways, so every article is "
+                                "featurized 2 times instead of once"));
+    assert_non_null(strstr(msg, "topic, section: buckets=2^12 words=uni char-ngrams=2..2 "
+                                "title-weight=1 clean=no seed=7; sentiment: buckets=2^12"));
+    assert_non_null(strstr(msg, "seed=99; to share one pass, train sentiment with the counting "
+                                "options of topic (--buckets"));
+    assert_int_equal(cfd_engine_rule_warnings(f->e), rule_warnings);
+
+    cfd_buf_reset(&res);
+    assert_int_equal(cfd_engine_rollback(f->e, "sentiment", &res, &err), 0);
+    assert_int_equal(featurization_warnings(&res, msg, sizeof msg), 0);
+    cfd_buf_free(&res);
+}
+
 /* What the daemon logs of a reload reply: the reply without its
  * "warnings" (each already logged as a warning of its own), still JSON. */
 static void test_reply_sans_warnings(void **state)
@@ -357,6 +405,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_reloads_keep_serving, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swaps_under_load, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_other_counting_config_warns, setup,
+                                        teardown),
         cmocka_unit_test(test_reply_sans_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
