@@ -126,7 +126,11 @@ int cfd_model_load_buffer(const void *buf, size_t len, cfd_model **out, cfd_erro
 /*
  * Writes the model atomically: to "path.tmp.<pid>", fsync, rename to path.
  * Sets m->checksum/checksum_hex to what was written (the only field it changes).
+ * A path that exists and is not a regular file (after following symlinks: a
+ * device such as /dev/null, a directory, a pipe) is refused with CFD_EINVAL
+ * before anything is written (cfd_model_save_target_check).
  */
+int cfd_model_save_target_check(const char *path, cfd_error *err);
 int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
                    cfd_error *err);
 

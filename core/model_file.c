@@ -143,9 +143,36 @@ static int cfd__fsync_dir(const char *path)
     return rc;
 }
 
+/* What a path that is not a regular file is, for a message. */
+static const char *cfd__file_kind(mode_t mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISFIFO(mode) ? "a pipe"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+int cfd_model_save_target_check(const char *path, cfd_error *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+        return 0; /* a new file, or one to replace */
+    return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                         "'%s' is %s: a model is saved by renaming a new file over the path, "
+                         "which would replace it; give the path of a model file", path,
+                         cfd__file_kind(st.st_mode));
+}
+
 int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc, cfd_error *err)
 {
     cfd_error_clear(err);
+    /* rename() replaces whatever path names: --out /dev/null (a dry run, as
+     * root) would have put a model file where the device was. */
+    int rc0 = cfd_model_save_target_check(path, err);
+    if (rc0 != 0)
+        return rc0;
     void *buf = NULL;
     size_t len = 0;
     uint64_t old_sum = m->checksum;

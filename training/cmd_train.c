@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "calibrate.h"
@@ -475,6 +476,33 @@ static void cfd__summary(const cfd__args *a, const cfd__run *r, double agree, do
            cfd__cpu_seconds());
 }
 
+/* --out checked before the work of training, not after it: a path that
+ * saving would refuse, or a directory the model cannot be written in
+ * (missing, read-only). Disk space can only be found out by writing. */
+static int cfd__check_out(const char *out, cfd_error *err)
+{
+    int rc = cfd_model_save_target_check(out, err);
+    if (rc != 0) {
+        cfd_error_prefix(err, "--out");
+        return rc;
+    }
+    const char *slash = strrchr(out, '/');
+    char dir[4096];
+    if (slash == NULL)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
+    if (access(dir, W_OK | X_OK) != 0) {
+        int e = errno;
+        return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : e == EACCES || e == EROFS ? CFD_EPERM
+                                                                                     : CFD_EIO,
+                             (size_t)-1, "--out %s: cannot write the model in directory '%s' "
+                             "(%s); create it, make it writable, or give another --out",
+                             out, dir, strerror(e));
+    }
+    return 0;
+}
+
 int cfd_cmd_train(int argc, char **argv)
 {
     cfd__args a;
@@ -490,6 +518,7 @@ int cfd_cmd_train(int argc, char **argv)
     cfd_error_clear(&err);
 
     if ((rc = cfd__creation_time(&r.created, &r.created_tm, &err)) != 0 ||
+        (rc = cfd__check_out(a.out, &err)) != 0 ||
         (rc = cfd_dataset_load(a.data, a.fmt, NULL, 0, &r.ds, &err)) != 0)
         goto fail;
     if (r.ds->n_labels < 2) {

@@ -152,6 +152,43 @@ static void test_save_load_file(void **state)
     cfd_model_free(m);
 }
 
+/* rename() replaces whatever the path names: a device (/dev/null given as
+ * --out for a dry run, as root), a pipe, a directory. Refused before
+ * anything is written; the path is left as it was. */
+static void test_save_refuses_non_regular_path(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/cfd_test_model_file.XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fifo[512];
+    snprintf(fifo, sizeof(fifo), "%s/pipe.cfdm", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    cfd_model *m = make_model(4, 10, 1);
+    m->checksum = 0;
+    cfd_error err;
+    assert_int_equal(cfd_model_save(m, fifo, CFD_WEIGHTS_F32, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, fifo));
+    assert_non_null(strstr(err.msg, "is a pipe"));
+    assert_true(m->checksum == 0);
+    struct stat st;
+    assert_int_equal(stat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(cfd_model_save(m, dir, CFD_WEIGHTS_F32, &err), CFD_EINVAL);
+    assert_non_null(strstr(err.msg, "is a directory"));
+    /* a symlink to a model file is followed to the file: saved as before */
+    char target[512], link[512];
+    snprintf(target, sizeof(target), "%s/real.cfdm", dir);
+    snprintf(link, sizeof(link), "%s/link.cfdm", dir);
+    assert_int_equal(cfd_model_save(m, target, CFD_WEIGHTS_F32, &err), 0);
+    assert_int_equal(symlink("real.cfdm", link), 0);
+    assert_int_equal(cfd_model_save_target_check(link, &err), 0);
+    unlink(link);
+    unlink(target);
+    unlink(fifo);
+    rmdir(dir);
+    cfd_model_free(m);
+}
+
 static void test_load_missing_and_odd_files(void **state)
 {
     (void)state;
@@ -212,6 +249,7 @@ int main(void)
         cmocka_unit_test(test_roundtrip_q8),
         cmocka_unit_test(test_roundtrip_optional_strings),
         cmocka_unit_test(test_save_load_file),
+        cmocka_unit_test(test_save_refuses_non_regular_path),
         cmocka_unit_test(test_load_missing_and_odd_files),
         cmocka_unit_test(test_roundtrip_no_rows),
     };

@@ -275,6 +275,16 @@ expect 2 "--features $TMP/keep.tsv is the same file as --data" -- "$TOOL" export
 cmp -s "$TMP/topic.cfdm" "$TMP/keep.cfdm" || fail "export --liblinear overwrote the model"
 cmp -s "$TMP/train.tsv" "$TMP/keep.tsv" || fail "export --features overwrote the data"
 
+# --out is checked before training: a path that is not a regular file (as
+# /dev/null is: a model is saved by rename, which would replace it) and a
+# directory it cannot be written in are refused, and the pipe stays a pipe
+mkfifo "$TMP/pipe.cfdm"
+expect 1 "--out: '$TMP/pipe.cfdm' is a pipe: a model is saved by renaming a new file over the path" \
+  -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/pipe.cfdm" --name topic --buckets 14
+[ -p "$TMP/pipe.cfdm" ] || fail "train --out replaced a pipe with a file"
+expect 1 "--out $TMP/no/such/m.cfdm: cannot write the model in directory '$TMP/no/such' (No such file or directory)" \
+  -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/no/such/m.cfdm" --name topic --buckets 14
+
 # name, version and notes follow the model file's rules, checked before training
 expect 2 "--name: model name contains control character 0x09" -- "$TOOL" train \
   --data "$TMP/train.tsv" --out "$TMP/m" --name "$(printf 'to\tpic')"
