@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 #include <openssl/evp.h>
+#include <utf8proc.h>
 
 #include "file_read.h"
 #include "record.h"
@@ -227,6 +228,57 @@ void cfd_dataset_warn_header(const cfd_dataset *ds, const char *cmd)
     fprintf(stderr, "classifyd-train %s: warning: %s:1: the label \"%s\" occurs on no other "
                     "line; if line 1 is a header, remove it (the file has none: every line is "
                     "an example)\n", cmd, ds->path, ds->labels[l]);
+}
+
+/* NFKC + case fold of a label (utf8proc, malloc'd), or NULL. */
+static char *cfd__label_key(const char *s)
+{
+    utf8proc_uint8_t *out = NULL;
+    utf8proc_ssize_t n = utf8proc_map((const utf8proc_uint8_t *)s, 0, &out,
+                                      UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPOSE |
+                                          UTF8PROC_COMPAT | UTF8PROC_CASEFOLD);
+    return n < 0 ? NULL : (char *)out;
+}
+
+/* Line of the first example with label l. */
+static uint32_t cfd__label_line(const cfd_dataset *ds, uint32_t l)
+{
+    for (size_t i = 0; i < ds->n; i++)
+        if (ds->ex[i].label == l)
+            return ds->ex[i].line;
+    return 0;
+}
+
+void cfd_dataset_warn_labels(const cfd_dataset *ds, const char *cmd)
+{
+    if (ds == NULL || ds->n_labels < 2)
+        return;
+    char **key = calloc(ds->n_labels, sizeof(*key));
+    if (key == NULL)
+        return;
+    for (uint32_t i = 0; i < ds->n_labels; i++)
+        key[i] = cfd__label_key(ds->labels[i]);
+    unsigned shown = 0;
+    for (uint32_t i = 0; i < ds->n_labels; i++) {
+        for (uint32_t j = i + 1; j < ds->n_labels && key[i] != NULL; j++) {
+            if (key[j] == NULL || strcmp(key[i], key[j]) != 0)
+                continue;
+            if (shown++ == 8)
+                fprintf(stderr, "classifyd-train %s: warning: more labels that differ only "
+                                "in the same ways are not listed\n", cmd);
+            if (shown > 8)
+                continue;
+            fprintf(stderr, "classifyd-train %s: warning: labels \"%s\" (%s:%u) and \"%s\" "
+                            "(%s:%u) differ only in letter case, width or Unicode "
+                            "normalisation: the model keeps them apart as two labels; if they "
+                            "are one, write them the same way\n",
+                    cmd, ds->labels[i], ds->path, cfd__label_line(ds, i), ds->labels[j],
+                    ds->path, cfd__label_line(ds, j));
+        }
+    }
+    for (uint32_t i = 0; i < ds->n_labels; i++)
+        free(key[i]);
+    free(key);
 }
 
 void cfd_dataset_free(cfd_dataset *ds)

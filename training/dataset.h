@@ -94,6 +94,16 @@ void cfd_dataset_free(cfd_dataset *ds);
  */
 void cfd_dataset_warn_header(const cfd_dataset *ds, const char *cmd);
 
+/*
+ * Labels that differ only in letter case, width or Unicode normalisation
+ * ("IT" and "it", "ＩＴ", 사회 in NFC and in the NFD of a file saved on a
+ * Mac) are distinct labels to the model, almost always by mistake in the
+ * export. Prints one warning per such pair (at most 8) naming both labels
+ * and the line each first occurs on, on stderr as
+ * "classifyd-train CMD: warning: ..."; the data is kept as given.
+ */
+void cfd_dataset_warn_labels(const cfd_dataset *ds, const char *cmd);
+
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
 

@@ -329,6 +329,33 @@ expect 0 "if line 1 is a header" -- "$TOOL" cv --data "$TMP/header.tsv" --folds 
 expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/h.cfdm" --name topic --buckets 14 --quiet
 grep -q "header" "$TMP/err" && fail "train warned about a header in a file without one: $(cat "$TMP/err")"
 
+# labels that differ only in case, width or Unicode normalisation (a CMS
+# export with "IT" and "it"; 정치 decomposed into jamo, as a Mac saves it) are
+# two labels to the model: train and cv say which, and where
+python3 - "$TMP" <<'PY'
+import sys, unicodedata
+d = sys.argv[1]
+lines = open(f"{d}/train.tsv", encoding="utf-8").read().splitlines()
+out = []
+for i, l in enumerate(lines):
+    lab, text = l.split("\t", 1)
+    if lab == "경제" and i % 2:
+        lab = "ECON"
+    elif lab == "경제":
+        lab = "econ"
+    elif lab == "정치" and i % 2 == 0:
+        lab = unicodedata.normalize("NFD", lab)
+    out.append(f"{lab}\t{text}")
+open(f"{d}/labels.tsv", "w", encoding="utf-8").write("\n".join(out) + "\n")
+PY
+expect 0 "warning: labels \"ECON\" ($TMP/labels.tsv:2) and \"econ\" ($TMP/labels.tsv:5) differ only in letter case" -- \
+  "$TOOL" train --data "$TMP/labels.tsv" --out "$TMP/l.cfdm" --name topic --buckets 14 --quiet
+grep -q "labels.tsv:1) and \".*\" (.*labels.tsv:4) differ only in letter case, width or Unicode normalisation" "$TMP/err" ||
+  fail "train did not name 정치 in NFC and NFD: $(cat "$TMP/err")"
+expect 0 "differ only in letter case" -- "$TOOL" cv --data "$TMP/labels.tsv" --folds 2 --buckets 12
+expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/h.cfdm" --name topic --buckets 14 --quiet
+grep -q "differ only" "$TMP/err" && fail "train warned about labels that do not differ: $(cat "$TMP/err")"
+
 for c in train eval cv predict inspect export; do
   expect 0 "" -- "$TOOL" $c --help
   grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"
