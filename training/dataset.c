@@ -125,6 +125,24 @@ static void cfd__sha256(const char *buf, size_t len, unsigned char out[32], char
         snprintf(hex + 2 * i, 3, "%02x", out[i]);
 }
 
+/* What a file that is not UTF-8 probably is, from its first bytes and the
+ * first invalid one (at off), and how to convert it; "" when it is unclear.
+ * Korean files from Windows and Excel come as CP949 (a superset of EUC-KR)
+ * or, from Excel's "Unicode text", as UTF-16 with a byte order mark. */
+static const char *cfd__encoding_hint(const char *buf, size_t len, size_t off)
+{
+    const unsigned char *b = (const unsigned char *)buf;
+    if (len >= 2 && ((b[0] == 0xFF && b[1] == 0xFE) || (b[0] == 0xFE && b[1] == 0xFF)))
+        return ": it starts with a UTF-16 byte order mark (Excel's \"Unicode text\"); convert "
+               "it, e.g. iconv -f UTF-16 -t UTF-8 FILE > FILE.utf8.tsv";
+    if (off + 1 < len && b[off] >= 0x81 && b[off] <= 0xFE &&
+        ((b[off + 1] >= 0x41 && b[off + 1] <= 0x5A) || (b[off + 1] >= 0x61 && b[off + 1] <= 0x7A) ||
+         (b[off + 1] >= 0x81 && b[off + 1] <= 0xFE)))
+        return ": the bytes there look like EUC-KR/CP949 (Korean Windows, Excel); convert the "
+               "file, e.g. iconv -f CP949 -t UTF-8 FILE > FILE.utf8.tsv";
+    return "";
+}
+
 /* ---- labels -------------------------------------------------------------- */
 
 typedef struct cfd__labels {
@@ -433,7 +451,8 @@ int cfd_dataset_load(const char *path, enum cfd_data_format fmt,
         if (cfd_utf8_validate(line, line_len, &bad) != 0) {
             rc = cfd_error_set(err, CFD_EUTF8, line_off + bad,
                                "%s:%u: invalid UTF-8 at byte %zu (column %zu of the line); "
-                               "the file must be UTF-8", path, lineno, line_off + bad, bad + 1);
+                               "the file must be UTF-8%s", path, lineno, line_off + bad,
+                               bad + 1, cfd__encoding_hint(ds->file_buf, len, line_off + bad));
             goto fail;
         }
         size_t blank = 0;

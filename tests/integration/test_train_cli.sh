@@ -86,6 +86,16 @@ expect 1 "$TMP/missing.tsv: cannot open" -- "$TOOL" train --data "$TMP/missing.t
 expect 1 "$TMP/empty.tsv: the file is empty" -- "$TOOL" train --data "$TMP/empty.tsv" --out "$TMP/m" --name t
 expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" train --data "$TMP/notab.tsv" --out "$TMP/m" --name t
 expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28 (column 15" -- "$TOOL" train --data "$TMP/badutf8.tsv" --out "$TMP/m" --name t
+# the two encodings Korean files from Windows and Excel come in: the error
+# says which it looks like and how to convert it
+python3 -c 'import sys; t = "정치\t국회 본회의\n경제\t주가 금리\n"
+open(sys.argv[1], "wb").write(t.encode("cp949")); open(sys.argv[2], "wb").write(t.encode("utf-16"))' \
+  "$TMP/cp949.tsv" "$TMP/utf16.tsv"
+expect 1 "$TMP/cp949.tsv:1: invalid UTF-8 at byte 0 (column 1 of the line); the file must be UTF-8: the bytes there look like EUC-KR/CP949 (Korean Windows, Excel); convert the file, e.g. iconv -f CP949 -t UTF-8" \
+  -- "$TOOL" train --data "$TMP/cp949.tsv" --out "$TMP/m" --name t
+expect 1 "$TMP/utf16.tsv:1: invalid UTF-8 at byte 0 (column 1 of the line); the file must be UTF-8: it starts with a UTF-16 byte order mark" \
+  -- "$TOOL" train --data "$TMP/utf16.tsv" --out "$TMP/m" --name t
+grep -q "look like" "$TMP/err" && fail "UTF-16 taken for CP949: $(cat "$TMP/err")"
 expect 1 "$TMP/bad.jsonl:2: invalid JSON" -- "$TOOL" cv --data "$TMP/bad.jsonl"
 expect 1 "at least 2 labels" -- "$TOOL" train --data "$TMP/onelabel.tsv" --out "$TMP/m" --name t
 expect 1 "$TMP/notab.tsv:2: no TAB" -- "$TOOL" train --data "$TMP/train.tsv" --dev "$TMP/notab.tsv" --out "$TMP/m" --name t
