@@ -25,6 +25,9 @@ int cfd_fields_tsv(char *line, size_t len, int need_label, cfd_fields *f, cfd_er
                                  "no TAB in the line (expected label<TAB>text%s)",
                                  len > 0 && line[0] == '{'
                                      ? "; the line looks like JSON: give --format jsonl"
+                                 : memchr(line, ',', len) != NULL
+                                     ? "; a comma-separated (CSV) file is not read: save it "
+                                       "as tab-separated text"
                                      : "");
         f->label = NULL;
         f->label_len = 0;

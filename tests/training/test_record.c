@@ -31,6 +31,12 @@ static void test_fields_tsv(void **state)
     assert_int_equal(cfd_fields_tsv(nolabel, 9, 0, &f, &err), 0);
     assert_null(f.label);
     assert_string_equal(f.body, "just text");
+    /* a desk list exported as CSV: say that the format is the problem */
+    char csv[] = "사회,\"이웃땅 경계에 소금 뿌려\"";
+    assert_int_equal(cfd_fields_tsv(csv, strlen(csv), 1, &f, &err), CFD_EFORMAT);
+    assert_non_null(strstr(err.msg, "no TAB in the line (expected label<TAB>text; a "
+                                    "comma-separated (CSV) file is not read: save it as "
+                                    "tab-separated text)"));
 }
 
 static void test_fields_json(void **state)
