@@ -100,7 +100,7 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
             rc = i;
             goto out;
         }
-        rc = cfd__engine_load_model(e, (size_t)i, model_file, err);
+        rc = cfd__engine_load_model(e, (size_t)i, model_file, 0, err);
         if (result)
             cfd__outcome(e, (size_t)i, rc, err, result);
         goto out;
@@ -122,7 +122,7 @@ int cfd_engine_reload(cfd_engine *e, const char *plugin, const char *model_file,
             cfd_registry_release(&e->pl[i].reg, cur);
         int prc = cur != NULL && file == NULL
                       ? cfd_error_set(&perr, CFD_ENOMEM, (size_t)-1, "out of memory")
-                      : cfd__engine_load_model(e, i, file, &perr);
+                      : cfd__engine_load_model(e, i, file, 1, &perr);
         free(file);
         if (prc != 0 && rc == 0) {
             rc = prc;

@@ -99,7 +99,12 @@ unsigned cfd__engine_check_rules(cfd_engine *e, cfd_buf *json);
 /* Loads the rules file (or the built-in rules) and publishes them. */
 int cfd__engine_load_rules(cfd_engine *e, cfd_error *err);
 
-/* Loads plugin i's model_file (NULL = configured) and publishes it. */
-int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_error *err);
+/* Loads plugin i's model_file (NULL = configured) and publishes it. With
+ * keep_rollback (a reload of everything: SIGHUP, POST /v1/reload), a plugin
+ * rolled back keeps its model when the file now holds the very version it
+ * was rolled back from (retrained in place under the same name): the
+ * rollback is not undone by a signal sent for another reason. */
+int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, int keep_rollback,
+                           cfd_error *err);
 
 #endif

@@ -188,7 +188,8 @@ int cfd__engine_load_rules(cfd_engine *e, cfd_error *err)
     return 0;
 }
 
-int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_error *err)
+int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, int keep_rollback,
+                           cfd_error *err)
 {
     cfd__eplugin *pl = &e->pl[i];
     cfd_model_version *v;
@@ -222,6 +223,22 @@ int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, cfd_
                   pl->name, model_file, v->info.checksum);
         cfd_rc_unref(&v->rc);
         return 0;
+    }
+    if (keep_rollback) {
+        pthread_mutex_lock(&pl->reg.lock);
+        const cfd_model_version *prev = pl->reg.previous;
+        int undo = pl->reg.rolled_back && prev != NULL && strcmp(prev->file, v->file) == 0 &&
+                   strcmp(prev->info.checksum, v->info.checksum) == 0;
+        pthread_mutex_unlock(&pl->reg.lock);
+        if (undo) {
+            cfd__elog(e, CFD_LOG_WARN,
+                      "plugin %s: %s holds version %s (checksum %s), the one it was rolled back "
+                      "from; keeping the model rolled back to (put it live again by name: "
+                      "classifyctl reload %s %s)", pl->name, model_file, v->version,
+                      v->info.checksum, pl->name, model_file);
+            cfd_rc_unref(&v->rc);
+            return 0;
+        }
     }
     cfd__elog(e, CFD_LOG_INFO,
               "plugin %s: serving %s (version %s, checksum %s, %u labels), loaded in %u ms",
@@ -352,7 +369,7 @@ int cfd_engine_open(const cfd_engine_config *cfg, cfd_engine **out, cfd_error *e
     for (size_t i = 0; i < e->n; i++) {
         cfd_error lerr;
         cfd_error_clear(&lerr);
-        (void)cfd__engine_load_model(e, i, NULL, &lerr);
+        (void)cfd__engine_load_model(e, i, NULL, 0, &lerr);
     }
     (void)cfd__engine_check_rules(e, NULL);
     *out = e;

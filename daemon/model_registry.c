@@ -453,6 +453,7 @@ void cfd_registry_publish(cfd_model_registry *r, cfd_model_version *v)
     cfd_model_version *old = (cfd_model_version *)cfd_rc_exchange(&r->current, &v->rc);
     cfd_model_version *drop = r->previous;
     r->previous = old;
+    r->rolled_back = 0;
     r->last_error[0] = '\0';
     pthread_mutex_unlock(&r->lock);
     if (drop != NULL)
@@ -471,6 +472,7 @@ int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err)
     }
     cfd_model_version *prev = r->previous;
     r->previous = (cfd_model_version *)cfd_rc_exchange(&r->current, &prev->rc);
+    r->rolled_back = 1;
     pthread_mutex_unlock(&r->lock);
     return 0;
 }

@@ -104,6 +104,8 @@ typedef struct cfd_model_registry {
     cfd_rc_slot current;           /* cfd_model_version, published */
     pthread_mutex_t lock;          /* publish, rollback, describe, last_error */
     cfd_model_version *previous;   /* one reference, or NULL; under lock */
+    int rolled_back;               /* current was made current by a rollback (no
+                                      publish since); under lock */
     char last_error[CFD_ERROR_MSG_MAX]; /* last failed load, "" if none; under lock */
     atomic_ullong loads_ok;
     atomic_ullong loads_failed;
@@ -138,7 +140,8 @@ int cfd_registry_load(cfd_model_registry *r, const char *rel, cfd_model_version 
  * and drops the old previous. */
 void cfd_registry_publish(cfd_model_registry *r, cfd_model_version *v);
 
-/* Swaps current and previous. CFD_EEMPTY when there is no previous. */
+/* Swaps current and previous and sets rolled_back (publish clears it).
+ * CFD_EEMPTY when there is no previous. */
 int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err);
 
 /* Hot path: reference to the current version, or NULL. Release with

@@ -316,6 +316,56 @@ static void test_rules_reload(void **state)
     assert_string_equal(sum1, sum2);
 }
 
+/* The version of the section model that scores an article now. */
+static const char *section_version(fixture *f, char *buf, size_t cap)
+{
+    cfd_error err;
+    assert_int_equal(classify(f, NULL, "", "반도체 경제", NULL, 0, &err), 0);
+    cJSON *j = parse_out(f);
+    cJSON *m = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(j, "results"), "section"), "model");
+    snprintf(buf, cap, "%s", cJSON_GetObjectItem(m, "version")->valuestring);
+    cJSON_Delete(j);
+    return buf;
+}
+
+/* An editor retrains into the same file name (section-v2.cfdm: s-v2, then
+ * s-v3), finds s-v3 worse and rolls back to s-v2. The file now holds s-v3.
+ * A SIGHUP sent later for a rules edit re-reads "the file each plugin
+ * serves": it must not put back the very model the editor rolled back
+ * from. A new file (s-v4) is still picked up, and loading by name still
+ * works. */
+static void test_reload_all_keeps_rollback(void **state)
+{
+    fixture *f = *state;
+    cfd_error err;
+    char v[64];
+    cfd_feat_config cfg = tu_config(7, 0);
+    tu_make_model(f->dir, "section-v2.cfdm", "section", tu_section_labels, tu_section_kw, 4, &cfg,
+                  "s-v2");
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", NULL, &err), 0);
+    tu_make_model(f->dir, "section-v2.cfdm", "section", tu_section_labels, tu_section_kw, 4, &cfg,
+                  "s-v3");
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", NULL, &err), 0);
+    assert_string_equal(section_version(f, v, sizeof v), "s-v3");
+    assert_int_equal(cfd_engine_rollback(f->e, "section", NULL, &err), 0);
+    assert_string_equal(section_version(f, v, sizeof v), "s-v2");
+
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, NULL, &err), 0); /* SIGHUP */
+    assert_string_equal(section_version(f, v, sizeof v), "s-v2");
+    /* by name, the editor can still put it live again */
+    assert_int_equal(cfd_engine_reload(f->e, "section", "section-v2.cfdm", NULL, &err), 0);
+    assert_string_equal(section_version(f, v, sizeof v), "s-v3");
+
+    /* rolled back again, then retrained once more: the new file is read */
+    assert_int_equal(cfd_engine_rollback(f->e, "section", NULL, &err), 0);
+    assert_string_equal(section_version(f, v, sizeof v), "s-v2");
+    tu_make_model(f->dir, "section-v2.cfdm", "section", tu_section_labels, tu_section_kw, 4, &cfg,
+                  "s-v4");
+    assert_int_equal(cfd_engine_reload(f->e, NULL, NULL, NULL, &err), 0);
+    assert_string_equal(section_version(f, v, sizeof v), "s-v4");
+}
+
 /* The "featurization: ..." entries of a reload or rollback reply's warnings. */
 static int featurization_warnings(const cfd_buf *res, char *first, size_t cap)
 {
@@ -407,6 +457,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_other_counting_config_warns, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_reload_all_keeps_rollback, setup, teardown),
         cmocka_unit_test(test_reply_sans_warnings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
