@@ -20,9 +20,10 @@ old_version=$(printf '%s' "$IT_ARTICLE" | ctl classify --format json | it_json '
 # 1. Train: the newsroom's labelled articles, minus a held-out fifth for step 2.
 awk 'NR % 5 != 0' "$DATA/news8/train.tsv" > "$IT_TMP/train.tsv"
 awk 'NR % 5 == 0' "$DATA/news8/train.tsv" > "$IT_TMP/heldout.tsv"
-echo "+ classifyd-train train --name section --data train.tsv --out section-new.cfdm" >&2
+# With the README's options: the default models' counting config, IDF, q8.
+echo "+ classifyd-train train --name section --data train.tsv --out section-new.cfdm --buckets 19 --idf --quantize q8" >&2
 it_check "1. train a new section model" timeout 300 "$BIN/classifyd-train" train --name section \
-  --data "$IT_TMP/train.tsv" --out "$IT_TMP/section-new.cfdm"
+  --data "$IT_TMP/train.tsv" --out "$IT_TMP/section-new.cfdm" --buckets 19 --idf --quantize q8
 
 # 2. Evaluate on the held-out articles.
 echo "+ classifyd-train eval --model section-new.cfdm --data heldout.tsv --json" >&2
@@ -37,9 +38,12 @@ cp "$IT_TMP/section-new.cfdm" "$MODELS/.section-new.cfdm.tmp"
 mv "$MODELS/.section-new.cfdm.tmp" "$MODELS/section-new.cfdm"
 
 # 4. Reload that plugin with the new file.
-out=$(ctl reload section section-new.cfdm); rc=$?
+out=$(ctl reload section section-new.cfdm 2>"$IT_TMP/reload.err"); rc=$?
 it_eq "4. reload exit 0" 0 $rc
 it_match "4. reload says what now serves" 'section: now serving' "$out"
+# the same labels and counting config as the models it serves with: no warning
+it_eq "4. reload warns of nothing (labels fit the rules, one featurization)" "" \
+  "$(grep 'warning' "$IT_TMP/reload.err")"
 
 # 5. New replies name the new model.
 new=$(served_section)
