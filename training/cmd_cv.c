@@ -166,6 +166,7 @@ int cfd_cmd_cv(int argc, char **argv)
     }
     cfd_dataset_warn_header(ds, "cv");
     cfd_dataset_warn_labels(ds, "cv");
+    cfd_dataset_warn_small_labels(ds, folds, "cv");
     if (folds > ds->n) {
         rc = cfd_error_set(&err, CFD_EINVAL, (size_t)-1, "%s has %zu examples, fewer than "
                            "--folds %lu", data, ds->n, folds);

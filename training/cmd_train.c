@@ -529,6 +529,8 @@ int cfd_cmd_train(int argc, char **argv)
     }
     cfd_dataset_warn_header(r.ds, "train");
     cfd_dataset_warn_labels(r.ds, "train");
+    if (a.dev == NULL) /* the internal CV that calibrates and measures */
+        cfd_dataset_warn_small_labels(r.ds, a.calib_folds, "train");
     if (a.dev != NULL &&
         (rc = cfd_dataset_load(a.dev, a.fmt, (const char *const *)r.ds->labels, r.ds->n_labels,
                                &r.dv, &err)) != 0)

@@ -299,6 +299,41 @@ void cfd_dataset_warn_labels(const cfd_dataset *ds, const char *cmd)
     free(key);
 }
 
+void cfd_dataset_warn_small_labels(const cfd_dataset *ds, unsigned long folds, const char *cmd)
+{
+    if (ds == NULL || folds < 2)
+        return;
+    size_t *count = calloc(ds->n_labels, sizeof(*count));
+    if (count == NULL)
+        return;
+    for (size_t i = 0; i < ds->n; i++)
+        count[ds->ex[i].label]++;
+    char list[400];
+    size_t len = 0;
+    unsigned n_small = 0;
+    for (uint32_t l = 0; l < ds->n_labels; l++) {
+        if (count[l] >= folds)
+            continue;
+        n_small++;
+        int w = snprintf(list + len, sizeof list - len, "%s%s (%zu)", len ? ", " : "",
+                         ds->labels[l], count[l]);
+        if (w < 0 || (size_t)w >= sizeof list - len) {
+            snprintf(list + len, sizeof list - len, ", ...");
+            len = strlen(list);
+            break;
+        }
+        len += (size_t)w;
+    }
+    free(count);
+    if (n_small == 0)
+        return;
+    fprintf(stderr, "classifyd-train %s: warning: %u label%s fewer examples than the %lu folds, "
+                    "so some folds cannot test %s and the model will seldom predict %s: %s; "
+                    "merge each into a related label or collect more examples\n",
+            cmd, n_small, n_small == 1 ? " has" : "s have", folds, n_small == 1 ? "it" : "them",
+            n_small == 1 ? "it" : "them", list);
+}
+
 void cfd_dataset_free(cfd_dataset *ds)
 {
     if (ds == NULL)

@@ -104,6 +104,15 @@ void cfd_dataset_warn_header(const cfd_dataset *ds, const char *cmd);
  */
 void cfd_dataset_warn_labels(const cfd_dataset *ds, const char *cmd);
 
+/*
+ * A long tail of labels (a newsroom's small desks: 반려동물 with 1 example,
+ * 마켓워치 with 3): a label with fewer examples than the cross-validation
+ * folds is missing from some test folds, and the model seldom predicts it.
+ * Prints one warning listing such labels with their counts on stderr as
+ * "classifyd-train CMD: warning: ..."; nothing when folds < 2.
+ */
+void cfd_dataset_warn_small_labels(const cfd_dataset *ds, unsigned long folds, const char *cmd);
+
 /* Index of label s, or -1. */
 int cfd_dataset_label_index(const cfd_dataset *ds, const char *s);
 

@@ -366,6 +366,16 @@ expect 0 "differ only in letter case" -- "$TOOL" cv --data "$TMP/labels.tsv" --f
 expect 0 "" -- "$TOOL" train --data "$TMP/train.tsv" --out "$TMP/h.cfdm" --name topic --buckets 14 --quiet
 grep -q "differ only" "$TMP/err" && fail "train warned about labels that do not differ: $(cat "$TMP/err")"
 
+# a long tail (a newsroom's small desks): labels with fewer examples than the
+# folds are named with their counts, by cv and by train's internal CV
+{ cat "$TMP/train.tsv"; printf '반려동물\t강아지 고양이 산책\n반려동물\t고양이 사료\n마켓워치\t주가 매각\n'; } >"$TMP/tail.tsv"
+expect 0 "warning: 2 labels have fewer examples than the 3 folds, so some folds cannot test them and the model will seldom predict them: 마켓워치 (1), 반려동물 (2); merge each" -- \
+  "$TOOL" cv --data "$TMP/tail.tsv" --folds 3 --buckets 12
+expect 0 "2 labels have fewer examples than the 5 folds" -- \
+  "$TOOL" train --data "$TMP/tail.tsv" --out "$TMP/t.cfdm" --name topic --buckets 14 --quiet
+expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --buckets 12
+grep -q "fewer examples than" "$TMP/err" && fail "cv warned about labels that have enough: $(cat "$TMP/err")"
+
 for c in train eval cv predict inspect export; do
   expect 0 "" -- "$TOOL" $c --help
   grep -q "^usage: classifyd-train $c" "$TMP/out" || fail "$c --help"
