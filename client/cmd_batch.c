@@ -289,8 +289,23 @@ static void cfd__summary(cfd__batch *b, FILE *f)
     }
 }
 
+/* Whether the comma-separated list names plugin. */
+static int cfd__listed(const char *list, const char *plugin)
+{
+    size_t n = strlen(plugin);
+    for (const char *p = list; p != NULL && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, plugin, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
 /*
- * With gold labels: asks the daemon for --plugin's labels (for "decision",
+ * With gold labels: refuses a --plugin that --plugins leaves out (nothing
+ * to score), asks the daemon for --plugin's labels (for "decision",
  * section's), refuses an unknown plugin, and warns about gold labels the
  * plugin cannot give (they can only count as errors). Returns an exit code.
  */
@@ -301,6 +316,14 @@ static int cfd__check_gold(cfd__batch *b)
         labelled += b->ds.recs[i].label != NULL;
     if (labelled == 0)
         return CFD_CTL_OK;
+    const char *need = strcmp(b->ctl->plugin, "decision") == 0 ? "section" : b->ctl->plugin;
+    if (b->ctl->plugins != NULL && !cfd__listed(b->ctl->plugins, need)) {
+        fprintf(stderr, "classifyctl: batch: --plugin %s is scored against the gold labels, "
+                        "but --plugins %s does not run %s: every article would count as "
+                        "unpredicted; add %s to --plugins or give --plugin one of them\n",
+                b->ctl->plugin, b->ctl->plugins, need, need);
+        return CFD_CTL_EUSAGE;
+    }
     cfd_http_reply reply;
     cfd_http_reply_init(&reply);
     int rc = cfd_ctl_call(b->ctl, "plugins", "GET", "/v1/plugins", NULL, NULL, 0, NULL, NULL,

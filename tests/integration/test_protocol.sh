@@ -252,6 +252,17 @@ ctl batch --no-progress --plugin nosuch "$IT_TMP/b.tsv" >/dev/null 2>"$IT_TMP/np
 it_eq "classifyctl batch --plugin unknown: exit 2" 2 $rc
 it_match "classifyctl batch --plugin unknown names the daemon's plugins" \
   'no such plugin \(it runs: .*section.*topic' "$(cat "$IT_TMP/np.err")"
+# Scoring a plugin the request leaves out (an editor checking a new topic
+# model with -p topic, --plugin left at section) is refused, not reported
+# as accuracy 0.
+ctl batch --no-progress -p topic "$IT_TMP/b.tsv" >/dev/null 2>"$IT_TMP/pp.err"; rc=$?
+it_eq "classifyctl batch -p topic scoring section: exit 2" 2 $rc
+it_match "...says --plugins does not run it" \
+  '--plugin section is scored against the gold labels, but --plugins topic does not run section' \
+  "$(cat "$IT_TMP/pp.err")"
+ctl batch --no-progress -p sentiment,section --plugin decision "$IT_TMP/b.tsv" >/dev/null 2>"$IT_TMP/pp.err"
+it_eq "classifyctl batch --plugin decision with section in -p is accepted" "" \
+  "$(grep 'does not run' "$IT_TMP/pp.err")"
 printf '{"label":1,"body":"정말 좋은 실적"}\n{"label":"positive","body":"이익 증가"}\n' > "$IT_TMP/int.jsonl"
 out=$(ctl batch --format json --no-progress --plugin sentiment "$IT_TMP/int.jsonl" 2>"$IT_TMP/int.err")
 it_eq "classifyctl batch reads integer JSONL labels (both lines scored)" 2 "$(it_json 'd["evaluation"]["n"]' <<<"$out")"
