@@ -202,14 +202,25 @@ int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
         free(buf);
         goto restore;
     }
+    int werr = 0;
     if (cfd__write_all(fd, buf, len) != 0) {
-        rc = cfd__sys_error(err, errno, "cannot write model file", tmp);
+        werr = errno;
+        rc = cfd__sys_error(err, werr, "cannot write model file", tmp);
     } else if (fsync(fd) != 0) {
-        rc = cfd__sys_error(err, errno, "cannot fsync model file", tmp);
+        werr = errno;
+        rc = cfd__sys_error(err, werr, "cannot fsync model file", tmp);
     }
     free(buf);
-    if (close(fd) != 0 && rc == 0)
-        rc = cfd__sys_error(err, errno, "cannot close model file", tmp);
+    if (close(fd) != 0 && rc == 0) {
+        werr = errno;
+        rc = cfd__sys_error(err, werr, "cannot close model file", tmp);
+    }
+    if (werr == ENOSPC || werr == EDQUOT) /* the temporary file is removed below */
+        rc = cfd_error_set(err, CFD_EIO, (size_t)-1,
+                           "cannot write model file '%s': %s (it takes %zu bytes); free some "
+                           "space or give another path (nothing was changed)", path,
+                           werr == ENOSPC ? "no space left on device" : "disk quota exceeded",
+                           len);
     if (rc == 0 && rename(tmp, path) != 0) {
         int e = errno;
         char what[64 + 4096];

@@ -327,6 +327,23 @@ if [ -w /dev/full ]; then
   done
 fi
 
+# a full disk under --out: the message says so, what the model takes and what
+# to do, and the model already at --out is left as it was, with no temporary
+# file beside it (a full tmpfs in a private mount namespace, where one can
+# be made, e.g. as root)
+mkdir -p "$TMP/full"
+if unshare -m sh -c 'mount -t tmpfs -o size=64k tmpfs "$1"' sh "$TMP/full" 2>/dev/null; then
+  unshare -m sh -c '
+    mount -t tmpfs -o size=64k tmpfs "$1" || exit 9
+    printf old >"$1/m.cfdm"; cat /dev/zero >"$1/fill" 2>/dev/null
+    "$2" train --data "$3" --out "$1/m.cfdm" --name topic --buckets 14 --quiet 2>"$4"
+    echo "exit $? $(cat "$1/m.cfdm") $(ls "$1" | wc -l)"' \
+    sh "$TMP/full" "$TOOL" "$TMP/train.tsv" "$TMP/err" >"$TMP/full.out"
+  [ "$(cat "$TMP/full.out")" = "exit 1 old 2" ] || fail "train on a full disk: $(cat "$TMP/full.out")"
+  grep -q "cannot write model file '$TMP/full/m.cfdm': no space left on device (it takes [0-9]* bytes); free some space or give another path (nothing was changed)" "$TMP/err" ||
+    fail "train on a full disk: $(cat "$TMP/err")"
+fi
+
 mkdir -p "$TMP/adir"
 expect 1 "$TMP/adir: not a regular file (a directory)" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/adir"
 
