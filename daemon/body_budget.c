@@ -8,6 +8,7 @@
 void cfd_body_budget_init(cfd_body_budget *b, size_t limit)
 {
     b->limit = limit;
+    b->free_below = 0;
     atomic_init(&b->used, 0);
     atomic_init(&b->refused, 0);
 }

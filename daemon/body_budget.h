@@ -11,6 +11,7 @@
  *   - a request whose headers announce a Content-Length reserves that many
  *     bytes when its headers are complete, before any body byte is read;
  *   - a chunked body reserves its de-chunked bytes as they arrive;
+ *   - a small body is not counted (free_below, below);
  *   - a reservation that does not fit is refused: the request is answered
  *     503 body_memory_exhausted with Retry-After: 1 and the connection is
  *     closed (with Expect: 100-continue, instead of 100 Continue);
@@ -46,6 +47,17 @@
  * request): that is per-connection memory, like the read buffer and the
  * pending output, and is bounded by max_connections, not by this budget.
  *
+ * Decision: a body that fits in that buffer is not counted at all
+ * (free_below, CFD_BODY_UNCOUNTED in the daemon): one announced as fewer
+ * than 64 KiB, or a chunked one while it is under 32 KiB (its doubling
+ * buffer stays within 64 KiB). Its memory is the connection's, already
+ * bounded by max_connections; counting it again let one client refuse
+ * every other client's articles: a reservation costs the client only its
+ * headers (a Content-Length of max_body), so 256 header-only connections
+ * held the whole default budget for read_timeout, again and again, and
+ * every request with a body -- a 2 KB article included -- was answered
+ * 503. Now such a client can refuse only other large bodies.
+ *
  * Threads: reserve and release on the owning loop's thread only; the
  * read-only functions from any thread. All zeros is a budget without a
  * limit (tests that build a worker by hand).
@@ -59,12 +71,20 @@
 
 #include "buf.h"
 
+/* The body buffer each connection keeps for its next request (http.c):
+ * bodies that fit in it are not counted when free_below is set to it. */
+#define CFD_BODY_UNCOUNTED (64u << 10)
+
 typedef struct cfd_body_budget {
     size_t limit;             /* bytes; 0 = no limit. Set before the loop runs. */
+    size_t free_below;        /* bodies under this are not counted (see above;
+                                 http.c applies it); 0 = all are. Set before
+                                 the loop runs. */
     _Atomic size_t used;      /* bytes reserved now */
     _Atomic uint64_t refused; /* reservations refused since start */
 } cfd_body_budget;
 
+/* A budget of limit bytes that counts every body (free_below 0). */
 void cfd_body_budget_init(cfd_body_budget *b, size_t limit);
 
 /* A loop's share of total over n_loops: total / n_loops, but at least

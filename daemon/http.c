@@ -15,7 +15,9 @@
 
 #include "http.h"
 
-#define CFD__BODY_KEEP (64u << 10) /* larger body buffers are freed after use */
+/* Larger body buffers are freed after use; smaller bodies are not counted
+ * on the body memory budget (body_budget.h) when it says so. */
+#define CFD__BODY_KEEP CFD_BODY_UNCOUNTED
 
 static int cfd__fail(cfd_http_in *in, int status, const char *code, const char *msg)
 {
@@ -25,20 +27,26 @@ static int cfd__fail(cfd_http_in *in, int status, const char *code, const char *
     return -1;
 }
 
-/* n more body bytes on the budget, or the 503 that tells the client to
- * come back: bodies already being received fill this loop's share. */
-static int cfd__reserve(cfd_http_in *in, size_t n)
+/* The first `total` bytes of this request's body on the budget (what is
+ * not reserved yet is), or the 503 that tells the client to come back:
+ * bodies already being received fill this loop's share. A body that the
+ * connection's own buffer holds is not counted (free_below): announced as
+ * less than free_below, or chunked and still under half of it (its buffer
+ * grows by doubling). */
+static int cfd__reserve_to(cfd_http_in *in, size_t total, int chunked)
 {
-    if (in->budget == NULL || n == 0)
+    if (in->budget == NULL || total <= in->reserved)
         return 0;
-    if (cfd_body_budget_reserve(in->budget, n) != 0) {
+    if (total < (chunked ? in->budget->free_below / 2 : in->budget->free_below))
+        return 0;
+    if (cfd_body_budget_reserve(in->budget, total - in->reserved) != 0) {
         in->err_budget = 1;
-        in->err_asked = in->reserved + n;
+        in->err_asked = total;
         return cfd__fail(in, 503, "body_memory_exhausted",
                          "the daemon holds as many request bodies as its memory for them allows "
                          "(max_body_memory): retry in a moment, on a new connection");
     }
-    in->reserved += n;
+    in->reserved = total;
     return 0;
 }
 
@@ -276,7 +284,7 @@ static int cfd__on_headers_complete(http_parser *p)
         return cfd__fail(in, 413, "body_too_large", in->err_text);
     }
     /* The whole announced body, before any of it is read. */
-    if (has_cl && !chunked && cfd__reserve(in, (size_t)p->content_length) != 0)
+    if (has_cl && !chunked && cfd__reserve_to(in, (size_t)p->content_length, 0) != 0)
         return -1;
     return 0;
 }
@@ -292,9 +300,8 @@ static int cfd__on_body(http_parser *p, const char *at, size_t len)
         return cfd__fail(in, 413, "body_too_large", in->err_text);
     }
     /* A chunked body reserves its bytes as they come; one with a
-     * Content-Length has them all reserved already. */
-    if (in->body.len + len > in->reserved &&
-        cfd__reserve(in, in->body.len + len - in->reserved) != 0)
+     * Content-Length has them all reserved already (or is not counted). */
+    if (cfd__reserve_to(in, in->body.len + len, (in->parser.flags & F_CHUNKED) != 0) != 0)
         return -1;
     if (in->body.len == 0 && in->parser.content_length != ULLONG_MAX &&
         !(in->parser.flags & F_CHUNKED)) {

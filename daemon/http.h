@@ -18,10 +18,11 @@
  *
  * Body memory (body_budget.h): with a budget set, a request reserves its
  * Content-Length on it when its headers are complete, and a chunked body
- * its de-chunked bytes as they arrive; what does not fit is the error 503
- * body_memory_exhausted (err_budget set), found before any body byte is
- * read when the length is announced. `reserved` counts what this request
- * holds; it is given back, and zeroed, by cfd_http_in_release, by the
+ * its de-chunked bytes as they arrive, unless the body is small enough for
+ * the connection's own buffer (the budget's free_below); what does not fit
+ * is the error 503 body_memory_exhausted (err_budget set), found before any
+ * body byte is read when the length is announced. `reserved` counts what
+ * this request holds; it is given back, and zeroed, by cfd_http_in_release, by the
  * start of the next request, by cfd_http_in_drop and by cfd_http_in_free,
  * so each reservation is released exactly once whichever comes first.
  *

@@ -311,6 +311,7 @@ static int cfd__worker_init(cfd_server *s, cfd_worker *w, unsigned index, cfd_er
     cfd_metrics_init(&w->metrics);
     cfd_body_budget_init(&w->body_budget, cfd_body_budget_share(s->cfg->max_body_memory,
                                                                 s->n_workers, s->cfg->max_body));
+    w->body_budget.free_below = CFD_BODY_UNCOUNTED; /* the connection's own buffer */
     cfd_article_decoder_init(&w->dec);
     cfd_http_date(w->date, (int64_t)time(NULL));
     uv_timer_init(&w->loop, &w->sweep);

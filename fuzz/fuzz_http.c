@@ -39,8 +39,10 @@
  *      - every byte of body memory it reserved has been given back.
  *    The loop's body memory share (CFD__BODY_SHARE) is smaller than
  *    max_body, which the configuration never allows, so that one
- *    connection reaches the 503 body_memory_exhausted refusal; part 1
- *    parses with a budget of the same size, so both see the same requests.
+ *    connection reaches the 503 body_memory_exhausted refusal; bodies
+ *    under CFD__BODY_FREE are not counted (the daemon's free_below, scaled
+ *    down) so that both sides of it are reached; part 1 parses with a
+ *    budget of the same size, so both see the same requests.
  * The engine serves three small linear models made at start-up with the
  * core API and the repository's rules file, loaded by the real plugins from
  * the build tree (CFD_FUZZ_PLUGIN_DIR).
@@ -84,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define CFD__MAX_CUTS 15
 /* The loop's body memory: less than max_body (4K) on purpose, see above. */
 #define CFD__BODY_SHARE 3072
+#define CFD__BODY_FREE 1024 /* bodies under it are not counted (body_budget.h) */
 #define CFD__DEADLINE_NS (10ull * 1000 * 1000 * 1000) /* one input, wall clock */
 
 /* ---- the daemon side: one worker, as server.c builds it ---------------- */
@@ -209,6 +212,7 @@ static void cfd__setup(void)
     w->srv = s;
     w->listen[0].fd = w->listen[1].fd = -1;
     cfd_body_budget_init(&w->body_budget, CFD__BODY_SHARE);
+    w->body_budget.free_below = CFD__BODY_FREE;
     CFD__CHECK(uv_loop_init(&w->loop) == 0);
     w->loop.data = w;
     cfd_metrics_init(&w->metrics);
@@ -270,6 +274,7 @@ static void cfd__parse(const char *data, size_t size, const size_t *cuts, size_t
     cfd_body_budget budget;
     cfd_http_in_init(&in, &cfd__srv.limits);
     cfd_body_budget_init(&budget, CFD__BODY_SHARE);
+    budget.free_below = CFD__BODY_FREE;
     in.budget = &budget;
     memset(out, 0, sizeof(*out));
     char *avail = malloc(size + 1);

@@ -852,6 +852,72 @@ static void test_budget_chunked(void **state)
     assert_int_equal(cfd_body_budget_used(&b), 0);
 }
 
+/* A body the connection's own buffer holds is not counted (free_below):
+ * a client that fills the budget with large announced bodies -- from its
+ * headers alone -- must not get every small article refused. Announced:
+ * counted from free_below up. Chunked: counted once it passes half of it,
+ * then all of its bytes. */
+static void test_budget_small_bodies_uncounted(void **state)
+{
+    (void)state;
+    const cfd_http_limits limits = {.max_header = 1024, .max_body = 4096};
+    cfd_body_budget b;
+    cfd_body_budget_init(&b, 3000);
+    b.free_below = 1000;
+    cfd_http_in big, in;
+    char head[256], body[1100];
+    size_t used;
+    memset(body, 'x', sizeof(body));
+    cfd_http_in_init(&big, &limits);
+    big.budget = &b;
+    post_head(head, sizeof(head), 2500, NULL);
+    assert_int_equal(cfd_http_feed(&big, head, strlen(head), &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_body_budget_used(&b), 2500); /* 500 left */
+
+    /* 999 announced: served, not counted; 1000: counted, and refused */
+    cfd_http_in_init(&in, &limits);
+    in.budget = &b;
+    post_head(head, sizeof(head), 999, NULL);
+    assert_int_equal(cfd_http_feed(&in, head, strlen(head), &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_http_feed(&in, body, 999, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.body_len, 999);
+    assert_int_equal(cfd_body_budget_used(&b), 2500);
+    cfd_http_in_release(&in);
+    post_head(head, sizeof(head), 1000, NULL);
+    assert_int_equal(cfd_http_feed(&in, head, strlen(head), &used), CFD_HTTP_ERROR);
+    assert_string_equal(in.err_code, "body_memory_exhausted");
+    assert_int_equal(in.err_asked, 1000);
+    cfd_http_in_free(&in);
+    assert_int_equal(cfd_body_budget_used(&b), 2500);
+    assert_int_equal(atomic_load(&b.refused), 1);
+
+    /* chunked: 499 bytes are not counted (under half of free_below); the
+     * chunk that takes it to 600 reserves all 600, and the next ones theirs */
+    cfd_http_in_init(&in, &limits);
+    in.budget = &b;
+    const char chead[] = "POST /v1/classify HTTP/1.1\r\nHost: a\r\n"
+                         "Transfer-Encoding: chunked\r\n\r\n";
+    char chunk[1200];
+    assert_int_equal(cfd_http_feed(&in, chead, sizeof(chead) - 1, &used), CFD_HTTP_MORE);
+    int n = snprintf(chunk, sizeof(chunk), "1f3\r\n%.499s\r\n", body);
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_body_budget_used(&b), 2500);
+    cfd_http_in_release(&big); /* no-op: big is still being received */
+    cfd_http_in_free(&big);    /* its connection ends: 2500 back */
+    assert_int_equal(cfd_body_budget_used(&b), 0);
+    n = snprintf(chunk, sizeof(chunk), "65\r\n%.101s\r\n", body);
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_MORE);
+    assert_int_equal(cfd_body_budget_used(&b), 600); /* all of it, from 500 on */
+    n = snprintf(chunk, sizeof(chunk), "3e8\r\n%.1000s\r\n0\r\n\r\n", body);
+    assert_int_equal(cfd_http_feed(&in, chunk, (size_t)n, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.body_len, 1600);
+    assert_int_equal(cfd_body_budget_used(&b), 1600);
+    cfd_http_in_release(&in);
+    assert_int_equal(cfd_body_budget_used(&b), 0);
+    cfd_http_in_free(&in);
+    assert_int_equal(cfd_body_budget_used(&b), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -884,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_budget_content_length),
         cmocka_unit_test(test_budget_pipelined),
         cmocka_unit_test(test_budget_chunked),
+        cmocka_unit_test(test_budget_small_bodies_uncounted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

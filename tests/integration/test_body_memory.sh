@@ -5,16 +5,19 @@
 # it is OOM-killed; the daemon keeps serving and tells the clients that do
 # not fit to come back (503 body_memory_exhausted, Retry-After: 1).
 #
-# One loop, max_body 64K, max_body_memory 128K: two slow clients each send
-# the headers of a 60 KiB article and 1000 bytes of it, and stop. Checked:
-#   - both are held: 120 KiB reserved (classifyd_body_memory_bytes);
+# One loop, max_body 256K, max_body_memory 512K: two slow clients each send
+# the headers of a 256 KiB article and 1000 bytes of it, and stop. Checked:
+#   - both are held: all 512 KiB reserved (classifyd_body_memory_bytes);
 #   - a third such request is answered 503 body_memory_exhausted with
 #     Retry-After: 1 and Connection: close, from its headers alone: sent
 #     raw with part of its body, sent by curl with Expect: 100-continue
 #     (the 503 instead of 100 Continue), and sent chunked;
-#   - /healthz still answers 200 meanwhile;
+#   - /healthz still answers 200 meanwhile, and so does a small article,
+#     announced or chunked: a body under 64 KiB is the connection's own
+#     buffer, not counted, so clients holding the budget with large bodies
+#     (from their headers alone) cannot refuse every other client's articles;
 #   - once a slow client sends the rest of its body it gets its normal
-#     reply, its 60 KiB are free again, and a new 60 KiB request fits;
+#     reply, its 256 KiB are free again, and a new 256 KiB request fits;
 #   - when everything is answered nothing is reserved; the refusals are
 #     counted in /metrics and logged (rate-limited);
 #   - max_body_memory below max_body is refused at start, naming the line;
@@ -23,14 +26,14 @@
 . "$(dirname "$0")/lib.sh"
 it_init "$@"
 
-it_start_daemon --workers 1 --max-body 64K --max-body-memory 128K --read-timeout 60s
+it_start_daemon --workers 1 --max-body 256K --max-body-memory 512K --read-timeout 60s
 
-# A JSON article of exactly 60 KiB.
+# A JSON article of exactly 256 KiB.
 python3 - "$IT_TMP/body.json" <<'PY'
 import sys
-n = 60 * 1024
+n = 256 * 1024
 head, tail = '{"id":"big","body":"'.encode(), '"}'.encode()
-text = "한국은행 금융통화위원회는 기준금리를 동결했다. ".encode() * 1500
+text = "한국은행 금융통화위원회는 기준금리를 동결했다. ".encode() * 5000
 body = head + text[: n - len(head) - len(tail) - 200]
 body = body.decode("utf-8", "ignore").encode()  # whole characters only
 body += b" " * (n - len(body) - len(tail)) + tail
@@ -39,7 +42,7 @@ open(sys.argv[1], "wb").write(body)
 PY
 
 # slow.py: commands on stdin, one result line each on stdout.
-#   open NAME    a connection sends the headers (Content-Length 61440) and
+#   open NAME    a connection sends the headers (Content-Length 262144) and
 #                1000 bytes of the body, then waits
 #   finish NAME  it sends the rest and reads its reply: "NAME STATUS results|<body>"
 #   try NAME     like open, then reads the reply at once:
@@ -123,12 +126,12 @@ wait_metric() {
   done
 }
 
-it_eq "the budget of one loop is max_body_memory" 131072 "$(metric classifyd_body_memory_limit_bytes)"
+it_eq "the budget of one loop is max_body_memory" 524288 "$(metric classifyd_body_memory_limit_bytes)"
 it_eq "slow client A holds its connection" "opened A" "$(slow "open A")"
 it_eq "slow client B holds its connection" "opened B" "$(slow "open B")"
-wait_metric classifyd_body_memory_bytes 122880
+wait_metric classifyd_body_memory_bytes 524288
 
-it_eq "a third 60 KiB body does not fit: 503 from its headers" \
+it_eq "a third 256 KiB body does not fit: 503 from its headers" \
   "C 503 retry=1 close=1 code=body_memory_exhausted" "$(slow "try C")"
 
 out=$(curl -sS --max-time 20 --unix-socket "$SOCK" -D "$IT_TMP/expect.h" \
@@ -150,14 +153,21 @@ it_match "a chunked body that grows past the budget: 503" '^HTTP 503$' "$out"
 it_match "... body_memory_exhausted" '"code":"body_memory_exhausted"' "$out"
 
 it_eq "/healthz answers while the bodies are held" 200 "$(it_status http://localhost/healthz)"
-it_eq "nothing refused took memory" 122880 "$(metric classifyd_body_memory_bytes)"
+small='{"id":"small","title":"국회 예산안 통과","body":"국회는 본회의를 열어 예산안을 통과시켰다."}'
+out=$(it_curl -H 'Content-Type: application/json' --data-binary "$small" http://localhost/v1/classify)
+it_match "a small article is classified while large bodies hold the budget" '^HTTP 200$' "$out"
+it_match "... with its results" '"results"' "$out"
+out=$(printf '%s' "$small" | it_curl -H 'Content-Type: application/json' \
+      -H 'Transfer-Encoding: chunked' --data-binary @- http://localhost/v1/classify)
+it_match "... and so is one sent chunked" '^HTTP 200$' "$out"
+it_eq "nothing refused took memory" 524288 "$(metric classifyd_body_memory_bytes)"
 
 it_eq "slow client A sends the rest of its body and gets its reply" "A 200 results" \
   "$(slow "finish A")"
-wait_metric classifyd_body_memory_bytes 61440
+wait_metric classifyd_body_memory_bytes 262144
 out=$(it_curl -H 'Content-Type: application/json' -H 'Expect:' \
       --data-binary @"$IT_TMP/body.json" http://localhost/v1/classify)
-it_match "with A's memory given back, a new 60 KiB request fits" '^HTTP 200$' "$out"
+it_match "with A's memory given back, a new 256 KiB request fits" '^HTTP 200$' "$out"
 it_match "... and is classified" '"results"' "$out"
 it_eq "slow client B finishes too" "B 200 results" "$(slow "finish B")"
 wait_metric classifyd_body_memory_bytes 0
