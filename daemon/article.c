@@ -145,8 +145,7 @@ static size_t cfd__depth_at(const char *json, size_t off)
  * have made it valid. */
 static int cfd__json_cut(const char *json, size_t len, size_t off)
 {
-    /* A string still open at the end: cJSON stops at its start, so it got
-     * that far with no earlier error. */
+    /* A string still open at the end: cJSON stops at its start. */
     int in_str = 0;
     size_t str_at = 0;
     for (size_t i = 0; i < len; i++) {
@@ -161,22 +160,27 @@ static int cfd__json_cut(const char *json, size_t len, size_t off)
             str_at = i;
         }
     }
-    if (in_str)
-        return off >= str_at;
-    /* Else parse it again with a byte after it that no JSON value may hold
-     * outside a string: when parsing now stops at that byte, everything
-     * before it was a valid beginning. */
+    if (in_str && off < str_at)
+        return 0; /* an error before it */
+    /* Parse again what comes before such a string, with an empty one in
+     * its place (no content makes a string invalid where one may stand),
+     * then a byte that no JSON value may hold outside a string: when
+     * parsing now gets to that byte, everything before it was a valid
+     * beginning. The open string itself may be the error ({"a" "b: a
+     * string where the colon goes), which cJSON also reports at its start. */
+    size_t keep = in_str ? str_at : len;
     cfd_buf tmp = CFD_BUF_INIT;
-    cfd_buf_append(&tmp, json, len);
+    cfd_buf_append(&tmp, json, keep);
+    if (in_str)
+        cfd_buf_append(&tmp, "\"\"", 2);
     cfd_buf_append(&tmp, "#", 1);
     int cut = 0;
     if (!tmp.oom) {
         const char *end = NULL;
-        cJSON *root = cJSON_ParseWithLengthOpts(tmp.data, len + 1, &end, 0);
+        cJSON *root = cJSON_ParseWithLengthOpts(tmp.data, tmp.len, &end, 0);
         if (root != NULL)
             cJSON_Delete(root);
-        else
-            cut = end != NULL && (size_t)(end - tmp.data) == len;
+        cut = end != NULL && (size_t)(end - tmp.data) == tmp.len - 1;
     }
     cfd_buf_free(&tmp);
     return cut;

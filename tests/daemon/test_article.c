@@ -155,17 +155,26 @@ static void test_body_that_ends_early(void **state)
         assert_int_equal(err.offset, strlen(cut[i]));
         assert_non_null(strstr(err.msg, "the body ends"));
     }
-    /* errors before the end are not taken for a cut */
-    static const char *const bad[] = {
-        "{\"title\":abc",
-        "{\"title\":\"abc\"x \"",
-        "{'title':'abc'}",
-        "{\"a\":tr",
+    /* errors before the end are not taken for a cut, nor is an open string
+     * that is itself the error (where the colon, a comma or a value's end
+     * belongs): cJSON stops at its start as it does for one cut short, and
+     * the reply said "the body ends", at the end, for a missing colon */
+    static const struct {
+        const char *json;
+        size_t offset;
+    } bad[] = {
+        {"{\"title\":abc", 9},
+        {"{\"title\":\"abc\"x \"", 14},
+        {"{'title':'abc'}", 2},
+        {"{\"a\":tr", 5},
+        {"{\"title\" \"국회", 9},
+        {"{\"title\":\"국회\" \"body", 18},
+        {"{\"plugins\":[\"topic\" \"sect", 20},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        assert_int_equal(decode(bad[i], &a, &err), CFD_EFORMAT);
-        assert_true(err.offset < strlen(bad[i]));
-        assert_null(strstr(err.msg, "ends"));
+        assert_int_equal(decode(bad[i].json, &a, &err), CFD_EFORMAT);
+        if (err.offset != bad[i].offset || strstr(err.msg, "ends") != NULL)
+            fail_msg("%s: offset %zu, %s", bad[i].json, err.offset, err.msg);
     }
 }
 
