@@ -87,6 +87,23 @@ static void cfd__print_text(const cfd_cv_result *res, size_t n_grid, size_t best
     }
     printf("\nbest C %g: mean macro-F1 %.4f (sd %.4f) over %u folds\n\n", res[best].c,
            res[best].mean_macro_f1, res[best].sd_macro_f1, k);
+    /* A best C at an end of the grid, ahead of every other C: the best may
+     * lie beyond the values tried. */
+    double lo = res[0].c, hi = res[0].c, others = -1.0;
+    for (size_t g = 0; g < n_grid; g++) {
+        lo = res[g].c < lo ? res[g].c : lo;
+        hi = res[g].c > hi ? res[g].c : hi;
+        if (g != best && res[g].mean_macro_f1 > others)
+            others = res[g].mean_macro_f1;
+    }
+    if (n_grid > 1 && res[best].mean_macro_f1 > others && (res[best].c == lo || res[best].c == hi))
+        printf("note: C %g is the %s value in the grid and better than the others: try %s ones "
+               "too (e.g. --c-grid %g,%g,%g)\n\n",
+               res[best].c, res[best].c == lo ? "smallest" : "largest",
+               res[best].c == lo ? "smaller" : "larger",
+               res[best].c == lo ? res[best].c / 9 : res[best].c,
+               res[best].c == lo ? res[best].c / 3 : res[best].c * 3,
+               res[best].c == lo ? res[best].c : res[best].c * 9);
     printf("pooled out-of-fold predictions at C=%g:\n", res[best].c);
     cfd_metrics_print(&res[best].pooled, (const char *const *)ds->labels, stdout);
 }

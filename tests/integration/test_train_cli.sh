@@ -187,6 +187,29 @@ assert j["best_c"] in (0.1, 1) and j["best_mean_macro_f1"] == 1
 EOF
 expect 0 "" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 3 --buckets 14
 grep -q "best C 1: mean macro-F1 1.0000" "$TMP/out" || fail "cv text: $(cat "$TMP/out")"
+grep -q "^note: C" "$TMP/out" && fail "cv: edge note on a tie: $(cat "$TMP/out")"
+
+# cv: a best C at the end of the grid, ahead of the others, gets a note that
+# the best may lie beyond it (a small C underfits: every fold predicts 정치)
+python3 - "$TMP" <<'EOF'
+import random, sys
+r = random.Random(7)
+labs = ["정치"] * 60 + ["경제"] * 30 + ["스포츠"] * 10
+cue = {"정치": "국회", "경제": "주가", "스포츠": "축구"}
+common = "오늘 발표 관련 지난 올해 정부 회의 결과 예정 이번".split()
+with open(sys.argv[1] + "/edge.tsv", "w") as f:
+    for i in range(300):
+        lab = labs[i % 100]
+        w = [r.choice(common) for _ in range(6)] + [cue[lab]]
+        r.shuffle(w)
+        f.write(lab + "\t" + " ".join(w) + "\n")
+EOF
+expect 0 "" -- "$TOOL" cv --data "$TMP/edge.tsv" --folds 3 --c-grid 0.001,0.01,1 --buckets 14
+grep -q "^note: C 1 is the largest value in the grid and better than the others: try larger ones too" \
+  "$TMP/out" || fail "cv: no note for a best C at the top of the grid: $(cat "$TMP/out")"
+expect 0 "" -- "$TOOL" cv --data "$TMP/edge.tsv" --folds 3 --c-grid 1,0.01,0.001 --buckets 14
+grep -q "^note: C 1 is the largest" "$TMP/out" ||
+  fail "cv: the grid's order should not matter: $(cat "$TMP/out")"
 
 # progress goes to stderr only with --progress when stderr is not a terminal
 expect 0 "featurizing 450/450 done" -- "$TOOL" cv --data "$TMP/train.tsv" --folds 2 --buckets 14 --progress
