@@ -72,7 +72,9 @@ static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
                  ? cfd_article_decode_text(r->body, r->body_len, &a, &err)
                  : cfd_article_decode_json(&w->dec, r->body, r->body_len, 0, &a, &err);
     if (rc != 0) { /* the client's mistake, unless the daemon ran out of memory */
-        if (rc == CFD_EUTF8)
+        /* a body cut inside a character: the "cut short" message is the
+         * precise one, whatever the charset label says */
+        if (rc == CFD_EUTF8 && !cfd_utf8_cut(r->body, r->body_len, err.offset))
             cfd__charset_advice(r, &err, "the body");
         cfd_conn_error(c, r, rc == CFD_ENOMEM ? 503 : 400, cfd_article_error_code(rc), err.msg,
                        err.offset, NULL, 0);
@@ -159,7 +161,7 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
             /* the offset is in the line, not the body */
             cfd_error_set(&err, rc, err.offset, "invalid UTF-8 at byte %zu of line %zu: send "
                           "UTF-8 text", err.offset, lineno);
-        if (rc == CFD_EUTF8) {
+        if (rc == CFD_EUTF8 && !cfd_utf8_cut(line, n, err.offset)) {
             char where[40];
             snprintf(where, sizeof(where), "line %zu", lineno);
             cfd__charset_advice(&c->in.req, &err, where);

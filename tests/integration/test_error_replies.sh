@@ -125,6 +125,13 @@ it_match "EUC-KR bytes labelled UTF-8: the plain message" 'invalid UTF-8 at byte
 out=$(it_curl -H 'Content-Type: text/plain; charset=euc-kr' --data-binary '국회 예산안 통과' \
       http://localhost/v1/classify)
 it_match "UTF-8 text labelled euc-kr: classified" '^HTTP 200$' "$out"
+# UTF-8 text labelled euc-kr but cut inside its last character: the
+# precise "cut short" message, not the charset advice
+printf '{"title":"국회 예산안 통과"}' | head -c 31 > "$IT_TMP/cut.json"
+out=$(it_curl -H 'Content-Type: application/json; charset=euc-kr' --data-binary @"$IT_TMP/cut.json" \
+      http://localhost/v1/classify)
+it_match "UTF-8 cut short, labelled euc-kr: said to be cut short" \
+  'ends in the middle of a UTF-8 character \(byte 30 of 31\): the body was cut short' "$out"
 
 # ---- a Content-Length larger than the body (the client closes its side
 # after sending): the reply says how many of the announced bytes arrived.
