@@ -29,7 +29,6 @@
 #include "tokenize.h"
 #include "utf8.h"
 
-#define CFD__MAX_INPUT ((size_t)64 << 20) /* title + body, see featurize.h */
 #define CFD__TITLE_BIT UINT32_C(0x80000000)
 #define CFD__TF_TABLE 256
 
@@ -314,10 +313,10 @@ static int cfd__count(cfd_featurizer *fz, const cfd_feat_config *cfg, const char
     if ((title == NULL && title_len) || (body == NULL && body_len))
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "featurize: NULL text with a non-zero length");
-    if (title_len > CFD__MAX_INPUT || body_len > CFD__MAX_INPUT - title_len)
+    if (title_len > CFD_FEATURIZE_MAX_INPUT || body_len > CFD_FEATURIZE_MAX_INPUT - title_len)
         return cfd_error_set(err, CFD_ETOOBIG, (size_t)-1,
                              "featurize: title + body is %zu bytes, the limit is %zu MiB",
-                             title_len + body_len, CFD__MAX_INPUT >> 20);
+                             title_len + body_len, CFD_FEATURIZE_MAX_INPUT >> 20);
 
     uint64_t seeds[CFD_HK_COUNT];
     for (unsigned k = 0; k < CFD_HK_COUNT; k++)

@@ -42,6 +42,9 @@
 
 #include "tokenize.h"
 
+/* The most text (title + body, bytes) one call featurizes: CFD_ETOOBIG above. */
+#define CFD_FEATURIZE_MAX_INPUT ((size_t)64 << 20)
+
 typedef struct cfd_featurizer cfd_featurizer;
 
 /* Sensible defaults (documented in featurize.c). */

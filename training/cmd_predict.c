@@ -37,6 +37,45 @@ static void cfd__predict_help(void)
            "  --all           after label and probability, every label:probability pair\n");
 }
 
+/*
+ * Reads one line (with its '\n', if any) into *line, NUL-terminated, like
+ * getline, but stops once it holds more than max bytes without a newline:
+ * *too_long is then set. A file of one huge line (a dump without line
+ * breaks, /dev/zero) would otherwise be read into memory whole before any
+ * check. Returns the length, or -1 at the end of the input or on a read or
+ * allocation error (ferror / *oom tell which).
+ */
+static ssize_t cfd__read_line(FILE *in, char **line, size_t *cap, size_t max, int *too_long,
+                              int *oom)
+{
+    size_t len = 0;
+    int ch = EOF;
+    *too_long = 0;
+    while ((ch = getc_unlocked(in)) != EOF) {
+        if (len + 2 > *cap) {
+            size_t c = *cap ? *cap * 2 : 4096;
+            char *q = realloc(*line, c);
+            if (q == NULL) {
+                *oom = 1;
+                return -1;
+            }
+            *line = q;
+            *cap = c;
+        }
+        (*line)[len++] = (char)ch;
+        if (ch == '\n')
+            break;
+        if (len > max) {
+            *too_long = 1;
+            break;
+        }
+    }
+    if (len == 0)
+        return -1;
+    (*line)[len] = '\0';
+    return (ssize_t)len;
+}
+
 int cfd_cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL;
@@ -96,7 +135,7 @@ int cfd_cmd_predict(int argc, char **argv)
     }
     struct stat st;
     if (fstat(fileno(in), &st) == 0 && S_ISDIR(st.st_mode)) {
-        /* fopen opens a directory; getline would then fail with EISDIR */
+        /* fopen opens a directory; reading it would then fail with EISDIR */
         rc = cfd_error_set(&err, CFD_EIO, (size_t)-1,
                            "%s: not a regular file (a directory); give a file or - for "
                            "standard input", name);
@@ -111,8 +150,20 @@ int cfd_cmd_predict(int argc, char **argv)
     ssize_t len;
     unsigned lineno = 0;
     size_t next_off = 0; /* byte offset in the input of the next line */
-    while ((len = getline(&line, &cap, in)) >= 0) {
+    int too_long = 0, oom = 0;
+    /* the featurizer's limit on a text, with room for JSON's quoting and
+     * escapes around it */
+    const size_t max_line = 2 * CFD_FEATURIZE_MAX_INPUT;
+    while ((len = cfd__read_line(in, &line, &cap, max_line, &too_long, &oom)) >= 0) {
         lineno++;
+        if (too_long) {
+            rc = cfd_error_set(&err, CFD_ETOOBIG, next_off,
+                               "%s:%u: line longer than %zu MiB (it starts at byte %zu): one "
+                               "text per line, each at most %zu MiB",
+                               name, lineno, max_line >> 20, next_off,
+                               (size_t)(CFD_FEATURIZE_MAX_INPUT >> 20));
+            goto fail;
+        }
         size_t line_off = next_off;
         next_off += (size_t)len;
         if (len > 0 && line[len - 1] == '\n')
@@ -157,6 +208,11 @@ int cfd_cmd_predict(int argc, char **argv)
         for (uint32_t c = 0; all && c < m->n_labels; c++)
             printf("\t%s:%.4f", m->labels[c], (double)p[c]);
         putchar('\n');
+    }
+    if (oom) {
+        rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "%s:%u: out of memory reading a line",
+                           name, lineno + 1);
+        goto fail;
     }
     if (ferror(in)) {
         rc = cfd_error_set(&err, CFD_EIO, (size_t)-1, "%s: read error: %m", name);

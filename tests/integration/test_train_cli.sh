@@ -229,6 +229,14 @@ printf '주가 \xfe\n' | "$TOOL" predict --model "$TMP/topic.cfdm" - >/dev/null 
 # predict names the byte of the input and the column of the line, as train
 # and eval do for the same file
 expect 1 "$TMP/badutf8.tsv:2: invalid UTF-8 at byte 28 (column 15" -- "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/badutf8.tsv"
+# predict reads no line past 128 MiB (twice the featurizer's limit): a file
+# without line breaks is refused, naming its line and byte, instead of being
+# read into memory whole; the lines before it are still answered
+{ printf '주가\n'; head -c 140000000 /dev/zero | tr '\0' a; } > "$TMP/oneline.txt"
+expect 1 "$TMP/oneline.txt:2: line longer than 128 MiB (it starts at byte 7)" -- \
+  "$TOOL" predict --model "$TMP/topic.cfdm" "$TMP/oneline.txt"
+[ "$(wc -l < "$TMP/out")" = 1 ] || fail "predict: the line before the long one: $(head -c 200 "$TMP/out")"
+rm -f "$TMP/oneline.txt"
 
 expect 0 "" -- "$TOOL" inspect "$TMP/topic.cfdm" --data "$TMP/train.tsv" --top 5
 grep -q "^version     v-test" "$TMP/out" || fail "inspect version: $(cat "$TMP/out")"
