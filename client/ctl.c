@@ -131,20 +131,56 @@ void cfd_ctl_print_json(const char *json, size_t len)
     cJSON_Delete(root);
 }
 
+/* A 503 the daemon gives while it is momentarily full: too many request
+ * bodies being received at once (max_body_memory) or too many connections.
+ * Classifying is safe to repeat, so cfd_ctl_call retries those; other 503s
+ * (a plugin without a model) do not pass by waiting. */
+static int cfd__busy(const cfd_http_reply *reply)
+{
+    if (reply->status != 503 || reply->retry_after[0] == '\0')
+        return 0;
+    cJSON *root = cJSON_ParseWithLength(reply->body.data, reply->body.len);
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(root, "error");
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(e, "code");
+    int busy = cJSON_IsString(code) && (strcmp(code->valuestring, "body_memory_exhausted") == 0 ||
+                                        strcmp(code->valuestring, "too_many_connections") == 0);
+    cJSON_Delete(root);
+    return busy;
+}
+
 int cfd_ctl_call(cfd_ctl *ctl, const char *what, const char *method, const char *target,
                  const char *ctype, const char *body, size_t len, cfd_http_body_fn on_body,
                  void *ud, cfd_http_reply *reply)
 {
     cfd_error err;
-    cfd_error_clear(&err);
-    if (!ctl->conn && cfd_http_connect(ctl->socket, ctl->timeout_ms, &ctl->conn, &err) != 0) {
-        fprintf(stderr, "classifyctl: %s: %s\n", what, err.msg);
-        return CFD_CTL_ECONNECT;
-    }
-    if (cfd_http_request(ctl->conn, method, target, ctype, body, len, on_body, ud, reply,
-                         &err) != 0) {
-        fprintf(stderr, "classifyctl: %s: %s\n", what, err.msg);
-        return CFD_CTL_ECONNECT;
+    int retries = strcmp(target, "/v1/classify") == 0 ? CFD_CTL_BUSY_RETRIES : 0;
+    for (;;) {
+        cfd_error_clear(&err);
+        if (!ctl->conn && cfd_http_connect(ctl->socket, ctl->timeout_ms, &ctl->conn, &err) != 0) {
+            fprintf(stderr, "classifyctl: %s: %s\n", what, err.msg);
+            return CFD_CTL_ECONNECT;
+        }
+        if (cfd_http_request(ctl->conn, method, target, ctype, body, len, on_body, ud, reply,
+                             &err) != 0) {
+            fprintf(stderr, "classifyctl: %s: %s\n", what, err.msg);
+            return CFD_CTL_ECONNECT;
+        }
+        if (retries == 0 || !cfd__busy(reply))
+            break;
+        /* The daemon closes the connection after such a 503: wait as it
+         * asks (at most 10 s), then send the same request on a new one. */
+        long wait = strtol(reply->retry_after, NULL, 10);
+        wait = wait < 1 ? 1 : wait > 10 ? 10 : wait;
+        wait = wait * (CFD_CTL_BUSY_RETRIES - retries + 1); /* longer each time */
+        wait = wait > 10 ? 10 : wait;
+        retries--;
+        fprintf(stderr, "classifyctl: %s: the daemon is busy (503), retrying in %ld s (%d %s left)\n",
+                what, wait, retries, retries == 1 ? "retry" : "retries");
+        cfd_http_close(ctl->conn);
+        ctl->conn = NULL;
+        cfd_http_reply_free(reply);
+        cfd_http_reply_init(reply);
+        sleep((unsigned)wait);
     }
     if (reply->status >= 200 && reply->status < 300)
         return CFD_CTL_OK;

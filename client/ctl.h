@@ -50,11 +50,20 @@ typedef struct cfd_ctl {
     cfd_http_conn *conn;      /* opened on first call */
 } cfd_ctl;
 
+/* Times a classify request is sent again when the daemon answers 503
+ * body_memory_exhausted or too_many_connections (momentarily full). */
+#define CFD_CTL_BUSY_RETRIES 5
+
 /*
  * One request. On an HTTP 2xx returns CFD_CTL_OK with the reply in *reply.
  * On a daemon error prints it (status, code, message, offset) prefixed by
  * `what` and returns CFD_CTL_EDAEMON (reply still filled); on a transport
- * failure prints it and returns CFD_CTL_ECONNECT.
+ * failure prints it and returns CFD_CTL_ECONNECT. A POST to /v1/classify
+ * that the daemon refuses as momentarily full (503 with Retry-After and the
+ * code body_memory_exhausted or too_many_connections) is sent again on a
+ * new connection after the wait it asks for times the attempt's number
+ * (1, 2, 3, ... s for Retry-After: 1; at most 10 s), up to
+ * CFD_CTL_BUSY_RETRIES times, with a line on stderr each time.
  */
 int cfd_ctl_call(cfd_ctl *ctl, const char *what, const char *method, const char *target,
                  const char *ctype, const char *body, size_t len, cfd_http_body_fn on_body,

@@ -177,6 +177,34 @@ if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then it_ok "refusals logged ($n lines)"
 else it_fail "refusals logged $n times (expected 1..3)"; fi
 it_alive "after the refusals"
 
+# classifyctl batch, refused as busy, waits and sends the same request again:
+# the budget is held again by A and B, a batch of 40 articles (one NDJSON
+# request of ~80 KiB, counted) is refused at least once, then A and B finish
+# and the batch's next try fits. Every article is answered; exit 0.
+python3 - "$IT_TMP/batch.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    for i in range(40):
+        f.write(json.dumps({"id": "r%d" % i, "body": "한국은행 금융통화위원회는 기준금리를 동결했다. " * 30},
+                           ensure_ascii=False) + "\n")
+PY
+it_eq "slow client A holds the budget again" "opened A" "$(slow "open A")"
+it_eq "slow client B too" "opened B" "$(slow "open B")"
+wait_metric classifyd_body_memory_bytes 524288
+CLASSIFYD_SOCKET=$SOCK "$BIN/classifyctl" batch --chunk 40 --no-progress -o "$IT_TMP/batch.out" \
+  "$IT_TMP/batch.jsonl" >"$IT_TMP/batch.stdout" 2>"$IT_TMP/batch.err" &
+batch_pid=$!
+wait_metric classifyd_body_memory_refused_total 4
+it_eq "A finishes" "A 200 results" "$(slow "finish A")"
+it_eq "B finishes" "B 200 results" "$(slow "finish B")"
+wait "$batch_pid"
+it_eq "batch refused as busy, then retried: exit 0" 0 "$?"
+it_match "... saying it waits and retries" \
+  'batch \(lines 1-40\): the daemon is busy \(503\), retrying in 1 s \(4 retries left\)' \
+  "$(cat "$IT_TMP/batch.err")"
+it_eq "... and every article answered" 40 "$(grep -c '"results"' "$IT_TMP/batch.out")"
+wait_metric classifyd_body_memory_bytes 0
+
 exec {SLOW[1]}>&-
 it_stop_daemon || it_fail "the daemon did not stop cleanly"
 
