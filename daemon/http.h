@@ -2,7 +2,8 @@
  * HTTP/1.1 on top of http_parser: turns a byte stream (split anywhere,
  * pipelined requests back to back) into whole requests one at a time, enforces
  * the header and body limits while the bytes arrive, and formats replies
- * (fixed-length and chunked) into a cfd_buf.
+ * (fixed-length and chunked) into a cfd_buf. Requests: http.c; replies:
+ * http_reply.c.
  *
  * One cfd_http_in per connection. cfd_http_feed parses until one request is
  * complete and then stops (the parser is paused), so the caller can answer
