@@ -109,10 +109,7 @@ static int cfd__media_is(const char *v, size_t n, const char *type)
     return n == tl && strncasecmp(v, type, n) == 0;
 }
 
-/* Copies the token v[0..n) into out[size], cut to fit, NUL-terminated. It
- * may be quoted in an error message: a byte that has no place in a token
- * (control, space, non-ASCII) becomes '?', so the reply stays valid UTF-8. */
-static void cfd__keep_token(char *out, size_t size, const char *v, size_t n)
+void cfd_http_keep_token(char *out, size_t size, const char *v, size_t n)
 {
     if (n >= size)
         n = size - 1;
@@ -137,7 +134,7 @@ static void cfd__charset_param(cfd_http_in *in, const char *v, size_t n)
             size_t k = j;
             while (k < n && v[k] != ';' && v[k] != '"' && v[k] != ' ' && v[k] != '\t')
                 k++;
-            cfd__keep_token(in->charset, sizeof(in->charset), v + j, k - j);
+            cfd_http_keep_token(in->charset, sizeof(in->charset), v + j, k - j);
             return;
         }
     }
@@ -165,7 +162,7 @@ static void cfd__use_header(cfd_http_in *in)
             in->ctype = CFD_CTYPE_NDJSON;
         else
             in->ctype = CFD_CTYPE_OTHER;
-        cfd__keep_token(in->media, sizeof(in->media), v, m);
+        cfd_http_keep_token(in->media, sizeof(in->media), v, m);
         cfd__charset_param(in, v + m, n - m);
     } else if (in->field_len == 16 && memcmp(in->field, "content-encoding", 16) == 0) {
         /* The daemon undoes no content coding: a compressed body would be
@@ -178,7 +175,7 @@ static void cfd__use_header(cfd_http_in *in)
             while (j < n && v[j] != ',' && v[j] != ' ' && v[j] != '\t')
                 j++;
             if (j > i && !(j - i == 8 && strncasecmp(v + i, "identity", 8) == 0))
-                cfd__keep_token(in->coding, sizeof(in->coding), v + i, j - i);
+                cfd_http_keep_token(in->coding, sizeof(in->coding), v + i, j - i);
             i = j;
         }
     } else if (in->field_len == 17 && memcmp(in->field, "transfer-encoding", 17) == 0) {

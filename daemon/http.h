@@ -147,6 +147,12 @@ int cfd_http_want_continue(cfd_http_in *in);
  * arrived, and not the last (zero-size) chunk". */
 void cfd_http_partial(const cfd_http_in *in, char *out, size_t size);
 
+/* Copies v[0..n) (a header token, a path) into out[size], cut to fit,
+ * NUL-terminated, for quoting in an error message: a byte that has no
+ * place in a token (control, space, non-ASCII) becomes '?', so the reply
+ * stays valid UTF-8 and JSON-safe once escaped. Any thread. */
+void cfd_http_keep_token(char *out, size_t size, const char *v, size_t n);
+
 /* 1 when part of a request has been received. */
 static inline int cfd_http_in_message(const cfd_http_in *in) { return in->in_message; }
 

@@ -51,10 +51,9 @@ static int cfd__known_path(const char *p, size_t n)
 static void cfd__not_found(cfd_conn *c, const cfd_http_request *r)
 {
     char path[84], msg[320];
-    size_t n = r->path_len < 80 ? r->path_len : 80;
-    for (size_t i = 0; i < n; i++)
-        path[i] = r->path[i] > ' ' && r->path[i] < 0x7f ? r->path[i] : '?';
-    memcpy(path + n, r->path_len > n ? "..." : "", r->path_len > n ? 4 : 1);
+    cfd_http_keep_token(path, 81, r->path, r->path_len);
+    if (r->path_len > 80)
+        memcpy(path + 80, "...", 4);
     int slash = r->path_len > 1 && r->path[r->path_len - 1] == '/' &&
                 cfd__known_path(r->path, r->path_len - 1);
     snprintf(msg, sizeof(msg),
