@@ -9,7 +9,9 @@
 
 #include "buf.h"
 
-int cfd_buf_reserve(cfd_buf *b, size_t extra)
+/* Makes room for extra more bytes and a NUL: the capacity grows to the next
+ * power of two (from 256), or to exactly what is needed when exact. */
+static int cfd__buf_grow(cfd_buf *b, size_t extra, int exact)
 {
     if (b->oom)
         return CFD_ENOMEM;
@@ -18,9 +20,12 @@ int cfd_buf_reserve(cfd_buf *b, size_t extra)
     size_t need = b->len + extra + 1;
     if (need <= b->cap)
         return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
+    size_t cap = need;
+    if (!exact) {
+        cap = b->cap ? b->cap : 256;
+        while (cap < need)
+            cap *= 2;
+    }
     char *p = realloc(b->data, cap);
     if (p == NULL)
         goto fail;
@@ -32,24 +37,14 @@ fail:
     return CFD_ENOMEM;
 }
 
+int cfd_buf_reserve(cfd_buf *b, size_t extra)
+{
+    return cfd__buf_grow(b, extra, 0);
+}
+
 int cfd_buf_reserve_exact(cfd_buf *b, size_t extra)
 {
-    if (b->oom)
-        return CFD_ENOMEM;
-    if (extra > ((size_t)-1) / 2 - b->len)
-        goto fail;
-    size_t need = b->len + extra + 1;
-    if (need <= b->cap)
-        return 0;
-    char *p = realloc(b->data, need);
-    if (p == NULL)
-        goto fail;
-    b->data = p;
-    b->cap = need;
-    return 0;
-fail:
-    b->oom = 1;
-    return CFD_ENOMEM;
+    return cfd__buf_grow(b, extra, 1);
 }
 
 int cfd_buf_append(cfd_buf *b, const void *p, size_t n)
