@@ -7,27 +7,29 @@
 
 #include <classifyd/error.h>
 
+/* Cuts the field before the first TAB off *rest: returns its start (and
+ * length in *field_len) and leaves *rest after the TAB, or returns NULL
+ * without a TAB. */
+static const char *cfd__cut(const char **rest, size_t *rest_len, size_t *field_len)
+{
+    const char *tab = memchr(*rest, '\t', *rest_len);
+    if (tab == NULL)
+        return NULL;
+    const char *field = *rest;
+    *field_len = (size_t)(tab - field);
+    *rest = tab + 1;
+    *rest_len -= *field_len + 1;
+    return field;
+}
+
 int cfd_tsv_split(const char *line, size_t len, cfd_tsv_fields *f)
 {
     memset(f, 0, sizeof *f);
     f->body = line;
     f->body_len = len;
-    const char *tab = memchr(line, '\t', len);
-    if (tab == NULL)
+    if ((f->label = cfd__cut(&f->body, &f->body_len, &f->label_len)) == NULL ||
+        (f->title = cfd__cut(&f->body, &f->body_len, &f->title_len)) == NULL)
         return 0;
-    f->label = line;
-    f->label_len = (size_t)(tab - line);
-    const char *rest = tab + 1;
-    size_t rest_len = len - f->label_len - 1;
-    f->body = rest;
-    f->body_len = rest_len;
-    const char *tab2 = memchr(rest, '\t', rest_len);
-    if (tab2 == NULL)
-        return 0;
-    f->title = rest;
-    f->title_len = (size_t)(tab2 - rest);
-    f->body = tab2 + 1;
-    f->body_len = rest_len - f->title_len - 1;
     const char *tab3 = memchr(f->body, '\t', f->body_len);
     if (tab3 == NULL)
         return 0;
