@@ -116,39 +116,15 @@ static int cfd__plugins(cfd_article_decoder *d, const cJSON *root, cfd_article *
     return 0;
 }
 
-/* Arrays and objects open at json[off] (outside strings): cJSON refuses to
- * go deeper than CJSON_NESTING_LIMIT, and says no more than where it stopped. */
-static size_t cfd__depth_at(const char *json, size_t off)
+/* Scans json[0..n) as JSON text: returns the arrays and objects open at n
+ * (outside strings), and sets *open_str to where a string still open at n
+ * begins, or (size_t)-1 when none is. */
+static size_t cfd__scan(const char *json, size_t n, size_t *open_str)
 {
     size_t depth = 0;
     int in_str = 0;
-    for (size_t i = 0; i < off; i++) {
-        char ch = json[i];
-        if (in_str) {
-            if (ch == '\\')
-                i++;
-            else if (ch == '"')
-                in_str = 0;
-        } else if (ch == '"') {
-            in_str = 1;
-        } else if (ch == '[' || ch == '{') {
-            depth++;
-        } else if ((ch == ']' || ch == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return depth;
-}
-
-/* 1 when json[0..len), on which cJSON stopped at off, is the beginning of a
- * JSON value that the end of the input cut short: more bytes could still
- * have made it valid. */
-static int cfd__json_cut(const char *json, size_t len, size_t off)
-{
-    /* A string still open at the end: cJSON stops at its start. */
-    int in_str = 0;
     size_t str_at = 0;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = 0; i < n; i++) {
         char ch = json[i];
         if (in_str) {
             if (ch == '\\')
@@ -158,8 +134,33 @@ static int cfd__json_cut(const char *json, size_t len, size_t off)
         } else if (ch == '"') {
             in_str = 1;
             str_at = i;
+        } else if (ch == '[' || ch == '{') {
+            depth++;
+        } else if ((ch == ']' || ch == '}') && depth > 0) {
+            depth--;
         }
     }
+    *open_str = in_str ? str_at : (size_t)-1;
+    return depth;
+}
+
+/* Arrays and objects open at json[off] (outside strings): cJSON refuses to
+ * go deeper than CJSON_NESTING_LIMIT, and says no more than where it stopped. */
+static size_t cfd__depth_at(const char *json, size_t off)
+{
+    size_t open_str;
+    return cfd__scan(json, off, &open_str);
+}
+
+/* 1 when json[0..len), on which cJSON stopped at off, is the beginning of a
+ * JSON value that the end of the input cut short: more bytes could still
+ * have made it valid. */
+static int cfd__json_cut(const char *json, size_t len, size_t off)
+{
+    /* A string still open at the end: cJSON stops at its start. */
+    size_t str_at;
+    (void)cfd__scan(json, len, &str_at);
+    const int in_str = str_at != (size_t)-1;
     if (in_str && off < str_at)
         return 0; /* an error before it */
     /* Parse again what comes before such a string, with an empty one in
