@@ -157,11 +157,10 @@ static void cfd__ndjson_line(cfd_conn *c, const char *line, size_t n, size_t lin
     int rc = cfd_article_decode_json(&w->dec, line, n, CFD_ARTICLE_LINE, &a, &err);
     if (rc != 0) {
         code = cfd_article_error_code(rc);
-        if (rc == CFD_EUTF8 && !cfd_utf8_cut(line, n, err.offset))
+        if (rc == CFD_EUTF8 && !cfd_utf8_cut(line, n, err.offset)) {
             /* the offset is in the line, not the body */
             cfd_error_set(&err, rc, err.offset, "invalid UTF-8 at byte %zu of line %zu: send "
                           "UTF-8 text", err.offset, lineno);
-        if (rc == CFD_EUTF8 && !cfd_utf8_cut(line, n, err.offset)) {
             char where[40];
             snprintf(where, sizeof(where), "line %zu", lineno);
             cfd__charset_advice(&c->in.req, &err, where);
