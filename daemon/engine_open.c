@@ -31,15 +31,21 @@ typedef struct cfd__warn_ctx {
     unsigned n;
 } cfd__warn_ctx;
 
-static void cfd__rules_warn(void *ud, const char *msg)
+/* Appends msg to the reply's "warnings" array, if one is being written. */
+static void cfd__warn_json(cfd__warn_ctx *w, const char *msg)
 {
-    cfd__warn_ctx *w = ud;
-    cfd__elog(w->e, CFD_LOG_WARN, "aggregation rules: %s", msg);
     if (w->json) {
         if (w->n++)
             cfd_buf_putc(w->json, ',');
         cfd_json_text(w->json, msg);
     }
+}
+
+static void cfd__rules_warn(void *ud, const char *msg)
+{
+    cfd__warn_ctx *w = ud;
+    cfd__elog(w->e, CFD_LOG_WARN, "aggregation rules: %s", msg);
+    cfd__warn_json(w, msg);
 }
 
 /* The fields of a featurizer config that decide the counts
@@ -114,11 +120,7 @@ static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cu
                    others.data ? others.data : "", e->pl[first[main_g]].name);
     if (!m.oom && m.data != NULL) {
         cfd__elog(e, CFD_LOG_WARN, "%s", m.data);
-        if (w->json) {
-            if (w->n++)
-                cfd_buf_putc(w->json, ',');
-            cfd_json_text(w->json, m.data);
-        }
+        cfd__warn_json(w, m.data);
     }
     cfd_buf_free(&m);
     cfd_buf_free(&others);
