@@ -149,15 +149,26 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
 
 int cfd_agg_wants_letters(const cfd_agg_rules *r) { return r->min_script_share > 0; }
 
-/* unfamiliar_script: too few of the article's letters in the rules' script. */
+/* unfamiliar_script: too few of the article's letters in the rules'
+ * scripts. */
 static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
                               cfd_agg_decision *d)
 {
-    uint64_t total = 0;
-    for (int c = 0; c < CFD_TOK_CLASSES; c++)
-        if (cfd__agg_scripts[c] != NULL)
-            total += letters[c];
-    const char *name = cfd__agg_scripts[r->script];
+    uint64_t total = 0, in = 0;
+    char name[64] = ""; /* "hangul" or "hangul+latin": at most 4 names */
+    size_t used = 0;
+    for (int c = 0; c < CFD_TOK_CLASSES; c++) {
+        if (cfd__agg_scripts[c] == NULL)
+            continue;
+        total += letters[c];
+        if (!(r->scripts & (1u << c)))
+            continue;
+        in += letters[c];
+        int w = snprintf(name + used, sizeof name - used, "%s%s", used ? "+" : "",
+                         cfd__agg_scripts[c]);
+        if (w > 0 && (size_t)w < sizeof name - used)
+            used += (size_t)w;
+    }
     if (total == 0) {
         CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "the article has no letters (only digits, "
                        "punctuation or symbols); the models learned from %s text", name);
@@ -165,7 +176,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
     }
     /* In float, as the threshold was read: a share of exactly 0.3 is not
      * under min_script_share = 0.3. */
-    float share = (float)((double)letters[r->script] / (double)total);
+    float share = (float)((double)in / (double)total);
     if (share < r->min_script_share) {
         int pr = cfd__prec(share, r->min_script_share);
         CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "%s is %.*f of the letters < %.*f; the models "

@@ -31,7 +31,8 @@
  *   plugin_failed   an evidence plugin or the negative_plugin ran but
  *                   failed on the article (its checks are missing);
  *   unfamiliar_script  min_script_share > 0 and less than that share of
- *                   the article's letters is in `script`, or it has no
+ *                   the article's letters is in the `script` list (the
+ *                   share of all the scripts listed), or it has no
  *                   letters: the models learned from another language, so
  *                   their probabilities say little. Letters: code points of
  *                   the tokens the models read (core/featurize.h,
@@ -52,7 +53,8 @@
  *     negative_plugin = sentiment
  *     negative_label = negative
  *     negative_min = 0.85
- *     script = hangul           ; hangul, han, latin or other
+ *     script = hangul           ; hangul, han, latin or other, or a list:
+ *                               ; "hangul, latin" (the share is the sum)
  *     min_script_share = 0.3    ; 0 (default): no unfamiliar_script check
  *     [evidence.topic]
  *     weight = 0.5

@@ -140,6 +140,34 @@ static int cfd__add_map(cfd__agg_evidence *e, const char *from, const char *to)
     return 0;
 }
 
+/* "hangul", "hangul, latin" or "hangul latin" -> one bit per script named;
+ * -1 for an empty list or a name that is not a script. */
+static int cfd__parse_scripts(const char *value, unsigned *out)
+{
+    unsigned bits = 0;
+    const char *p = value;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == ',')
+            p++;
+        if (*p == '\0')
+            break;
+        size_t n = strcspn(p, " \t,");
+        int c = -1;
+        for (int k = 0; k < CFD_TOK_CLASSES; k++)
+            if (cfd__agg_scripts[k] != NULL && strlen(cfd__agg_scripts[k]) == n &&
+                !memcmp(p, cfd__agg_scripts[k], n))
+                c = k;
+        if (c < 0)
+            return -1;
+        bits |= 1u << c;
+        p += n;
+    }
+    if (bits == 0)
+        return -1;
+    *out = bits;
+    return 0;
+}
+
 static int cfd__ini_handler(void *user, const char *section, const char *name,
                             const char *value)
 {
@@ -172,16 +200,11 @@ static int cfd__ini_handler(void *user, const char *section, const char *name,
         else if (!strcmp(name, "min_script_share"))
             bad = cfd__parse_prob(value, &r->min_script_share);
         else if (!strcmp(name, "script")) {
-            int c = CFD_TOK_SEP;
-            for (int k = 0; k < CFD_TOK_CLASSES; k++)
-                if (cfd__agg_scripts[k] != NULL && !strcmp(value, cfd__agg_scripts[k]))
-                    c = k;
-            if (c == CFD_TOK_SEP)
+            if (cfd__parse_scripts(value, &r->scripts) != 0)
                 return cfd__fail(ps, CFD_EFORMAT,
                                  "bad value \"%s\" for %s (expected hangul, han, latin or "
-                                 "other)",
+                                 "other, or several separated by commas: hangul, latin)",
                                  value, name);
-            r->script = c;
         } else if (!strcmp(name, "negative_label")) {
             if (value[0] == '\0' || strlen(value) >= sizeof(r->negative_label))
                 bad = -1;
@@ -266,7 +289,7 @@ static int cfd__agg_finish(cfd__agg_parse *ps, int line, int in_handler, const c
         cfd_agg_free(ps->r);
         return code;
     }
-    if (ps->r->min_script_share > 0 && ps->r->script == CFD_TOK_SEP) {
+    if (ps->r->min_script_share > 0 && ps->r->scripts == 0) {
         cfd_agg_free(ps->r);
         return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
                              "%s: min_script_share is set but script is not (add script = "

@@ -44,8 +44,8 @@ struct cfd_agg_rules {
     char negative_plugin[CFD_PLUGIN_NAME_MAX + 1];
     char negative_label[128];
     float negative_min;          /* 0: off */
-    int script;                  /* enum cfd_tok_class (HANGUL, HAN, LATIN or OTHER);
-                                    CFD_TOK_SEP: not set */
+    unsigned scripts;            /* bit (1u << enum cfd_tok_class) per script
+                                    named (HANGUL, HAN, LATIN, OTHER); 0: not set */
     float min_script_share;      /* 0: off (unfamiliar_script) */
     cfd__agg_evidence ev[CFD_AGG_MAX_EVIDENCE];
     uint32_t n_ev;

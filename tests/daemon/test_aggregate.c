@@ -432,6 +432,38 @@ static void test_unfamiliar_script(void **state)
     cfd_agg_decide(r, res, 1, n, scratch, &d);
     assert_true(has_reason(&d, "unfamiliar_script: latin is 0.00 of the letters < 0.50"));
     cfd_agg_free(r);
+
+    /* Two scripts (models that learned Korean and English): the share is
+     * the two together, so an English article passes, a Korean one too,
+     * and Russian does not. Spaces work as separators like commas. */
+    for (int form = 0; form < 2; form++) {
+        r = parse(form ? "[decision]\nmin_probability = 0.5\nscript = latin hangul\n"
+                         "min_script_share = 0.3\n"
+                       : "[decision]\nmin_probability = 0.5\nscript = hangul, latin\n"
+                         "min_script_share = 0.3\n");
+        memset(n, 0, sizeof n);
+        n[CFD_TOK_LATIN] = 32;
+        cfd_agg_decide(r, res, 1, n, scratch, &d);
+        assert_false(d.review);
+        memset(n, 0, sizeof n);
+        n[CFD_TOK_HANGUL] = 40;
+        n[CFD_TOK_HAN] = 60;
+        cfd_agg_decide(r, res, 1, n, scratch, &d);
+        assert_false(d.review);
+        n[CFD_TOK_HANGUL] = 1; /* 1 Hangul + 2 Latin of 10 letters: 0.30 */
+        n[CFD_TOK_LATIN] = 2;
+        n[CFD_TOK_HAN] = 0;
+        n[CFD_TOK_OTHER] = 7;
+        cfd_agg_decide(r, res, 1, n, scratch, &d);
+        assert_false(d.review);
+        n[CFD_TOK_OTHER] = 8; /* of 11: 0.27 */
+        cfd_agg_decide(r, res, 1, n, scratch, &d);
+        assert_true(d.review);
+        assert_string_equal(d.reasons[0], "unfamiliar_script: hangul+latin is 0.27 of the "
+                                          "letters < 0.30; the models learned from "
+                                          "hangul+latin text");
+        cfd_agg_free(r);
+    }
 }
 
 int main(void)

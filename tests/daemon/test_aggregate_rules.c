@@ -212,7 +212,13 @@ static void test_script_keys(void **state)
     (void)state;
     expect_error("[decision]\nscript = korean\n",
                  "bad.conf:2: bad value \"korean\" for script (expected hangul, han, latin or "
-                 "other)");
+                 "other, or several separated by commas: hangul, latin)");
+    /* A list: every name must be a script, and it must name one. */
+    expect_error("[decision]\nscript = hangul, english\n",
+                 "bad.conf:2: bad value \"hangul, english\" for script");
+    expect_error("[decision]\nscript = hangullatin\n",
+                 "bad.conf:2: bad value \"hangullatin\" for script");
+    expect_error("[decision]\nscript = ,\n", "bad.conf:2: bad value \",\" for script");
     expect_error("[decision]\nmin_script_share = 1.5\n", "bad.conf:2: bad value \"1.5\"");
     expect_error("[decision]\nscript = han\nscript = hangul\n",
                  "bad.conf:3: script set twice in [decision]");
