@@ -6,7 +6,7 @@
 # labels, mean over folds).
 #
 # Tasks:
-#   topic      ynat train -> ynat dev
+#   topic      ynat train -> ynat dev (ours: + the mapped BBC articles)
 #   section    news8 5-fold CV
 #   sentiment  finance-sentiment 5-fold CV
 #   section-oos  out of time and source: trained on all of news8 (2018 Naver;
@@ -15,13 +15,16 @@
 #   section-mix  ours only: the section recipe with and without the capped
 #              mapped-fnnews training folds, tested on the news8 and fnnews
 #              test folds k (never trained on)
+#   english    ours only: the section and topic recipes with BBC fold k held
+#              out, tested on BBC fold k (English, mapped labels)
 #
 # usage: training/compare-peers.sh [--build DIR] [--work DIR] [--no-peers] [--tasks LIST]
 #   --build DIR   build dir holding bin/classifyd-train (default build-quality,
 #                 else build)
 #   --work DIR    scratch dir outside the repo (default /tmp/classifyd-quality)
 #   --no-peers    only run classifyd-train
-#   --tasks LIST  comma-separated subset of: topic,section,sentiment,section-oos,section-mix
+#   --tasks LIST  comma-separated subset of: topic,section,sentiment,section-oos,section-mix,
+#                 english
 # Prints a Markdown table on stdout and leaves every prediction in WORK/runs.
 # The whole run takes ~6 minutes on the 2 cores when they are idle, up to
 # ~35 under a load of 6-10 (scikit-learn and fastText dominate).
@@ -31,7 +34,7 @@ repo=$(dirname "$here")
 build=""
 work=/tmp/classifyd-quality
 peers=1
-tasks=topic,section,sentiment,section-oos,section-mix
+tasks=topic,section,sentiment,section-oos,section-mix,english
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2;;
@@ -130,24 +133,29 @@ run_task() {
   done
 }
 
-has_task topic && run_task topic "$splits/ynat" 1 "$TOPIC_OPTS $TOPIC_SAVE" "$FT_YNAT" "$SK_YNAT"
-if has_task section || has_task section-mix || has_task section-oos; then
+ynat_train=$repo/../shared/data/ynat/train.tsv
+# Our topic recipe: ynat train + the mapped BBC articles (model-options.sh
+# topic_data); the peers get ynat train. The test set is ynat dev either way.
+topic_data "$ynat_train" "$splits/bbc-topic/all.tsv" "$splits/topic-ours.tsv"
+has_task topic && run_task topic "$splits/ynat" 1 "$TOPIC_OPTS $TOPIC_SAVE" "$FT_YNAT" "$SK_YNAT" \
+  "" "" "$splits/topic-ours.tsv"
+if has_task section || has_task section-mix || has_task section-oos || has_task english; then
   # Our section recipe per fold (model-options.sh section_data): news8 fold k
   # train + capped mapped-fnnews fold k train + capped YNAT train headlines +
-  # lead copies; the peers get news8 fold k train as is. Test folds are
-  # untouched (YNAT headlines are never in a test set here).
-  ynat_train=$repo/../shared/data/ynat/train.tsv
+  # mapped BBC fold k train + lead copies; the peers get news8 fold k train as
+  # is. Test folds are untouched (YNAT headlines and BBC articles are never in
+  # a news8 or fnnews test set here; BBC fold k is task english's test set).
   k=0
   while [ $k -lt 5 ]; do
     mkdir -p "$splits/section-ours/fold$k" "$splits/section-ours-nofnnews/fold$k"
     section_data "$splits/news8/fold$k/train.tsv" "$splits/fnnews-mapped/fold$k/train.tsv" \
-      "$ynat_train" "$splits/section-ours/fold$k/train.tsv"
+      "$ynat_train" "$splits/bbc-section/fold$k/train.tsv" "$splits/section-ours/fold$k/train.tsv"
     section_data "$splits/news8/fold$k/train.tsv" - "$ynat_train" \
-      "$splits/section-ours-nofnnews/fold$k/train.tsv"
+      "$splits/bbc-section/fold$k/train.tsv" "$splits/section-ours-nofnnews/fold$k/train.tsv"
     k=$((k + 1))
   done
   section_data "$repo/../shared/data/news8/train.tsv" - "$ynat_train" \
-    "$splits/section-ours-nofnnews/all.tsv"
+    "$splits/bbc-section/all.tsv" "$splits/section-ours-nofnnews/all.tsv"
 fi
 has_task section && run_task section "$splits/news8" 5 "$SECTION_OPTS $SECTION_SAVE" "$FT_NEWS8" "$SK_NEWS8" \
   "" "" "$splits/section-ours"
@@ -181,6 +189,38 @@ if has_task section-mix; then
     done
   done
   rm -f "$runs/mix.cfdm"
+fi
+
+if has_task english; then
+  # English (no peer: the peers are compared on the Korean tasks). Per fold
+  # k: the section recipe of task section and the topic recipe with BBC fold
+  # k held out, tested on BBC fold k (labels mapped as in training).
+  : > "$runs/english-section.pairs"
+  : > "$runs/english-topic.pairs"
+  k=0
+  while [ $k -lt 5 ]; do
+    log "english fold $k"
+    topic_data "$ynat_train" "$splits/bbc-topic/fold$k/train.tsv" "$runs/english-topic-train.tsv"
+    for m in section topic; do
+      case $m in
+        section) tr=$splits/section-ours/fold$k/train.tsv opts="$SECTION_OPTS $SECTION_SAVE";;
+        topic) tr=$runs/english-topic-train.tsv opts="$TOPIC_OPTS $TOPIC_SAVE";;
+      esac
+      # shellcheck disable=SC2086
+      nice "$train_bin" train --data "$tr" --out "$runs/english.cfdm" --name "$m" \
+        --calib-folds 0 --quiet $opts
+      "$train_bin" predict --model "$runs/english.cfdm" "$splits/bbc-$m/fold$k/test.tsv" |
+        cut -f1 > "$runs/english-$m-$k.pred"
+      echo "$splits/bbc-$m/fold$k/test.tsv $runs/english-$m-$k.pred" >> "$runs/english-$m.pairs"
+    done
+    k=$((k + 1))
+  done
+  for m in section topic; do
+    # shellcheck disable=SC2046
+    set -- $(score $(cat "$runs/english-$m.pairs"))
+    printf 'english %s (BBC 5-fold)\tours\t%s\t%s\t-\t-\n' "$m" "$1" "$2" >> "$results"
+  done
+  rm -f "$runs/english.cfdm" "$runs/english-topic-train.tsv"
 fi
 
 echo "| task | tool | macro-F1 | accuracy | train s (mean per fold) | model bytes |"

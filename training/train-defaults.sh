@@ -15,6 +15,11 @@
 #   --version STR model version stored in all three files (default: each
 #                 model's own, below; a model is re-versioned only when it
 #                 changes, so unchanged files stay byte-identical in git)
+#   --no-english  leave the BBC articles (English, (c) BBC, research use) out
+#                 of section and topic: Korean-only models, byte-identical to
+#                 the versions before the BBC articles joined (section
+#                 2026.11.28-10, topic 2026.11.28-5), for a deployment that may
+#                 not use research-only data (models/MODELS.md)
 # Takes ~1-2 minutes on 2 cores. Scratch files go to a temp dir outside the repo.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,7 +33,7 @@ data=$repo/../shared/data
 # selectors dropped): section -9, sentiment -8, topic -5. Fullwidth brackets as datelines
 # (［헤럴드경제=... 기자］ （서울＝연합뉴스）) cleaned like ASCII ones: section -10 (the only
 # model whose training text has them: two news8 articles).
-SECTION_VERSION=2026.11.28-10  # -9: before fullwidth-bracket datelines were cleaned; -8: the featurizer of 1002ef6/d78200f; -7: lead copies
+SECTION_VERSION=2026.11.29-11  # -10: before the BBC articles (English) joined; -9: before fullwidth-bracket datelines were cleaned; -8: the featurizer of 1002ef6/d78200f; -7: lead copies
                                # made by classifyd-train --lead-copies (same examples and
                                # weights as -6; the recorded data sha256 is now
                                # of the file before the copies)
@@ -36,17 +41,20 @@ DEFAULT_VERSION=2026.11.28-8   # sentiment (section until -7). -6: IDF in 255 le
                                # table and a byte per bucket; -5: IDF 0 for unseen buckets,
                                # sentiment --idf; -4 (section): + YNAT headlines, fnnews cap
                                # 300, fnnews fold 4 as dev
-TOPIC_VERSION=2026.11.28-5     # -3: refit on ynat train + dev
-# 2026-11-28T00:00:00Z: the date recorded in the models of these versions.
+TOPIC_VERSION=2026.11.29-6     # -5: before the BBC articles (English) joined; -3: refit on ynat train + dev
+# 2026-11-28T00:00:00Z: the date recorded in the models of these versions
+# (kept for the 2026.11.29 ones too, so a rebuild of the unchanged sentiment
+# model stays byte-identical).
 : "${SOURCE_DATE_EPOCH:=1795824000}"
 export SOURCE_DATE_EPOCH
 build="" out=$repo/models version=$DEFAULT_VERSION topic_version=$TOPIC_VERSION
-section_version=$SECTION_VERSION
+section_version=$SECTION_VERSION english=1
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2;;
     --out) out=$2; shift 2;;
-    --version) version=$2; topic_version=$2; section_version=$2; shift 2;;
+    --version) version=$2; topic_version=$2; section_version=$2; version_set=1; shift 2;;
+    --no-english) english=0; shift;;
     *) echo "train-defaults.sh: unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
 done
@@ -60,10 +68,14 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
   echo "train-defaults.sh: classifyd-train not found; build it (cmake --build <dir>) and pass --build <dir>" >&2
   exit 2
 fi
-for f in ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv; do
+for f in ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv \
+         bbc-en/train.tsv; do
   [ -f "$data/$f" ] || { echo "train-defaults.sh: $data/$f missing (see ../shared/data/README.md)" >&2; exit 2; }
 done
 . "$here/model-options.sh"
+if [ $english = 0 ] && [ -z "${version_set:-}" ]; then
+  topic_version=2026.11.28-5 section_version=2026.11.28-10
+fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-defaults.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM
 mkdir -p "$out"
@@ -75,37 +87,50 @@ cd "$repo"
 
 echo "inputs (sha256):"
 (cd "$data" && sha256sum ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv \
-   finance-sentiment/train.tsv) | sed 's/^/  /'
+   finance-sentiment/train.tsv bbc-en/train.tsv) | sed 's/^/  /'
 echo "classifyd-train: $bin"
 echo "options: topic [$TOPIC_OPTS $TOPIC_SAVE] section [$SECTION_OPTS $SECTION_SAVE]" \
      "sentiment [$SENTIMENT_OPTS $SENTIMENT_SAVE]"
 
-# topic: ynat train + dev. The options were chosen on dev with models trained
+# The splits (training/peers/splits.py): the mapped fnnews folds and the
+# bbc-en articles mapped to section and topic labels.
+"$here/splits.sh" "$work/splits" 2>/dev/null
+
+# topic: ynat train + dev + the mapped BBC articles. The options were chosen on dev with models trained
 # on train alone (training/RESULTS.md, 0.8567 dev macro-F1); the shipped model
 # is then refit on all 45,000 labelled headlines, with calibration and
 # recorded metrics from the tool's internal 5-fold CV (models/MODELS.md says
 # what that costs and gains).
-cat ../shared/data/ynat/train.tsv ../shared/data/ynat/dev.tsv > "$work/topic-train.tsv"
+bbc_note="bbc-en (dejanbatanjac/bbc-article-classify-bert @ 8265dc8, BBC News 2004-2005, Greene and Cunningham 2006; (c) BBC, research use)"
+if [ $english = 1 ]; then
+  bbc_topic=$work/splits/bbc-topic/all.tsv bbc_section=$work/splits/bbc-section/all.tsv
+  topic_note="; + $bbc_note mapped to these labels. Metrics are 5-fold CV on all of it."
+  section_note=" + $bbc_note mapped to news8 labels"
+else
+  bbc_topic=- bbc_section=- topic_note=". Metrics are 5-fold CV on train + dev." section_note=""
+fi
+cat ../shared/data/ynat/train.tsv ../shared/data/ynat/dev.tsv > "$work/ynat-all.tsv"
+topic_data "$work/ynat-all.tsv" "$bbc_topic" "$work/topic-train.tsv"
 # shellcheck disable=SC2086
 (cd "$work" && nice "$bin" train --data topic-train.tsv --name topic \
   --out "$out/topic.cfdm" --version "$topic_version" $TOPIC_OPTS $TOPIC_SAVE \
-  --notes "classifyd default topic model. Data: KLUE YNAT headlines, train + dev (re-split 50k subset, lush93gh/korean_news_topic_classification @ ca3c17f8), licence CC BY-SA 4.0. Metrics are 5-fold CV on train + dev. Built by training/train-defaults.sh; see models/MODELS.md.")
+  --notes "classifyd default topic model. Data: KLUE YNAT headlines, train + dev (re-split 50k subset, lush93gh/korean_news_topic_classification @ ca3c17f8), licence CC BY-SA 4.0$topic_note Built by training/train-defaults.sh; see models/MODELS.md.")
 
-# section: news8 + capped mapped fnnews + capped YNAT headlines + lead copies
+# section: news8 + capped mapped fnnews + capped YNAT headlines + the mapped BBC
+# articles + lead copies
 # (model-options.sh). Fold 4 of the mapped fnnews set (stratified, every
 # mapped label, ~490 examples; training/peers/splits.py) is the dev set and
 # the cap draws from the other four folds: the dev articles are never trained
 # on and come from another source and year, so the stored metrics and the
 # probability calibration reflect articles unlike the training data.
-"$here/splits.sh" "$work/splits" 2>/dev/null
 fn=$work/splits/fnnews-mapped/fold4
 section_data "$data/news8/train.tsv" "$fn/train.tsv" ../shared/data/ynat/train.tsv \
-  "$work/section-train.tsv"
+  "$bbc_section" "$work/section-train.tsv"
 cp "$fn/test.tsv" "$work/section-dev.tsv"
 # shellcheck disable=SC2086
 (cd "$work" && nice "$bin" train --data section-train.tsv --dev section-dev.tsv --name section \
   --out "$out/section.cfdm" --version "$section_version" $SECTION_OPTS $SECTION_SAVE \
-  --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks folds 0-3 (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels + up to $SECTION_YNAT_CAP per label of KLUE YNAT train headlines (lush93gh/korean_news_topic_classification @ ca3c17f8, CC BY-SA 4.0), with lead copies. Dev metrics are on mapped fnnews fold 4, never trained on. See models/MODELS.md.")
+  --notes "classifyd default section model (8 Naver-style sections). Data: news8 (Moog303/Korean_News_Classification @ 8e208ab8, 2018 Naver articles; no licence stated, article text (c) publishers) + up to $SECTION_FN_CAP per label of fnnews-desks folds 0-3 (cmoon78/korean-news-analysis @ d4bc9558, 2021; code MIT, text (c) 파이낸셜뉴스) mapped to news8 labels + up to $SECTION_YNAT_CAP per label of KLUE YNAT train headlines (lush93gh/korean_news_topic_classification @ ca3c17f8, CC BY-SA 4.0)$section_note, with lead copies. Dev metrics are on mapped fnnews fold 4, never trained on. See models/MODELS.md.")
 
 # sentiment: finance-sentiment; calibration and metrics by the tool's internal 5-fold CV.
 # shellcheck disable=SC2086

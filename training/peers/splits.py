@@ -16,6 +16,8 @@ Output (OUT is outside the repository, e.g. /tmp/classifyd-quality/splits):
   OUT/fnnews-mapped/all.tsv                fnnews desks mapped to news8 labels
   OUT/fnnews-mapped/fold{0..4}/...         5-fold CV of the mapped set
   OUT/section-mix/fold{i}/train.tsv        news8 fold i train + fnnews fold i train
+  OUT/bbc-section/{all.tsv,fold{0..4}/...} bbc-en (English) mapped to news8 labels
+  OUT/bbc-topic/{all.tsv,fold{0..4}/...}   bbc-en mapped to ynat labels
   OUT/MANIFEST                             sha256 of every input, seed, K
 
 The desk mapping (fnnews 2021 desks -> news8 labels) keeps only desks whose
@@ -40,6 +42,17 @@ DESK_MAP = {
     "금융": "경제", "생활경제": "경제", "마켓워치": "경제",
     "IT": "IT과학",
 }
+
+# bbc-en (English, BBC 2004-2005) -> news8 and ynat labels, so the default
+# section and topic models also learn English news (RESULTS.md, "English").
+# Every BBC label has one clear counterpart; YNAT has no 연예 and files
+# entertainment under 생활문화. BBC politics is UK politics, which a Korean
+# site would often file under 세계: mapped by subject (정치), as news8 and
+# YNAT label Korean politics, because an English article a Korean newsroom
+# receives is mostly about Korea.
+BBC_SECTION_MAP = {"business": "경제", "entertainment": "연예", "politics": "정치",
+                   "sport": "스포츠", "tech": "IT과학"}
+BBC_TOPIC_MAP = dict(BBC_SECTION_MAP, entertainment="생활문화")
 
 
 def read_tsv(path):
@@ -98,7 +111,7 @@ def main():
         sys.exit("usage: splits.py DATA_DIR OUT_DIR")
     data, out = sys.argv[1], sys.argv[2]
     inputs = ["ynat/train.tsv", "ynat/dev.tsv", "news8/train.tsv",
-              "finance-sentiment/train.tsv", "fnnews-desks/train.tsv"]
+              "finance-sentiment/train.tsv", "fnnews-desks/train.tsv", "bbc-en/train.tsv"]
     for rel in inputs:
         if not os.path.isfile(f"{data}/{rel}"):
             sys.exit(f"{data}/{rel}: missing (expected ../shared/data layout, see its README.md)")
@@ -117,6 +130,11 @@ def main():
         mix = read_tsv(f"{out}/news8/fold{f}/train.tsv") + \
               read_tsv(f"{out}/fnnews-mapped/fold{f}/train.tsv")
         write_tsv(f"{out}/section-mix/fold{f}/train.tsv", mix)
+    bbc = read_tsv(f"{data}/bbc-en/train.tsv")
+    for name, labels in (("bbc-section", BBC_SECTION_MAP), ("bbc-topic", BBC_TOPIC_MAP)):
+        rows = [(labels[l], t) for l, t in bbc]
+        write_tsv(f"{out}/{name}/all.tsv", rows)
+        kfold(rows, f"{out}/{name}", K)
 
     with open(f"{out}/MANIFEST", "w", encoding="utf-8") as m:
         m.write(f"seed {SEED}\nfolds {K}\n")
