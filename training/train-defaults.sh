@@ -68,8 +68,9 @@ if [ -z "$bin" ] || [ ! -x "$bin" ]; then
   echo "train-defaults.sh: classifyd-train not found; build it (cmake --build <dir>) and pass --build <dir>" >&2
   exit 2
 fi
-for f in ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv \
-         bbc-en/train.tsv; do
+inputs="ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv finance-sentiment/train.tsv"
+[ $english = 1 ] && inputs="$inputs bbc-en/train.tsv"
+for f in $inputs; do
   [ -f "$data/$f" ] || { echo "train-defaults.sh: $data/$f missing (see ../shared/data/README.md)" >&2; exit 2; }
 done
 . "$here/model-options.sh"
@@ -86,8 +87,8 @@ out=$(cd "$out" && pwd)
 cd "$repo"
 
 echo "inputs (sha256):"
-(cd "$data" && sha256sum ynat/train.tsv ynat/dev.tsv news8/train.tsv fnnews-desks/train.tsv \
-   finance-sentiment/train.tsv bbc-en/train.tsv) | sed 's/^/  /'
+# shellcheck disable=SC2086
+(cd "$data" && sha256sum $inputs) | sed 's/^/  /'
 echo "classifyd-train: $bin"
 echo "options: topic [$TOPIC_OPTS $TOPIC_SAVE] section [$SECTION_OPTS $SECTION_SAVE]" \
      "sentiment [$SENTIMENT_OPTS $SENTIMENT_SAVE]"

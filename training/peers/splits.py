@@ -111,7 +111,11 @@ def main():
         sys.exit("usage: splits.py DATA_DIR OUT_DIR")
     data, out = sys.argv[1], sys.argv[2]
     inputs = ["ynat/train.tsv", "ynat/dev.tsv", "news8/train.tsv",
-              "finance-sentiment/train.tsv", "fnnews-desks/train.tsv", "bbc-en/train.tsv"]
+              "finance-sentiment/train.tsv", "fnnews-desks/train.tsv"]
+    # Optional: without it there are no bbc-* splits (train-defaults.sh
+    # --no-english does not need them; the default recipes do).
+    if os.path.isfile(f"{data}/bbc-en/train.tsv"):
+        inputs.append("bbc-en/train.tsv")
     for rel in inputs:
         if not os.path.isfile(f"{data}/{rel}"):
             sys.exit(f"{data}/{rel}: missing (expected ../shared/data layout, see its README.md)")
@@ -130,8 +134,10 @@ def main():
         mix = read_tsv(f"{out}/news8/fold{f}/train.tsv") + \
               read_tsv(f"{out}/fnnews-mapped/fold{f}/train.tsv")
         write_tsv(f"{out}/section-mix/fold{f}/train.tsv", mix)
-    bbc = read_tsv(f"{data}/bbc-en/train.tsv")
+    bbc = read_tsv(f"{data}/bbc-en/train.tsv") if "bbc-en/train.tsv" in inputs else []
     for name, labels in (("bbc-section", BBC_SECTION_MAP), ("bbc-topic", BBC_TOPIC_MAP)):
+        if not bbc:
+            break
         rows = [(labels[l], t) for l, t in bbc]
         write_tsv(f"{out}/{name}/all.tsv", rows)
         kfold(rows, f"{out}/{name}", K)
