@@ -171,7 +171,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
     }
     if (total == 0) {
         CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "the article has no letters (only digits, "
-                       "punctuation or symbols); the models learned from %s text", name);
+                       "punctuation or symbols); the rules trust the models on %s text only", name);
         return;
     }
     /* In float, as the threshold was read: a share of exactly 0.3 is not
@@ -179,8 +179,8 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
     float share = (float)((double)in / (double)total);
     if (share < r->min_script_share) {
         int pr = cfd__prec(share, r->min_script_share);
-        CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "%s is %.*f of the letters < %.*f; the models "
-                       "learned from %s text", name, pr, (double)share, pr,
+        CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "%s is %.*f of the letters < %.*f; the rules "
+                       "trust the models on %s text only", name, pr, (double)share, pr,
                     (double)r->min_script_share, name);
     }
 }

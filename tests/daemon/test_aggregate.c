@@ -371,7 +371,8 @@ static void test_unfamiliar_script(void **state)
     assert_true(d.review);
     assert_int_equal(d.n_reasons, 1);
     assert_string_equal(d.reasons[0], "unfamiliar_script: hangul is 0.00 of the letters < "
-                                      "0.30; the models learned from hangul text");
+                                      "0.30; the rules trust the models on hangul text "
+                                      "only");
     assert_int_equal(d.codes, 1u << CFD_AGG_UNFAMILIAR_SCRIPT); /* counted in /metrics */
     assert_string_equal(cfd_agg_reason_name(CFD_AGG_UNFAMILIAR_SCRIPT), "unfamiliar_script");
 
@@ -460,8 +461,8 @@ static void test_unfamiliar_script(void **state)
         cfd_agg_decide(r, res, 1, n, scratch, &d);
         assert_true(d.review);
         assert_string_equal(d.reasons[0], "unfamiliar_script: hangul+latin is 0.27 of the "
-                                          "letters < 0.30; the models learned from "
-                                          "hangul+latin text");
+                                          "letters < 0.30; the rules trust the models on "
+                                          "hangul+latin text only");
         cfd_agg_free(r);
     }
 }

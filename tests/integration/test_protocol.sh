@@ -80,7 +80,7 @@ out=$(curl -sS --max-time 10 --unix-socket "$SOCK" -H 'Content-Type: application
       --data-binary '{"title":"Dollar gains on Greenspan speech","body":"The dollar has hit its highest level against the euro in almost three months."}' \
       http://localhost/v1/classify)
 it_eq "an English article goes to review: unfamiliar_script" \
-  'true ["unfamiliar_script: hangul is 0.00 of the letters < 0.30; the models learned from hangul text"]' \
+  'true ["unfamiliar_script: hangul is 0.00 of the letters < 0.30; the rules trust the models on hangul text only"]' \
   "$(it_json '"%s %s" % (json.dumps(d["decision"]["review"]), json.dumps([x for x in d["decision"]["reasons"] if x.startswith("unfamiliar")], ensure_ascii=False))' <<<"$out")"
 # ...and filed under its subject's section: section and topic also learned
 # English news (BBC articles, models/MODELS.md). These five are written for
