@@ -155,7 +155,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
                               cfd_agg_decision *d)
 {
     uint64_t total = 0, in = 0;
-    char name[64] = ""; /* "hangul" or "hangul+latin": at most 4 names */
+    char name[24] = ""; /* "hangul+latin": at most the 4 names, 22 bytes */
     size_t used = 0;
     for (int c = 0; c < CFD_TOK_CLASSES; c++) {
         if (cfd__agg_scripts[c] == NULL)
