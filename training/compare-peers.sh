@@ -134,6 +134,10 @@ run_task() {
 }
 
 ynat_train=$repo/../shared/data/ynat/train.tsv
+[ -f "$splits/bbc-topic/all.tsv" ] || {
+  echo "compare-peers.sh: no bbc-* splits: ../shared/data/bbc-en/train.tsv is missing, and the default recipes use it (model-options.sh)" >&2
+  exit 2
+}
 # Our topic recipe: ynat train + the mapped BBC articles (model-options.sh
 # topic_data); the peers get ynat train. The test set is ynat dev either way.
 topic_data "$ynat_train" "$splits/bbc-topic/all.tsv" "$splits/topic-ours.tsv"
