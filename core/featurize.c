@@ -207,7 +207,7 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
     while (cfd_tok_next(&t, &tok)) {
         fz->letters[tok.cls] += tok.ncp;
         size_t m = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
-        size_t need = n + 2 + per_cp * m;
+        size_t need = n + 3 + per_cp * m;
         if (need > fz->ent_cap) {
             fz->n_ent = n;
             if (cfd__reserve_entries(fz, need + need / 2) != 0)
@@ -221,6 +221,11 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
             ent[n++] = cfd_hash_bucket(cfd_hash_bigram(prev, h, seeds[CFD_HK_BIGRAM]), bits) | flag;
         prev = h;
         have_prev = 1;
+        /* A Hangul token's code points are 3 bytes each when the lengths
+         * agree (see below): its first two syllables are its first 6
+         * bytes. */
+        if (cfg->word_prefix && tok.cls == CFD_TOK_HANGUL && tok.ncp > 2 && tok.len == 3 * tok.ncp)
+            ent[n++] = cfd_hash_bucket(cfd_hash_bytes(tok.s, 6, seeds[CFD_HK_PREFIX]), bits) | flag;
         if (per_cp == 0 || tok.cls == CFD_TOK_DIGIT)
             continue;
         int all3 = tok.len == 3 * tok.ncp;

@@ -12,8 +12,9 @@
  *   -> optional news cleaning (clean_news; clean.h)
  *   -> tokenise by Unicode class with case folding (Hangul syllables, Han,
  *      Latin, digits, other letters; everything else separates; tokenize.h)
- *   -> word unigrams / bigrams (adjacent tokens of one text) / char n-grams
- *      inside tokens (first CFD_TOK_NGRAM_CPS code points of a token; none
+ *   -> word unigrams / bigrams (adjacent tokens of one text) / optional
+ *      word prefixes (word_prefix: the first two syllables of a Hangul
+ *      token of three or more) / char n-grams inside tokens (first CFD_TOK_NGRAM_CPS code points of a token; none
  *      for digit tokens), hashed (inline XXH3 seeded per kind, hash.h) into
  *      2^hash_bits buckets, title counts * title_weight
  *   -> per-document counts (dedup) -> sublinear TF -> optional IDF -> L2.

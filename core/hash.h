@@ -31,6 +31,7 @@
 enum cfd_hash_kind {
     CFD_HK_UNIGRAM = 1,
     CFD_HK_BIGRAM = 2,
+    CFD_HK_PREFIX = 3, /* word_prefix: a word's first two syllables */
     CFD_HK_CHAR = 8,
     CFD_HK_COUNT = 16 /* kinds are < CFD_HK_COUNT */
 };

@@ -161,7 +161,8 @@ static int cfd__parse_feat(cfd_mf_sec *s, cfd_model *m)
     CFD__RD(s, cfd_rd_u8, &f->use_idf, "use_idf");
     CFD__RD(s, cfd_rd_u8, &f->l2_normalize, "l2_normalize");
     CFD__RD(s, cfd_rd_u8, &f->clean_news, "clean_news");
-    for (int i = 0; i < 3; i++)
+    CFD__RD(s, cfd_rd_u8, &f->word_prefix, "word_prefix");
+    for (int i = 0; i < 2; i++)
         CFD__RD(s, cfd_rd_u8, &f->reserved[i], "reserved");
     CFD__RD(s, cfd_rd_f32, &f->title_weight, "title_weight");
     CFD__RD(s, cfd_rd_u32, &f->seed, "seed");
@@ -169,10 +170,11 @@ static int cfd__parse_feat(cfd_mf_sec *s, cfd_model *m)
         return cfd_error_set(s->err, CFD_ERANGE, at,
                              "section FEAT: hash_bits is %u; expected %d..%d", f->hash_bits,
                              CFD_HASH_BITS_MIN, CFD_HASH_BITS_MAX);
-    if (f->reserved[0] | f->reserved[1] | f->reserved[2])
-        return cfd_error_set(s->err, CFD_EFORMAT, at + 9,
-                             "section FEAT: reserved config bytes at offset %zu are not zero",
-                             at + 9);
+    if (f->reserved[0] | f->reserved[1])
+        return cfd_error_set(s->err, CFD_EFORMAT, at + 10,
+                             "section FEAT: reserved config bytes at offset %zu are not zero "
+                             "(a model from a newer classifyd?)",
+                             at + 10);
     int rc = cfd_feat_config_check(f, s->err);
     if (rc != 0) {
         s->err->offset = at;

@@ -153,7 +153,8 @@ static void cfd__put_feat(cfd__wr *w, const cfd_feat_config *f)
     cfd__put_u8(w, f->use_idf);
     cfd__put_u8(w, f->l2_normalize);
     cfd__put_u8(w, f->clean_news);
-    for (int i = 0; i < 3; i++)
+    cfd__put_u8(w, f->word_prefix);
+    for (int i = 0; i < 2; i++)
         cfd__put_u8(w, f->reserved[i]);
     cfd__put_f32(w, f->title_weight);
     cfd__put_u32(w, f->seed);

@@ -52,10 +52,11 @@ static void cfd__rules_warn(void *ud, const char *msg)
  * (cfd_feat_config_counts_equal), as classifyd-train prints them. */
 static void cfd__describe_counts(const cfd_feat_config *c, cfd_buf *b)
 {
-    cfd_buf_printf(b, "buckets=2^%u words=%s char-ngrams=%u..%u title-weight=%g clean=%s seed=%u",
+    cfd_buf_printf(b, "buckets=2^%u words=%s%s char-ngrams=%u..%u title-weight=%g clean=%s seed=%u",
                    c->hash_bits,
                    c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
                                    : (c->word_unigrams ? "uni" : "none"),
+                   c->word_prefix ? "+prefix" : "",
                    c->char_min, c->char_max, (double)c->title_weight,
                    c->clean_news ? "yes" : "no", c->seed);
 }

@@ -95,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.use_idf = (data[1] >> 3) & 1;
     cfg.l2_normalize = (data[1] >> 4) & 1;
     cfg.clean_news = (data[1] >> 5) & 1;
+    cfg.word_prefix = (data[1] >> 6) & 1;
     cfg.char_min = data[2] % 4;
     cfg.char_max = cfg.char_min ? (uint8_t)(cfg.char_min + (data[2] >> 2) % (7 - cfg.char_min)) : 0;
     cfg.title_weight = (float)(data[3] % 9) * 0.5f;

@@ -144,7 +144,7 @@ enum {
     CFD__O_SOLVER = 1000, CFD__O_C, CFD__O_EPS, CFD__O_JOBS, CFD__O_BUCKETS, CFD__O_NGRAMS,
     CFD__O_CHAR_MIN, CFD__O_CHAR_MAX, CFD__O_NO_SUBLINEAR, CFD__O_IDF, CFD__O_NO_IDF,
     CFD__O_TITLE_WEIGHT, CFD__O_NO_CLEAN, CFD__O_SEED, CFD__O_NO_L2, CFD__O_PROGRESS,
-    CFD__O_BALANCED, CFD__O_LEAD_COPIES
+    CFD__O_BALANCED, CFD__O_LEAD_COPIES, CFD__O_WORD_PREFIX, CFD__O_NO_WORD_PREFIX
 };
 
 const cfd_opt cfd_model_opt_table[] = {
@@ -167,6 +167,8 @@ const cfd_opt cfd_model_opt_table[] = {
     {"progress", 0, CFD__O_PROGRESS},
     {"balanced", 0, CFD__O_BALANCED},
     {"lead-copies", 1, CFD__O_LEAD_COPIES},
+    {"word-prefix", 0, CFD__O_WORD_PREFIX},
+    {"no-word-prefix", 0, CFD__O_NO_WORD_PREFIX},
     {NULL, 0, 0},
 };
 
@@ -252,6 +254,8 @@ int cfd_model_opts_apply(cfd_model_opts *o, const char *cmd, int id, const char 
     case CFD__O_IDF: o->feat.use_idf = 1; return 0;
     case CFD__O_NO_IDF: o->feat.use_idf = 0; return 0;
     case CFD__O_NO_CLEAN: o->feat.clean_news = 0; return 0;
+    case CFD__O_WORD_PREFIX: o->feat.word_prefix = 1; return 0;
+    case CFD__O_NO_WORD_PREFIX: o->feat.word_prefix = 0; return 0;
     case CFD__O_NO_L2: o->feat.l2_normalize = 0; return 0;
     case CFD__O_PROGRESS: o->progress = 1; return 0;
     case CFD__O_BALANCED: o->lin.balanced = 1; return 0;
@@ -306,6 +310,9 @@ void cfd_model_opts_help(FILE *f)
             "                     two such as 1048576 is accepted too\n"
             "  --ngrams N         word n-grams: 0 none, 1 unigrams, 2 unigrams+bigrams "
             "(default %d)\n"
+            "  --word-prefix, --no-word-prefix\n"
+            "                     also a feature for the first two syllables of every Hangul\n"
+            "                     word of three or more, a cheap stem (default %s)\n"
             "  --char-min N, --char-max N\n"
             "                     character n-grams inside words, N in 1..%d, a Hangul syllable\n"
             "                     is one character; 0 0 disables (default %u %u)\n"
@@ -318,7 +325,8 @@ void cfd_model_opts_help(FILE *f)
             "Solver options:\n"
             "  --solver NAME      liblinear solver (default svm):\n",
             CFD_HASH_BITS_MIN, CFD_HASH_BITS_MAX, d.hash_bits,
-            d.word_bigrams ? 2 : d.word_unigrams ? 1 : 0, CFD_CHAR_NGRAM_MAX, d.char_min,
+            d.word_bigrams ? 2 : d.word_unigrams ? 1 : 0,
+            d.word_prefix ? "--word-prefix" : "--no-word-prefix", CFD_CHAR_NGRAM_MAX, d.char_min,
             d.char_max, d.use_idf ? "--idf" : "--no-idf", (double)d.title_weight, d.seed);
     cfd_solver_print_help(f);
     fprintf(f,
@@ -339,11 +347,12 @@ void cfd_model_opts_help(FILE *f)
 void cfd_feat_config_describe(const cfd_feat_config *c, char *out, size_t len)
 {
     snprintf(out, len,
-             "buckets=2^%u words=%s char-ngrams=%u..%u tf=%s idf=%s l2=%s title-weight=%g "
+             "buckets=2^%u words=%s%s char-ngrams=%u..%u tf=%s idf=%s l2=%s title-weight=%g "
              "clean=%s seed=%u",
              c->hash_bits,
              c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
                              : (c->word_unigrams ? "uni" : "none"),
+             c->word_prefix ? "+prefix" : "",
              c->char_min, c->char_max, c->sublinear_tf ? "sublinear" : "raw",
              c->use_idf ? "yes" : "no", c->l2_normalize ? "yes" : "no", (double)c->title_weight,
              c->clean_news ? "yes" : "no", c->seed);
@@ -360,7 +369,8 @@ void cfd_feat_config_json(const cfd_feat_config *c, cfd_buf *b)
                    c->sublinear_tf ? "true" : "false", c->use_idf ? "true" : "false",
                    c->l2_normalize ? "true" : "false", c->clean_news ? "true" : "false");
     cfd_buf_json_float(b, c->title_weight);
-    cfd_buf_printf(b, ",\"seed\":%u}", c->seed);
+    cfd_buf_printf(b, ",\"seed\":%u,\"word_prefix\":%s}", c->seed,
+                   c->word_prefix ? "true" : "false");
 }
 
 int cfd_model_opts_prepare_data(const cfd_model_opts *o, cfd_dataset *ds, const char *path,

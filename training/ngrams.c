@@ -4,7 +4,9 @@
  * The pipeline mirrors core/featurize.c: markup removal when '<' or '&'
  * occur, NFC when the quick check asks for it, news cleaning when the config
  * says so, then the tokeniser, and the feature hashes of hash.h (word
- * unigrams, bigrams of adjacent words from the unigram hashes, character
+ * unigrams, bigrams of adjacent words from the unigram hashes, word
+ * prefixes (the first two syllables of a Hangul word of three or more) when
+ * the config has word_prefix, character
  * n-grams over a token's first CFD_TOK_NGRAM_CPS code points, none for digit
  * tokens). Title and body are tokenised separately. If featurize.c changes
  * its pipeline, names may go missing (shown as "not seen"), never wrong
@@ -24,7 +26,7 @@
 
 #define CFD__CANDS 6
 
-enum { CFD__KIND_WORD, CFD__KIND_BIGRAM, CFD__KIND_CHARS };
+enum { CFD__KIND_WORD, CFD__KIND_BIGRAM, CFD__KIND_CHARS, CFD__KIND_PREFIX };
 
 typedef struct cfd__cand {
     char *s;
@@ -44,7 +46,7 @@ struct cfd_ngram_names {
     cfd__slot *slots; /* sorted by bucket once adding starts */
     size_t n, cap;
     int sorted;
-    uint64_t seed_uni, seed_bi, seed_char[CFD_CHAR_NGRAM_MAX + 1];
+    uint64_t seed_uni, seed_bi, seed_prefix, seed_char[CFD_CHAR_NGRAM_MAX + 1];
     cfd_nfc_scratch nfc;
     char *buf1, *buf2, *tokbuf, *prevtok;
     size_t buf_cap;
@@ -58,6 +60,7 @@ int cfd_ngram_names_new(const cfd_feat_config *feat, cfd_ngram_names **out, cfd_
     nn->feat = *feat;
     nn->seed_uni = cfd_hash_kind_seed(feat->seed, CFD_HK_UNIGRAM);
     nn->seed_bi = cfd_hash_kind_seed(feat->seed, CFD_HK_BIGRAM);
+    nn->seed_prefix = cfd_hash_kind_seed(feat->seed, CFD_HK_PREFIX);
     for (unsigned k = 1; k <= CFD_CHAR_NGRAM_MAX; k++)
         nn->seed_char[k] = cfd_hash_kind_seed(feat->seed, CFD_HK_CHAR + k);
     *out = nn;
@@ -206,6 +209,11 @@ static int cfd__add_field(cfd_ngram_names *nn, const char *s, size_t len)
             if ((rc = cfd__record(nn, hb, CFD__KIND_BIGRAM, nn->prevtok, n + tok.len)) != 0)
                 return rc;
         }
+        if (nn->feat.word_prefix && tok.cls == CFD_TOK_HANGUL && tok.ncp > 2 &&
+            tok.len == 3 * tok.ncp &&
+            (rc = cfd__record(nn, cfd_hash_bytes(tok.s, 6, nn->seed_prefix), CFD__KIND_PREFIX,
+                              tok.s, 6)) != 0)
+            return rc;
         if (nn->feat.char_min > 0 && tok.cls != CFD_TOK_DIGIT) {
             size_t ncp = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
             for (unsigned k = nn->feat.char_min; k <= nn->feat.char_max; k++) {
@@ -253,7 +261,7 @@ int cfd_ngram_names_get(const cfd_ngram_names *nn, uint32_t bucket, char *out, s
     for (int j = 1; j < CFD__CANDS && slot->c[j].s != NULL; j++)
         if (slot->c[j].count > slot->c[best].count)
             best = j;
-    static const char *const kinds[] = {"word", "bigram", "chars"};
+    static const char *const kinds[] = {"word", "bigram", "chars", "prefix"};
     int n = snprintf(out, len, "%-6s %s", kinds[slot->c[best].kind], slot->c[best].s);
     uint32_t others = slot->n_distinct - 1 + (slot->others ? 1 : 0);
     if (others > 0 && n > 0 && (size_t)n < len)

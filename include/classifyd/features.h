@@ -39,7 +39,11 @@ typedef struct cfd_feat_config {
     uint8_t clean_news;    /* 1: drop e-mail addresses, URLs, bracketed
                               broadcast/byline markers ([앵커], [이슈투데이=...])
                               and "<name> 기자" bylines before tokenising */
-    uint8_t reserved[3];   /* zero; room to grow without changing the layout */
+    uint8_t word_prefix;   /* 1: the first two syllables of every Hangul word of
+                              three or more syllables are a feature too, a
+                              cheap stem (증가했다, 증가한 -> 증가); 0 in models
+                              made before it existed */
+    uint8_t reserved[2];   /* zero; room to grow without changing the layout */
     float title_weight;    /* multiplier for title token counts (1 = like body) */
     uint32_t seed;         /* hash seed */
 } cfd_feat_config;

@@ -66,6 +66,7 @@ static inline void test_config(cfd_feat_config *f, int use_idf)
     f->use_idf = use_idf != 0;
     f->l2_normalize = 1;
     f->clean_news = 1;
+    f->word_prefix = 1; /* non-zero, so a round trip that lost it shows */
     f->title_weight = 2.0f;
     f->seed = 0x5eed1234u;
 }
@@ -255,7 +256,8 @@ static inline void assert_models_equal(const cfd_model *a, const cfd_model *b, i
     assert_int_equal(a->feat.use_idf, b->feat.use_idf);
     assert_int_equal(a->feat.l2_normalize, b->feat.l2_normalize);
     assert_int_equal(a->feat.clean_news, b->feat.clean_news);
-    assert_memory_equal(a->feat.reserved, b->feat.reserved, 3);
+    assert_int_equal(a->feat.word_prefix, b->feat.word_prefix);
+    assert_memory_equal(a->feat.reserved, b->feat.reserved, sizeof a->feat.reserved);
     assert_true(a->feat.title_weight == b->feat.title_weight);
     assert_int_equal(a->feat.seed, b->feat.seed);
     assert_int_equal(a->n_buckets, b->n_buckets);

@@ -50,6 +50,7 @@ static void test_config_check(void **state)
     c = d; c.use_idf = 2; expect_config_error(c, "use_idf");
     c = d; c.l2_normalize = 2; expect_config_error(c, "l2_normalize");
     c = d; c.clean_news = 2; expect_config_error(c, "clean_news");
+    c = d; c.word_prefix = 2; expect_config_error(c, "word_prefix");
     c = d; c.char_min = 0; c.char_max = 3; expect_config_error(c, "char_max");
     c = d; c.char_min = 3; c.char_max = 2; expect_config_error(c, "n-gram");
     c = d; c.char_min = 1; c.char_max = CFD_CHAR_NGRAM_MAX + 1; expect_config_error(c, "n-gram");
@@ -87,6 +88,15 @@ static void test_config_equal_hash(void **state)
     b = a;
     b.char_max = 4;
     assert_true(cfd_feat_config_hash(&a) != cfd_feat_config_hash(&b));
+    /* word_prefix changes the counts: another counting pass in the daemon */
+    b = a;
+    b.word_prefix = 1;
+    assert_false(cfd_feat_config_equal(&a, &b));
+    assert_false(cfd_feat_config_counts_equal(&a, &b));
+    assert_true(cfd_feat_config_counts_hash(&a) != cfd_feat_config_counts_hash(&b));
+    b = a;
+    b.use_idf = 1; /* weighting only: the counts are shared */
+    assert_true(cfd_feat_config_counts_equal(&a, &b));
     /* padding bytes do not matter (fields are compared, not raw memory) */
     memset(&b, 0xAB, sizeof b);
     cfd_feat_config_default(&b);

@@ -70,6 +70,22 @@ static void exp_text(expected *e, const char *const *const *words, size_t nwords
         if (cfg->word_bigrams && k > 0)
             exp_add(e, cfd_hash_bigram(prev, h, seed_of(cfg, CFD_HK_BIGRAM)), w);
         prev = h;
+        /* word_prefix: the first two syllables of a word of three or more
+         * Hangul syllables (U+AC00..U+D7A3: EA B0 80 .. ED 9E A3) */
+        int hangul = ncp > 2;
+        for (size_t i = 0; i < ncp && hangul; i++) {
+            const unsigned char *c = (const unsigned char *)cps[i];
+            unsigned cp = strlen(cps[i]) == 3
+                              ? ((c[0] & 0x0Fu) << 12) | ((c[1] & 0x3Fu) << 6) | (c[2] & 0x3Fu)
+                              : 0;
+            hangul = cp >= 0xAC00 && cp <= 0xD7A3;
+        }
+        if (cfg->word_prefix && hangul) {
+            char pre[16] = "";
+            strcat(pre, cps[0]);
+            strcat(pre, cps[1]);
+            exp_add(e, cfd_hash_bytes(pre, strlen(pre), seed_of(cfg, CFD_HK_PREFIX)), w);
+        }
         for (unsigned g = cfg->char_min; g && g <= cfg->char_max; g++)
             for (size_t i = 0; i + g <= ncp; i++) {
                 char gram[64] = "";
@@ -140,6 +156,35 @@ static void test_exact_counts(void **state)
             found = 1;
         }
     assert_true(found);
+}
+
+/* word_prefix: one more feature for each word of three or more Hangul
+ * syllables, its first two; none for shorter words, Latin or digits. */
+static void test_word_prefix(void **state)
+{
+    cfd_featurizer *fz = *state;
+    static const char *const w1[] = {"증", "가", "했", "다", NULL}, *const w2[] = {"증", "가", "한", NULL},
+                             *const w3[] = {"정", "부", NULL}, *const w4[] = {"n", "e", "w", "s", NULL},
+                             *const w5[] = {"가", "나", "다", NULL};
+    static const char *const *const body[] = {w1, w2, w3, w4, w5};
+    for (int on = 0; on <= 1; on++) {
+        cfd_feat_config cfg = raw_config();
+        cfg.word_prefix = (uint8_t)on;
+        cfd_featvec v;
+        cfd_error err;
+        assert_int_equal(cfd_featurize_counts(fz, &cfg, NULL, 0, S("증가했다 증가한 정부 News 가나다"),
+                                              &v, &err), 0);
+        expected e = {.n = 0, .cfg = &cfg};
+        exp_text(&e, body, 5, 1.0);
+        expect_vec(&e, &v);
+        /* 증가 as a prefix: twice when on, not at all when off */
+        uint32_t b = cfd_hash_bucket(cfd_hash_bytes("증가", 6, seed_of(&cfg, CFD_HK_PREFIX)), 20);
+        double got = 0;
+        for (uint32_t i = 0; i < v.n; i++)
+            if (v.items[i].index == b)
+                got = v.items[i].value;
+        assert_float_equal(got, on ? 2.0 : 0.0, 1e-6);
+    }
 }
 
 static void test_kinds_differ(void **state)
@@ -471,6 +516,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exact_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_word_prefix, setup, teardown),
         cmocka_unit_test(test_kinds_differ),
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_title_weight, setup, teardown),

@@ -114,10 +114,18 @@ static void test_feat_config(void **state)
     snprintf(needle, sizeof(needle), "section FEAT (at offset %zu): featurizer config", fp - 16);
     expect_error(buf, len, CFD_EINVAL, needle);
     buf[fp + 3] = 2;
+    buf[fp + 9] = 2; /* word_prefix is 0 or 1 */
+    fix_checksum(buf, len);
+    expect_error(buf, len, CFD_EINVAL, "word_prefix is 2, expected 0 or 1");
+    buf[fp + 9] = 1;
     buf[fp + 10] = 1; /* a reserved byte */
     fix_checksum(buf, len);
-    expect_error(buf, len, CFD_EFORMAT, "reserved config bytes");
+    expect_error(buf, len, CFD_EFORMAT, "reserved config bytes at offset");
     buf[fp + 10] = 0;
+    buf[fp + 11] = 1; /* the other one */
+    fix_checksum(buf, len);
+    expect_error(buf, len, CFD_EFORMAT, "reserved config bytes");
+    buf[fp + 11] = 0;
     fix_checksum(buf, len);
     cfd_model_free(expect_ok(buf, len));
     size_t n;
