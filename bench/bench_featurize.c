@@ -12,7 +12,10 @@
  * after a warm-up run, timed with the thread's CPU clock (see time_one);
  * its time is scaled to a 2.6 KB article (time * 2600 / bytes), and the
  * median and 90th percentile over articles are printed, plus the same for
- * cfd_featurize_counts alone and for utf8proc_map(NFC). The last line is
+ * cfd_featurize_counts alone, for cfd_featurize with the default models'
+ * counting config (2^19 buckets and word prefixes, training/model-options.sh
+ * SHARED_FEAT_OPTS; their weighting differs per model and is not timed
+ * here) and for utf8proc_map(NFC). The last line is
  * the clock frequency this thread got and the median in cycles, which is
  * comparable across runs on a shared machine where microseconds are not.
  */
@@ -204,6 +207,10 @@ int main(int argc, char **argv)
            path, (double)total / (double)n, (double)feats / (double)n);
     printf("per article scaled to 2.6 KB (fastest of %d batches of %d runs, thread CPU time):\n",
            BATCHES, BATCH);
+    /* The default models' counting config (training/model-options.sh). */
+    cfd_feat_config shipped = cfg;
+    shipped.hash_bits = 19;
+    shipped.word_prefix = 1;
     for (int mode = MODE_FULL; mode <= MODE_NFC; mode++) {
         double sum = 0;
         for (size_t i = 0; i < n; i++) {
@@ -215,6 +222,17 @@ int main(int argc, char **argv)
         printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n", names[mode], med, p90,
                (double)total / sum);
         medians[mode] = med;
+        if (mode != MODE_COUNTS)
+            continue;
+        sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            double us = time_one(fz, &shipped, &arts[i], MODE_FULL);
+            sum += us;
+            scaled[i] = us * 2600.0 / (double)arts[i].len;
+        }
+        printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n",
+               "cfd_featurize (models: 2^19, prefixes)", pct(scaled, n, 0.5), pct(scaled, n, 0.9),
+               (double)total / sum);
     }
     double ghz = effective_ghz();
     if (ghz > 0)

@@ -16,10 +16,9 @@
 #                 model's own, below; a model is re-versioned only when it
 #                 changes, so unchanged files stay byte-identical in git)
 #   --no-english  leave the BBC articles (English, (c) BBC, research use) out
-#                 of section and topic: Korean-only models, byte-identical to
-#                 the versions before the BBC articles joined (section
-#                 2026.11.28-10, topic 2026.11.28-5), for a deployment that may
-#                 not use research-only data (models/MODELS.md)
+#                 of section and topic: Korean-only models, versions with "-ko"
+#                 appended (the same recipes otherwise), for a deployment that
+#                 may not use research-only data (models/MODELS.md)
 # Takes ~1-2 minutes on 2 cores. Scratch files go to a temp dir outside the repo.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,19 +32,18 @@ data=$repo/../shared/data
 # selectors dropped): section -9, sentiment -8, topic -5. Fullwidth brackets as datelines
 # (［헤럴드경제=... 기자］ （서울＝연합뉴스）) cleaned like ASCII ones: section -10 (the only
 # model whose training text has them: two news8 articles).
-SECTION_VERSION=2026.11.29-11  # -10: before the BBC articles (English) joined; -9: before fullwidth-bracket datelines were cleaned; -8: the featurizer of 1002ef6/d78200f; -7: lead copies
+SECTION_VERSION=2026.11.29-12  # -11: before word prefixes; -10: before the BBC articles (English) joined; -9: before fullwidth-bracket datelines were cleaned; -8: the featurizer of 1002ef6/d78200f; -7: lead copies
                                # made by classifyd-train --lead-copies (same examples and
                                # weights as -6; the recorded data sha256 is now
                                # of the file before the copies)
-DEFAULT_VERSION=2026.11.28-8   # sentiment (section until -7). -6: IDF in 255 levels (+ 0), stored as a
+DEFAULT_VERSION=2026.11.29-9   # sentiment (section until -7). -8: before word prefixes. -6: IDF in 255 levels (+ 0), stored as a
                                # table and a byte per bucket; -5: IDF 0 for unseen buckets,
                                # sentiment --idf; -4 (section): + YNAT headlines, fnnews cap
                                # 300, fnnews fold 4 as dev
-TOPIC_VERSION=2026.11.29-6     # -5: before the BBC articles (English) joined; -3: refit on ynat train + dev
-# 2026-11-28T00:00:00Z: the date recorded in the models of these versions
-# (kept for the 2026.11.29 ones too, so a rebuild of the unchanged sentiment
-# model stays byte-identical).
-: "${SOURCE_DATE_EPOCH:=1795824000}"
+TOPIC_VERSION=2026.11.29-7     # -6: before word prefixes; -5: before the BBC articles (English) joined; -3: refit on ynat train + dev
+# 2026-11-29T00:00:00Z: the date recorded in the models of these versions
+# (2026-11-28, 1795824000, for the versions before word prefixes).
+: "${SOURCE_DATE_EPOCH:=1795910400}"
 export SOURCE_DATE_EPOCH
 build="" out=$repo/models version=$DEFAULT_VERSION topic_version=$TOPIC_VERSION
 section_version=$SECTION_VERSION english=1
@@ -75,7 +73,7 @@ for f in $inputs; do
 done
 . "$here/model-options.sh"
 if [ $english = 0 ] && [ -z "${version_set:-}" ]; then
-  topic_version=2026.11.28-5 section_version=2026.11.28-10
+  topic_version=$topic_version-ko section_version=$section_version-ko
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-defaults.XXXXXX")
 trap 'rm -rf "$work"' EXIT INT TERM

@@ -21,9 +21,9 @@ old_version=$(printf '%s' "$IT_ARTICLE" | ctl classify --format json | it_json '
 awk 'NR % 5 != 0' "$DATA/news8/train.tsv" > "$IT_TMP/train.tsv"
 awk 'NR % 5 == 0' "$DATA/news8/train.tsv" > "$IT_TMP/heldout.tsv"
 # With the README's options: the default models' counting config, IDF, q8.
-echo "+ classifyd-train train --name section --data train.tsv --out section-new.cfdm --buckets 19 --idf --quantize q8" >&2
+echo "+ classifyd-train train --name section --data train.tsv --out section-new.cfdm --buckets 19 --word-prefix --idf --quantize q8" >&2
 it_check "1. train a new section model" timeout 300 "$BIN/classifyd-train" train --name section \
-  --data "$IT_TMP/train.tsv" --out "$IT_TMP/section-new.cfdm" --buckets 19 --idf --quantize q8
+  --data "$IT_TMP/train.tsv" --out "$IT_TMP/section-new.cfdm" --buckets 19 --word-prefix --idf --quantize q8
 
 # 2. Evaluate on the held-out articles.
 echo "+ classifyd-train eval --model section-new.cfdm --data heldout.tsv --json" >&2
