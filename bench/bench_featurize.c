@@ -231,7 +231,7 @@ int main(int argc, char **argv)
             scaled[i] = us * 2600.0 / (double)arts[i].len;
         }
         printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n",
-               "cfd_featurize (models: 2^19, prefixes)", pct(scaled, n, 0.5), pct(scaled, n, 0.9),
+               "cfd_featurize (models: 2^19+prefix)", pct(scaled, n, 0.5), pct(scaled, n, 0.9),
                (double)total / sum);
     }
     double ghz = effective_ghz();
