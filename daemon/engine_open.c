@@ -116,8 +116,8 @@ static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cu
         cfd__describe_counts(cur[first[g]]->info.feat, &m);
     }
     cfd_buf_printf(&m, "; to share one pass, train %s with the counting options of %s "
-                       "(--buckets, --ngrams, --char-min, --char-max, --title-weight, "
-                       "--no-clean, --seed; models/MODELS.md)",
+                       "(--buckets, --ngrams, --word-prefix, --char-min, --char-max, "
+                       "--title-weight, --no-clean, --seed; models/MODELS.md)",
                    others.data ? others.data : "", e->pl[first[main_g]].name);
     if (!m.oom && m.data != NULL) {
         cfd__elog(e, CFD_LOG_WARN, "%s", m.data);
