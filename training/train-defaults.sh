@@ -18,7 +18,9 @@
 #   --no-english  leave the BBC articles (English, (c) BBC, research use) out
 #                 of section and topic: Korean-only models, versions with "-ko"
 #                 appended (the same recipes otherwise), for a deployment that
-#                 may not use research-only data (models/MODELS.md)
+#                 may not use research-only data (models/MODELS.md); with
+#                 --version STR, section and topic get STR-ko (sentiment,
+#                 which has no English either way, gets STR)
 # Takes ~1-2 minutes on 2 cores. Scratch files go to a temp dir outside the repo.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$2; shift 2;;
     --out) out=$2; shift 2;;
-    --version) version=$2; topic_version=$2; section_version=$2; version_set=1; shift 2;;
+    --version) version=$2; topic_version=$2; section_version=$2; shift 2;;
     --no-english) english=0; shift;;
     *) echo "train-defaults.sh: unknown option $1 (see the header of $0)" >&2; exit 2;;
   esac
@@ -72,7 +74,10 @@ for f in $inputs; do
   [ -f "$data/$f" ] || { echo "train-defaults.sh: $data/$f missing (see ../shared/data/README.md)" >&2; exit 2; }
 done
 . "$here/model-options.sh"
-if [ $english = 0 ] && [ -z "${version_set:-}" ]; then
+# Always, also with --version: the version is what the daemon reports and logs,
+# and a Korean-only section or topic model must never carry the version string
+# of one that learned English (another recipe, another licence).
+if [ $english = 0 ]; then
   topic_version=$topic_version-ko section_version=$section_version-ko
 fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/classifyd-defaults.XXXXXX")
