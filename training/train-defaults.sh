@@ -98,7 +98,13 @@ echo "options: topic [$TOPIC_OPTS $TOPIC_SAVE] section [$SECTION_OPTS $SECTION_S
 
 # The splits (training/peers/splits.py): the mapped fnnews folds and the
 # bbc-en articles mapped to section and topic labels.
-"$here/splits.sh" "$work/splits" 2>/dev/null
+# Its stderr is kept: quiet on success ("splits in ..."), but when it fails
+# (a missing file, a label it cannot map) that is the only message.
+"$here/splits.sh" "$work/splits" 2>"$work/splits.err" || {
+  cat "$work/splits.err" >&2
+  echo "train-defaults.sh: training/splits.sh failed (above)" >&2
+  exit 1
+}
 
 # topic: ynat train + dev + the mapped BBC articles. The options were chosen on dev with models trained
 # on train alone (training/RESULTS.md, 0.8567 dev macro-F1); the shipped model

@@ -135,6 +135,10 @@ def main():
               read_tsv(f"{out}/fnnews-mapped/fold{f}/train.tsv")
         write_tsv(f"{out}/section-mix/fold{f}/train.tsv", mix)
     bbc = read_tsv(f"{data}/bbc-en/train.tsv") if "bbc-en/train.tsv" in inputs else []
+    unknown = sorted({l for l, _ in bbc} - set(BBC_SECTION_MAP))
+    if unknown:
+        sys.exit(f"{data}/bbc-en/train.tsv: labels {', '.join(unknown)} have no mapping "
+                 f"(BBC_SECTION_MAP, BBC_TOPIC_MAP in {sys.argv[0]})")
     for name, labels in (("bbc-section", BBC_SECTION_MAP), ("bbc-topic", BBC_TOPIC_MAP)):
         if not bbc:
             break
