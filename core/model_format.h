@@ -22,7 +22,9 @@
 #define CFD_MF_MAGIC "\x89" "CFDM\r\n\x1a"
 #define CFD_MF_MAGIC_LEN 8
 #define CFD_MF_MAJOR 1         /* readers reject any other major */
-#define CFD_MF_MINOR 0         /* written; any minor of our major is read */
+#define CFD_MF_MINOR 1         /* the newest minor this build writes: 1 when the file
+                                  has a FOPT section, else 0 (a 1.0 file, byte for
+                                  byte); any minor of our major is read */
 #define CFD_MF_HEADER_LEN 24   /* magic, major, minor, n_sections, file_length */
 #define CFD_MF_SECTION_HDR 16  /* tag[4], flags u32, length u64 */
 #define CFD_MF_TRAILER_LEN 8   /* XXH3-64 of everything before it */
@@ -30,6 +32,7 @@
 #define CFD_MF_FLAG_REQUIRED 1u /* a reader that does not know the tag must reject the file */
 
 #define CFD_MF_FEAT_LEN 20     /* FEAT payload bytes in format 1.x */
+#define CFD_MF_FOPT_LEN 4      /* FOPT: word_prefix, 3 reserved (format 1.1) */
 #define CFD_MF_WGHT_HDR 16     /* n_labels, n_buckets, n_rows, encoding, 3 reserved */
 #define CFD_MF_IDF_HDR 8       /* n, encoding, 3 reserved */
 #define CFD_MF_IDF_F32 0
@@ -44,6 +47,7 @@
 #define CFD_MF_TAG_NAME "NAME"
 #define CFD_MF_TAG_LABL "LABL"
 #define CFD_MF_TAG_FEAT "FEAT"
+#define CFD_MF_TAG_FOPT "FOPT"
 #define CFD_MF_TAG_WGHT "WGHT"
 #define CFD_MF_TAG_BIAS "BIAS"
 #define CFD_MF_TAG_IDF "IDF "
@@ -52,8 +56,8 @@
 /* Known sections in the order a file must have them (unknown ones may sit
  * anywhere); the reader uses the rank to enforce order and reject
  * duplicates in one test. */
-enum { CFD_MF_S_NAME = 1, CFD_MF_S_LABL, CFD_MF_S_FEAT, CFD_MF_S_WGHT, CFD_MF_S_BIAS,
-       CFD_MF_S_IDF, CFD_MF_S_META, CFD_MF_S_COUNT };
+enum { CFD_MF_S_NAME = 1, CFD_MF_S_LABL, CFD_MF_S_FEAT, CFD_MF_S_FOPT, CFD_MF_S_WGHT,
+       CFD_MF_S_BIAS, CFD_MF_S_IDF, CFD_MF_S_META, CFD_MF_S_COUNT };
 
 /* One section being parsed (model_read.c walks, model_sections.c parses). */
 typedef struct cfd_mf_sec {

@@ -30,13 +30,15 @@
 
 static const char *const cfd__tags[CFD_MF_S_COUNT] = {
     [CFD_MF_S_NAME] = CFD_MF_TAG_NAME, [CFD_MF_S_LABL] = CFD_MF_TAG_LABL,
-    [CFD_MF_S_FEAT] = CFD_MF_TAG_FEAT, [CFD_MF_S_WGHT] = CFD_MF_TAG_WGHT,
+    [CFD_MF_S_FEAT] = CFD_MF_TAG_FEAT, [CFD_MF_S_FOPT] = CFD_MF_TAG_FOPT,
+    [CFD_MF_S_WGHT] = CFD_MF_TAG_WGHT,
     [CFD_MF_S_BIAS] = CFD_MF_TAG_BIAS, [CFD_MF_S_IDF] = CFD_MF_TAG_IDF,
     [CFD_MF_S_META] = CFD_MF_TAG_META,
 };
 
 /* Sections a given one needs to have been read first. */
 static const int cfd__needs[CFD_MF_S_COUNT][2] = {
+    [CFD_MF_S_FOPT] = {CFD_MF_S_FEAT, 0},
     [CFD_MF_S_WGHT] = {CFD_MF_S_LABL, CFD_MF_S_FEAT},
     [CFD_MF_S_BIAS] = {CFD_MF_S_LABL, 0},
     [CFD_MF_S_IDF] = {CFD_MF_S_FEAT, 0},
@@ -212,8 +214,8 @@ int cfd_model_load_buffer(const void *buf, size_t len, cfd_model **out, cfd_erro
                 rc = cfd_error_set(err, CFD_EFORMAT, pos,
                                    seen[kind] ? "section %s (at offset %zu) appears twice"
                                               : "section %s (at offset %zu) is out of order; "
-                                                "known sections go NAME LABL FEAT WGHT BIAS IDF "
-                                                "META", s.tag, pos);
+                                                "known sections go NAME LABL FEAT FOPT WGHT BIAS "
+                                                "IDF META", s.tag, pos);
                 goto fail;
             }
             for (int d = 0; d < 2; d++) {

@@ -161,20 +161,20 @@ static int cfd__parse_feat(cfd_mf_sec *s, cfd_model *m)
     CFD__RD(s, cfd_rd_u8, &f->use_idf, "use_idf");
     CFD__RD(s, cfd_rd_u8, &f->l2_normalize, "l2_normalize");
     CFD__RD(s, cfd_rd_u8, &f->clean_news, "clean_news");
-    CFD__RD(s, cfd_rd_u8, &f->word_prefix, "word_prefix");
-    for (int i = 0; i < 2; i++)
-        CFD__RD(s, cfd_rd_u8, &f->reserved[i], "reserved");
+    uint8_t rsv[3]; /* options added later live in FOPT, not here */
+    for (int i = 0; i < 3; i++)
+        CFD__RD(s, cfd_rd_u8, &rsv[i], "reserved");
     CFD__RD(s, cfd_rd_f32, &f->title_weight, "title_weight");
     CFD__RD(s, cfd_rd_u32, &f->seed, "seed");
     if (f->hash_bits < CFD_HASH_BITS_MIN || f->hash_bits > CFD_HASH_BITS_MAX)
         return cfd_error_set(s->err, CFD_ERANGE, at,
                              "section FEAT: hash_bits is %u; expected %d..%d", f->hash_bits,
                              CFD_HASH_BITS_MIN, CFD_HASH_BITS_MAX);
-    if (f->reserved[0] | f->reserved[1])
-        return cfd_error_set(s->err, CFD_EFORMAT, at + 10,
-                             "section FEAT: reserved config bytes at offset %zu are not zero "
-                             "(a model from a newer classifyd?)",
-                             at + 10);
+    if (rsv[0] | rsv[1] | rsv[2])
+        return cfd_error_set(s->err, CFD_EFORMAT, at + 9,
+                             "section FEAT: reserved config bytes at offset %zu are not zero",
+                             at + 9);
+    f->word_prefix = 0; /* unless a FOPT section follows */
     int rc = cfd_feat_config_check(f, s->err);
     if (rc != 0) {
         s->err->offset = at;
@@ -538,12 +538,38 @@ static int cfd__parse_meta(cfd_mf_sec *s, cfd_model *m)
     return rc;
 }
 
+/* FOPT (format 1.1): featurizer options added after 1.0, REQUIRED, so that
+ * a 1.0 reader refuses such a model as "written by a newer classifyd"
+ * instead of featurizing it differently from training. */
+static int cfd__parse_fopt(cfd_mf_sec *s, cfd_model *m)
+{
+    if (s->declared != CFD_MF_FOPT_LEN)
+        return cfd_error_set(s->err, CFD_EFORMAT, s->off,
+                             "section FOPT is %llu bytes; format %d.%d stores it in exactly %d",
+                             (unsigned long long)s->declared, CFD_MF_MAJOR, CFD_MF_MINOR,
+                             CFD_MF_FOPT_LEN);
+    size_t at = cfd_rd_off(&s->r);
+    uint8_t prefix, rsv[3];
+    CFD__RD(s, cfd_rd_u8, &prefix, "word_prefix");
+    for (int i = 0; i < 3; i++)
+        CFD__RD(s, cfd_rd_u8, &rsv[i], "reserved");
+    if (prefix > 1)
+        return cfd_error_set(s->err, CFD_EINVAL, at,
+                             "section FOPT: word_prefix is %u, expected 0 or 1", prefix);
+    if (rsv[0] | rsv[1] | rsv[2])
+        return cfd_error_set(s->err, CFD_EFORMAT, at + 1,
+                             "section FOPT: reserved bytes at offset %zu are not zero", at + 1);
+    m->feat.word_prefix = prefix;
+    return 0;
+}
+
 int cfd_mf_parse_section(int kind, cfd_mf_sec *s, cfd_model *m)
 {
     switch (kind) {
     case CFD_MF_S_NAME: return cfd__parse_name(s, m);
     case CFD_MF_S_LABL: return cfd__parse_labl(s, m);
     case CFD_MF_S_FEAT: return cfd__parse_feat(s, m);
+    case CFD_MF_S_FOPT: return cfd__parse_fopt(s, m);
     case CFD_MF_S_WGHT: return cfd__parse_wght(s, m);
     case CFD_MF_S_BIAS: return cfd__parse_bias(s, m);
     case CFD_MF_S_IDF: return cfd__parse_idf(s, m);

@@ -129,6 +129,8 @@ static uint64_t cfd__file_size(const cfd_model *m, enum cfd_weight_encoding enc,
     for (uint32_t i = 0; i < m->n_labels; i++)
         n += cfd__str_size(m->labels[i]);
     n += H + CFD_MF_FEAT_LEN;
+    if (m->feat.word_prefix)
+        n += H + CFD_MF_FOPT_LEN;
     n += H + cfd__weights_size(m, enc);
     n += H + 4 + 4ull * m->n_labels + 4;
     if (m->idf != NULL)
@@ -153,9 +155,8 @@ static void cfd__put_feat(cfd__wr *w, const cfd_feat_config *f)
     cfd__put_u8(w, f->use_idf);
     cfd__put_u8(w, f->l2_normalize);
     cfd__put_u8(w, f->clean_news);
-    cfd__put_u8(w, f->word_prefix);
-    for (int i = 0; i < 2; i++)
-        cfd__put_u8(w, f->reserved[i]);
+    for (int i = 0; i < 3; i++) /* reserved in 1.x; later options go to FOPT */
+        cfd__put_u8(w, 0);
     cfd__put_f32(w, f->title_weight);
     cfd__put_u32(w, f->seed);
     cfd__sec_end(w, len_at);
@@ -249,11 +250,14 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf, 
                              "out of memory serialising model '%s' (%llu bytes)", m->name,
                              (unsigned long long)size);
     cfd__wr w = {out, out + size, 0};
-    uint32_t n_sections = 6 + (m->idf != NULL);
+    /* FOPT only when an option in it is on: a model without them is a 1.0
+     * file byte for byte, which every reader loads. */
+    const int fopt = m->feat.word_prefix != 0;
+    uint32_t n_sections = 6 + (m->idf != NULL) + (uint32_t)fopt;
 
     cfd__put_bytes(&w, CFD_MF_MAGIC, CFD_MF_MAGIC_LEN);
     cfd__put_u16(&w, CFD_MF_MAJOR);
-    cfd__put_u16(&w, CFD_MF_MINOR);
+    cfd__put_u16(&w, fopt ? CFD_MF_MINOR : 0);
     cfd__put_u32(&w, n_sections);
     cfd__put_u64(&w, size);
 
@@ -268,6 +272,13 @@ int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf, 
     cfd__sec_end(&w, len_at);
 
     cfd__put_feat(&w, &m->feat);
+    if (fopt) {
+        len_at = cfd__sec_begin(&w, CFD_MF_TAG_FOPT, CFD_MF_FLAG_REQUIRED);
+        cfd__put_u8(&w, m->feat.word_prefix);
+        for (int i = 0; i < 3; i++)
+            cfd__put_u8(&w, 0);
+        cfd__sec_end(&w, len_at);
+    }
     cfd__put_weights(&w, m, enc);
 
     len_at = cfd__sec_begin(&w, CFD_MF_TAG_BIAS, CFD_MF_FLAG_REQUIRED);

@@ -31,6 +31,7 @@ static int cfd__write(const char *dir, const char *file, const char *name,
     cfg.use_idf = idf_on != 0;
     cfg.l2_normalize = 1;
     cfg.clean_news = 1;
+    cfg.word_prefix = idf_on == 1; /* one seed with a FOPT section (format 1.1) */
     cfg.title_weight = 2.0f;
     cfg.seed = 42;
     uint32_t nb = 1u << cfg.hash_bits;

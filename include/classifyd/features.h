@@ -41,8 +41,9 @@ typedef struct cfd_feat_config {
                               and "<name> 기자" bylines before tokenising */
     uint8_t word_prefix;   /* 1: the first two syllables of every Hangul word of
                               three or more syllables are a feature too, a
-                              cheap stem (증가했다, 증가한 -> 증가); 0 in models
-                              made before it existed */
+                              cheap stem (증가했다, 증가한 -> 증가); stored in the
+                              model file's FOPT section (format 1.1), 0 in
+                              models without one */
     uint8_t reserved[2];   /* zero; room to grow without changing the layout */
     float title_weight;    /* multiplier for title token counts (1 = like body) */
     uint32_t seed;         /* hash seed */

@@ -95,8 +95,21 @@ static void test_versions(void **state)
     (void)state;
     cfd_model *m = make_model(3, 3, 0);
     size_t len;
+    /* With word_prefix (the fixture sets it) the writer adds a FOPT section
+     * and says format 1.1; without it the file is 1.0, no FOPT, so readers
+     * older than FOPT load it. */
     uint8_t *buf = serialize(m, CFD_WEIGHTS_F32, &len);
     assert_int_equal(buf[8] | buf[9] << 8, 1);
+    assert_int_equal(buf[10] | buf[11] << 8, 1);
+    assert_true(find_section(buf, len, "FOPT") != (size_t)-1);
+    free(buf);
+    m->feat.word_prefix = 0;
+    buf = serialize(m, CFD_WEIGHTS_F32, &len);
+    assert_int_equal(buf[10] | buf[11] << 8, 0);
+    assert_true(find_section(buf, len, "FOPT") == (size_t)-1);
+    cfd_model *l = expect_ok(buf, len);
+    assert_int_equal(l->feat.word_prefix, 0);
+    cfd_model_free(l);
     buf[8] = 2; /* major 2 */
     fix_checksum(buf, len);
     cfd_error err = expect_error(buf, len, CFD_EVERSION, "version 2.0");

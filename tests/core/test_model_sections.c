@@ -114,18 +114,31 @@ static void test_feat_config(void **state)
     snprintf(needle, sizeof(needle), "section FEAT (at offset %zu): featurizer config", fp - 16);
     expect_error(buf, len, CFD_EINVAL, needle);
     buf[fp + 3] = 2;
-    buf[fp + 9] = 2; /* word_prefix is 0 or 1 */
+    for (int k = 9; k < 12; k++) { /* the three reserved bytes */
+        buf[fp + k] = 1;
+        fix_checksum(buf, len);
+        expect_error(buf, len, CFD_EFORMAT, "reserved config bytes at offset");
+        buf[fp + k] = 0;
+    }
+    /* FOPT (format 1.1, the fixture's word_prefix): its value and reserved
+     * bytes checked, its length exact. */
+    size_t op = payload_of(buf, len, "FOPT");
+    assert_int_equal(buf[op], 1);
+    buf[op] = 2;
     fix_checksum(buf, len);
-    expect_error(buf, len, CFD_EINVAL, "word_prefix is 2, expected 0 or 1");
-    buf[fp + 9] = 1;
-    buf[fp + 10] = 1; /* a reserved byte */
+    expect_error(buf, len, CFD_EINVAL, "section FOPT: word_prefix is 2, expected 0 or 1");
+    buf[op] = 1;
+    buf[op + 3] = 1;
     fix_checksum(buf, len);
-    expect_error(buf, len, CFD_EFORMAT, "reserved config bytes at offset");
-    buf[fp + 10] = 0;
-    buf[fp + 11] = 1; /* the other one */
-    fix_checksum(buf, len);
-    expect_error(buf, len, CFD_EFORMAT, "reserved config bytes");
-    buf[fp + 11] = 0;
+    expect_error(buf, len, CFD_EFORMAT, "section FOPT: reserved bytes");
+    buf[op + 3] = 0;
+    {
+        size_t n5;
+        static const uint8_t five[5] = {1, 0, 0, 0, 0};
+        uint8_t *b5 = replace_section(buf, len, "FOPT", five, sizeof five, &n5);
+        expect_error(b5, n5, CFD_EFORMAT, "section FOPT is 5 bytes");
+        free(b5);
+    }
     fix_checksum(buf, len);
     cfd_model_free(expect_ok(buf, len));
     size_t n;
