@@ -39,9 +39,12 @@ typedef struct cfd_feat_config {
     uint8_t clean_news;    /* 1: drop e-mail addresses, URLs, bracketed
                               broadcast/byline markers ([앵커], [이슈투데이=...])
                               and "<name> 기자" bylines before tokenising */
-    uint8_t word_prefix;   /* 1: the first two syllables of every Hangul word of
-                              three or more syllables are a feature too, a
-                              cheap stem (증가했다, 증가한 -> 증가); stored in the
+    uint8_t word_prefix;   /* 1: the first two characters of every Hangul
+                              token (core/tokenize.h: syllables, jamo, and
+                              any 3-byte combining mark inside it) of three
+                              or more, whose characters are all 3 bytes, are
+                              a feature too: a cheap stem (증가했다, 증가한 ->
+                              증가; ㅋㅋㅋ -> ㅋㅋ); stored in the
                               model file's FOPT section (format 1.1), 0 in
                               models without one */
     uint8_t reserved[2];   /* zero; room to grow without changing the layout */

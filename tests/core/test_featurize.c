@@ -185,6 +185,18 @@ static void test_word_prefix(void **state)
                 got = v.items[i].value;
         assert_float_equal(got, on ? 2.0 : 0.0, 1e-6);
     }
+    /* Jamo are Hangul tokens too (tokenize.h): "ㅋㅋㅋ" has the prefix
+     * "ㅋㅋ", as features.h says. */
+    cfd_feat_config cfg = raw_config();
+    cfg.word_prefix = 1;
+    cfd_featvec v;
+    cfd_error err;
+    assert_int_equal(cfd_featurize_counts(fz, &cfg, NULL, 0, S("ㅋㅋㅋ"), &v, &err), 0);
+    uint32_t b = cfd_hash_bucket(cfd_hash_bytes("ㅋㅋ", 6, seed_of(&cfg, CFD_HK_PREFIX)), 20);
+    int found = 0;
+    for (uint32_t i = 0; i < v.n; i++)
+        found |= v.items[i].index == b;
+    assert_true(found);
 }
 
 static void test_kinds_differ(void **state)
