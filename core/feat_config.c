@@ -99,7 +99,10 @@ int cfd_feat_config_check(const cfd_feat_config *cfg, cfd_error *err)
     if (!cfg->word_unigrams && !cfg->word_bigrams && cfg->char_min == 0)
         return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
                              "featurizer config: no features enabled; enable word_unigrams, "
-                             "word_bigrams or character n-grams");
+                             "word_bigrams or character n-grams%s",
+                             cfg->word_prefix ? " (word prefixes alone would leave every "
+                                                "short word and non-Hangul text without one)"
+                                              : "");
     for (size_t i = 0; i < sizeof cfg->reserved; i++)
         if (cfg->reserved[i] != 0)
             return cfd_error_set(err, CFD_EINVAL, (size_t)-1,

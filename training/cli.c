@@ -287,7 +287,10 @@ int cfd_model_opts_finish(cfd_model_opts *o, const char *cmd)
         return -1;
     }
     if (!o->feat.word_unigrams && !o->feat.word_bigrams && o->feat.char_min == 0) {
-        cfd_cli_usage_error(cmd, "no features left: --ngrams 0 and no character n-grams");
+        cfd_cli_usage_error(cmd, "no features left: --ngrams 0 and no character n-grams%s",
+                            o->feat.word_prefix ? " (--word-prefix only adds to words; it "
+                                                  "does not count on its own)"
+                                                : "");
         return -1;
     }
     cfd_error err;
