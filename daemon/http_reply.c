@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "json_prob.h" /* cfd_json_uint: decimal digits without printf */
 
 const char *cfd_http_status_text(int status)
 {
@@ -32,24 +33,13 @@ const char *cfd_http_status_text(int status)
     }
 }
 
-static void cfd__put_u(cfd_buf *out, unsigned long long v)
-{
-    char tmp[24];
-    size_t n = sizeof(tmp);
-    do {
-        tmp[--n] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    cfd_buf_append(out, tmp + n, sizeof(tmp) - n);
-}
-
 #define CFD__LIT(out, s) cfd_buf_append((out), (s), sizeof(s) - 1)
 
 void cfd_http_head(cfd_buf *out, int status, const char *ctype, long long content_length,
                    int keep_alive, const char *extra, const char *date)
 {
     CFD__LIT(out, "HTTP/1.1 ");
-    cfd__put_u(out, (unsigned)status);
+    cfd_json_uint(out, (unsigned)status);
     cfd_buf_putc(out, ' ');
     cfd_buf_puts(out, cfd_http_status_text(status));
     CFD__LIT(out, "\r\nServer: classifyd\r\n");
@@ -65,7 +55,7 @@ void cfd_http_head(cfd_buf *out, int status, const char *ctype, long long conten
     }
     if (content_length >= 0) {
         CFD__LIT(out, "Content-Length: ");
-        cfd__put_u(out, (unsigned long long)content_length);
+        cfd_json_uint(out, (unsigned long long)content_length);
         CFD__LIT(out, "\r\n");
     } else if (content_length == CFD_HTTP_CHUNKED) {
         CFD__LIT(out, "Transfer-Encoding: chunked\r\n");
@@ -94,7 +84,7 @@ void cfd_http_error_json(cfd_buf *out, const char *code, const char *msg, size_t
     cfd_buf_json_str(out, msg, strlen(msg));
     if (offset != (size_t)-1) {
         CFD__LIT(out, ",\"offset\":");
-        cfd__put_u(out, offset);
+        cfd_json_uint(out, offset);
     }
     CFD__LIT(out, "}}");
 }
