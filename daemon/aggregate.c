@@ -149,27 +149,37 @@ static void cfd__decide_section(const cfd_agg_rules *r, const cfd_agg_result *re
 
 int cfd_agg_wants_letters(const cfd_agg_rules *r) { return r->min_script_share > 0; }
 
+/* The rules' scripts for a message: "hangul" or "hangul+latin" (at most
+ * the four names, 22 bytes). */
+static void cfd__scripts_name(const cfd_agg_rules *r, char name[24])
+{
+    size_t used = 0;
+    name[0] = '\0';
+    for (int c = 0; c < CFD_TOK_CLASSES; c++) {
+        if (cfd__agg_scripts[c] == NULL || !(r->scripts & (1u << c)))
+            continue;
+        int w = snprintf(name + used, 24 - used, "%s%s", used ? "+" : "", cfd__agg_scripts[c]);
+        if (w > 0 && (size_t)w < 24 - used)
+            used += (size_t)w;
+    }
+}
+
 /* unfamiliar_script: too few of the article's letters in the rules'
- * scripts. */
+ * scripts. The scripts' names are written only for a reason. */
 static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
                               cfd_agg_decision *d)
 {
     uint64_t total = 0, in = 0;
-    char name[24] = ""; /* "hangul+latin": at most the 4 names, 22 bytes */
-    size_t used = 0;
     for (int c = 0; c < CFD_TOK_CLASSES; c++) {
         if (cfd__agg_scripts[c] == NULL)
             continue;
         total += letters[c];
-        if (!(r->scripts & (1u << c)))
-            continue;
-        in += letters[c];
-        int w = snprintf(name + used, sizeof name - used, "%s%s", used ? "+" : "",
-                         cfd__agg_scripts[c]);
-        if (w > 0 && (size_t)w < sizeof name - used)
-            used += (size_t)w;
+        if (r->scripts & (1u << c))
+            in += letters[c];
     }
+    char name[24];
     if (total == 0) {
+        cfd__scripts_name(r, name);
         CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "the article has no letters (only digits, "
                        "punctuation or symbols); the rules trust the models on %s text only", name);
         return;
@@ -179,6 +189,7 @@ static void cfd__check_script(const cfd_agg_rules *r, const uint64_t *letters,
     float share = (float)((double)in / (double)total);
     if (share < r->min_script_share) {
         int pr = cfd__prec(share, r->min_script_share);
+        cfd__scripts_name(r, name);
         CFD__REASON(d, CFD_AGG_UNFAMILIAR_SCRIPT, "%s is %.*f of the letters < %.*f; the rules "
                        "trust the models on %s text only", name, pr, (double)share, pr,
                     (double)r->min_script_share, name);
