@@ -221,11 +221,9 @@ CFD_HASH_HOT static int cfd__emit(cfd_featurizer *fz, const cfd_feat_config *cfg
             ent[n++] = cfd_hash_bucket(cfd_hash_bigram(prev, h, seeds[CFD_HK_BIGRAM]), bits) | flag;
         prev = h;
         have_prev = 1;
-        /* A Hangul token's code points are 3 bytes each when the lengths
-         * agree (see below): its first two syllables are its first 6
-         * bytes. */
-        if (cfg->word_prefix && tok.cls == CFD_TOK_HANGUL && tok.ncp > 2 && tok.len == 3 * tok.ncp)
-            ent[n++] = cfd_hash_bucket(cfd_hash_bytes(tok.s, 6, seeds[CFD_HK_PREFIX]), bits) | flag;
+        size_t plen = cfg->word_prefix ? cfd_tok_prefix_len(&tok) : 0;
+        if (plen)
+            ent[n++] = cfd_hash_bucket(cfd_hash_bytes(tok.s, plen, seeds[CFD_HK_PREFIX]), bits) | flag;
         if (per_cp == 0 || tok.cls == CFD_TOK_DIGIT)
             continue;
         int all3 = tok.len == 3 * tok.ncp;

@@ -108,6 +108,15 @@ void cfd_tok_init(cfd_tokenizer *t, const char *s, size_t len, char *out);
 /* Fills *tok with the next token and returns 1, or returns 0 at the end. */
 int cfd_tok_next(cfd_tokenizer *t, cfd_token *tok);
 
+/* Bytes of tok's word prefix (the featurizer's word_prefix option,
+ * features.h): its first two code points when it is a Hangul token of three
+ * or more whose code points are all 3 bytes, else 0. The featurizer and
+ * classifyd-train's feature naming both call this, so they cannot differ. */
+static inline size_t cfd_tok_prefix_len(const cfd_token *tok)
+{
+    return tok->cls == CFD_TOK_HANGUL && tok->ncp > 2 && tok->len == 3 * tok->ncp ? 6 : 0;
+}
+
 /* The class of one code point (enum cfd_tok_class), exposed for tests. */
 int cfd_tok_class_of(uint32_t cp);
 

@@ -209,10 +209,9 @@ static int cfd__add_field(cfd_ngram_names *nn, const char *s, size_t len)
             if ((rc = cfd__record(nn, hb, CFD__KIND_BIGRAM, nn->prevtok, n + tok.len)) != 0)
                 return rc;
         }
-        if (nn->feat.word_prefix && tok.cls == CFD_TOK_HANGUL && tok.ncp > 2 &&
-            tok.len == 3 * tok.ncp &&
-            (rc = cfd__record(nn, cfd_hash_bytes(tok.s, 6, nn->seed_prefix), CFD__KIND_PREFIX,
-                              tok.s, 6)) != 0)
+        size_t plen = nn->feat.word_prefix ? cfd_tok_prefix_len(&tok) : 0;
+        if (plen && (rc = cfd__record(nn, cfd_hash_bytes(tok.s, plen, nn->seed_prefix),
+                                      CFD__KIND_PREFIX, tok.s, plen)) != 0)
             return rc;
         if (nn->feat.char_min > 0 && tok.cls != CFD_TOK_DIGIT) {
             size_t ncp = tok.ncp < CFD_TOK_NGRAM_CPS ? tok.ncp : CFD_TOK_NGRAM_CPS;
