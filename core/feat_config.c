@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <classifyd/error.h>
@@ -179,4 +180,19 @@ uint64_t cfd_feat_config_counts_hash(const cfd_feat_config *cfg)
     unsigned char b[20];
     cfd__count_bytes(cfg, b);
     return XXH3_64bits(b, sizeof b);
+}
+
+void cfd_feat_config_describe(const cfd_feat_config *c, int counts_only, char *out, size_t len)
+{
+    char w[48] = "";
+    if (!counts_only)
+        snprintf(w, sizeof w, " tf=%s idf=%s l2=%s", c->sublinear_tf ? "sublinear" : "raw",
+                 c->use_idf ? "yes" : "no", c->l2_normalize ? "yes" : "no");
+    snprintf(out, len,
+             "buckets=2^%u words=%s%s char-ngrams=%u..%u%s title-weight=%g clean=%s seed=%u",
+             c->hash_bits,
+             c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
+                             : (c->word_unigrams ? "uni" : "none"),
+             c->word_prefix ? "+prefix" : "", c->char_min, c->char_max, w,
+             (double)c->title_weight, c->clean_news ? "yes" : "no", c->seed);
 }

@@ -67,6 +67,14 @@ int cfd_feat_config_counts_equal(const cfd_feat_config *a, const cfd_feat_config
 /* 64-bit digest of the count-deciding fields (grouping for shared counting). */
 uint64_t cfd_feat_config_counts_hash(const cfd_feat_config *cfg);
 
+/* One line describing the config, as classifyd-train's train, cv and inspect
+ * print it ("buckets=2^19 words=uni+bi+prefix char-ngrams=1..3 tf=sublinear
+ * idf=yes l2=yes title-weight=2 clean=yes seed=..."); with counts_only, the
+ * same without the weighting fields tf=, idf=, l2= (what decides the counts,
+ * as the daemon names a second featurization pass). */
+void cfd_feat_config_describe(const cfd_feat_config *cfg, int counts_only, char *out,
+                              size_t len);
+
 int cfd_featurizer_new(cfd_featurizer **out);
 void cfd_featurizer_free(cfd_featurizer *fz);
 

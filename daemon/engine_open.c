@@ -48,19 +48,6 @@ static void cfd__rules_warn(void *ud, const char *msg)
     cfd__warn_json(w, msg);
 }
 
-/* The fields of a featurizer config that decide the counts
- * (cfd_feat_config_counts_equal), as classifyd-train prints them. */
-static void cfd__describe_counts(const cfd_feat_config *c, cfd_buf *b)
-{
-    cfd_buf_printf(b, "buckets=2^%u words=%s%s char-ngrams=%u..%u title-weight=%g clean=%s seed=%u",
-                   c->hash_bits,
-                   c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
-                                   : (c->word_unigrams ? "uni" : "none"),
-                   c->word_prefix ? "+prefix" : "",
-                   c->char_min, c->char_max, (double)c->title_weight,
-                   c->clean_news ? "yes" : "no", c->seed);
-}
-
 /*
  * Models whose counting configs differ cost one featurization pass each per
  * article (featurize_cache.h), and featurizing is most of an article's cost.
@@ -112,8 +99,9 @@ static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cu
                 cfd_buf_printf(&others, "%s%s", others.len ? ", " : "", e->pl[i].name);
             sep = ", ";
         }
-        cfd_buf_puts(&m, ": ");
-        cfd__describe_counts(cur[first[g]]->info.feat, &m);
+        char desc[200];
+        cfd_feat_config_describe(cur[first[g]]->info.feat, 1, desc, sizeof desc);
+        cfd_buf_printf(&m, ": %s", desc);
     }
     cfd_buf_printf(&m, "; to share one pass, train %s with the counting options of %s "
                        "(--buckets, --ngrams, --word-prefix, --char-min, --char-max, "

@@ -347,20 +347,6 @@ void cfd_model_opts_help(FILE *f)
             "  --progress         progress on stderr even when it is not a terminal\n");
 }
 
-void cfd_feat_config_describe(const cfd_feat_config *c, char *out, size_t len)
-{
-    snprintf(out, len,
-             "buckets=2^%u words=%s%s char-ngrams=%u..%u tf=%s idf=%s l2=%s title-weight=%g "
-             "clean=%s seed=%u",
-             c->hash_bits,
-             c->word_bigrams ? (c->word_unigrams ? "uni+bi" : "bi")
-                             : (c->word_unigrams ? "uni" : "none"),
-             c->word_prefix ? "+prefix" : "",
-             c->char_min, c->char_max, c->sublinear_tf ? "sublinear" : "raw",
-             c->use_idf ? "yes" : "no", c->l2_normalize ? "yes" : "no", (double)c->title_weight,
-             c->clean_news ? "yes" : "no", c->seed);
-}
-
 void cfd_feat_config_json(const cfd_feat_config *c, cfd_buf *b)
 {
     cfd_buf_printf(b,

@@ -105,9 +105,6 @@ int cfd_model_opts_finish(cfd_model_opts *o, const char *cmd);
 /* --help text for the shared options. */
 void cfd_model_opts_help(FILE *f);
 
-/* One line describing the feature config ("hash_bits=20 unigrams bigrams ..."). */
-void cfd_feat_config_describe(const cfd_feat_config *cfg, char *out, size_t len);
-
 /* Writes the feature config as a JSON object. */
 void cfd_feat_config_json(const cfd_feat_config *cfg, cfd_buf *b);
 

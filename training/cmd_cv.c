@@ -68,7 +68,7 @@ static void cfd__print_text(const cfd_cv_result *res, size_t n_grid, size_t best
                             const cfd_dataset *ds, const cfd_model_opts *mo)
 {
     char desc[256];
-    cfd_feat_config_describe(&mo->feat, desc, sizeof(desc));
+    cfd_feat_config_describe(&mo->feat, 0, desc, sizeof(desc));
     printf("data      %s: %zu examples, %u labels\nfeatures  %s\nsolver    %s, eps=%g%s\n\n",
            ds->path, ds->n, ds->n_labels, desc, cfd_solver_name(mo->lin.solver), mo->lin.eps,
            mo->lin.balanced ? ", balanced class weights" : "");

@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "dataset.h"
+#include "featurize.h"
 #include "metrics.h"
 #include "model.h"
 #include "ngrams.h"
@@ -195,7 +196,7 @@ static void cfd__print_meta(const char *path, const cfd_model *m)
     if (m->meta.created_unix > 0 && gmtime_r(&t, &tm) != NULL)
         strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
     char desc[256];
-    cfd_feat_config_describe(&m->feat, desc, sizeof(desc));
+    cfd_feat_config_describe(&m->feat, 0, desc, sizeof(desc));
     printf("model       %s\n", path);
     printf("name        %s\nversion     %s\ncreated     %s\nchecksum    %s\n", m->name,
            m->meta.version[0] ? m->meta.version : "-", when, m->checksum_hex);

@@ -443,7 +443,7 @@ static void cfd__summary(const cfd__args *a, const cfd__run *r, double agree, do
     const cfd_model *m = r->m;
     const cfd_linear_params *lin = &a->mo.lin;
     char desc[256];
-    cfd_feat_config_describe(&m->feat, desc, sizeof(desc));
+    cfd_feat_config_describe(&m->feat, 0, desc, sizeof(desc));
     printf("model      %s (name %s, version %s, checksum %s)\n", a->out, m->name,
            m->meta.version, m->checksum_hex);
     printf("data       %s: %zu examples, %u labels, sha256 %.16s...\n", a->data, r->ds->n,

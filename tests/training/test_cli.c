@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "cli.h"
+#include "featurize.h"
 
 enum { O_DATA = 1, O_JSON };
 static const cfd_opt own[] = {{"data", 1, O_DATA}, {"json", 0, O_JSON}, {NULL, 0, 0}};
@@ -159,7 +160,7 @@ static void test_describe(void **state)
     o.feat.hash_bits = 16;
     o.feat.use_idf = 1;
     char s[256];
-    cfd_feat_config_describe(&o.feat, s, sizeof s);
+    cfd_feat_config_describe(&o.feat, 0, s, sizeof s);
     assert_non_null(strstr(s, "buckets=2^16"));
     assert_non_null(strstr(s, "idf=yes"));
     cfd_buf b = CFD_BUF_INIT;
