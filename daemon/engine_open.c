@@ -59,17 +59,15 @@ static void cfd__rules_warn(void *ud, const char *msg)
 static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cur,
                                      cfd__warn_ctx *w)
 {
-    uint64_t key[CFD_ENGINE_MAX_PLUGINS];
     size_t first[CFD_ENGINE_MAX_PLUGINS], count[CFD_ENGINE_MAX_PLUGINS];
     size_t n_groups = 0;
     for (size_t i = 0; i < e->n; i++) {
         if (cur[i] == NULL || cur[i]->info.feat == NULL)
             continue;
         size_t g = 0;
-        while (g < n_groups && key[g] != cur[i]->feat_hash)
+        while (g < n_groups && cur[first[g]]->feat_hash != cur[i]->feat_hash)
             g++;
         if (g == n_groups) {
-            key[g] = cur[i]->feat_hash;
             first[g] = i;
             count[g] = 0;
             n_groups++;
@@ -92,7 +90,7 @@ static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cu
         cfd_buf_puts(&m, k ? "; " : " ");
         const char *sep = "";
         for (size_t i = first[g]; i < e->n; i++) {
-            if (cur[i] == NULL || cur[i]->info.feat == NULL || cur[i]->feat_hash != key[g])
+            if (cur[i] == NULL || cur[i]->info.feat == NULL || cur[i]->feat_hash != cur[first[g]]->feat_hash)
                 continue;
             cfd_buf_printf(&m, "%s%s", sep, e->pl[i].name);
             if (g != main_g)
