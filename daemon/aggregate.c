@@ -21,15 +21,8 @@ static const cfd_agg_result *cfd__find(const cfd_agg_result *res, size_t n, cons
 /* Section index that label l of evidence plugin e supports, or -1. */
 static int cfd__map(const cfd__agg_evidence *e, const char *l, const cfd_agg_result *sec)
 {
-    const char *to = NULL;
-    uint32_t i;
-    for (i = 0; i < e->n_map; i++)
-        if (!strcmp(e->map[i].from, l))
-            break;
-    if (i < e->n_map)
-        to = e->map[i].to;
-    else if (e->same_names)
-        to = l;
+    const cfd__agg_map *m = cfd__agg_map_find(e, l);
+    const char *to = m != NULL ? m->to : e->same_names ? l : NULL;
     return to != NULL ? cfd__agg_label(sec, to) : -1;
 }
 

@@ -117,9 +117,8 @@ static cfd__agg_evidence *cfd__evidence(cfd__agg_parse *ps, const char *plugin)
 
 static int cfd__add_map(cfd__agg_evidence *e, const char *from, const char *to)
 {
-    for (uint32_t i = 0; i < e->n_map; i++)
-        if (!strcmp(e->map[i].from, from))
-            return -2;
+    if (cfd__agg_map_find(e, from) != NULL)
+        return -2;
     if (e->n_map == e->cap_map) {
         uint32_t cap = e->cap_map ? e->cap_map * 2 : 8;
         cfd__agg_map *m = realloc(e->map, cap * sizeof(*m));
@@ -402,11 +401,7 @@ unsigned cfd_agg_check(const cfd_agg_rules *r, const cfd_agg_result *plugins, si
             unsigned n_lost = 0, n_listed = 0;
             for (uint32_t l = 0; l < p->n_labels; l++) {
                 const char *lab = p->labels[l];
-                uint32_t i;
-                for (i = 0; i < e->n_map; i++)
-                    if (strcmp(e->map[i].from, lab) == 0)
-                        break;
-                if (i < e->n_map || cfd__agg_label(secl, lab) >= 0)
+                if (cfd__agg_map_find(e, lab) != NULL || cfd__agg_label(secl, lab) >= 0)
                     continue;
                 n_lost++;
                 size_t w = strlen(lab);

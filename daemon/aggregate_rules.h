@@ -71,4 +71,14 @@ static inline int cfd__agg_label(const cfd_agg_result *p, const char *label)
     return -1;
 }
 
+/* The explicit mapping of label `from` in evidence block e, or NULL. */
+static inline const cfd__agg_map *cfd__agg_map_find(const cfd__agg_evidence *e,
+                                                    const char *from)
+{
+    for (uint32_t i = 0; i < e->n_map; i++)
+        if (strcmp(e->map[i].from, from) == 0)
+            return &e->map[i];
+    return NULL;
+}
+
 #endif
