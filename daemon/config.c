@@ -332,14 +332,11 @@ static int cfd__ini_handler(void *user, const char *section, const char *name, c
              * cannot fall behind a new one */
             char list[160] = "";
             size_t len = 0;
-            for (size_t i = 0; i < N_OPTS; i++) {
-                size_t j = 0;
-                while (j < i && strcmp(cfd__opts[j].section, cfd__opts[i].section) != 0)
-                    j++;
-                if (j == i && len < sizeof(list))
+            for (size_t i = 0; i < N_OPTS; i++) /* grouped by section */
+                if ((i == 0 || strcmp(cfd__opts[i - 1].section, cfd__opts[i].section) != 0) &&
+                    len < sizeof(list))
                     len += (size_t)snprintf(list + len, sizeof(list) - len, "%s[%s]",
                                             len ? ", " : "", cfd__opts[i].section);
-            }
             cfd_error_set(x->err, CFD_EINVAL, (size_t)-1,
                           "unknown section [%s] (the sections are %s; see "
                           "etc/classifyd.conf)", section, list);
