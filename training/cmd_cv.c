@@ -96,14 +96,13 @@ static void cfd__print_text(const cfd_cv_result *res, size_t n_grid, size_t best
         if (g != best && res[g].mean_macro_f1 > others)
             others = res[g].mean_macro_f1;
     }
-    if (n_grid > 1 && res[best].mean_macro_f1 > others && (res[best].c == lo || res[best].c == hi))
+    const double c = res[best].c;
+    const int at_lo = c == lo;
+    if (n_grid > 1 && res[best].mean_macro_f1 > others && (at_lo || c == hi))
         printf("note: C %g is the %s value in the grid and better than the others: try %s ones "
                "too (e.g. --c-grid %g,%g,%g)\n\n",
-               res[best].c, res[best].c == lo ? "smallest" : "largest",
-               res[best].c == lo ? "smaller" : "larger",
-               res[best].c == lo ? res[best].c / 9 : res[best].c,
-               res[best].c == lo ? res[best].c / 3 : res[best].c * 3,
-               res[best].c == lo ? res[best].c : res[best].c * 9);
+               c, at_lo ? "smallest" : "largest", at_lo ? "smaller" : "larger",
+               at_lo ? c / 9 : c, at_lo ? c / 3 : c * 3, at_lo ? c : c * 9);
     printf("pooled out-of-fold predictions at C=%g:\n", res[best].c);
     cfd_metrics_print(&res[best].pooled, (const char *const *)ds->labels, stdout);
 }
