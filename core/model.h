@@ -134,6 +134,11 @@ int cfd_model_save_target_check(const char *path, cfd_error *err);
 int cfd_model_save(cfd_model *m, const char *path, enum cfd_weight_encoding enc,
                    cfd_error *err);
 
+/* The directory a model saved at path goes to ("." for a bare name, "/" for
+ * "/name"), the one cfd_model_save syncs after its rename: 0, or -1 with
+ * errno ENAMETOOLONG when it does not fit in out. */
+int cfd_model_path_dir(const char *path, char *out, size_t size);
+
 /* Serialises to a malloc'd buffer (caller frees). Same side effect as save. */
 int cfd_model_serialize(cfd_model *m, enum cfd_weight_encoding enc, void **buf,
                         size_t *len, cfd_error *err);

@@ -116,23 +116,25 @@ static int cfd__write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
+int cfd_model_path_dir(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    size_t n = slash == NULL ? 1 : slash == path ? 1 : (size_t)(slash - path);
+    if (n >= size) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(out, slash == NULL ? "." : path, n);
+    out[n] = '\0';
+    return 0;
+}
+
 /* fsync the directory holding path so the rename itself is durable. */
 static int cfd__fsync_dir(const char *path)
 {
-    const char *slash = strrchr(path, '/');
     char dir[4096];
-    if (slash == NULL) {
-        dir[0] = '.';
-        dir[1] = '\0';
-    } else {
-        size_t n = slash == path ? 1 : (size_t)(slash - path);
-        if (n >= sizeof(dir)) {
-            errno = ENAMETOOLONG;
-            return -1;
-        }
-        memcpy(dir, path, n);
-        dir[n] = '\0';
-    }
+    if (cfd_model_path_dir(path, dir, sizeof dir) != 0)
+        return -1;
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;

@@ -28,6 +28,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "cv.h"
+#include "errno_text.h"
 #include "evaluate.h"
 #include "trainer.h"
 
@@ -486,19 +487,14 @@ static int cfd__check_out(const char *out, cfd_error *err)
         cfd_error_prefix(err, "--out");
         return rc;
     }
-    const char *slash = strrchr(out, '/');
-    char dir[4096];
-    if (slash == NULL)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
-    if (access(dir, W_OK | X_OK) != 0) {
+    char dir[4096] = "";
+    if (cfd_model_path_dir(out, dir, sizeof dir) != 0 || access(dir, W_OK | X_OK) != 0) {
         int e = errno;
         return cfd_error_set(err, e == ENOENT ? CFD_ENOENT : e == EACCES || e == EROFS ? CFD_EPERM
                                                                                      : CFD_EIO,
                              (size_t)-1, "--out %s: cannot write the model in directory '%s' "
                              "(%s); create it, make it writable, or give another --out",
-                             out, dir, strerror(e));
+                             out, dir, cfd_errno_str(e));
     }
     return 0;
 }
