@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "file_write.h"
 #include "model_format.h"
 
 static const char *const cfd__solvers[] = {
@@ -95,9 +96,7 @@ int cfd_model_export_liblinear(const cfd_model *m, const char *path, cfd_error *
         if (fwrite(line, 1, n, f) != n)
             break;
     }
-    int werr = ferror(f) ? errno : 0;
-    if (fclose(f) != 0 && werr == 0)
-        werr = errno ? errno : EIO;
+    int werr = cfd_fclose_checked(f);
     if (werr != 0) {
         char buf[128];
         unlink(path);

@@ -14,6 +14,7 @@
 #include "cmds.h"
 #include "dataset.h"
 #include "featurize.h"
+#include "file_write.h"
 #include "model.h"
 
 enum { O_LIBLINEAR = 1, O_DATA, O_FEATURES, O_FORMAT };
@@ -66,11 +67,7 @@ static int cfd__write_features(const cfd_model *m, const cfd_dataset *ds, const 
         fputc('\n', f);
     }
     cfd_featurizer_free(fz);
-    /* A write that failed mid-way sets the error flag; fclose() alone may
-     * then succeed (its buffer can be empty), so test both. */
-    int werr = ferror(f) ? errno : 0;
-    if (fclose(f) != 0 && werr == 0)
-        werr = errno ? errno : EIO;
+    int werr = cfd_fclose_checked(f);
     if (werr != 0 && rc == 0) {
         errno = werr;
         rc = cfd_error_set(err, CFD_EIO, (size_t)-1, "%s: write failed: %m", path);
