@@ -203,8 +203,7 @@ int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, int 
      * the current version: no second copy in memory, and rollback still
      * goes to the genuinely previous model. */
     cfd_model_version *cur = cfd_registry_acquire(&pl->reg);
-    int same = cur != NULL && strcmp(cur->file, v->file) == 0 &&
-               strcmp(cur->info.checksum, v->info.checksum) == 0;
+    int same = cur != NULL && cfd_model_version_same(cur, v);
     if (cur != NULL)
         cfd_registry_release(&pl->reg, cur);
     if (same) {
@@ -213,21 +212,14 @@ int cfd__engine_load_model(cfd_engine *e, size_t i, const char *model_file, int 
         cfd_rc_unref(&v->rc);
         return 0;
     }
-    if (keep_rollback) {
-        pthread_mutex_lock(&pl->reg.lock);
-        const cfd_model_version *prev = pl->reg.previous;
-        int undo = pl->reg.rolled_back && prev != NULL && strcmp(prev->file, v->file) == 0 &&
-                   strcmp(prev->info.checksum, v->info.checksum) == 0;
-        pthread_mutex_unlock(&pl->reg.lock);
-        if (undo) {
-            cfd__elog(e, CFD_LOG_WARN,
-                      "plugin %s: %s holds version %s (checksum %s), the one it was rolled back "
-                      "from; keeping the model rolled back to (put it live again by name: "
-                      "classifyctl reload %s %s)", pl->name, model_file, v->version,
-                      v->info.checksum, pl->name, model_file);
-            cfd_rc_unref(&v->rc);
-            return 0;
-        }
+    if (keep_rollback && cfd_registry_rolled_back_from(&pl->reg, v)) {
+        cfd__elog(e, CFD_LOG_WARN,
+                  "plugin %s: %s holds version %s (checksum %s), the one it was rolled back "
+                  "from; keeping the model rolled back to (put it live again by name: "
+                  "classifyctl reload %s %s)", pl->name, model_file, v->version,
+                  v->info.checksum, pl->name, model_file);
+        cfd_rc_unref(&v->rc);
+        return 0;
     }
     cfd__elog(e, CFD_LOG_INFO,
               "plugin %s: serving %s (version %s, checksum %s, %u labels), loaded in %u ms",

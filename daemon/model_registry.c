@@ -477,6 +477,19 @@ int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err)
     return 0;
 }
 
+int cfd_model_version_same(const cfd_model_version *a, const cfd_model_version *b)
+{
+    return strcmp(a->file, b->file) == 0 && strcmp(a->info.checksum, b->info.checksum) == 0;
+}
+
+int cfd_registry_rolled_back_from(cfd_model_registry *r, const cfd_model_version *v)
+{
+    pthread_mutex_lock(&r->lock);
+    int yes = r->rolled_back && r->previous != NULL && cfd_model_version_same(r->previous, v);
+    pthread_mutex_unlock(&r->lock);
+    return yes;
+}
+
 int cfd_model_version_json(const cfd_model_version *v, cfd_buf *out)
 {
     if (v == NULL)

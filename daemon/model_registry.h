@@ -144,6 +144,13 @@ void cfd_registry_publish(cfd_model_registry *r, cfd_model_version *v);
  * CFD_EEMPTY when there is no previous. */
 int cfd_registry_rollback(cfd_model_registry *r, cfd_error *err);
 
+/* 1 when a and b are the same model: the same file with the same checksum. */
+int cfd_model_version_same(const cfd_model_version *a, const cfd_model_version *b);
+
+/* 1 when the current version was made current by a rollback away from a
+ * model that is the same as v (cfd_model_version_same). Takes the lock. */
+int cfd_registry_rolled_back_from(cfd_model_registry *r, const cfd_model_version *v);
+
 /* Hot path: reference to the current version, or NULL. Release with
  * cfd_registry_release on the same registry. */
 static inline cfd_model_version *cfd_registry_acquire(cfd_model_registry *r)
