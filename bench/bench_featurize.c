@@ -137,6 +137,23 @@ static double effective_ghz(void)
 #endif
 }
 
+/* Times every article in one mode and prints its line: median and p90 per
+ * 2.6 KB, and throughput. scaled has room for n values. Returns the median. */
+static double measure(cfd_featurizer *fz, const cfd_feat_config *cfg, const article *arts,
+                      size_t n, size_t total, int mode, const char *name, double *scaled)
+{
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        double us = time_one(fz, cfg, &arts[i], mode);
+        sum += us;
+        scaled[i] = us * 2600.0 / (double)arts[i].len;
+    }
+    double med = pct(scaled, n, 0.5), p90 = pct(scaled, n, 0.9);
+    printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n", name, med, p90,
+           (double)total / sum);
+    return med;
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 3 || (argc > 1 && argv[1][0] == '-')) {
@@ -212,27 +229,10 @@ int main(int argc, char **argv)
     shipped.hash_bits = 19;
     shipped.word_prefix = 1;
     for (int mode = MODE_FULL; mode <= MODE_NFC; mode++) {
-        double sum = 0;
-        for (size_t i = 0; i < n; i++) {
-            double us = time_one(fz, &cfg, &arts[i], mode);
-            sum += us;
-            scaled[i] = us * 2600.0 / (double)arts[i].len;
-        }
-        double med = pct(scaled, n, 0.5), p90 = pct(scaled, n, 0.9);
-        printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n", names[mode], med, p90,
-               (double)total / sum);
-        medians[mode] = med;
-        if (mode != MODE_COUNTS)
-            continue;
-        sum = 0;
-        for (size_t i = 0; i < n; i++) {
-            double us = time_one(fz, &shipped, &arts[i], MODE_FULL);
-            sum += us;
-            scaled[i] = us * 2600.0 / (double)arts[i].len;
-        }
-        printf("  %-36s median %7.1f us   p90 %7.1f us   (%.0f MB/s)\n",
-               "cfd_featurize (models: 2^19+prefix)", pct(scaled, n, 0.5), pct(scaled, n, 0.9),
-               (double)total / sum);
+        medians[mode] = measure(fz, &cfg, arts, n, total, mode, names[mode], scaled);
+        if (mode == MODE_COUNTS)
+            measure(fz, &shipped, arts, n, total, MODE_FULL, "cfd_featurize (models: 2^19+prefix)",
+                    scaled);
     }
     double ghz = effective_ghz();
     if (ghz > 0)
