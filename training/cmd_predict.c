@@ -2,7 +2,10 @@
  * `classifyd-train predict`: apply a model to lines of text, one output line
  * per input line: label<TAB>probability (with --all, every label:probability
  * pair). Inputs may be plain text, TSV (label<TAB>text: the label is ignored)
- * or JSON lines, mixed freely (--format forces one).
+ * or JSON lines, mixed freely (--format forces one). With --explain N, lines
+ * starting with '#' follow each result: the N features that argued most for
+ * the label against the runner-up, and the N that argued most for the
+ * runner-up, named by the text's n-grams (explain.h, ngrams.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,19 +15,23 @@
 #include "cli.h"
 #include "cmds.h"
 #include "dataset.h"
+#include "explain.h"
 #include "featurize.h"
 #include "model.h"
+#include "ngrams.h"
 #include "utf8.h"
 
-enum { O_MODEL = 1, O_FORMAT, O_ALL };
+enum { O_MODEL = 1, O_FORMAT, O_ALL, O_EXPLAIN };
 
 static const cfd_opt cfd__predict_opts[] = {
-    {"model", 1, O_MODEL}, {"format", 1, O_FORMAT}, {"all", 0, O_ALL}, {NULL, 0, 0},
+    {"model", 1, O_MODEL}, {"format", 1, O_FORMAT}, {"all", 0, O_ALL},
+    {"explain", 1, O_EXPLAIN}, {NULL, 0, 0},
 };
 
 static void cfd__predict_help(void)
 {
-    printf("usage: classifyd-train predict --model MODEL [--format F] [--all] [FILE|-]\n"
+    printf("usage: classifyd-train predict --model MODEL [--format F] [--all] [--explain N]\n"
+           "                              [FILE|-]\n"
            "\n"
            "Reads FILE (or standard input) and prints, for every line, the most probable\n"
            "label and its calibrated probability separated by a TAB.\n"
@@ -34,7 +41,59 @@ static void cfd__predict_help(void)
            "                  {\"title\",\"body\"}, a line with a TAB is label<TAB>text (the\n"
            "                  label is ignored), anything else is plain text;\n"
            "                  text: every line is plain text; tsv; jsonl\n"
-           "  --all           after label and probability, every label:probability pair\n");
+           "  --all           after label and probability, every label:probability pair\n"
+           "  --explain N     after each result, why: a line\n"
+           "                    #<TAB>LABEL over RIVAL<TAB>margin M = bias B + features F\n"
+           "                  (RIVAL: the next most probable label; M: the score margin),\n"
+           "                  then up to N lines #<TAB>for LABEL<TAB>+T<TAB>NAME for the\n"
+           "                  features that argued most for LABEL, and N lines\n"
+           "                  #<TAB>for RIVAL<TAB>-T<TAB>NAME for those that argued for\n"
+           "                  RIVAL: T is the feature's share of M (value x weight\n"
+           "                  difference), NAME the n-gram of the text (\"word 중기부\",\n"
+           "                  \"chars 특구\"; several when buckets collide)\n");
+}
+
+/* The lines --explain prints after one result (see the help above). */
+static int cfd__explain_print(const cfd_model *m, const cfd_featvec *v, const float *p,
+                              uint32_t best, size_t n, const cfd_record *rec,
+                              cfd_contrib *work, cfd_error *err)
+{
+    uint32_t rival = cfd_explain_runner_up(p, m->n_labels, best);
+    cfd_explanation ex;
+    cfd_contrib *pos = work, *neg = work + n, *scratch = work + 2 * n;
+    int rc = cfd_explain(m, v, best, rival, n, pos, neg, scratch, &ex);
+    if (rc != 0)
+        return cfd_error_set(err, rc, (size_t)-1, "cannot explain: the model has no weights "
+                             "in memory");
+    cfd_ngram_names *names = NULL;
+    if ((rc = cfd_ngram_names_new(&m->feat, &names, err)) != 0)
+        return rc;
+    for (size_t i = 0; i < ex.n_for; i++)
+        cfd_ngram_names_want(names, pos[i].bucket);
+    for (size_t i = 0; i < ex.n_against; i++)
+        cfd_ngram_names_want(names, neg[i].bucket);
+    if ((rc = cfd_ngram_names_add(names, rec->title, rec->title_len, rec->body, rec->body_len,
+                                  err)) != 0) {
+        cfd_ngram_names_free(names);
+        return rc;
+    }
+    const char *rname = rival == CFD_EXPLAIN_NO_RIVAL ? "nothing" : m->labels[rival];
+    printf("#\t%s over %s\tmargin %+.4f = bias %+.4f + features %+.4f\n", m->labels[best], rname,
+           ex.bias + ex.features, ex.bias, ex.features);
+    char name[512];
+    for (int side = 0; side < 2; side++) {
+        const cfd_contrib *f = side ? neg : pos;
+        size_t k = side ? ex.n_against : ex.n_for;
+        for (size_t i = 0; i < k; i++) {
+            if (!cfd_ngram_names_get(names, f[i].bucket, name, sizeof(name)))
+                snprintf(name, sizeof(name), "bucket %u (no n-gram of this text; a "
+                         "featurizer change?)", f[i].bucket);
+            printf("#\tfor %s\t%+.4f\t%s\n", side ? rname : m->labels[best], (double)f[i].term,
+                   name);
+        }
+    }
+    cfd_ngram_names_free(names);
+    return 0;
 }
 
 /*
@@ -80,6 +139,7 @@ int cfd_cmd_predict(int argc, char **argv)
 {
     const char *model_path = NULL, *input = NULL;
     int plain = 0, all = 0;
+    unsigned long explain = 0;
     enum cfd_data_format fmt = CFD_FORMAT_AUTO;
     cfd_cli it;
     cfd_cli_init(&it, "predict", argc, argv, cfd__predict_opts, NULL);
@@ -99,6 +159,10 @@ int cfd_cmd_predict(int argc, char **argv)
             break;
         case O_MODEL: model_path = arg; break;
         case O_ALL: all = 1; break;
+        case O_EXPLAIN:
+            if (cfd_cli_uint("predict", "--explain", arg, 1, 1000, &explain) != 0)
+                return CFD_EXIT_USAGE;
+            break;
         case O_FORMAT:
             if (strcmp(arg, "text") == 0) {
                 plain = 1;
@@ -123,6 +187,7 @@ int cfd_cmd_predict(int argc, char **argv)
     char *line = NULL;
     size_t cap = 0;
     float *s = NULL, *p = NULL;
+    cfd_contrib *work = NULL;
     cfd_record rec = {0};
     int rc;
     if ((rc = cfd_model_load(model_path, &m, &err)) != 0)
@@ -193,7 +258,6 @@ int cfd_cmd_predict(int argc, char **argv)
         cfd_featvec v;
         rc = cfd_featurize(fz, &m->feat, m->idf, rec.title, rec.title_len, rec.body,
                            rec.body_len, &v, &err);
-        cfd_record_clear(&rec);
         if (rc != 0) {
             cfd_error_prefix(&err, "%s:%u", name, lineno);
             goto fail;
@@ -208,6 +272,19 @@ int cfd_cmd_predict(int argc, char **argv)
         for (uint32_t c = 0; all && c < m->n_labels; c++)
             printf("\t%s:%.4f", m->labels[c], (double)p[c]);
         putchar('\n');
+        if (explain) {
+            free(work);
+            work = malloc((2 * explain + (v.n ? v.n : 1)) * sizeof(*work));
+            if (work == NULL) {
+                rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
+                goto fail;
+            }
+            if ((rc = cfd__explain_print(m, &v, p, best, explain, &rec, work, &err)) != 0) {
+                cfd_error_prefix(&err, "%s:%u", name, lineno);
+                goto fail;
+            }
+        }
+        cfd_record_clear(&rec);
     }
     if (oom) {
         rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "%s:%u: out of memory reading a line",
@@ -233,6 +310,7 @@ done:
     free(line);
     free(s);
     free(p);
+    free(work);
     cfd_featurizer_free(fz);
     cfd_model_free(m);
     return rc == 0 ? CFD_EXIT_OK : CFD_EXIT_ERROR;

@@ -224,6 +224,37 @@ rows = [l.split("\t") for l in open(sys.argv[1]).read().splitlines()]
 assert [r[0] for r in rows] == ["정치", "경제", "스포츠"], rows
 assert all(len(r) == 2 and 1/3 < float(r[1]) <= 1 for r in rows), rows
 EOF
+cp "$TMP/out" "$TMP/predict.out"
+# --explain N: the same results, each followed by its margin over the runner-up
+# (whose parts add up) and at most N features for each side, strongest first,
+# named by the words of that line: the first line's case for 정치 is its words
+expect 0 "" -- "$TOOL" predict --model "$TMP/topic.cfdm" --explain 3 "$TMP/input.txt"
+python3 - "$TMP/out" "$TMP/predict.out" <<'EOF' || fail "predict --explain: $(cat "$TMP/out")"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert [l for l in lines if not l.startswith("#")] == open(sys.argv[2]).read().splitlines(), lines
+blocks = []
+for l in lines:
+    if l.startswith("#"):
+        blocks[-1].append(l.split("\t")[1:])
+    else:
+        blocks.append([l.split("\t")[0]])
+assert len(blocks) == 3, lines
+for k, (best, head, *feats) in enumerate(blocks):
+    m = re.fullmatch(r"(\S+) over (\S+)", head[0])
+    assert m and m.group(1) == best and m.group(2) != best, head
+    rival = m.group(2)
+    M, B, F = map(float, re.fullmatch(r"margin (\S+) = bias (\S+) \+ features (\S+)", head[1]).groups())
+    assert M >= 0 and abs(M - (B + F)) < 2e-4, head
+    pro = [(float(t), n) for lab, t, n in feats if lab == "for " + best]
+    con = [(float(t), n) for lab, t, n in feats if lab == "for " + rival]
+    assert len(pro) + len(con) == len(feats) and 1 <= len(pro) <= 3 and len(con) <= 3, feats
+    assert all(t > 0 for t, _ in pro) and all(t < 0 for t, _ in con), feats
+    assert pro == sorted(pro, key=lambda x: -x[0]) and con == sorted(con, key=lambda x: x[0]), feats
+    if k == 0:
+        assert best == "정치" and any(w in n for _, n in pro for w in ("대통령", "선거", "국회")), feats
+EOF
+expect 2 "--explain" -- "$TOOL" predict --model "$TMP/topic.cfdm" --explain 0 "$TMP/input.txt"
 printf '주가 \xfe\n' | "$TOOL" predict --model "$TMP/topic.cfdm" - >/dev/null 2>"$TMP/err"
 [ $? = 1 ] && grep -qF "<stdin>:1:" "$TMP/err" || fail "predict bad UTF-8: $(cat "$TMP/err")"
 # predict names the byte of the input and the column of the line, as train

@@ -1,0 +1,57 @@
+/*
+ * Why a linear model preferred one label to another for one text.
+ *
+ * A model's scores are s[c] = bias[c] + sum_f x_f * w[f][c] (core/model.h),
+ * so the margin of label a over label b splits exactly into
+ *     s[a] - s[b] = (bias[a] - bias[b]) + sum_f x_f * (w[f][a] - w[f][b])
+ * and each feature's term is its contribution: positive terms argued for a,
+ * negative ones for b. cfd_explain picks the features with the largest terms
+ * on each side; `classifyd-train predict --explain N` names them with the
+ * n-grams of the text (ngrams.h) so an editor can see which words moved a
+ * decision (a byline, a place name) and fix the data or the rules.
+ *
+ * Ownership: the caller owns every buffer; nothing is kept.
+ * Threads: any; the model is only read.
+ */
+#ifndef CFD_TRAIN_EXPLAIN_H
+#define CFD_TRAIN_EXPLAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <classifyd/features.h>
+
+#include "model.h"
+
+/* b when there is no rival label: contributions are then x_f * w[f][a]. */
+#define CFD_EXPLAIN_NO_RIVAL UINT32_MAX
+
+typedef struct cfd_contrib {
+    uint32_t bucket;
+    float term; /* x_f * (w[f][a] - w[f][b]) */
+} cfd_contrib;
+
+typedef struct cfd_explanation {
+    double bias;     /* bias[a] - bias[b] */
+    double features; /* sum of every feature's term; bias + features = the margin */
+    size_t n_for;    /* entries in for_a: largest positive terms, descending */
+    size_t n_against; /* entries in against: most negative terms, ascending */
+} cfd_explanation;
+
+/*
+ * Explains label a against label b (b may be CFD_EXPLAIN_NO_RIVAL) for the
+ * weighted feature vector x (as cfd_featurize returns it for m). for_a and
+ * against each have room for n entries; scratch for x->n entries. Features
+ * without weights, and terms that are exactly 0, are left out. Returns 0,
+ * or CFD_EINVAL when a or b is not a label of m or m has no rows (after
+ * cfd_model_shed_rows; classifyd-train never sheds them).
+ */
+int cfd_explain(const cfd_model *m, const cfd_featvec *x, uint32_t a, uint32_t b, size_t n,
+                cfd_contrib *for_a, cfd_contrib *against, cfd_contrib *scratch,
+                cfd_explanation *out);
+
+/* The label with the highest probability after `best` (the rival a reader
+ * wants explained), or CFD_EXPLAIN_NO_RIVAL for a one-label model. */
+uint32_t cfd_explain_runner_up(const float *probs, uint32_t n_labels, uint32_t best);
+
+#endif
