@@ -50,7 +50,9 @@ static void cfd__predict_help(void)
            "                  #<TAB>for RIVAL<TAB>-T<TAB>NAME for those that argued for\n"
            "                  RIVAL: T is the feature's share of M (value x weight\n"
            "                  difference), NAME the n-gram of the text (\"word 중기부\",\n"
-           "                  \"chars 특구\"; several when buckets collide)\n");
+           "                  \"chars 특구\"; several when buckets collide). A model with\n"
+           "                  one label has no rival: its margin is its score, and the\n"
+           "                  second list reads #<TAB>against LABEL\n");
 }
 
 /* The lines --explain prints after one result (see the help above). */
@@ -88,8 +90,12 @@ static int cfd__explain_print(const cfd_model *m, const cfd_featvec *v, const fl
             if (!cfd_ngram_names_get(names, f[i].bucket, name, sizeof(name)))
                 snprintf(name, sizeof(name), "bucket %u (no n-gram of this text; a "
                          "featurizer change?)", f[i].bucket);
-            printf("#\tfor %s\t%+.4f\t%s\n", side ? rname : m->labels[best], (double)f[i].term,
-                   name);
+            /* a one-label model has no rival: its negative terms argue
+             * against the label */
+            printf("#\t%s %s\t%+.4f\t%s\n",
+                   side && rival == CFD_EXPLAIN_NO_RIVAL ? "against" : "for",
+                   side && rival != CFD_EXPLAIN_NO_RIVAL ? rname : m->labels[best],
+                   (double)f[i].term, name);
         }
     }
     cfd_ngram_names_free(names);
