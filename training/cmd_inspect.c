@@ -20,6 +20,7 @@
 #include "cli.h"
 #include "cmds.h"
 #include "dataset.h"
+#include "explain.h" /* cfd_contrib: a bucket and its weight */
 #include "featurize.h"
 #include "metrics.h"
 #include "model.h"
@@ -46,23 +47,10 @@ static void cfd__inspect_help(void)
            "  --format F    format of --data: tsv, jsonl or auto\n");
 }
 
-typedef struct cfd__feat {
-    uint32_t bucket;
-    float w;
-} cfd__feat;
-
-static int cfd__by_weight_desc(const void *a, const void *b)
-{
-    float x = ((const cfd__feat *)a)->w, y = ((const cfd__feat *)b)->w;
-    if (x != y)
-        return x < y ? 1 : -1;
-    return ((const cfd__feat *)a)->bucket < ((const cfd__feat *)b)->bucket ? -1 : 1;
-}
-
 /* Top n features of label c (largest weights, or most negative when neg).
  * For two-label models the weight shown is w[c] - w[other]. */
-static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd__feat *out,
-                       cfd__feat *tmp)
+static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd_contrib *out,
+                       cfd_contrib *tmp)
 {
     size_t k = 0;
     for (uint32_t b = 0; b < m->n_buckets; b++) {
@@ -76,16 +64,16 @@ static size_t cfd__top(const cfd_model *m, uint32_t c, int neg, size_t n, cfd__f
         if (w == 0.0f || (neg ? w > 0 : w < 0))
             continue;
         tmp[k].bucket = b;
-        tmp[k].w = neg ? -w : w;
+        tmp[k].term = neg ? -w : w;
         k++;
     }
-    qsort(tmp, k, sizeof(*tmp), cfd__by_weight_desc);
+    qsort(tmp, k, sizeof(*tmp), cfd_contrib_by_term_desc);
     if (k > n)
         k = n;
     for (size_t i = 0; i < k; i++) {
         out[i] = tmp[i];
         if (neg)
-            out[i].w = -out[i].w;
+            out[i].term = -out[i].term;
     }
     return k;
 }
@@ -264,7 +252,7 @@ int cfd_cmd_inspect(int argc, char **argv)
     cfd_model *m = NULL;
     cfd_dataset *ds = NULL;
     cfd_ngram_names *names = NULL;
-    cfd__feat *tmp = NULL, *sel = NULL;
+    cfd_contrib *tmp = NULL, *sel = NULL;
     int rc;
     if ((rc = cfd_model_load(model_path, &m, &err)) != 0)
         goto fail;
@@ -314,14 +302,14 @@ int cfd_cmd_inspect(int argc, char **argv)
                                            : (double)m->bias[c];
             printf("\n%s %s (bias %+.4f)%s\n", side ? "against" : "label", m->labels[c], bias,
                    side ? ": most negative weights" : "");
-            const cfd__feat *f = sel + c * per + (side ? top : 0);
+            const cfd_contrib *f = sel + c * per + (side ? top : 0);
             for (size_t i = 0; i < count[2 * c + side]; i++) {
                 char name[512];
                 if (names != NULL && cfd_ngram_names_get(names, f[i].bucket, name,
                                                          sizeof(name)))
-                    printf("  %+9.4f  %-8u %s\n", (double)f[i].w, f[i].bucket, name);
+                    printf("  %+9.4f  %-8u %s\n", (double)f[i].term, f[i].bucket, name);
                 else
-                    printf("  %+9.4f  %-8u %s\n", (double)f[i].w, f[i].bucket,
+                    printf("  %+9.4f  %-8u %s\n", (double)f[i].term, f[i].bucket,
                            names != NULL ? "(not seen in --data)" : "");
             }
         }

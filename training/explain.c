@@ -5,7 +5,7 @@
 
 #include <classifyd/error.h>
 
-static int cfd__by_term_desc(const void *pa, const void *pb)
+int cfd_contrib_by_term_desc(const void *pa, const void *pb)
 {
     const cfd_contrib *a = pa, *b = pb;
     if (a->term != b->term)
@@ -37,7 +37,7 @@ int cfd_explain(const cfd_model *m, const cfd_featvec *x, uint32_t a, uint32_t b
         scratch[k].term = term;
         k++;
     }
-    qsort(scratch, k, sizeof(*scratch), cfd__by_term_desc);
+    qsort(scratch, k, sizeof(*scratch), cfd_contrib_by_term_desc);
     size_t pos = 0;
     while (pos < k && scratch[pos].term > 0)
         pos++;

@@ -26,10 +26,16 @@
 /* b when there is no rival label: contributions are then x_f * w[f][a]. */
 #define CFD_EXPLAIN_NO_RIVAL UINT32_MAX
 
+/* A feature's bucket and its term (inspect stores a weight here: the term
+ * of a feature of value 1). */
 typedef struct cfd_contrib {
     uint32_t bucket;
     float term; /* x_f * (w[f][a] - w[f][b]) */
 } cfd_contrib;
+
+/* qsort order: largest term first, then the smaller bucket (a stable,
+ * reproducible listing). */
+int cfd_contrib_by_term_desc(const void *a, const void *b);
 
 typedef struct cfd_explanation {
     double bias;     /* bias[a] - bias[b] */
