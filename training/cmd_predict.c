@@ -194,6 +194,7 @@ int cfd_cmd_predict(int argc, char **argv)
     size_t cap = 0;
     float *s = NULL, *p = NULL;
     cfd_contrib *work = NULL;
+    size_t work_cap = 0;
     cfd_record rec = {0};
     int rc;
     if ((rc = cfd_model_load(model_path, &m, &err)) != 0)
@@ -279,11 +280,17 @@ int cfd_cmd_predict(int argc, char **argv)
             printf("\t%s:%.4f", m->labels[c], (double)p[c]);
         putchar('\n');
         if (explain) {
-            free(work);
-            work = malloc((2 * explain + (v.n ? v.n : 1)) * sizeof(*work));
-            if (work == NULL) {
-                rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
-                goto fail;
+            /* room for both lists and a scratch entry per feature; grown,
+             * never shrunk, so lines of similar length reuse it */
+            size_t need = 2 * explain + v.n;
+            if (need > work_cap) {
+                cfd_contrib *w2 = realloc(work, need * sizeof(*work));
+                if (w2 == NULL) {
+                    rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
+                    goto fail;
+                }
+                work = w2;
+                work_cap = need;
             }
             if ((rc = cfd__explain_print(m, &v, p, best, explain, &rec, work, &err)) != 0) {
                 cfd_error_prefix(&err, "%s:%u", name, lineno);
