@@ -89,8 +89,9 @@ static void cfd__check_featurization(cfd_engine *e, cfd_model_version *const *cu
         size_t g = k == 0 ? main_g : (k <= main_g ? k - 1 : k);
         cfd_buf_puts(&m, k ? "; " : " ");
         const char *sep = "";
+        const uint64_t key = cur[first[g]]->feat_hash;
         for (size_t i = first[g]; i < e->n; i++) {
-            if (cur[i] == NULL || cur[i]->info.feat == NULL || cur[i]->feat_hash != cur[first[g]]->feat_hash)
+            if (cur[i] == NULL || cur[i]->info.feat == NULL || cur[i]->feat_hash != key)
                 continue;
             cfd_buf_printf(&m, "%s%s", sep, e->pl[i].name);
             if (g != main_g)
