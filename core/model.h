@@ -185,6 +185,12 @@ void cfd_model_scores(const cfd_model *m, const cfd_featvec *x, float *scores);
  */
 int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores);
 
+/* The factor cfd_model_scores_tf multiplies every IDF-weighted count by (1
+ * over the L2 norm, or 1 without L2 or for an all-zero vector), into *inv.
+ * Same errors as cfd_model_scores_tf. explain.c uses it to split the
+ * scorer's margin exactly. */
+int cfd_model_tf_norm(const cfd_model *m, const cfd_featvec *tf, float *inv);
+
 /* The featurizer config cfd_model_scores_tf expects: m->feat with use_idf
  * and l2_normalize off (the counting part is unchanged, so the daemon still
  * shares one counting pass with the other models). */

@@ -348,22 +348,31 @@ static double cfd__idf_sumsq(const cfd_model *m, const cfd_featvec *x)
     return m->packed_idf_coded ? cfd__idf_sumsq_k(m, x, 1) : cfd__idf_sumsq_k(m, x, 0);
 }
 
-int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores)
+int cfd_model_tf_norm(const cfd_model *m, const cfd_featvec *tf, float *inv)
 {
     if (m->packed == NULL || m->packed_idf_off == 0)
         return CFD_EINVAL;
-    const uint32_t nl = m->n_labels;
-    double acc[CFD_MAX_LABELS];
-    for (uint32_t c = 0; c < nl; c++)
-        acc[c] = m->bias[c];
     double ss = cfd__idf_sumsq(m, tf);
     if (!isfinite(ss))
         return CFD_ERANGE;
     /* cfd__finish_weights: no scaling without L2 or for an all-zero vector
      * (x * 1.0f is x). */
-    float inv = 1.0f;
+    *inv = 1.0f;
     if (m->feat.l2_normalize && ss > 0.0)
-        inv = (float)(1.0 / sqrt(ss));
+        *inv = (float)(1.0 / sqrt(ss));
+    return 0;
+}
+
+int cfd_model_scores_tf(const cfd_model *m, const cfd_featvec *tf, float *scores)
+{
+    float inv;
+    int rc = cfd_model_tf_norm(m, tf, &inv);
+    if (rc != 0)
+        return rc;
+    const uint32_t nl = m->n_labels;
+    double acc[CFD_MAX_LABELS];
+    for (uint32_t c = 0; c < nl; c++)
+        acc[c] = m->bias[c];
     cfd__scores_packed_tf(m, tf, inv, acc);
     cfd__saturate(acc, nl, scores);
     return 0;

@@ -62,11 +62,10 @@ static int cfd__explain_print(const cfd_model *m, const cfd_featvec *v, const fl
 {
     uint32_t rival = cfd_explain_runner_up(p, m->n_labels, best);
     cfd_explanation ex;
-    cfd_contrib *pos = work, *neg = work + n, *scratch = work + 2 * n;
-    int rc = cfd_explain(m, v, best, rival, n, pos, neg, scratch, &ex);
+    cfd_contrib *pos = work, *neg = work + n;
+    int rc = cfd_explain(m, v, best, rival, n, pos, neg, &ex);
     if (rc != 0)
-        return cfd_error_set(err, rc, (size_t)-1, "cannot explain: the model has no weights "
-                             "in memory");
+        return cfd_error_set(err, rc, (size_t)-1, "cannot explain: %s", cfd_strerror(rc));
     cfd_ngram_names *names = NULL;
     if ((rc = cfd_ngram_names_new(&m->feat, &names, err)) != 0)
         return rc;
@@ -194,11 +193,15 @@ int cfd_cmd_predict(int argc, char **argv)
     size_t cap = 0;
     float *s = NULL, *p = NULL;
     cfd_contrib *work = NULL;
-    size_t work_cap = 0;
     cfd_record rec = {0};
     int rc;
     if ((rc = cfd_model_load(model_path, &m, &err)) != 0)
         goto fail;
+    /* --explain's two lists (cfd_explain needs no other room) */
+    if (explain && (work = malloc(2 * explain * sizeof(*work))) == NULL) {
+        rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
+        goto fail;
+    }
     if (input == NULL || strcmp(input, "-") == 0) {
         in = stdin;
     } else if ((in = fopen(input, "r")) == NULL) {
@@ -280,18 +283,6 @@ int cfd_cmd_predict(int argc, char **argv)
             printf("\t%s:%.4f", m->labels[c], (double)p[c]);
         putchar('\n');
         if (explain) {
-            /* room for both lists and a scratch entry per feature; grown,
-             * never shrunk, so lines of similar length reuse it */
-            size_t need = 2 * explain + v.n;
-            if (need > work_cap) {
-                cfd_contrib *w2 = realloc(work, need * sizeof(*work));
-                if (w2 == NULL) {
-                    rc = cfd_error_set(&err, CFD_ENOMEM, (size_t)-1, "out of memory");
-                    goto fail;
-                }
-                work = w2;
-                work_cap = need;
-            }
             if ((rc = cfd__explain_print(m, &v, p, best, explain, &rec, work, &err)) != 0) {
                 cfd_error_prefix(&err, "%s:%u", name, lineno);
                 goto fail;

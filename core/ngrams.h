@@ -3,7 +3,9 @@
  * some text land in them, by running the featurizer's own text pipeline
  * (NFC, markup removal, news cleaning, tokeniser, hashing: the core headers
  * normalize.h, markup.h, clean.h, tokenize.h, hash.h) over that text. Used by
- * `inspect --data` so editors see words, not bucket numbers.
+ * `classifyd-train inspect --data` and `predict --explain`, and by the
+ * daemon's explanations (request field "explain"), so editors see words,
+ * not bucket numbers.
  *
  * A bucket can receive several n-grams (hashing collides); the name is the
  * n-gram seen most often, with the number of other distinct n-grams seen.
@@ -11,8 +13,8 @@
  * Ownership: the object owns copies of the n-gram strings.
  * Threads: one thread at a time.
  */
-#ifndef CFD_TRAIN_NGRAMS_H
-#define CFD_TRAIN_NGRAMS_H
+#ifndef CFD_NGRAMS_H
+#define CFD_NGRAMS_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 /*
- * Tests for training/ngrams.c: the buckets the featurizer itself produces
+ * Tests for core/ngrams.c: the buckets the featurizer itself produces
  * for a word, a bigram and a character n-gram are named by exactly those
  * n-grams (so the naming follows featurize.c's pipeline: markup removal,
  * NFC, case folding, cleaning, tokenising), unwanted buckets stay unnamed,
