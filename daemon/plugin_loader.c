@@ -30,11 +30,10 @@ int cfd_plugin_name_valid(const char *s, size_t len)
     return 1;
 }
 
-/* The struct size each ABI minor version promises (only 1.0 exists). */
+/* The struct size each ABI minor version promises. */
 static size_t cfd__min_size_for_minor(uint32_t minor)
 {
-    (void)minor;
-    return CFD_PLUGIN_SIZE_V1_0;
+    return minor == 0 ? CFD_PLUGIN_SIZE_V1_0 : CFD_PLUGIN_SIZE_V1_1;
 }
 
 int cfd_plugin_check(const struct cfd_plugin *p, const char *where, cfd_error *err)
@@ -75,6 +74,12 @@ int cfd_plugin_check(const struct cfd_plugin *p, const char *where, cfd_error *e
                              "required)",
                              where, p->name,
                              p->load == NULL ? "load" : p->unload == NULL ? "unload" : "classify");
+    if (p->abi_minor == 0 && p->struct_size >= CFD_PLUGIN_SIZE_V1_1 && p->explain != NULL)
+        return cfd_error_set(err, CFD_EFORMAT, (size_t)-1,
+                             "%s: plugin \"%s\" of ABI 1.0 sets the spare slot where ABI 1.1 "
+                             "has explain (must be NULL in 1.0): rebuild the plugin with "
+                             "CFD_PLUGIN_HEADER",
+                             where, p->name);
     if (p->struct_size >= sizeof(struct cfd_plugin)) {
         for (size_t i = 0; i < sizeof(p->spare) / sizeof(p->spare[0]); i++)
             if (p->spare[i] != NULL)

@@ -15,7 +15,8 @@
  *    newer than CFD_PLUGIN_ABI_MINOR, struct_size must cover the fields the
  *    minor version promises; errors name the expected and found values;
  *  - the name must match [a-z0-9_-]{1,32} and equal the file's base name;
- *    load, unload and classify must be set; the spare slots must be NULL;
+ *    load, unload and classify must be set; the spare slots must be NULL
+ *    (for a 1.0 plugin, also the slot where 1.1 put explain);
  *  - within one cfd_plugin_set, names are unique.
  *
  * Ownership: a cfd_loaded_plugin owns its dlopen handle; the plugin struct
@@ -41,6 +42,14 @@ typedef struct cfd_loaded_plugin {
     char name[CFD_PLUGIN_NAME_MAX + 1];
     char *path;                      /* resolved path of the .so (owned) */
 } cfd_loaded_plugin;
+
+/* The plugin's explain(), or NULL: a 1.0 plugin has none (its slot was a
+ * spare one). */
+static inline int (*cfd_plugin_explain_fn(const struct cfd_plugin *p))(
+    const void *, const cfd_plugin_input *, cfd_plugin_explanation *)
+{
+    return p->abi_minor >= 1 ? p->explain : NULL;
+}
 
 /* Non-zero when s is a valid plugin name: [a-z0-9_-]{1,32}. */
 int cfd_plugin_name_valid(const char *s, size_t len);

@@ -23,6 +23,9 @@
  *   "plugins/foo.so: plugin ABI mismatch (daemon 1.0, plugin 2.0): rebuild the
  *    plugin against this daemon's include/classifyd/plugin.h".
  *
+ * Versions: 1.0 (load, unload, classify), 1.1 (adds the optional
+ * explain()). A 1.0 plugin keeps working with a 1.1 daemon.
+ *
  * Versioning: fields are only ever appended. A minor bump appends fields and
  * older plugins keep working (the daemon reads struct_size to know which
  * fields exist); a major bump breaks compatibility. The structs passed to
@@ -83,12 +86,17 @@ extern "C" {
 #endif
 
 #define CFD_PLUGIN_ABI_MAJOR 1
-#define CFD_PLUGIN_ABI_MINOR 0
+#define CFD_PLUGIN_ABI_MINOR 1
 #define CFD_PLUGIN_SYMBOL "classifyd_plugin"
 #define CFD_PLUGIN_EXPORT __attribute__((visibility("default")))
 
 /* Limits a model must respect (checked by the daemon after load()). */
 #define CFD_PLUGIN_MAX_LABELS 1024
+
+/* ABI 1.1: the most terms the daemon asks explain() for, on each side. */
+#define CFD_PLUGIN_MAX_TERMS 32
+/* ABI 1.1: cfd_plugin_explanation.rival of a model with one label. */
+#define CFD_PLUGIN_NO_RIVAL UINT32_MAX
 
 /*
  * What load() reports about the model it built. All pointers point into the
@@ -137,6 +145,33 @@ typedef struct cfd_plugin_output {
     int32_t detail;
 } cfd_plugin_output;
 
+/* ABI 1.1: one feature's share of a margin (explain()). */
+typedef struct cfd_plugin_term {
+    uint32_t feature;              /* the feature's index in in->features (a
+                                      hashed bucket of info.feat) */
+    float share;                   /* its part of the margin: > 0 argued for
+                                      the label, < 0 for the rival */
+} cfd_plugin_term;
+
+/*
+ * ABI 1.1: what the daemon asks explain() and where the answer goes. The
+ * daemon fills the "in" fields and zeroes the rest before the call.
+ */
+typedef struct cfd_plugin_explanation {
+    uint32_t label;                /* in: the label to explain (the most probable) */
+    uint32_t rival;                /* in: the label it won over (the next most
+                                      probable), or CFD_PLUGIN_NO_RIVAL */
+    uint32_t max_terms;            /* in: room in each list, 1..CFD_PLUGIN_MAX_TERMS */
+    uint32_t n_for;                /* out: terms in for_label, largest share first */
+    uint32_t n_against;            /* out: terms in for_rival, most negative share first */
+    uint32_t reserved;             /* 0 */
+    cfd_plugin_term *for_label;    /* in: the daemon's buffer of max_terms */
+    cfd_plugin_term *for_rival;    /* in: the daemon's buffer of max_terms */
+    double margin;                 /* out: score(label) - score(rival) (score(label)
+                                      without a rival), in the model's own units */
+    double bias;                   /* out: the part of margin no feature carries */
+} cfd_plugin_explanation;
+
 struct cfd_plugin {
     /* ---- header: set with CFD_PLUGIN_HEADER, never by hand ---- */
     uint32_t abi_major;
@@ -168,8 +203,27 @@ struct cfd_plugin {
     int (*classify)(const void *model, const cfd_plugin_input *in,
                     cfd_plugin_output *out);
 
+    /* ---- ABI 1.1 ---- */
+
+    /*
+     * Optional (NULL: the plugin gives no explanations). Why the model
+     * preferred ex->label to ex->rival for this article: the margin between
+     * their scores, the part of it no feature carries (bias), and the
+     * features with the largest shares on each side, for the reply's "why"
+     * (docs/PROTOCOL.md), which names each feature by the n-grams of the
+     * article that hash to it. The daemon calls it only for a plugin whose
+     * model has a featurizer config (info.feat), right after a successful
+     * classify() of the same input, when the request asks for
+     * explanations. Same rules as classify(): worker threads, the model
+     * read-only, no allocation, lock, blocking or I/O. Returns 0, or a
+     * negative CFD_E* code (the reply then goes without "why" for this
+     * plugin; the classification stands).
+     */
+    int (*explain)(const void *model, const cfd_plugin_input *in,
+                   cfd_plugin_explanation *ex);
+
     /* Spare slots for ABI 1.x growth; must be NULL. */
-    void *spare[6];
+    void *spare[5];
 };
 
 /* Fills the header fields. Use as the first initializer. */
@@ -177,8 +231,11 @@ struct cfd_plugin {
     .abi_major = CFD_PLUGIN_ABI_MAJOR, .abi_minor = CFD_PLUGIN_ABI_MINOR,     \
     .struct_size = (uint32_t)sizeof(struct cfd_plugin), .reserved0 = 0
 
-/* The size of the struct as ABI 1.0 defines it (the daemon's minimum). */
-#define CFD_PLUGIN_SIZE_V1_0 (offsetof(struct cfd_plugin, spare))
+/* The size of the struct as each ABI minor defines it: what a plugin of
+ * that minor must at least claim in struct_size. (A 1.0 plugin's first
+ * spare slot, NULL, is where 1.1 put explain.) */
+#define CFD_PLUGIN_SIZE_V1_0 (offsetof(struct cfd_plugin, explain))
+#define CFD_PLUGIN_SIZE_V1_1 (offsetof(struct cfd_plugin, spare))
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,8 @@
  * scores: cfd_model_scores + cfd_model_probs on the daemon's features.
  *
  * classify() allocates nothing: scores go to a stack array bounded by
- * CFD_MAX_LABELS, probabilities to the daemon's buffer.
+ * CFD_MAX_LABELS, probabilities to the daemon's buffer. explain() (ABI 1.1)
+ * neither: it splits the same scores by feature (core/explain.h).
  *
  * Memory: a model read from a q8 file scores from its packed table
  * (core/model_pack.c), so the plugin frees the sparse float rows it no
@@ -38,6 +39,7 @@
 
 #include <classifyd/plugin.h>
 
+#include "explain.h"
 #include "model.h"
 
 #ifndef CFD_LINEAR_NAME
@@ -149,6 +151,36 @@ static int linear_classify(const void *model, const cfd_plugin_input *in,
     return 0;
 }
 
+/* The margin of ex->label over ex->rival split by feature (core/explain.h),
+ * from the same weights and the same features as classify() scored: the
+ * packed table, with the IDF and L2 norm applied as scoring applies them
+ * when the model's IDF is fused. Nothing allocated: the lists are on the
+ * stack (2 x CFD_PLUGIN_MAX_TERMS entries) and copied to the daemon's. */
+static int linear_explain(const void *model, const cfd_plugin_input *in,
+                          cfd_plugin_explanation *ex)
+{
+    const linear_model *lm = model;
+    static const cfd_featvec empty = {NULL, 0};
+    const cfd_featvec *x = in->features ? in->features : &empty;
+    cfd_contrib pro[CFD_PLUGIN_MAX_TERMS], con[CFD_PLUGIN_MAX_TERMS];
+    const uint32_t n = ex->max_terms < CFD_PLUGIN_MAX_TERMS ? ex->max_terms
+                                                           : CFD_PLUGIN_MAX_TERMS;
+    _Static_assert(CFD_PLUGIN_NO_RIVAL == CFD_EXPLAIN_NO_RIVAL, "one 'no rival' value");
+    cfd_explanation e;
+    int rc = cfd_explain(lm->m, x, ex->label, ex->rival, n, pro, con, &e);
+    if (rc != 0)
+        return rc;
+    ex->n_for = (uint32_t)e.n_for;
+    ex->n_against = (uint32_t)e.n_against;
+    for (uint32_t i = 0; i < ex->n_for; i++)
+        ex->for_label[i] = (cfd_plugin_term){pro[i].bucket, pro[i].term};
+    for (uint32_t i = 0; i < ex->n_against; i++)
+        ex->for_rival[i] = (cfd_plugin_term){con[i].bucket, con[i].term};
+    ex->bias = e.bias;
+    ex->margin = e.bias + e.features;
+    return 0;
+}
+
 CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {
     CFD_PLUGIN_HEADER,
     .name = CFD_LINEAR_NAME,
@@ -157,4 +189,5 @@ CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {
     .load = linear_load,
     .unload = linear_unload,
     .classify = linear_classify,
+    .explain = linear_explain,
 };

@@ -9,6 +9,7 @@
  * an out-of-range probability when it starts with "range", and returns 0
  * without writing any probability when it starts with "skip" (a contract
  * breach the daemon must not answer with another article's values).
+ * The V1_0* and SHORT_V1_1 variants check the ABI 1.0 / 1.1 boundary.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,6 +95,17 @@ __attribute__((unused)) static int test_classify(const void *model, const cfd_pl
     return 0;
 }
 
+#if defined(CFD_TEST_VARIANT_V1_0_SLOT)
+static int test_explain(const void *model, const cfd_plugin_input *in,
+                        cfd_plugin_explanation *ex)
+{
+    (void)model;
+    (void)in;
+    (void)ex;
+    return 0;
+}
+#endif
+
 #if defined(CFD_TEST_VARIANT_SHORT_SYMBOL)
 /* Only the header, claiming the full struct: the daemon must not read the
  * fields the object does not have. */
@@ -119,6 +131,13 @@ CFD_PLUGIN_EXPORT const struct cfd_plugin classifyd_plugin = {
     .struct_size = 16,
 #elif defined(CFD_TEST_VARIANT_SPARE_SET)
     .spare = {NULL, (void *)"a later ABI's slot"},
+#elif defined(CFD_TEST_VARIANT_V1_0)
+    .abi_minor = 0, /* built for ABI 1.0: loads, explains nothing */
+#elif defined(CFD_TEST_VARIANT_V1_0_SLOT)
+    .abi_minor = 0, /* a 1.0 plugin setting the slot 1.0 called spare */
+    .explain = test_explain,
+#elif defined(CFD_TEST_VARIANT_SHORT_V1_1)
+    .struct_size = (uint32_t)CFD_PLUGIN_SIZE_V1_0, /* 1.1 without room for explain */
 #endif
     .name = CFD_TEST_NAME,
     .description = "test plugin",

@@ -117,11 +117,32 @@ static void test_abi_checks(void **state)
     /* a misspelt --enable name: says where to look (it gave only ENOENT's text) */
     expect_refused("nosuch", CFD_ENOENT, "nosuch.so does not exist", "check the name in --enable");
     expect_refused("spare_set", CFD_EFORMAT, "sets spare slot 1", NULL);
+    /* ABI 1.1 added explain where 1.0 had its first spare slot */
+    expect_refused("v1_0_slot", CFD_EFORMAT, "of ABI 1.0 sets the spare slot where ABI 1.1 has explain",
+                   NULL);
+    char v11[80];
+    snprintf(v11, sizeof(v11), "smaller than ABI 1.1 requires (expected at least %zu)",
+             CFD_PLUGIN_SIZE_V1_1);
+    expect_refused("short_v1_1", CFD_EVERSION, v11, NULL);
 
     cfd_loaded_plugin lp;
     cfd_error err;
     assert_int_equal(cfd_plugin_open(TU_TEST_PLUGIN_DIR, "good", &lp, &err), 0);
     cfd_plugin_close(&lp);
+    /* a plugin built for 1.0 still loads, and has no explain() */
+    if (cfd_plugin_open(TU_TEST_PLUGIN_DIR, "v1_0", &lp, &err) != 0)
+        fail_msg("%s", err.msg);
+    assert_int_equal(lp.p->abi_minor, 0);
+    assert_null(cfd_plugin_explain_fn(lp.p));
+    cfd_plugin_close(&lp);
+    /* the linear plugins are 1.1 and explain; rules does not */
+    const char *const names[] = {"topic", "section", "sentiment", "rules"};
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(cfd_plugin_open(CFD_PLUGIN_DIR, names[k], &lp, &err), 0);
+        assert_int_equal(lp.p->abi_minor, 1);
+        assert_true((cfd_plugin_explain_fn(lp.p) != NULL) == (k < 3));
+        cfd_plugin_close(&lp);
+    }
 }
 
 static void test_names_and_paths(void **state)
