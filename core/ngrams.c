@@ -249,7 +249,8 @@ int cfd_ngram_names_add(cfd_ngram_names *nn, const char *title, size_t title_len
     return 0;
 }
 
-int cfd_ngram_names_get(const cfd_ngram_names *nn, uint32_t bucket, char *out, size_t len)
+int cfd_ngram_names_parts(const cfd_ngram_names *nn, uint32_t bucket, const char **kind,
+                          const char **text, uint32_t *others, int *more)
 {
     if (!nn->sorted)
         return 0;
@@ -261,10 +262,23 @@ int cfd_ngram_names_get(const cfd_ngram_names *nn, uint32_t bucket, char *out, s
         if (slot->c[j].count > slot->c[best].count)
             best = j;
     static const char *const kinds[] = {"word", "bigram", "chars", "prefix"};
-    int n = snprintf(out, len, "%-6s %s", kinds[slot->c[best].kind], slot->c[best].s);
-    uint32_t others = slot->n_distinct - 1 + (slot->others ? 1 : 0);
+    *kind = kinds[slot->c[best].kind];
+    *text = slot->c[best].s;
+    *others = slot->n_distinct - 1 + (slot->others ? 1 : 0);
+    *more = slot->others != 0;
+    return 1;
+}
+
+int cfd_ngram_names_get(const cfd_ngram_names *nn, uint32_t bucket, char *out, size_t len)
+{
+    const char *kind, *text;
+    uint32_t others;
+    int more;
+    if (!cfd_ngram_names_parts(nn, bucket, &kind, &text, &others, &more))
+        return 0;
+    int n = snprintf(out, len, "%-6s %s", kind, text);
     if (others > 0 && n > 0 && (size_t)n < len)
         snprintf(out + n, len - (size_t)n, "  (+%u%s other n-gram%s)", others,
-                 slot->others ? " or more" : "", others > 1 || slot->others ? "s" : "");
+                 more ? " or more" : "", others > 1 || more ? "s" : "");
     return 1;
 }

@@ -35,6 +35,14 @@ int cfd_ngram_names_want(cfd_ngram_names *nn, uint32_t bucket);
 int cfd_ngram_names_add(cfd_ngram_names *nn, const char *title, size_t title_len,
                         const char *body, size_t body_len, cfd_error *err);
 
+/* The parts of a bucket's name: *kind "word", "bigram", "chars" or
+ * "prefix", *text the n-gram seen most often in it (NUL-terminated, owned
+ * by nn, valid until cfd_ngram_names_free), *others how many other
+ * distinct n-grams of the text were seen in it (at least; *more is 1 when
+ * there were more than could be counted). Returns 0 if none was seen. */
+int cfd_ngram_names_parts(const cfd_ngram_names *nn, uint32_t bucket, const char **kind,
+                          const char **text, uint32_t *others, int *more);
+
 /* Writes the bucket's name ("word 경제", "bigram 경제 정책", "chars 제정책",
  * with " (+N)" for N other n-grams seen) into out; 0 if none was seen. */
 int cfd_ngram_names_get(const cfd_ngram_names *nn, uint32_t bucket, char *out, size_t len);

@@ -4,6 +4,7 @@
  * from the tree, never copied again.
  */
 #define _GNU_SOURCE /* memmem */
+#include <stdio.h>
 #include <string.h>
 
 #include <cJSON.h>
@@ -113,6 +114,32 @@ static int cfd__plugins(cfd_article_decoder *d, const cJSON *root, cfd_article *
     a->plugins = d->plugins;
     a->plugin_lens = d->plugin_lens;
     a->n_plugins = n;
+    return 0;
+}
+
+/* Optional "explain": a whole number of features a side, 0 to
+ * CFD_PLUGIN_MAX_TERMS, or true (CFD_ARTICLE_EXPLAIN_DEFAULT) / false. */
+static int cfd__explain(const cJSON *root, cfd_article *a, cfd_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "explain");
+    if (v == NULL || cJSON_IsNull(v) || cJSON_IsFalse(v))
+        return 0;
+    if (cJSON_IsTrue(v)) {
+        a->explain = CFD_ARTICLE_EXPLAIN_DEFAULT;
+        return 0;
+    }
+    double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
+    if (!cJSON_IsNumber(v) || !(d >= 0 && d <= CFD_PLUGIN_MAX_TERMS) || d != (double)(int)d) {
+        char got[32];
+        if (cJSON_IsNumber(v))
+            snprintf(got, sizeof(got), "%g", d);
+        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                             "\"explain\" must be how many features to show on each side, a "
+                             "whole number from 0 to %d (or true for %d), got %s",
+                             CFD_PLUGIN_MAX_TERMS, CFD_ARTICLE_EXPLAIN_DEFAULT,
+                             cJSON_IsNumber(v) ? got : cfd__type_name(v));
+    }
+    a->explain = (uint32_t)d;
     return 0;
 }
 
@@ -272,7 +299,7 @@ int cfd_article_decode_json(cfd_article_decoder *d, const char *json, size_t len
     if ((r = cfd__str(root, "id", &a->id, &a->id_len, err)) != 0 ||
         (r = cfd__str(root, "title", &a->title, &a->title_len, err)) != 0 ||
         (r = cfd__str(root, "body", &a->body, &a->body_len, err)) != 0 ||
-        (r = cfd__plugins(d, root, a, err)) != 0)
+        (r = cfd__plugins(d, root, a, err)) != 0 || (r = cfd__explain(root, a, err)) != 0)
         return r;
     /* "text" is the body when "body" is absent or empty: many exports name
      * it so, and classifyd-train reads JSON lines the same way. */

@@ -18,10 +18,14 @@
 
 #include <classifyd/error.h>
 
+#include <classifyd/plugin.h>
+
 #include "buf.h"
 #include "engine.h"
 
 #define CFD_ARTICLE_MAX_PLUGINS 32
+/* Features a side for "explain": true. */
+#define CFD_ARTICLE_EXPLAIN_DEFAULT 5
 
 typedef struct cfd_article_decoder {
     void *root;                                   /* cJSON tree of the last decode */
@@ -39,7 +43,8 @@ void cfd_article_decoder_free(cfd_article_decoder *d);
                                    messages speak of the line, not the body */
 
 /*
- * Decodes {"id","title","body","plugins"} from json[0..len). Returns 0 or:
+ * Decodes {"id","title","body","plugins","explain"} from json[0..len)
+ * ("explain": 0..CFD_PLUGIN_MAX_TERMS, true or false). Returns 0 or:
  *   CFD_EUTF8   invalid UTF-8, err->offset = byte offset in json
  *   CFD_EFORMAT malformed JSON, err->offset = where parsing failed (a raw
  *               NUL byte is malformed JSON; the escape \u0000 is accepted

@@ -10,12 +10,16 @@
  * the worker; reply JSON is appended to the caller's reusable cfd_buf; the
  * model identity and label strings are pre-rendered JSON in each version.
  */
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "engine_internal.h"
+#include "explain.h"
 #include "json_prob.h"
+#include "ngrams.h"
 
 static inline uint64_t cfd__now_ns(void)
 {
@@ -204,6 +208,49 @@ static int cfd__select(cfd_engine_worker *w, const cfd_article *a, cfd_error *er
     return 0;
 }
 
+/*
+ * Asks plugin i why its most probable label beat the next one (the
+ * request's "explain"), into w->ex[i] and w->terms[i]; w->explained[i] is
+ * then 1, or the error. Checks what the plugin wrote as classify()'s
+ * probabilities are checked: counts within the room given, finite numbers,
+ * features inside the model's buckets.
+ */
+static void cfd__explain(cfd_engine_worker *w, size_t i, const cfd_model_version *v,
+                         const cfd_plugin_input *in, uint32_t n)
+{
+    int (*fn)(const void *, const cfd_plugin_input *, cfd_plugin_explanation *) =
+        cfd_plugin_explain_fn(w->e->pl[i].p);
+    const float *p = w->probs + i * CFD_PLUGIN_MAX_LABELS;
+    uint32_t best = 0;
+    for (uint32_t l = 1; l < v->info.n_labels; l++)
+        if (p[l] > p[best])
+            best = l;
+    if (fn == NULL || !(p[best] > 0))
+        return; /* cannot explain, or abstained */
+    cfd_plugin_explanation *ex = &w->ex[i];
+    memset(ex, 0, sizeof(*ex));
+    ex->label = best;
+    ex->rival = cfd_explain_runner_up(p, v->info.n_labels, best);
+    ex->max_terms = n;
+    ex->for_label = w->terms[i][0];
+    ex->for_rival = w->terms[i][1];
+    int rc = fn(v->model, in, ex);
+    if (rc == 0) {
+        const uint32_t nb = (uint32_t)1 << v->info.feat->hash_bits;
+        int ok = ex->n_for <= n && ex->n_against <= n && isfinite(ex->margin) &&
+                 isfinite(ex->bias);
+        for (uint32_t k = 0; ok && k < ex->n_for; k++)
+            ok = ex->for_label[k].feature < nb && isfinite(ex->for_label[k].share);
+        for (uint32_t k = 0; ok && k < ex->n_against; k++)
+            ok = ex->for_rival[k].feature < nb && isfinite(ex->for_rival[k].share);
+        if (!ok)
+            rc = CFD_ERANGE;
+    } else if (rc > 0) {
+        rc = CFD_EINVAL;
+    }
+    w->explained[i] = rc == 0 ? 1 : rc;
+}
+
 /* Runs the selected plugins in featurization order. */
 static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cfd_error *err)
 {
@@ -214,6 +261,7 @@ static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cf
         const cfd_model_version *v = w->snap[i];
         cfd_plugin_input in = {a->title, a->title_len, a->body, a->body_len, NULL};
         w->detail[i] = -1;
+        w->explained[i] = 0;
         if (v->info.feat != NULL) {
             const cfd_featvec *fv;
             int rc = cfd_fcache_get(&w->fc, v->info.feat, v->info.idf, v->idf_key, &fv,
@@ -259,6 +307,8 @@ static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cf
         w->detail[i] = po.detail;
         if (rc != 0)
             cfd__bump(&w->c.plugin_errors[i], 1);
+        else if (a->explain && in.features != NULL)
+            cfd__explain(w, i, v, &in, a->explain);
     }
     cfd__bump(&w->c.featurizations, w->fc.n_counts - w->fc_counts_seen);
     cfd__bump(&w->c.weightings, w->fc.n_weights - w->fc_weights_seen);
@@ -267,7 +317,98 @@ static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cf
     return 0;
 }
 
-static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
+/* One side of "why": [{"ngram":...,"kind":...,"share":...}, ...]. */
+static void cfd__write_terms(cfd_buf *out, const cfd_plugin_term *t, uint32_t n,
+                             const cfd_ngram_names *nn)
+{
+    cfd_buf_putc(out, '[');
+    for (uint32_t k = 0; k < n; k++) {
+        const char *kind, *text;
+        uint32_t others;
+        int more;
+        cfd_buf_puts(out, k ? ",{\"ngram\":" : "{\"ngram\":");
+        if (nn != NULL && cfd_ngram_names_parts(nn, t[k].feature, &kind, &text, &others, &more)) {
+            cfd_buf_json_str(out, text, strlen(text));
+            cfd_buf_puts(out, ",\"kind\":\"");
+            cfd_buf_puts(out, kind);
+            cfd_buf_putc(out, '"');
+            if (others) {
+                cfd_buf_puts(out, ",\"others\":");
+                cfd_json_uint(out, others);
+            }
+        } else { /* no n-gram of this text hashes there (a plugin's own
+                  * features?): the number, so it can still be looked up */
+            cfd_buf_puts(out, "null,\"feature\":");
+            cfd_json_uint(out, t[k].feature);
+        }
+        cfd_buf_puts(out, ",\"share\":");
+        cfd_buf_json_float(out, t[k].share);
+        cfd_buf_putc(out, '}');
+    }
+    cfd_buf_putc(out, ']');
+}
+
+/*
+ * "why" of plugin i: {"label","over","margin","bias","for":[...],
+ * "against":[...]}, the features named by the n-grams of the article that
+ * hash to them under the plugin's featurizer config; or {"error": {...}}.
+ */
+static void cfd__write_why(cfd_engine_worker *w, size_t i, const cfd_article *a, cfd_buf *out)
+{
+    const cfd_model_version *v = w->snap[i];
+    const cfd_plugin_explanation *ex = &w->ex[i];
+    cfd_buf_puts(out, ",\"why\":{");
+    if (w->explained[i] < 0) {
+        cfd_buf_puts(out, "\"error\":{\"code\":\"");
+        cfd_buf_puts(out, cfd_errname(w->explained[i]));
+        cfd_buf_puts(out, "\",\"message\":");
+        char msg[160];
+        snprintf(msg, sizeof(msg), "plugin %s could not explain this article: %s",
+                 w->e->pl[i].name, cfd_strerror(w->explained[i]));
+        cfd_json_text(out, msg);
+        cfd_buf_puts(out, "}}");
+        return;
+    }
+    /* Naming failures (out of memory) leave the features unnamed, not the
+     * reply broken. */
+    cfd_ngram_names *nn = NULL;
+    cfd_error err;
+    if (cfd_ngram_names_new(v->info.feat, &nn, &err) == 0) {
+        int rc = 0;
+        for (uint32_t k = 0; rc == 0 && k < ex->n_for; k++)
+            rc = cfd_ngram_names_want(nn, ex->for_label[k].feature);
+        for (uint32_t k = 0; rc == 0 && k < ex->n_against; k++)
+            rc = cfd_ngram_names_want(nn, ex->for_rival[k].feature);
+        if (rc == 0)
+            rc = cfd_ngram_names_add(nn, a->title, a->title_len, a->body, a->body_len, &err);
+        if (rc != 0) {
+            cfd_ngram_names_free(nn);
+            nn = NULL;
+        }
+    }
+    cfd_buf_puts(out, "\"label\":");
+    cfd_buf_append(out, v->labels_json + v->label_off[ex->label],
+                   v->label_off[ex->label + 1] - v->label_off[ex->label]);
+    cfd_buf_puts(out, ",\"over\":");
+    if (ex->rival < v->info.n_labels)
+        cfd_buf_append(out, v->labels_json + v->label_off[ex->rival],
+                       v->label_off[ex->rival + 1] - v->label_off[ex->rival]);
+    else
+        cfd_buf_puts(out, "null");
+    cfd_buf_puts(out, ",\"margin\":");
+    cfd_buf_json_float(out, ex->margin);
+    cfd_buf_puts(out, ",\"bias\":");
+    cfd_buf_json_float(out, ex->bias);
+    cfd_buf_puts(out, ",\"for\":");
+    cfd__write_terms(out, ex->for_label, ex->n_for, nn);
+    cfd_buf_puts(out, ",\"against\":");
+    cfd__write_terms(out, ex->for_rival, ex->n_against, nn);
+    cfd_buf_putc(out, '}');
+    cfd_ngram_names_free(nn);
+}
+
+static void cfd__write_result(cfd_engine_worker *w, size_t i, const cfd_article *a,
+                              cfd_buf *out)
 {
     const cfd_model_version *v = w->snap[i];
     if (w->rc[i] != 0) {
@@ -305,6 +446,8 @@ static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
         cfd_buf_puts(out, ",\"detail\":");
         cfd_json_uint(out, (unsigned long long)w->detail[i]);
     }
+    if (w->explained[i] != 0)
+        cfd__write_why(w, i, a, out);
     cfd_buf_putc(out, '}');
 }
 
@@ -383,7 +526,7 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
             cfd_buf_putc(out, ',');
         first = 0;
         cfd_buf_append(out, e->pl[i].key_json, e->pl[i].key_json_len);
-        cfd__write_result(w, i, out);
+        cfd__write_result(w, i, a, out);
     }
     cfd_buf_puts(out, "},\"decision\":");
     cfd_agg_decision_json(&w->decision, out);

@@ -92,13 +92,15 @@ typedef struct cfd_article {
     const char *const *plugins; /* subset of plugins to run; NULL = all */
     const size_t *plugin_lens;
     size_t n_plugins;
+    uint32_t explain;        /* 0, or 1..CFD_PLUGIN_MAX_TERMS: explain each
+                                plugin's label with that many features a side */
 } cfd_article;
 
 /*
  * Appends the reply object for one article to out:
  *   {"id":..., "results": {"topic": {"label":..., "probs": [{"label":..,"p":..},
  *    ...] sorted by p desc, "model": {"name","version","checksum"}
- *    [, "detail": N]}, ...},
+ *    [, "detail": N] [, "why": {...}]}, ...},
  *    "decision": {"section":..., "probability":..., "review": bool,
  *    "reasons": [...]}, "took_us": N}
  * Returns 0; CFD_ENOENT if a requested plugin does not exist (err names it);
@@ -111,7 +113,11 @@ typedef struct cfd_article {
  * features, not CFD_EUTF8. A plugin that fails on this article (a
  * featurizer error such as CFD_ETOOBIG included) is reported inside its
  * result ("error": {...}) and does not fail the article. A warm worker
- * allocates nothing here.
+ * allocates nothing here, except for "why": with a->explain, each plugin
+ * that can explain (ABI 1.1 explain(), a featurizer config) gets a "why"
+ * object (docs/PROTOCOL.md), whose features are named by re-reading the
+ * article's n-grams (core/ngrams.h), which allocates; an explanation that
+ * fails is reported inside "why" and does not fail the article.
  */
 int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out,
                         cfd_error *err);

@@ -85,6 +85,11 @@ struct cfd_engine_worker {
     float scratch[CFD_PLUGIN_MAX_LABELS];
     uint64_t letters[CFD_TOK_CLASSES]; /* the article's code points by class */
     uint16_t idx[CFD_PLUGIN_MAX_LABELS];
+    /* The request's explanations (a->explain): per plugin, 0 none, 1 made
+     * (ex, terms), or the negative code explain() failed with. */
+    int explained[CFD_ENGINE_MAX_PLUGINS];
+    cfd_plugin_explanation ex[CFD_ENGINE_MAX_PLUGINS];
+    cfd_plugin_term terms[CFD_ENGINE_MAX_PLUGINS][2][CFD_PLUGIN_MAX_TERMS];
 };
 
 void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)

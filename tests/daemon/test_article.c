@@ -57,6 +57,43 @@ static void test_full_object(void **state)
     assert_memory_equal(a.plugins[1], "section", 7);
 }
 
+/* "explain": how many features a side, 0..CFD_PLUGIN_MAX_TERMS; true is the
+ * default count, false and null none; anything else names what it got. */
+static void test_explain_field(void **state)
+{
+    (void)state;
+    cfd_article a;
+    cfd_error err;
+    static const struct { const char *json; uint32_t want; } ok[] = {
+        {"{\"body\":\"x\"}", 0},
+        {"{\"body\":\"x\",\"explain\":0}", 0},
+        {"{\"body\":\"x\",\"explain\":3}", 3},
+        {"{\"body\":\"x\",\"explain\":32}", 32},
+        {"{\"body\":\"x\",\"explain\":3.0}", 3},
+        {"{\"body\":\"x\",\"explain\":true}", CFD_ARTICLE_EXPLAIN_DEFAULT},
+        {"{\"body\":\"x\",\"explain\":false}", 0},
+        {"{\"body\":\"x\",\"explain\":null}", 0},
+    };
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        assert_int_equal(decode(ok[i].json, &a, &err), 0);
+        assert_int_equal(a.explain, ok[i].want);
+    }
+    static const struct { const char *json, *got; } bad[] = {
+        {"{\"body\":\"x\",\"explain\":33}", "got 33"},
+        {"{\"body\":\"x\",\"explain\":-1}", "got -1"},
+        {"{\"body\":\"x\",\"explain\":2.5}", "got 2.5"},
+        {"{\"body\":\"x\",\"explain\":1e300}", "got 1e+300"},
+        {"{\"body\":\"x\",\"explain\":\"yes\"}", "got a string"},
+        {"{\"body\":\"x\",\"explain\":[3]}", "got an array"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(decode(bad[i].json, &a, &err), CFD_EINVAL);
+        assert_non_null(strstr(err.msg, "\"explain\" must be"));
+        if (strstr(err.msg, bad[i].got) == NULL)
+            fail_msg("%s: \"%s\" lacks \"%s\"", bad[i].json, err.msg, bad[i].got);
+    }
+}
+
 static void test_optional_fields(void **state)
 {
     (void)state;
@@ -368,6 +405,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_object),
         cmocka_unit_test(test_optional_fields),
+        cmocka_unit_test(test_explain_field),
         cmocka_unit_test(test_invalid_utf8_offset),
         cmocka_unit_test(test_malformed_json_offset),
         cmocka_unit_test(test_body_that_ends_early),

@@ -78,3 +78,90 @@ EOF
 )
   it_eq "$plugin: daemon label == classifyd-train predict label on $n articles" ok "$check"
 done
+
+# The daemon's "why" (request field "explain") is classifyd-train predict
+# --explain's answer: the same rival, margin and bias, the same features in
+# the same order with the same shares and names, for every linear plugin, on
+# every 12th article. The daemon scores the q8 table with IDF fused into it
+# and TF-only features; predict the weighted vector; both split the margin
+# with core/explain.c.
+python3 - "$IT_TMP/articles.jsonl" "$IT_TMP/explain.ndjson" <<'EOF'
+import json, sys
+rows = [json.loads(l) for i, l in enumerate(open(sys.argv[1], encoding="utf-8")) if i % 12 == 0]
+with open(sys.argv[2], "w", encoding="utf-8") as f:
+    for r in rows:
+        r["explain"] = 4
+        f.write(json.dumps(r, ensure_ascii=False) + "\n")
+EOF
+m=$(wc -l < "$IT_TMP/explain.ndjson")
+curl -sS --max-time 60 --unix-socket "$SOCK" -H 'Content-Type: application/x-ndjson' \
+  --data-binary @"$IT_TMP/explain.ndjson" http://localhost/v1/classify > "$IT_TMP/explain.replies" \
+  || it_fail "explain batch: curl failed"
+for plugin in section topic sentiment; do
+  timeout 120 "$BIN/classifyd-train" predict --model "$MODELS/$plugin.cfdm" --explain 4 \
+    "$IT_TMP/explain.ndjson" > "$IT_TMP/explain-$plugin.tsv" 2>&1 \
+    || it_fail "predict --explain $plugin: $(tail -3 "$IT_TMP/explain-$plugin.tsv")"
+  check=$(python3 - "$plugin" "$IT_TMP/explain.replies" "$IT_TMP/explain-$plugin.tsv" "$m" <<'EOF'
+import json, re, sys
+plugin, replies, preds, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+served = [json.loads(l) for l in open(replies, encoding="utf-8") if l.strip()]
+assert len(served) == n, "daemon answered %d of %d" % (len(served), n)
+# predict's blocks: a result line, then '#' lines
+blocks = []
+for line in open(preds, encoding="utf-8"):
+    line = line.rstrip("\n")
+    if not line.startswith("#"):
+        blocks.append({"label": line.split("\t")[0], "terms": [[], []]})
+        continue
+    f = line.split("\t")
+    if " over " in f[1]:
+        blocks[-1]["over"] = f[1].split(" over ", 1)[1]
+        m = re.match(r"margin (\S+) = bias (\S+) \+ features (\S+)", f[2])
+        blocks[-1]["margin"], blocks[-1]["bias"] = float(m.group(1)), float(m.group(2))
+    else:
+        name = re.sub(r"  \(\+\d+.*\)$", "", f[3])
+        kind, text = name.split(None, 1) if " " in name else (name, "")
+        side = 0 if f[1] == "for " + blocks[-1]["label"] else 1
+        blocks[-1]["terms"][side].append((kind, text, float(f[2])))
+assert len(blocks) == n, "predict printed %d results for %d" % (len(blocks), n)
+bad = []
+explained = 0
+for i, (r, b) in enumerate(zip(served, blocks)):
+    res = r["results"][plugin]
+    why = res.get("why")
+    if why is None:
+        bad.append((i, "no why")); continue
+    explained += 1
+    if why["label"] != res["label"] or why["label"] != b["label"] or why["over"] != b["over"]:
+        bad.append((i, "labels", why["label"], why["over"], b["label"], b["over"])); continue
+    if abs(why["margin"] - b["margin"]) > 2e-4 or abs(why["bias"] - b["bias"]) > 2e-4:
+        bad.append((i, "margin", why["margin"], why["bias"], b["margin"], b["bias"])); continue
+    for side, key in ((0, "for"), (1, "against")):
+        got = [(t.get("kind"), t.get("ngram"), t["share"]) for t in why[key]]
+        want = b["terms"][side]
+        if len(got) != len(want) or any(g[0] != w[0] or g[1] != w[1] or abs(g[2] - w[2]) > 2e-4
+                                        for g, w in zip(got, want)):
+            bad.append((i, key, got, want)); break
+if bad:
+    print("%d of %d explanations differ, first: %r" % (len(bad), n, bad[:2]))
+elif explained != n:
+    print("only %d of %d explained" % (explained, n))
+else:
+    print("ok")
+EOF
+)
+  it_eq "$plugin: daemon \"why\" == classifyd-train predict --explain on $m articles" ok "$check"
+done
+
+# A plugin that cannot explain (rules) answers without "why"; a bad value
+# of "explain" is a 400 naming it.
+out=$(it_curl -H 'Content-Type: application/json' \
+  --data '{"title":"중기부 규제자유특구","body":"중소벤처기업부는 특구 지원을 논의했다.","explain":2}' \
+  http://localhost/v1/classify)
+it_match "rules gives no why, the linear plugins do" 'HTTP 200' "$out"
+it_eq "why per plugin" "False True True True" "$(printf '%s' "$out" | sed '$d' | it_json \
+  '" ".join(str("why" in d["results"][p]) for p in ("rules","section","sentiment","topic"))')"
+out=$(it_curl -H 'Content-Type: application/json' --data '{"body":"국회","explain":99}' \
+  http://localhost/v1/classify)
+it_match "explain 99 is refused" 'HTTP 400' "$out"
+it_match "explain 99: the message says what is allowed" '"explain\\" must be how many features' "$out"
