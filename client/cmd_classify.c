@@ -4,7 +4,9 @@
  * Input is plain text (sent as text/plain, or wrapped into a JSON article
  * when --title or --plugins asks for more than a body) or a JSON article
  * object (sent as application/json as it is, except that a "text" field
- * stands for a missing "body", as in many exports). The table view shows, per
+ * stands for a missing "body", as in many exports, and --explain N sets its
+ * "explain"). With --explain, each plugin's line is followed by why it
+ * chose its label (the reply's "why", docs/PROTOCOL.md). The table view shows, per
  * plugin, its label, its top probabilities and the model version that
  * scored it, then the aggregated decision; columns are measured in terminal
  * cells so Korean labels line up.
@@ -45,6 +47,39 @@ static const char *cfd__str(const cJSON *o, const char *k, const char *dflt)
     return cJSON_IsString(v) ? v->valuestring : dflt;
 }
 
+/* "why" of one plugin (--explain): the margin, then the features that
+ * argued for the label and for the runner-up, one line each. */
+static void cfd__print_why(const cJSON *why)
+{
+    const cJSON *err = cJSON_GetObjectItemCaseSensitive(why, "error");
+    if (cJSON_IsObject(err)) {
+        printf("%11s why: %s\n", "", cfd__str(err, "message", "?"));
+        return;
+    }
+    const cJSON *margin = cJSON_GetObjectItemCaseSensitive(why, "margin");
+    printf("%11s why: %s over %s, margin %+.4f\n", "", cfd__str(why, "label", "?"),
+           cfd__str(why, "over", "nothing"),
+           cJSON_IsNumber(margin) ? margin->valuedouble : 0.0);
+    for (int side = 0; side < 2; side++) {
+        const cJSON *list = cJSON_GetObjectItemCaseSensitive(why, side ? "against" : "for");
+        if (cJSON_GetArraySize(list) == 0)
+            continue;
+        printf("%11s   for %s:", "",
+               side ? cfd__str(why, "over", "nothing") : cfd__str(why, "label", "?"));
+        const cJSON *t;
+        cJSON_ArrayForEach(t, list) {
+            const cJSON *share = cJSON_GetObjectItemCaseSensitive(t, "share");
+            const cJSON *feature = cJSON_GetObjectItemCaseSensitive(t, "feature");
+            if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(t, "ngram")))
+                printf("  %s:%s", cfd__str(t, "kind", "?"), cfd__str(t, "ngram", ""));
+            else /* no n-gram of the article lands there */
+                printf("  feature:%.0f", cJSON_IsNumber(feature) ? feature->valuedouble : -1.0);
+            printf(" %+.3f", cJSON_IsNumber(share) ? share->valuedouble : 0.0);
+        }
+        putchar('\n');
+    }
+}
+
 static void cfd__print_result(const char *plugin, const cJSON *r, int top)
 {
     cfd_term_pad(stdout, plugin, 11);
@@ -73,6 +108,9 @@ static void cfd__print_result(const char *plugin, const cJSON *r, int top)
     if (cJSON_IsObject(m))
         printf(" %s (%.8s)", cfd__str(m, "version", "?"), cfd__str(m, "checksum", "?"));
     putchar('\n');
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(r, "why");
+    if (cJSON_IsObject(why))
+        cfd__print_why(why);
 }
 
 static void cfd__print_table(const cJSON *root, int top)
@@ -127,23 +165,35 @@ static char *cfd__wrap_text(const cfd_ctl *ctl, const char *text)
             cJSON_AddItemToArray(arr, cJSON_CreateString(t));
         free(list);
     }
+    if (ctl->explain)
+        cJSON_AddNumberToObject(o, "explain", ctl->explain);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
 }
 
 /* An article exported with its body under "text" (as the sample page's
- * articles are) is sent with that field named "body"; NULL if no change. */
-static char *cfd__text_as_body(const char *json, size_t len)
+ * articles are) is sent with that field named "body", and with --explain
+ * N its "explain" is N; NULL if no change (or not a JSON object: the
+ * daemon then says what is wrong with it). */
+static char *cfd__adjust_json(const char *json, size_t len, int explain)
 {
     cJSON *o = cJSON_ParseWithLength(json, len);
     char *out = NULL;
+    int changed = 0;
     if (cJSON_IsObject(o) && !cJSON_GetObjectItemCaseSensitive(o, "body") &&
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(o, "text"))) {
         cJSON *t = cJSON_DetachItemFromObjectCaseSensitive(o, "text");
         cJSON_AddItemToObject(o, "body", t);
-        out = cJSON_PrintUnformatted(o);
+        changed = 1;
     }
+    if (cJSON_IsObject(o) && explain) {
+        cJSON_DeleteItemFromObjectCaseSensitive(o, "explain");
+        cJSON_AddNumberToObject(o, "explain", explain);
+        changed = 1;
+    }
+    if (changed)
+        out = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return out;
 }
@@ -188,7 +238,7 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
     char *wrapped = NULL;
     const char *body = text;
     size_t body_len = len;
-    if (!is_json && (ctl->title || ctl->plugins)) {
+    if (!is_json && (ctl->title || ctl->plugins || ctl->explain)) {
         /* Checked here: inside the JSON built below, the daemon's offset
          * would be one in that JSON, not in the file. */
         size_t bad;
@@ -199,8 +249,8 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
             return CFD_CTL_EINPUT;
         }
         if (memchr(text, '\0', len)) {
-            fprintf(stderr, "classifyctl: %s: contains NUL bytes; send it without --title "
-                            "and --plugins (as text/plain)\n", path);
+            fprintf(stderr, "classifyctl: %s: contains NUL bytes; send it without --title, "
+                            "--plugins and --explain (as text/plain)\n", path);
             free(text);
             return CFD_CTL_EINPUT;
         }
@@ -213,7 +263,7 @@ int cfd_cmd_classify(cfd_ctl *ctl, int argc, char **argv)
         body_len = strlen(wrapped);
         ctype = "application/json";
     } else if (is_json && !ctl->title && !ctl->plugins &&
-               (wrapped = cfd__text_as_body(text, len)) != NULL) {
+               (wrapped = cfd__adjust_json(text, len, ctl->explain)) != NULL) {
         body = wrapped;
         body_len = strlen(wrapped);
     } else if (is_json && (ctl->title || ctl->plugins)) {

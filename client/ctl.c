@@ -57,6 +57,9 @@ static void cfd__usage(FILE *f)
 "                        section; 'decision' scores the aggregated decision)\n"
 "      --title TEXT      classify: title of a plain-text article\n"
 "  -n, --top N           classify: probabilities shown per plugin (default 3)\n"
+"      --explain N       classify: why each plugin chose its label: its margin\n"
+"                        over the runner-up and the N words or n-grams of the\n"
+"                        article that argued most for each (1-32)\n"
 "  -o, --output FILE     batch: write each reply line (NDJSON) to FILE ('-' =\n"
 "                        stdout; the summary then goes to stderr); an error\n"
 "                        line's \"line\" is its line number in the input file\n"
@@ -209,7 +212,8 @@ static int cfd__parse_count(const char *opt, const char *s, long min, long max, 
 
 int main(int argc, char **argv)
 {
-    enum { O_TITLE = 256, O_LABEL_FIELD, O_CHUNK, O_LIMIT, O_PROGRESS, O_NO_PROGRESS };
+    enum { O_TITLE = 256, O_LABEL_FIELD, O_CHUNK, O_LIMIT, O_PROGRESS, O_NO_PROGRESS,
+           O_EXPLAIN };
     static const struct option opts[] = {
         {"socket", required_argument, 0, 's'},   {"format", required_argument, 0, 'f'},
         {"timeout", required_argument, 0, 't'},  {"plugins", required_argument, 0, 'p'},
@@ -217,7 +221,7 @@ int main(int argc, char **argv)
         {"top", required_argument, 0, 'n'},      {"output", required_argument, 0, 'o'},
         {"label-field", required_argument, 0, O_LABEL_FIELD},
         {"chunk", required_argument, 0, O_CHUNK}, {"limit", required_argument, 0, O_LIMIT},
-        {"jobs", required_argument, 0, 'j'},
+        {"jobs", required_argument, 0, 'j'},     {"explain", required_argument, 0, O_EXPLAIN},
         {"progress", no_argument, 0, O_PROGRESS}, {"no-progress", no_argument, 0, O_NO_PROGRESS},
         {"help", no_argument, 0, 'h'},           {"version", no_argument, 0, 'V'},
         {0, 0, 0, 0}};
@@ -252,6 +256,11 @@ int main(int argc, char **argv)
             if (cfd__parse_count("--top", optarg, 1, 1024, &v) != 0)
                 return CFD_CTL_EUSAGE;
             ctl.top = (int)v;
+            break;
+        case O_EXPLAIN:
+            if (cfd__parse_count("--explain", optarg, 1, 32, &v) != 0)
+                return CFD_CTL_EUSAGE;
+            ctl.explain = (int)v;
             break;
         case 'o': ctl.output = optarg; break;
         case O_LABEL_FIELD: ctl.label_field = optarg; break;

@@ -43,6 +43,7 @@ typedef struct cfd_ctl {
     const char *output;       /* --output FILE: batch replies (NDJSON) */
     const char *label_field;  /* --label-field for JSONL gold labels */
     int top;                  /* --top N probabilities in tables */
+    int explain;              /* --explain N: features a side in "why" (classify) */
     size_t chunk;             /* --chunk N articles per batch request */
     int jobs;                 /* --jobs N batch connections in parallel */
     size_t limit;             /* --limit N articles */

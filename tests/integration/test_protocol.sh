@@ -209,6 +209,19 @@ out=$(printf '%s' "$IT_ARTICLE" | ctl classify --format json -)
 it_eq "classifyctl classify --format json is the reply" t1 "$(it_json 'd["id"]' <<<"$out")"
 out=$(printf '기사 본문입니다' | ctl classify --title '정부, 새 예산안 발표' --plugins section --format json)
 it_eq "classifyctl classify --title --plugins" '["section"]' "$(it_json 'sorted(d["results"])' <<<"$out")"
+# --explain N: plain text is sent as JSON with "explain": N; a JSON article
+# gets its "explain" set; the table shows each linear plugin's reasons.
+out=$(printf '한국은행 금융통화위원회가 기준금리를 동결했다' | ctl classify --explain 2 --format json -)
+it_eq "classifyctl classify --explain 2 (text): two reasons a side, rules none" \
+  "False 2 2 2" "$(it_json '" ".join([str("why" in d["results"]["rules"])] + [str(len(d["results"][p]["why"]["for"])) for p in ("section","topic","sentiment")])' <<<"$out")"
+out=$(printf '{"title":"한국은행 기준금리 동결","body":"금통위 결정","explain":1}' | ctl classify --explain 3 --format json -)
+it_eq "classifyctl classify --explain 3 overrides a JSON article's explain" 3 \
+  "$(it_json 'max(len(d["results"]["section"]["why"][k]) for k in ("for","against"))' <<<"$out")"
+out=$(printf '한국은행 금융통화위원회가 기준금리를 동결했다' | ctl classify --explain 2 -)
+it_match "classifyctl classify --explain table: the margin line" '^ +why: [^ ]+ over [^ ]+, margin [+-][0-9.]+$' "$out"
+it_match "classifyctl classify --explain table: reasons with their kind" '^ +for [^ ]+: +(word|chars|bigram|prefix):[^ ]+ [+-][0-9.]+' "$out"
+out=$(printf 'x' | ctl classify --explain 33 2>&1); rc=$?
+it_eq "classifyctl classify --explain 33: usage error" 2 $rc
 out=$(printf '{"body": "x' | ctl classify 2>&1); rc=$?
 it_eq "classifyctl: daemon error gives exit 1" 1 $rc
 it_match "classifyctl prints the daemon's status and code" '400 [a-z_]+: ' "$out"
