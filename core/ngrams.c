@@ -238,9 +238,12 @@ int cfd_ngram_names_add(cfd_ngram_names *nn, const char *title, size_t title_len
                         const char *body, size_t body_len, cfd_error *err)
 {
     if (!nn->sorted) {
-        qsort(nn->slots, nn->n, sizeof(cfd__slot), cfd__slot_cmp);
+        if (nn->n > 1) /* qsort's base may not be NULL, even for 0 elements */
+            qsort(nn->slots, nn->n, sizeof(cfd__slot), cfd__slot_cmp);
         nn->sorted = 1;
     }
+    if (nn->n == 0)
+        return 0; /* nothing to name: no need to read the text */
     int rc = cfd__add_field(nn, title, title_len);
     if (rc == 0)
         rc = cfd__add_field(nn, body, body_len);

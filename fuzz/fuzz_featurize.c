@@ -14,7 +14,8 @@
  * values, unit length when l2_normalize is on; featurizing again with the
  * same (warm) featurizer gives the same vector bit for bit; and on valid
  * text, cfd_utf8_scan_nfc's NFC verdict and cleaning starts equal their
- * definitions (cfd__check_scan).
+ * definitions (cfd__check_scan), and every feature is named by an n-gram
+ * of the text (cfd__check_names).
  */
 #include <math.h>
 #include <stdint.h>
@@ -24,6 +25,7 @@
 
 #include "clean_starts_oracle.h"
 #include "featurize.h"
+#include "ngrams.h"
 #include "normalize.h"
 #include "utf8.h"
 
@@ -77,6 +79,38 @@ static void cfd__check_scan(const char *s, size_t len)
     }
     CFD__CHECK(ng == nw);
     CFD__CHECK(nw == 0 || memcmp(got, want, nw * sizeof got[0]) == 0);
+}
+
+/*
+ * Every feature of the vector is named by an n-gram of the text: core/
+ * ngrams.c re-runs the featurizer's pipeline to name features for the
+ * daemon's "why" and classifyd-train's --explain and inspect, so a drift
+ * between the two shows here as a feature nothing names. Up to 64
+ * features, spread over the vector (naming wants them one by one).
+ */
+static void cfd__check_names(const cfd_feat_config *cfg, const cfd_featvec *v, const char *title,
+                             size_t title_len, const char *body, size_t body_len)
+{
+    cfd_ngram_names *nn = NULL;
+    cfd_error err;
+    CFD__CHECK(cfd_ngram_names_new(cfg, &nn, &err) == 0);
+    const uint32_t step = v->n / 64 + 1;
+    for (uint32_t i = 0; i < v->n; i += step)
+        CFD__CHECK(cfd_ngram_names_want(nn, v->items[i].index) == 0);
+    CFD__CHECK(cfd_ngram_names_add(nn, title ? title : "", title_len, body ? body : "", body_len,
+                                   &err) == 0);
+    for (uint32_t i = 0; i < v->n; i += step) {
+        const char *kind, *ngram;
+        uint32_t others;
+        int more;
+        if (!cfd_ngram_names_parts(nn, v->items[i].index, &kind, &ngram, &others, &more)) {
+            fprintf(stderr, "fuzz_featurize: feature %u has no n-gram of the text\n",
+                    v->items[i].index);
+            abort();
+        }
+        CFD__CHECK(ngram[0] != '\0');
+    }
+    cfd_ngram_names_free(nn);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -149,6 +183,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (cfg.l2_normalize && norm > 0)
         CFD__CHECK(fabs(sqrt(norm) - 1.0) < 1e-3);
+
+    cfd__check_names(&cfg, &v, title, title_len, body, body_len);
 
     /* Same input, warm featurizer: the same vector. */
     cfd_feature *copy = malloc(sizeof(*copy) * (v.n ? v.n : 1));

@@ -82,6 +82,24 @@ static void test_names_match_featurizer(void **state)
     /* a bucket nobody asked for has no name */
     uint32_t other = (b_word + 1) & ((1u << cfg.hash_bits) - 1);
     assert_int_equal(cfd_ngram_names_get(nn, other, name, sizeof name), 0);
+    /* the parts the daemon's "why" prints */
+    const char *kind, *ngram;
+    uint32_t others;
+    int more;
+    assert_int_equal(cfd_ngram_names_parts(nn, b_bigram, &kind, &ngram, &others, &more), 1);
+    assert_string_equal(kind, "bigram");
+    assert_string_equal(ngram, "기준 금리");
+    assert_int_equal(others, 0);
+    assert_int_equal(more, 0);
+    assert_int_equal(cfd_ngram_names_parts(nn, other, &kind, &ngram, &others, &more), 0);
+    cfd_ngram_names_free(nn);
+
+    /* Nothing wanted (an explanation with no features): adding text is
+     * fine, and nothing has a name (the empty list is not sorted: qsort's
+     * base may not be NULL, UBSan says so). */
+    assert_int_equal(cfd_ngram_names_new(&cfg, &nn, &err), 0);
+    assert_int_equal(cfd_ngram_names_add(nn, title, strlen(title), body, strlen(body), &err), 0);
+    assert_int_equal(cfd_ngram_names_get(nn, b_word, name, sizeof name), 0);
     cfd_ngram_names_free(nn);
 }
 
