@@ -101,10 +101,15 @@ int cfd_explain(const cfd_model *m, const cfd_featvec *x, uint32_t a, uint32_t b
             continue;
         out->features += t;
         cfd_contrib e = {x->items[i].index, (float)t};
-        if (t > 0)
-            cfd__keep(for_a, &out->n_for, n, e, cfd__before_pos);
-        else
+        /* most terms lose to the last of a full list: one comparison */
+        if (n == 0)
+            continue;
+        if (t > 0) {
+            if (out->n_for < n || e.term >= for_a[n - 1].term)
+                cfd__keep(for_a, &out->n_for, n, e, cfd__before_pos);
+        } else if (out->n_against < n || e.term <= against[n - 1].term) {
             cfd__keep(against, &out->n_against, n, e, cfd__before_neg);
+        }
     }
     return 0;
 }

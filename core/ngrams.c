@@ -41,8 +41,14 @@ typedef struct cfd__slot {
     uint32_t n_distinct;
 } cfd__slot;
 
+/* A filter over wanted buckets: most n-grams of a text land in buckets
+ * nobody asked about, and one bit test turns them away before the binary
+ * search (which was a tenth of the daemon's time with "explain"). */
+#define CFD__FILTER_BITS 4096
+
 struct cfd_ngram_names {
     cfd_feat_config feat;
+    uint64_t filter[CFD__FILTER_BITS / 64]; /* bit (bucket % CFD__FILTER_BITS) */
     cfd__slot *slots; /* sorted by bucket once adding starts */
     size_t n, cap;
     int sorted;
@@ -98,6 +104,7 @@ int cfd_ngram_names_want(cfd_ngram_names *nn, uint32_t bucket)
     }
     memset(&nn->slots[nn->n], 0, sizeof(cfd__slot));
     nn->slots[nn->n++].bucket = bucket;
+    nn->filter[bucket % CFD__FILTER_BITS / 64] |= UINT64_C(1) << (bucket % 64);
     nn->sorted = 0;
     return 0;
 }
@@ -123,7 +130,10 @@ static cfd__slot *cfd__find(const cfd_ngram_names *nn, uint32_t bucket)
 
 static int cfd__record(cfd_ngram_names *nn, uint64_t h, int kind, const char *s, size_t len)
 {
-    cfd__slot *slot = cfd__find(nn, cfd_hash_bucket(h, nn->feat.hash_bits));
+    const uint32_t bucket = cfd_hash_bucket(h, nn->feat.hash_bits);
+    if (!(nn->filter[bucket % CFD__FILTER_BITS / 64] >> (bucket % 64) & 1))
+        return 0;
+    cfd__slot *slot = cfd__find(nn, bucket);
     if (slot == NULL)
         return 0;
     for (int j = 0; j < CFD__CANDS; j++) {

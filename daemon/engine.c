@@ -349,11 +349,51 @@ static void cfd__write_terms(cfd_buf *out, const cfd_plugin_term *t, uint32_t n,
 }
 
 /*
- * "why" of plugin i: {"label","over","margin","bias","for":[...],
- * "against":[...]}, the features named by the n-grams of the article that
- * hash to them under the plugin's featurizer config; or {"error": {...}}.
+ * Names the features of every explanation by the article's n-grams: one
+ * pass over the text per counting config (core/ngrams.h), shared by the
+ * plugins that count alike (the default models all do), instead of one per
+ * plugin. groups[] receives the objects to free after the reply is
+ * written; w->names[i] points to plugin i's. This is the part of "explain"
+ * that allocates and re-reads the text. Out of memory leaves features
+ * unnamed (the reply then gives their numbers), never the reply broken.
  */
-static void cfd__write_why(cfd_engine_worker *w, size_t i, const cfd_article *a, cfd_buf *out)
+static size_t cfd__name_features(cfd_engine_worker *w, const cfd_article *a,
+                                 cfd_ngram_names **groups)
+{
+    cfd_engine *e = w->e;
+    const cfd_feat_config *feat[CFD_ENGINE_MAX_PLUGINS];
+    size_t n = 0;
+    cfd_error err;
+    for (size_t i = 0; i < e->n; i++) {
+        w->names[i] = NULL;
+        if (!w->selected[i] || w->explained[i] != 1)
+            continue;
+        const cfd_feat_config *f = w->snap[i]->info.feat;
+        size_t g = 0;
+        while (g < n && !cfd_feat_config_counts_equal(feat[g], f))
+            g++;
+        if (g == n) {
+            if (cfd_ngram_names_new(f, &groups[n], &err) != 0)
+                continue;
+            feat[n++] = f;
+        }
+        const cfd_plugin_explanation *ex = &w->ex[i];
+        for (uint32_t k = 0; k < ex->n_for; k++)
+            (void)cfd_ngram_names_want(groups[g], ex->for_label[k].feature);
+        for (uint32_t k = 0; k < ex->n_against; k++)
+            (void)cfd_ngram_names_want(groups[g], ex->for_rival[k].feature);
+        w->names[i] = groups[g];
+    }
+    for (size_t g = 0; g < n; g++)
+        (void)cfd_ngram_names_add(groups[g], a->title, a->title_len, a->body, a->body_len, &err);
+    return n;
+}
+
+/*
+ * "why" of plugin i: {"label","over","margin","bias","for":[...],
+ * "against":[...]}, the features named by w->names[i]; or {"error": {...}}.
+ */
+static void cfd__write_why(cfd_engine_worker *w, size_t i, cfd_buf *out)
 {
     const cfd_model_version *v = w->snap[i];
     const cfd_plugin_explanation *ex = &w->ex[i];
@@ -369,23 +409,6 @@ static void cfd__write_why(cfd_engine_worker *w, size_t i, const cfd_article *a,
         cfd_buf_puts(out, "}}");
         return;
     }
-    /* Naming failures (out of memory) leave the features unnamed, not the
-     * reply broken. */
-    cfd_ngram_names *nn = NULL;
-    cfd_error err;
-    if (cfd_ngram_names_new(v->info.feat, &nn, &err) == 0) {
-        int rc = 0;
-        for (uint32_t k = 0; rc == 0 && k < ex->n_for; k++)
-            rc = cfd_ngram_names_want(nn, ex->for_label[k].feature);
-        for (uint32_t k = 0; rc == 0 && k < ex->n_against; k++)
-            rc = cfd_ngram_names_want(nn, ex->for_rival[k].feature);
-        if (rc == 0)
-            rc = cfd_ngram_names_add(nn, a->title, a->title_len, a->body, a->body_len, &err);
-        if (rc != 0) {
-            cfd_ngram_names_free(nn);
-            nn = NULL;
-        }
-    }
     cfd_buf_puts(out, "\"label\":");
     cfd_buf_append(out, v->labels_json + v->label_off[ex->label],
                    v->label_off[ex->label + 1] - v->label_off[ex->label]);
@@ -400,15 +423,13 @@ static void cfd__write_why(cfd_engine_worker *w, size_t i, const cfd_article *a,
     cfd_buf_puts(out, ",\"bias\":");
     cfd_buf_json_float(out, ex->bias);
     cfd_buf_puts(out, ",\"for\":");
-    cfd__write_terms(out, ex->for_label, ex->n_for, nn);
+    cfd__write_terms(out, ex->for_label, ex->n_for, w->names[i]);
     cfd_buf_puts(out, ",\"against\":");
-    cfd__write_terms(out, ex->for_rival, ex->n_against, nn);
+    cfd__write_terms(out, ex->for_rival, ex->n_against, w->names[i]);
     cfd_buf_putc(out, '}');
-    cfd_ngram_names_free(nn);
 }
 
-static void cfd__write_result(cfd_engine_worker *w, size_t i, const cfd_article *a,
-                              cfd_buf *out)
+static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
 {
     const cfd_model_version *v = w->snap[i];
     if (w->rc[i] != 0) {
@@ -447,7 +468,7 @@ static void cfd__write_result(cfd_engine_worker *w, size_t i, const cfd_article 
         cfd_json_uint(out, (unsigned long long)w->detail[i]);
     }
     if (w->explained[i] != 0)
-        cfd__write_why(w, i, a, out);
+        cfd__write_why(w, i, out);
     cfd_buf_putc(out, '}');
 }
 
@@ -517,6 +538,8 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
         cfd_buf_json_str(out, a->id, a->id_len);
         cfd_buf_putc(out, ',');
     }
+    cfd_ngram_names *groups[CFD_ENGINE_MAX_PLUGINS];
+    size_t n_groups = a->explain ? cfd__name_features(w, a, groups) : 0;
     cfd_buf_puts(out, "\"results\":{");
     int first = 1;
     for (size_t i = 0; i < e->n; i++) {
@@ -526,8 +549,10 @@ int cfd_engine_classify(cfd_engine_worker *w, const cfd_article *a, cfd_buf *out
             cfd_buf_putc(out, ',');
         first = 0;
         cfd_buf_append(out, e->pl[i].key_json, e->pl[i].key_json_len);
-        cfd__write_result(w, i, a, out);
+        cfd__write_result(w, i, out);
     }
+    for (size_t g = 0; g < n_groups; g++)
+        cfd_ngram_names_free(groups[g]);
     cfd_buf_puts(out, "},\"decision\":");
     cfd_agg_decision_json(&w->decision, out);
     cfd_buf_puts(out, ",\"took_us\":");

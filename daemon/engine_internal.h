@@ -90,6 +90,7 @@ struct cfd_engine_worker {
     int explained[CFD_ENGINE_MAX_PLUGINS];
     cfd_plugin_explanation ex[CFD_ENGINE_MAX_PLUGINS];
     cfd_plugin_term terms[CFD_ENGINE_MAX_PLUGINS][2][CFD_PLUGIN_MAX_TERMS];
+    struct cfd_ngram_names *names[CFD_ENGINE_MAX_PLUGINS]; /* borrowed, while writing */
 };
 
 void cfd__elog(cfd_engine *e, int level, const char *fmt, ...)

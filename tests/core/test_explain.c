@@ -103,6 +103,12 @@ static void test_n_limits_each_side(void **state)
     assert_int_equal(con[0].bucket, 2);
     /* the sum still covers every feature, not only the listed ones */
     assert_true(fabs(ex.features - 0.35) < 1e-6);
+    /* n = 0: only the sums, no list touched (NULL is fine) */
+    assert_int_equal(cfd_explain(m, &x, 0, 1, 0, NULL, NULL, &ex), 0);
+    assert_int_equal(ex.n_for, 0);
+    assert_int_equal(ex.n_against, 0);
+    assert_true(fabs(ex.features - 0.35) < 1e-6);
+    assert_true(fabs(ex.bias - 0.75) < 1e-6);
     cfd_model_free(m);
 }
 
