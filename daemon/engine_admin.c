@@ -200,6 +200,8 @@ int cfd_engine_plugins_json(cfd_engine *e, cfd_buf *out)
         cfd_buf_json_str(out, pl->name, pl->name_len);
         cfd_buf_puts(out, ",\"description\":");
         cfd_buf_json_str(out, desc, strlen(desc));
+        /* whether "explain" gets a "why" from it (ABI 1.1 explain()) */
+        cfd_buf_puts(out, cfd_plugin_explain_fn(pl->p) ? ",\"explains\":true" : ",\"explains\":false");
         cfd_buf_puts(out, ",\"configured_model\":");
         if (pl->model_file)
             cfd_buf_json_str(out, pl->model_file, strlen(pl->model_file));

@@ -332,6 +332,7 @@ static void test_plugins_json(void **state)
     assert_int_equal(cJSON_GetArraySize(pl), 3);
     cJSON *topic = cJSON_GetArrayItem(pl, 0);
     assert_string_equal(cJSON_GetObjectItem(topic, "name")->valuestring, "topic");
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(topic, "explains")));
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(topic, "labels")), 3);
     cJSON *model = cJSON_GetObjectItem(topic, "model");
     assert_string_equal(cJSON_GetObjectItem(model, "file")->valuestring, "topic.cfdm");

@@ -161,6 +161,9 @@ out=$(it_curl -H 'Content-Type: application/json' \
 it_match "rules gives no why, the linear plugins do" 'HTTP 200' "$out"
 it_eq "why per plugin" "False True True True" "$(printf '%s' "$out" | sed '$d' | it_json \
   '" ".join(str("why" in d["results"][p]) for p in ("rules","section","sentiment","topic"))')"
+out=$(curl -sS --max-time 20 --unix-socket "$SOCK" http://localhost/v1/plugins)
+it_eq "GET /v1/plugins says which plugins explain" "rules:False section:True sentiment:True topic:True" \
+  "$(printf '%s' "$out" | it_json '" ".join("%s:%s" % (p["name"], p["explains"]) for p in sorted(d["plugins"], key=lambda p: p["name"]))')"
 out=$(it_curl -H 'Content-Type: application/json' --data '{"body":"국회","explain":99}' \
   http://localhost/v1/classify)
 it_match "explain 99 is refused" 'HTTP 400' "$out"
