@@ -39,7 +39,25 @@
  *  - copyright notices: from ⓒ, ©, 저작권자, Copyright or "무단 전재/복제/
  *    배포" to the next 금지 or "reserved" within CFD_CLEAN_TAIL_MAX bytes
  *    ("<저작권자 ⓒ 이슈투데이, 무단 전재 및 재배포 금지>"); a lone ⓒ/© is
- *    removed with the word after it ("ⓒ 연합뉴스").
+ *    removed with the word after it ("ⓒ 연합뉴스"); an AI clause right
+ *    after the notice goes with it, to its own 금지 within 64 bytes and no
+ *    sentence end between (", AI 학습 및 활용 금지", outlets' addition of
+ *    2023)
+ *  - tip lines (clean_notice.c): 카카오톡 followed (after spaces and ':')
+ *    by a handle, a quoted name ('KBS제보' ‘...’ "..."), an @handle
+ *    (@mbc제보) or an ASCII id (okjebo), when 제보 precedes it ("제보는",
+ *    "제보하기 :", "제보") or is in the handle, or the id is okjebo; with
+ *    a ▷ or ▶ before and 검색 / 채널 추가 after. 카카오톡 as news
+ *    ("카카오톡 먹통") and other handles ("문의는 카카오톡 @hello") stay
+ *  - notes about how the article was made: a sentence starting with
+ *    "이 기사는" (after a sentence end, a closing bracket, or ※ / ▶) up to
+ *    its 다 (followed by '.', a space or the end) within 200 bytes, when it
+ *    holds AI, 작성, 게재, 송고 or 출고 ("※ 이 기사는 AI 기술을 활용해
+ *    작성됐습니다.", "이 기사는 ... 먼저 게재됐습니다"); "이 기사는 사실과
+ *    다르다" and mid-sentence uses stay
+ *  Training data of 2018-2021 has none of the last three (no training text
+ *  changes with them); articles of 2023 on have them, and they pull toward
+ *  IT과학 (training/RESULTS.md, "Boilerplate of newer articles").
  *
  * Input must be valid UTF-8; the output is valid UTF-8 and never longer than
  * the input (out needs len bytes and must not overlap s). Work is linear in
@@ -65,7 +83,9 @@ size_t cfd_clean_news(const char *s, size_t len, char *out);
  * point, little-endian (CFD_CLEAN_LE3), with 0 for bytes past the end of
  * the text. True for '[' '(' '<' '@' and the first letters of http, www and
  * copyright, and for ©, ⓒ, ◀, 【, 기, 특, 저, 무 and the fullwidth ［ （;
- * cfd_clean_news tries its patterns exactly where this is true. The 3-byte
+ * cfd_clean_news tries its patterns exactly where this is true, and where
+ * 카카오톡 or "이 기사는" occurs (found with memmem: their first syllables
+ * are too common to be starts). The 3-byte
  * literals are found by a perfect hash of their value ((w * K) >> 29 gives
  * each its own slot; slot 4 is unused), so one multiply and one compare
  * test a code point; the two fullwidth brackets (EF BC BB, EF BC 88) by one
@@ -96,7 +116,8 @@ static inline unsigned cfd_clean_may_start(uint32_t w24)
 /*
  * cfd_clean_news, trying patterns only at starts[0..nstarts): ascending
  * offsets that include every code point of s where cfd_clean_may_start is
- * true (others are harmless). Same output as cfd_clean_news.
+ * true (others are harmless), and where 카카오톡 or "이 기사는" occurs, which
+ * it finds itself. Same output as cfd_clean_news (fuzz_featurize checks).
  */
 size_t cfd_clean_news_at(const char *s, size_t len, const uint32_t *starts, size_t nstarts,
                          char *out);

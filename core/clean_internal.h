@@ -1,5 +1,5 @@
 /*
- * What core/clean.c and core/clean_byline.c share: the span a matcher
+ * What core/clean.c, core/clean_byline.c and core/clean_notice.c share: the span a matcher
  * returns and the byte-level tests both use. Private to the core.
  *
  * Threads: pure functions on the caller's text.
@@ -84,5 +84,16 @@ static inline int cfd__syl_at(const unsigned char *s, size_t len, size_t i)
  */
 int cfd__clean_byline(const unsigned char *s, size_t len, size_t i, size_t tlen, size_t floor,
                       cfd__span *sp);
+
+/*
+ * The tip line around 카카오톡 at s[i] (clean_notice.c): "제보는 카카오톡
+ * okjebo", "▷ 카카오톡 : 'KBS제보' 검색" ...; may start no earlier than floor.
+ */
+int cfd__clean_tipline(const unsigned char *s, size_t len, size_t i, size_t floor,
+                       cfd__span *sp);
+
+/* The note about the article starting with "이 기사는" at s[i]
+ * (clean_notice.c): "※ 이 기사는 AI 기술을 활용해 작성됐습니다." */
+int cfd__clean_note(const unsigned char *s, size_t len, size_t i, size_t floor, cfd__span *sp);
 
 #endif

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "clean_starts_oracle.h"
+#include "clean.h"
 #include "featurize.h"
 #include "ngrams.h"
 #include "normalize.h"
@@ -79,6 +80,15 @@ static void cfd__check_scan(const char *s, size_t len)
     }
     CFD__CHECK(ng == nw);
     CFD__CHECK(nw == 0 || memcmp(got, want, nw * sizeof got[0]) == 0);
+    /* cleaning from those starts (the featurizer's way, which also finds
+     * clean_notice.c's anchors itself) = cleaning on its own */
+    char *a = malloc(len + 1), *b = malloc(len + 1);
+    CFD__CHECK(a != NULL && b != NULL);
+    size_t na = cfd_clean_news(s, len, a), nb = cfd_clean_news_at(s, len, got, ng, b);
+    CFD__CHECK(na == nb && na <= len && memcmp(a, b, na) == 0);
+    CFD__CHECK(cfd_utf8_validate(a, na, NULL) == 0);
+    free(a);
+    free(b);
 }
 
 /*

@@ -175,6 +175,47 @@ static void test_copyright(void **state)
                         "a  b  c");
 }
 
+/* Newer outlets' notices (2023 on): the AI clause after a copyright notice,
+ * tip lines around 카카오톡, notes about how the article was made. What
+ * they are near stays: KakaoTalk as news, prose about articles. */
+static void test_newer_boilerplate(void **state)
+{
+    (void)state;
+    assert_string_equal(clean("끝. ⓒ 한경닷컴, 무단전재 및 재배포 금지, AI 학습 및 활용 금지"), "끝. ");
+    assert_string_equal(clean("끝 Copyright ⓒ 이데일리 무단전재 및 재배포 금지, AI 학습 이용 금지 다음"),
+                        "끝  다음");
+    assert_string_equal(clean("끝 저작권자 © 머니투데이 무단전재 및 재배포, AI학습 이용 금지"), "끝 ");
+    /* an AI sentence after a notice is content when a sentence ends first */
+    assert_string_equal(clean("ⓒ 뉴스1 무단 전재 금지. AI 산업이 커졌다. 정부는 지원을 금지했다"),
+                        " AI 산업이 커졌다. 정부는 지원을 금지했다");
+
+    assert_string_equal(clean("장관이 말했다. 제보는 카카오톡 okjebo"), "장관이 말했다. ");
+    assert_string_equal(clean("끝 ▷ 카카오톡 : 'KBS제보' 검색, ☎ 전화"), "끝 , ☎ 전화");
+    assert_string_equal(clean("끝 ▷ 카카오톡 @mbc제보"), "끝 ");
+    assert_string_equal(clean("끝 ▶ 제보하기 : 카카오톡 'SBS 제보' 채널 추가, 이메일"), "끝 , 이메일");
+    /* 카카오톡 as the news, or without a tip handle */
+    assert_string_equal(clean("카카오톡 먹통 사태로 이용자 불편"), "카카오톡 먹통 사태로 이용자 불편");
+    assert_string_equal(clean("경찰은 카카오톡으로 제보를 받아 수사에 나섰다"),
+                        "경찰은 카카오톡으로 제보를 받아 수사에 나섰다");
+    assert_string_equal(clean("문의는 카카오톡 @hello"), "문의는 카카오톡 @hello");
+    assert_string_equal(clean("카카오톡 'KBS제보"), "카카오톡 'KBS제보"); /* no closing quote */
+    /* 카카오톡 ending the text, with or without what comes before a tip
+     * (fuzz_featurize found a read past the end here) */
+    assert_string_equal(clean("제보는 카카오톡"), "제보는 카카오톡");
+    assert_string_equal(clean("/hng@e카카오톡"), "/hng@e카카오톡");
+    assert_string_equal(clean("제보는 카카오톡 @"), "제보는 카카오톡 @");
+
+    assert_string_equal(clean("주가가 올랐다. ※ 이 기사는 AI 기술을 활용해 작성됐습니다."),
+                        "주가가 올랐다. ");
+    assert_string_equal(clean("이 기사는 3월 5일 마켓포인트에 먼저 게재됐습니다. 삼성전자 주가가 올랐다."),
+                        " 삼성전자 주가가 올랐다.");
+    assert_string_equal(clean("끝이다 이 기사는 AI 어시스턴트가 작성한 초안을 기자가 검토했습니다"), "끝이다 ");
+    /* prose about an article: no note word, or mid-sentence */
+    assert_string_equal(clean("이 기사는 사실과 다르다."), "이 기사는 사실과 다르다.");
+    assert_string_equal(clean("그는 이 기사는 AI가 작성했다고 말했다."),
+                        "그는 이 기사는 AI가 작성했다고 말했다.");
+}
+
 static void test_empty_and_plain(void **state)
 {
     (void)state;
@@ -301,6 +342,24 @@ static void test_bounded_on_hostile_input(void **state)
     assert_int_equal(cfd_utf8_validate(out, m, NULL), 0);
     free(s);
     free(out);
+
+    /* the same with the anchors of clean_notice.c, unmatched and matched */
+    const char *pats[] = {"카카오톡 카카오톡 제보는 ", "이 기사는 이 기사는 AI 작성 ", "카카오톡 'x"};
+    for (size_t p = 0; p < sizeof pats / sizeof pats[0]; p++) {
+        s = malloc(n);
+        out = malloc(n);
+        pl = strlen(pats[p]);
+        k = 0;
+        while (k + pl <= n) {
+            memcpy(s + k, pats[p], pl);
+            k += pl;
+        }
+        m = cfd_clean_news(s, k, out);
+        assert_true(m <= k);
+        assert_int_equal(cfd_utf8_validate(out, m, NULL), 0);
+        free(s);
+        free(out);
+    }
 }
 
 int main(void)
@@ -311,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_markers),
         cmocka_unit_test(test_email_url),
         cmocka_unit_test(test_copyright),
+        cmocka_unit_test(test_newer_boilerplate),
         cmocka_unit_test(test_empty_and_plain),
         cmocka_unit_test(test_json_white_space),
         cmocka_unit_test(test_unicode_spaces_in_bylines),
