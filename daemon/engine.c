@@ -9,6 +9,8 @@
  * buffers, sort indexes, error slots and the featurizer scratch belong to
  * the worker; reply JSON is appended to the caller's reusable cfd_buf; the
  * model identity and label strings are pre-rendered JSON in each version.
+ * The one exception is an article that asks for explanations ("explain"):
+ * naming their features (core/ngrams.c) allocates, on that article only.
  */
 #include <math.h>
 #include <stdio.h>
@@ -227,6 +229,8 @@ static void cfd__explain(cfd_engine_worker *w, size_t i, const cfd_model_version
             best = l;
     if (fn == NULL || !(p[best] > 0))
         return; /* cannot explain, or abstained */
+    if (n > CFD_PLUGIN_MAX_TERMS) /* the room in w->terms (article.c caps it too) */
+        n = CFD_PLUGIN_MAX_TERMS;
     cfd_plugin_explanation *ex = &w->ex[i];
     memset(ex, 0, sizeof(*ex));
     ex->label = best;
