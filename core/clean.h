@@ -47,8 +47,12 @@
  *    by a handle, a quoted name ('KBS제보' ‘...’ "..."), an @handle
  *    (@mbc제보) or an ASCII id (okjebo), when 제보 precedes it ("제보는",
  *    "제보하기 :", "제보") or is in the handle, or the id is okjebo; with
- *    a ▷ or ▶ before and 검색 / 채널 추가 after. 카카오톡 as news
- *    ("카카오톡 먹통") and other handles ("문의는 카카오톡 @hello") stay
+ *    a ▷ or ▶ before and 검색 / 채널 추가 after; with the block's contact
+ *    items before or after it (▷ / ▶ / ☎, 전화 이메일 메일 문자 팩스 홈페이지,
+ *    ':', a phone number or an ASCII address: "☎ 전화 : 02-781-1234, 4444")
+ *    and a closing plea to subscribe ("▷ ... 구독해주세요!", within 120
+ *    bytes, no sentence end). 카카오톡 as news ("카카오톡 먹통") and other
+ *    handles ("문의는 카카오톡 @hello") stay
  *  - notes about how the article was made: a sentence starting with
  *    "이 기사는" (after a sentence end, a closing bracket, or ※ / ▶) up to
  *    its 다 (followed by '.', a space or the end) within 200 bytes, when it

@@ -29,6 +29,10 @@
 /* How far a tip line's parts may lie from 카카오톡. */
 #define CFD__TIP_BACK 24
 #define CFD__TIP_FWD 48
+/* How far before a tip line its contact items may start. */
+#define CFD__CONTACT_BACK 120
+/* How long a plea to subscribe after a tip line may be. */
+#define CFD__PROMO_MAX 120
 /* How long a note about the article may be. */
 #define CFD__NOTE_MAX 200
 
@@ -81,6 +85,93 @@ static size_t cfd__handle(const unsigned char *s, size_t len, size_t k, int *jeb
     return e;
 }
 
+/*
+ * One contact item of a tip block at k, after spaces and a comma: a marker
+ * (▷ ▶ ☎, optional), a label (전화 이메일 메일 문자 팩스 홈페이지), an
+ * optional ':', and the value: a phone number (digits, '-', and ", " or
+ * spaces between digit groups) or an address (a run of printable ASCII).
+ * "☎ 전화 : 02-781-1234, 4444", "▷ 이메일 mbcjebo@mbc.co.kr". Returns its
+ * end, or k when there is none.
+ */
+static size_t cfd__contact_item(const unsigned char *s, size_t len, size_t k)
+{
+    static const char *const labels[] = {
+        "\xec\xa0\x84\xed\x99\x94",                         /* 전화 */
+        "\xec\x9d\xb4\xeb\xa9\x94\xec\x9d\xbc",             /* 이메일 */
+        "\xeb\xa9\x94\xec\x9d\xbc",                         /* 메일 */
+        "\xeb\xac\xb8\xec\x9e\x90",                         /* 문자 */
+        "\xed\x8c\xa9\xec\x8a\xa4",                         /* 팩스 */
+        "\xed\x99\x88\xed\x8e\x98\xec\x9d\xb4\xec\xa7\x80", /* 홈페이지 */
+    };
+    size_t p = k;
+    while (p < len && (cfd__is_space(s[p]) || s[p] == ','))
+        p++;
+    if (cfd__has(s, len, p, U_TRI_R, 3) || cfd__has(s, len, p, U_TRI_B, 3) ||
+        cfd__has(s, len, p, "\xe2\x98\x8e", 3)) /* ☎ */
+        p = cfd__skip_spaces(s, len, p + 3);
+    size_t l = 0, n = 0;
+    for (; l < sizeof labels / sizeof labels[0]; l++)
+        if (cfd__has(s, len, p, labels[l], n = strlen(labels[l])))
+            break;
+    if (l == sizeof labels / sizeof labels[0])
+        return k;
+    p = cfd__skip_spaces(s, len, p + n);
+    if (p < len && s[p] == ':')
+        p = cfd__skip_spaces(s, len, p + 1);
+    size_t v = p;
+    if (p < len && (unsigned char)(s[p] - '0') < 10) {
+        for (;;) { /* digit groups: 02-781-1234, 4444 */
+            while (v < len && ((unsigned char)(s[v] - '0') < 10 || s[v] == '-'))
+                v++;
+            size_t q = v;
+            while (q < len && (s[q] == ',' || s[q] == ' '))
+                q++;
+            if (q == v || q >= len || (unsigned char)(s[q] - '0') >= 10)
+                break;
+            v = q;
+        }
+    } else {
+        while (v < len && s[v] > 0x20 && s[v] < 0x7F && s[v] != ',')
+            v++;
+    }
+    return v > p ? v : k;
+}
+
+/* A plea to subscribe closing a tip block, at k after spaces and a comma:
+ * ▷ or ▶, then within CFD__PROMO_MAX bytes and no sentence end, 구독 and
+ * 해주세요 / 하세요 / 해 주세요 ("▷ 유튜브, 네이버, 카카오에서도 KBS뉴스를
+ * 구독해주세요!"). Returns its end, or k. */
+static size_t cfd__promo_item(const unsigned char *s, size_t len, size_t k)
+{
+    static const char *const ends[] = {
+        "\xed\x95\xb4\xec\xa3\xbc\xec\x84\xb8\xec\x9a\x94",     /* 해주세요 */
+        "\xed\x95\x98\xec\x84\xb8\xec\x9a\x94",                 /* 하세요 */
+        "\xed\x95\xb4\x20\xec\xa3\xbc\xec\x84\xb8\xec\x9a\x94", /* 해 주세요 */
+    };
+    size_t p = k;
+    while (p < len && (cfd__is_space(s[p]) || s[p] == ','))
+        p++;
+    if (!cfd__has(s, len, p, U_TRI_R, 3) && !cfd__has(s, len, p, U_TRI_B, 3))
+        return k;
+    size_t lim = len - p > CFD__PROMO_MAX ? p + CFD__PROMO_MAX : len;
+    for (size_t q = p + 3; q + 6 <= lim; q++) {
+        if (s[q] == '.' || s[q] == '!' || s[q] == '?')
+            return k;
+        if (!cfd__has(s, len, q, "\xea\xb5\xac\xeb\x8f\x85", 6)) /* 구독 */
+            continue;
+        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
+            size_t n = strlen(ends[e]);
+            if (cfd__has(s, len, q + 6, ends[e], n)) {
+                size_t end = q + 6 + n;
+                if (end < len && (s[end] == '!' || s[end] == '.'))
+                    end++;
+                return end;
+            }
+        }
+    }
+    return k;
+}
+
 int cfd__clean_tipline(const unsigned char *s, size_t len, size_t i, size_t floor,
                        cfd__span *sp)
 {
@@ -109,6 +200,21 @@ int cfd__clean_tipline(const unsigned char *s, size_t len, size_t i, size_t floo
     if (k >= lim + 3 &&
         (cfd__has(s, len, k - 3, U_TRI_R, 3) || cfd__has(s, len, k - 3, U_TRI_B, 3)))
         start = k - 3;
+    /* contact items just before it ("▷ 전화 02-784-4000 ▷ 이메일 ... ▷
+     * 카카오톡 @mbc제보"): the earliest marker from which items run to start */
+    const size_t back = start - floor > CFD__CONTACT_BACK ? start - CFD__CONTACT_BACK : floor;
+    for (size_t p = back; p < start; p++) {
+        if (!cfd__has(s, len, p, U_TRI_R, 3) && !cfd__has(s, len, p, U_TRI_B, 3) &&
+            !cfd__has(s, len, p, "\xe2\x98\x8e", 3))
+            continue;
+        size_t q = p, r;
+        while ((r = cfd__contact_item(s, len, q)) != q && r <= start)
+            q = r;
+        if (q != p && cfd__skip_spaces(s, len, q) == start) {
+            start = p;
+            break;
+        }
+    }
 
     /* Forwards: " : ", the handle, then 검색 / 채널 추가 / 채널추가. */
     size_t e = cfd__skip_spaces(s, len, i + 12);
@@ -126,6 +232,11 @@ int cfd__clean_tipline(const unsigned char *s, size_t len, size_t i, size_t floo
         size_t v = cfd__skip_spaces(s, len, w + 6);
         e = cfd__has(s, len, v, "\xec\xb6\x94\xea\xb0\x80", 6) ? v + 6 : w + 6; /* 추가 */
     }
+    /* contact items after it (", ☎ 전화 : 02-781-1234, 4444 ▷ 이메일 : ..."),
+     * and a plea to subscribe after them */
+    for (size_t r; (r = cfd__contact_item(s, len, e)) != e;)
+        e = r;
+    e = cfd__promo_item(s, len, e);
     sp->start = start;
     sp->end = e;
     return 1;

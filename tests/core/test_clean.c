@@ -191,6 +191,14 @@ static void test_newer_boilerplate(void **state)
 
     assert_string_equal(clean("장관이 말했다. 제보는 카카오톡 okjebo"), "장관이 말했다. ");
     assert_string_equal(clean("끝 ▷ 카카오톡 : 'KBS제보' 검색, ☎ 전화"), "끝 , ☎ 전화");
+    /* with the block's contact items and its plea to subscribe */
+    assert_string_equal(clean("끝 ▷ 카카오톡 : 'KBS제보' 검색, ☎ 전화 : 02-781-1234, 4444 ▷ 이메일 : "
+                              "kbs1234@kbs.co.kr ▷ 유튜브, 네이버, 카카오에서도 KBS뉴스를 구독해주세요! 다음"),
+                        "끝  다음");
+    assert_string_equal(clean("끝 ▷ 전화 02-784-4000 ▷ 카카오톡 @mbc제보 다음"), "끝  다음");
+    /* a sentence after the block is not a plea; a phone word alone is content */
+    assert_string_equal(clean("제보는 카카오톡 okjebo ▷ 새 소식. 구독해주세요"), " ▷ 새 소식. 구독해주세요");
+    assert_string_equal(clean("전화 인터뷰에서 말했다 ▷ 카카오톡 @mbc제보"), "전화 인터뷰에서 말했다 ");
     assert_string_equal(clean("끝 ▷ 카카오톡 @mbc제보"), "끝 ");
     assert_string_equal(clean("끝 ▶ 제보하기 : 카카오톡 'SBS 제보' 채널 추가, 이메일"), "끝 , 이메일");
     /* 카카오톡 as the news, or without a tip handle */
