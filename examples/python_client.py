@@ -7,7 +7,7 @@ connect() and everything else (keep-alive, chunked replies) is stock.
 
     python3 examples/python_client.py [--socket PATH] health
     python3 examples/python_client.py [--socket PATH] plugins
-    python3 examples/python_client.py [--socket PATH] classify "기사 본문..." [--title T]
+    python3 examples/python_client.py [--socket PATH] classify "기사 본문..." [--title T] [--explain N]
     python3 examples/python_client.py [--socket PATH] batch FILE.jsonl|FILE.tsv
 
 The socket defaults to $CLASSIFYD_SOCKET, else run/classifyd.sock (the daemon's
@@ -66,12 +66,14 @@ class Client:
             raise DaemonError(resp.status, data)
         return resp.status, json.loads(data)
 
-    def classify(self, body, title=None, plugins=None):
+    def classify(self, body, title=None, plugins=None, explain=0):
         article = {"body": body}
         if title:
             article["title"] = title
         if plugins:
             article["plugins"] = plugins
+        if explain:
+            article["explain"] = explain  # each plugin's "why" (docs/PROTOCOL.md)
         resp = self._call("POST", "/v1/classify", json.dumps(article).encode(), "application/json")
         data = resp.read()
         if resp.status != 200:
@@ -108,6 +110,23 @@ def summary(reply):
     d = reply.get("decision", {})
     parts.append("decision=%s review=%s" % (d.get("section") or "-", str(d.get("review")).lower()))
     return "\t".join(parts)
+
+
+def reasons(reply):
+    """Lines saying why each plugin chose its label (a reply asked with "explain")."""
+    out = []
+    for name, r in sorted(reply.get("results", {}).items()):
+        why = r.get("why")
+        if not why:
+            continue
+        if "error" in why:
+            out.append("  %s: %s" % (name, why["error"].get("message")))
+            continue
+        words = lambda side: " ".join("%s(%+.3f)" % (t.get("ngram") or "#%s" % t.get("feature"),
+                                                     t["share"]) for t in why[side])
+        out.append("  %s: %s over %s: %s | %s" % (name, why["label"], why.get("over") or "-",
+                                                  words("for"), words("against")))
+    return out
 
 
 class InputError(Exception):
@@ -162,6 +181,8 @@ def main():
     c = sub.add_parser("classify")
     c.add_argument("text")
     c.add_argument("--title")
+    c.add_argument("--explain", type=int, default=0, metavar="N",
+                   help="also say why: N words or n-grams a side (1-32)")
     b = sub.add_parser("batch")
     b.add_argument("file")
     args = ap.parse_args()
@@ -180,7 +201,10 @@ def main():
                 print("%s\t%s\t%d labels" % (plugin["name"], m.get("version"), len(plugin.get("labels", []))))
             return 0
         if args.cmd == "classify":
-            print(summary(cl.classify(args.text, title=args.title)))
+            reply = cl.classify(args.text, title=args.title, explain=args.explain)
+            print(summary(reply))
+            for line in reasons(reply):
+                print(line)
             return 0
         if args.cmd == "batch":
             n = 0

@@ -22,6 +22,12 @@ it_eq "python_client classify exit 0" 0 $rc
 it_match "python_client classify prints every plugin and the decision" \
   'section=[^(]+\(0\.[0-9]+\).*decision=[^ ]+ review=(true|false)' "$out"
 
+out=$(py classify --explain 2 --title '한국은행, 기준금리 동결' '한국은행 금융통화위원회는 기준금리를 동결했다.'); rc=$?
+it_eq "python_client classify --explain exit 0" 0 $rc
+it_match "python_client classify --explain: why per linear plugin, words of the text" \
+  '^  section: [^ ]+ over [^ ]+: [^ (]+\([+]0\.[0-9]+\) [^ (]+\([+]0\.[0-9]+\) \| [^ (]+\(-0\.[0-9]+\)' "$out"
+it_eq "python_client classify --explain: three plugins explain, rules not" 3 "$(grep -c '^  ' <<<"$out")"
+
 out=$(py batch "$DATA/samples/articles.jsonl" 2>"$IT_TMP/err"); rc=$?
 it_eq "python_client batch exit 0" 0 $rc
 it_eq "python_client batch: one streamed reply per article" 3 "$(grep -c 'decision=' <<<"$out")"
