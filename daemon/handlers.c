@@ -96,6 +96,21 @@ static void cfd__classify_one(cfd_conn *c, const cfd_http_request *r)
     cfd_reply_json(c, r, 200, w->scratch.data, w->scratch.len, NULL);
 }
 
+/* The 415 of POST /v1/classify, naming what was sent: "curl -d" sends a
+ * form type unless told. */
+static void cfd__media_msg(const char *media, char *msg, size_t len)
+{
+    int form = strcasecmp(media, "application/x-www-form-urlencoded") == 0;
+    snprintf(msg, len,
+             "Content-Type %s is not accepted: send application/json (one article), "
+             "text/plain (the article body) or application/x-ndjson (one article per "
+             "line)%s",
+             media,
+             form ? "; curl -d sends application/x-www-form-urlencoded unless given "
+                    "-H 'Content-Type: application/json'"
+                  : "");
+}
+
 void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r)
 {
     if (!r->has_length) {
@@ -128,21 +143,25 @@ void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r)
         cfd_ndjson_step(c);
         return;
     default: {
-        /* Name what was sent: "curl -d" sends a form type unless told. */
-        int form = strcasecmp(r->media, "application/x-www-form-urlencoded") == 0;
         char msg[320];
-        snprintf(msg, sizeof(msg),
-                 "Content-Type %s is not accepted: send application/json (one article), "
-                 "text/plain (the article body) or application/x-ndjson (one article per "
-                 "line)%s",
-                 r->media,
-                 form ? "; curl -d sends application/x-www-form-urlencoded unless given "
-                        "-H 'Content-Type: application/json'"
-                      : "");
+        cfd__media_msg(r->media, msg, sizeof(msg));
         cfd_conn_error(c, r, 415, "unsupported_media_type", msg, (size_t)-1, NULL, 0);
         return;
     }
     }
+}
+
+int cfd_classify_precheck(const cfd_http_request *r, int *status, const char **code, char *msg,
+                          size_t len)
+{
+    static const char path[] = "/v1/classify";
+    if (r->method != HTTP_POST || r->path_len != sizeof(path) - 1 ||
+        memcmp(r->path, path, sizeof(path) - 1) != 0 || r->ctype != CFD_CTYPE_OTHER)
+        return 0;
+    cfd__media_msg(r->media, msg, len);
+    *status = 415;
+    *code = "unsupported_media_type";
+    return 1;
 }
 
 /* One NDJSON line -> one reply line (without the newline) in w->scratch. */

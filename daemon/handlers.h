@@ -12,6 +12,12 @@
 /* handlers.c: POST /v1/classify (JSON, text/plain, NDJSON) */
 void cfd_handle_classify(cfd_conn *c, const cfd_http_request *r);
 
+/* The cfd_http_limits precheck (http.h): a POST /v1/classify that waits
+ * for 100 Continue with a Content-Type the endpoint does not take gets its
+ * 415 before sending the body. Any thread (pure). */
+int cfd_classify_precheck(const cfd_http_request *r, int *status, const char **code, char *msg,
+                          size_t len);
+
 /* handlers_info.c */
 void cfd_handle_plugins(cfd_conn *c, const cfd_http_request *r);
 void cfd_handle_healthz(cfd_conn *c, const cfd_http_request *r);

@@ -255,6 +255,8 @@ static int cfd__on_header_value(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
+static void cfd__split_path(cfd_http_in *in);
+
 static int cfd__on_headers_complete(http_parser *p)
 {
     cfd_http_in *in = p->data;
@@ -279,6 +281,19 @@ static int cfd__on_headers_complete(http_parser *p)
                  "(max_body, %zu bytes): split the input or raise max_body",
                  (unsigned long long)p->content_length, in->limits->max_body);
         return cfd__fail(in, 413, "body_too_large", in->err_text);
+    }
+    /* A client waiting for 100 Continue need not send a body that will be
+     * refused anyway (a Content-Type the endpoint does not take): answer
+     * now, before reserving or reading any of it. */
+    if (in->expect_continue && p->http_minor >= 1 && in->limits->precheck != NULL) {
+        cfd__split_path(in);
+        in->req.method = (int)p->method;
+        in->req.ctype = in->ctype;
+        in->req.media = in->media;
+        int status = 0;
+        const char *code = NULL;
+        if (in->limits->precheck(&in->req, &status, &code, in->err_text, sizeof(in->err_text)))
+            return cfd__fail(in, status, code, in->err_text);
     }
     /* The whole announced body, before any of it is read. */
     if (has_cl && !chunked && cfd__reserve_to(in, (size_t)p->content_length, 0) != 0)

@@ -42,9 +42,19 @@
 #include "body_budget.h"
 #include "buf.h"
 
+struct cfd_http_request;
+
 typedef struct cfd_http_limits {
     size_t max_header;   /* request line + headers, bytes (431 above) */
     size_t max_body;     /* body bytes after de-chunking (413 above) */
+    /* Optional: for a request that sent "Expect: 100-continue", called once
+     * its headers are in (r's method, path, ctype, media and has_length
+     * set; no body yet). Non-zero refuses the request before its body is
+     * sent (RFC 9110 10.1.1: a final status instead of 100 Continue), with
+     * *status, *code and the message written to msg[0..len); the
+     * connection then closes, as after a 413. Called on the loop thread. */
+    int (*precheck)(const struct cfd_http_request *r, int *status, const char **code,
+                    char *msg, size_t len);
 } cfd_http_limits;
 
 enum cfd_ctype {

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "errno_text.h"
+#include "handlers.h"
 #include "log.h"
 #include "server.h"
 
@@ -236,6 +237,7 @@ int cfd_server_listen(cfd_server *s, const cfd_config *cfg, cfd_error *err)
     s->unix_fd = s->tcp_fd = -1;
     s->limits.max_body = cfg->max_body;
     s->limits.max_header = cfg->max_header;
+    s->limits.precheck = cfd_classify_precheck;
     int rc = cfd__listen_unix(s, cfg, err);
     if (rc == 0 && cfg->tcp_host)
         rc = cfd__listen_tcp(s, cfg, err);

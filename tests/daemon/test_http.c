@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers.h"
 #include "http.h"
 
 static const cfd_http_limits k_limits = {.max_header = 1024, .max_body = 4096};
@@ -504,6 +505,63 @@ static void test_expect_continue(void **state)
     cfd_http_in_free(&in);
 }
 
+/* RFC 9110 10.1.1: a request that waits for 100 Continue and would be
+ * refused anyway (POST /v1/classify with a Content-Type it does not take)
+ * gets its 415 at once, before the body; the other requests get their 100
+ * as before, and without Expect the 415 comes after the body (handlers.c). */
+static void test_expect_continue_refused_early(void **state)
+{
+    (void)state;
+    const cfd_http_limits limits = {.max_header = 1024, .max_body = 4096,
+                                    .precheck = cfd_classify_precheck};
+    cfd_http_in in;
+    size_t used;
+    const char form[] = "POST /v1/classify?x=1 HTTP/1.1\r\nContent-Length: 4\r\n"
+                        "Content-Type: application/x-www-form-urlencoded\r\n"
+                        "Expect: 100-continue\r\n\r\n";
+    cfd_http_in_init(&in, &limits);
+    assert_int_equal(cfd_http_feed(&in, form, sizeof(form) - 1, &used), CFD_HTTP_ERROR);
+    assert_int_equal(in.err_status, 415);
+    assert_string_equal(in.err_code, "unsupported_media_type");
+    assert_non_null(strstr(in.err_msg, "application/x-www-form-urlencoded is not accepted"));
+    assert_non_null(strstr(in.err_msg, "curl -d"));
+    assert_int_equal(cfd_http_want_continue(&in), 0);
+    cfd_http_in_free(&in);
+
+    /* accepted types, other paths and methods: 100 Continue as before */
+    static const char *const fine[] = {
+        "POST /v1/classify HTTP/1.1\r\nContent-Length: 4\r\nContent-Type: application/json\r\n"
+        "Expect: 100-continue\r\n\r\n",
+        "POST /v1/classify HTTP/1.1\r\nContent-Length: 4\r\n"
+        "Expect: 100-continue\r\n\r\n",
+        "POST /v1/reload HTTP/1.1\r\nContent-Length: 4\r\nContent-Type: text/html\r\n"
+        "Expect: 100-continue\r\n\r\n",
+        "PUT /v1/classify HTTP/1.1\r\nContent-Length: 4\r\nContent-Type: text/html\r\n"
+        "Expect: 100-continue\r\n\r\n",
+    };
+    for (size_t k = 0; k < sizeof fine / sizeof fine[0]; k++) {
+        cfd_http_in_init(&in, &limits);
+        assert_int_equal(cfd_http_feed(&in, fine[k], strlen(fine[k]), &used), CFD_HTTP_MORE);
+        assert_int_equal(cfd_http_want_continue(&in), 1);
+        assert_int_equal(cfd_http_feed(&in, "body", 4, &used), CFD_HTTP_REQUEST);
+        cfd_http_in_free(&in);
+    }
+    /* HTTP/1.0 ignores 100-continue (its client sends the body anyway):
+     * the whole request, and the handler's 415 */
+    const char v10[] = "POST /v1/classify HTTP/1.0\r\nContent-Length: 4\r\n"
+                       "Content-Type: text/html\r\nExpect: 100-continue\r\n\r\nbody";
+    cfd_http_in_init(&in, &limits);
+    assert_int_equal(cfd_http_feed(&in, v10, sizeof(v10) - 1, &used), CFD_HTTP_REQUEST);
+    cfd_http_in_free(&in);
+    /* no Expect: the whole request, and the handler's 415 */
+    const char plain[] = "POST /v1/classify HTTP/1.1\r\nContent-Length: 4\r\n"
+                         "Content-Type: text/html\r\n\r\nbody";
+    cfd_http_in_init(&in, &limits);
+    assert_int_equal(cfd_http_feed(&in, plain, sizeof(plain) - 1, &used), CFD_HTTP_REQUEST);
+    assert_int_equal(in.req.ctype, CFD_CTYPE_OTHER);
+    cfd_http_in_free(&in);
+}
+
 /* RFC 9110 10.1.1: a server ignores 100-continue in an HTTP/1.0 request. */
 static void test_expect_continue_not_for_http10(void **state)
 {
@@ -652,6 +710,7 @@ int main(void)
         cmocka_unit_test(test_media_type_kept_printable),
         cmocka_unit_test(test_expect_continue),
         cmocka_unit_test(test_expect_continue_not_for_http10),
+        cmocka_unit_test(test_expect_continue_refused_early),
         cmocka_unit_test(test_chunked_trailers_are_not_headers),
         cmocka_unit_test(test_chunk_size_overflow_message),
         cmocka_unit_test(test_transfer_codings_other_than_chunked),

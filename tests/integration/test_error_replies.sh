@@ -179,6 +179,24 @@ it_match "an unknown path is named" 'no such endpoint /v2/classify: use POST /v1
   "$(it_curl http://localhost/v2/classify)"
 it_eq "query string ignored" 200 "$(it_status 'http://localhost/healthz?probe=lb')"
 
+# ---- a form-encoded body sent as curl sends a large one, with "Expect:
+# 100-continue": the 415 comes at once, instead of a 100 Continue, and the
+# body is never sent (curl reports what it uploaded).
+head -c 300000 /dev/zero | tr '\0' 'a' > "$IT_TMP/form.txt"
+out=$(curl -sS --max-time 20 --unix-socket "$SOCK" -D "$IT_TMP/form.h" --expect100-timeout 5 \
+      -H 'Expect: 100-continue' --data-binary @"$IT_TMP/form.txt" \
+      -w '\nHTTP %{http_code} sent %{size_upload}' http://localhost/v1/classify)
+it_match "Expect: 100-continue with a form body: 415 at once" '^HTTP 415 sent 0$' "$out"
+it_match "... naming the type and curl -d" 'application/x-www-form-urlencoded is not accepted.*curl -d' "$out"
+if grep -q '100 Continue' "$IT_TMP/form.h"; then it_fail "100 Continue was sent for a body that is refused"
+else it_ok "no 100 Continue for a refused body"; fi
+# the same request with an accepted type still gets its 100 and its reply
+out=$(printf '%s' "$ARTICLE" | curl -sS --max-time 20 --unix-socket "$SOCK" -D "$IT_TMP/ok.h" \
+      --expect100-timeout 5 -H 'Expect: 100-continue' -H 'Content-Type: application/json' \
+      --data-binary @- -w '\nHTTP %{http_code}' http://localhost/v1/classify)
+it_match "Expect: 100-continue with JSON: 200" '^HTTP 200$' "$out"
+it_match "... after a 100 Continue" '100 Continue' "$(cat "$IT_TMP/ok.h")"
+
 it_alive "at the end"
 it_stop_daemon; rc=$?
 it_eq "daemon exits 0 on SIGTERM" 0 $rc
