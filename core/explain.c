@@ -13,11 +13,11 @@ int cfd_contrib_by_term_desc(const void *pa, const void *pb)
     return a->bucket < b->bucket ? -1 : a->bucket > b->bucket; /* stable output */
 }
 
-/* Orders of the two lists: for_a largest term first, against most negative
- * first; ties to the smaller bucket in both. */
+/* Orders of the two lists: for_a largest term first (the qsort order
+ * above), against most negative first; ties to the smaller bucket in both. */
 static int cfd__before_pos(const cfd_contrib *x, const cfd_contrib *y)
 {
-    return x->term > y->term || (x->term == y->term && x->bucket < y->bucket);
+    return cfd_contrib_by_term_desc(x, y) < 0;
 }
 
 static int cfd__before_neg(const cfd_contrib *x, const cfd_contrib *y)
@@ -27,9 +27,12 @@ static int cfd__before_neg(const cfd_contrib *x, const cfd_contrib *y)
 
 /* Keeps list[0..*k) the first `cap` entries in the order `before` of all
  * offered so far: an insertion into a short sorted list (n is what a reader
- * looks at, a handful to a few dozen), so no scratch and no sort. */
-static void cfd__keep(cfd_contrib *list, size_t *k, size_t cap, cfd_contrib e,
-                      int (*before)(const cfd_contrib *, const cfd_contrib *))
+ * looks at, a handful to a few dozen), so no scratch and no sort. Inlined
+ * with its order, so the common case, a term that loses to the last of a
+ * full list, costs one comparison. */
+static inline __attribute__((always_inline)) void
+cfd__keep(cfd_contrib *list, size_t *k, size_t cap, cfd_contrib e,
+          int (*before)(const cfd_contrib *, const cfd_contrib *))
 {
     if (cap == 0)
         return;
@@ -101,15 +104,10 @@ int cfd_explain(const cfd_model *m, const cfd_featvec *x, uint32_t a, uint32_t b
             continue;
         out->features += t;
         cfd_contrib e = {x->items[i].index, (float)t};
-        /* most terms lose to the last of a full list: one comparison */
-        if (n == 0)
-            continue;
-        if (t > 0) {
-            if (out->n_for < n || e.term >= for_a[n - 1].term)
-                cfd__keep(for_a, &out->n_for, n, e, cfd__before_pos);
-        } else if (out->n_against < n || e.term <= against[n - 1].term) {
+        if (t > 0)
+            cfd__keep(for_a, &out->n_for, n, e, cfd__before_pos);
+        else
             cfd__keep(against, &out->n_against, n, e, cfd__before_neg);
-        }
     }
     return 0;
 }
