@@ -223,10 +223,7 @@ static void cfd__explain(cfd_engine_worker *w, size_t i, const cfd_model_version
     int (*fn)(const void *, const cfd_plugin_input *, cfd_plugin_explanation *) =
         cfd_plugin_explain_fn(w->e->pl[i].p);
     const float *p = w->probs + i * CFD_PLUGIN_MAX_LABELS;
-    uint32_t best = 0;
-    for (uint32_t l = 1; l < v->info.n_labels; l++)
-        if (p[l] > p[best])
-            best = l;
+    const uint32_t best = cfd_argmax(p, v->info.n_labels); /* the reply's label */
     if (fn == NULL || !(p[best] > 0))
         return; /* cannot explain, or abstained */
     if (n > CFD_PLUGIN_MAX_TERMS) /* the room in w->terms (article.c caps it too) */
@@ -319,6 +316,12 @@ static int cfd__run(cfd_engine_worker *w, const cfd_article *a, size_t n_sel, cf
     w->fc_counts_seen = w->fc.n_counts;
     w->fc_weights_seen = w->fc.n_weights;
     return 0;
+}
+
+/* Label l of version v as a JSON string (pre-rendered in v->labels_json). */
+static void cfd__put_label(cfd_buf *out, const cfd_model_version *v, uint32_t l)
+{
+    cfd_buf_append(out, v->labels_json + v->label_off[l], v->label_off[l + 1] - v->label_off[l]);
 }
 
 /* One side of "why": [{"ngram":...,"kind":...,"share":...}, ...]. */
@@ -414,12 +417,10 @@ static void cfd__write_why(cfd_engine_worker *w, size_t i, cfd_buf *out)
         return;
     }
     cfd_buf_puts(out, "\"label\":");
-    cfd_buf_append(out, v->labels_json + v->label_off[ex->label],
-                   v->label_off[ex->label + 1] - v->label_off[ex->label]);
+    cfd__put_label(out, v, ex->label);
     cfd_buf_puts(out, ",\"over\":");
     if (ex->rival < v->info.n_labels)
-        cfd_buf_append(out, v->labels_json + v->label_off[ex->rival],
-                       v->label_off[ex->rival + 1] - v->label_off[ex->rival]);
+        cfd__put_label(out, v, ex->rival);
     else
         cfd_buf_puts(out, "null");
     cfd_buf_puts(out, ",\"margin\":");
@@ -452,15 +453,14 @@ static void cfd__write_result(cfd_engine_worker *w, size_t i, cfd_buf *out)
     cfd__sort_probs(w->idx, p, n);
     cfd_buf_puts(out, "{\"label\":");
     if (p[w->idx[0]] > 0)
-        cfd_buf_append(out, v->labels_json + v->label_off[w->idx[0]],
-                       v->label_off[w->idx[0] + 1] - v->label_off[w->idx[0]]);
+        cfd__put_label(out, v, w->idx[0]);
     else
         cfd_buf_puts(out, "null"); /* abstained (e.g. no rule matched) */
     cfd_buf_puts(out, ",\"probs\":[");
     for (uint32_t k = 0; k < n; k++) {
         uint16_t l = w->idx[k];
         cfd_buf_puts(out, k ? ",{\"label\":" : "{\"label\":");
-        cfd_buf_append(out, v->labels_json + v->label_off[l], v->label_off[l + 1] - v->label_off[l]);
+        cfd__put_label(out, v, l);
         cfd_buf_puts(out, ",\"p\":");
         cfd_json_prob(out, p[l]);
         cfd_buf_putc(out, '}');
