@@ -128,19 +128,20 @@ static int cfd__explain(const cJSON *root, cfd_article *a, cfd_error *err)
         a->explain = CFD_ARTICLE_EXPLAIN_DEFAULT;
         return 0;
     }
-    double d = cJSON_IsNumber(v) ? v->valuedouble : -1;
-    if (!cJSON_IsNumber(v) || !(d >= 0 && d <= CFD_PLUGIN_MAX_TERMS) || d != (double)(int)d) {
-        char got[32];
-        if (cJSON_IsNumber(v))
-            snprintf(got, sizeof(got), "%g", d);
-        return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
-                             "\"explain\" must be how many features to show on each side, a "
-                             "whole number from 0 to %d (or true for %d), got %s",
-                             CFD_PLUGIN_MAX_TERMS, CFD_ARTICLE_EXPLAIN_DEFAULT,
-                             cJSON_IsNumber(v) ? got : cfd__type_name(v));
+    if (cJSON_IsNumber(v)) {
+        double d = v->valuedouble;
+        if (d >= 0 && d <= CFD_PLUGIN_MAX_TERMS && d == (double)(int)d) {
+            a->explain = (uint32_t)d;
+            return 0;
+        }
     }
-    a->explain = (uint32_t)d;
-    return 0;
+    char got[32];
+    snprintf(got, sizeof(got), "%g", cJSON_IsNumber(v) ? v->valuedouble : 0.0);
+    return cfd_error_set(err, CFD_EINVAL, (size_t)-1,
+                         "\"explain\" must be how many features to show on each side, a "
+                         "whole number from 0 to %d (or true for %d), got %s",
+                         CFD_PLUGIN_MAX_TERMS, CFD_ARTICLE_EXPLAIN_DEFAULT,
+                         cJSON_IsNumber(v) ? got : cfd__type_name(v));
 }
 
 /* Scans json[0..n) as JSON text: returns the arrays and objects open at n
