@@ -255,7 +255,7 @@ static int cfd__on_header_value(http_parser *p, const char *at, size_t len)
     return 0;
 }
 
-static void cfd__split_path(cfd_http_in *in);
+static void cfd__header_fields(cfd_http_in *in, http_parser *p);
 
 static int cfd__on_headers_complete(http_parser *p)
 {
@@ -286,10 +286,7 @@ static int cfd__on_headers_complete(http_parser *p)
      * refused anyway (a Content-Type the endpoint does not take): answer
      * now, before reserving or reading any of it. */
     if (in->expect_continue && p->http_minor >= 1 && in->limits->precheck != NULL) {
-        cfd__split_path(in);
-        in->req.method = (int)p->method;
-        in->req.ctype = in->ctype;
-        in->req.media = in->media;
+        cfd__header_fields(in, p);
         int status = 0;
         const char *code = NULL;
         if (in->limits->precheck(&in->req, &status, &code, in->err_text, sizeof(in->err_text)))
@@ -348,10 +345,11 @@ static void cfd__split_path(cfd_http_in *in)
     in->req.path_len = m;
 }
 
-static int cfd__on_message_complete(http_parser *p)
+/* What the request line and headers say, into in->req: known once the
+ * headers are in (the precheck reads it there), set for every request when
+ * it is complete. */
+static void cfd__header_fields(cfd_http_in *in, http_parser *p)
 {
-    cfd_http_in *in = p->data;
-    in->in_message = 0;
     in->req.method = (int)p->method;
     in->req.http_minor = p->http_major == 1 ? (int)p->http_minor : 0;
     in->req.keep_alive = http_should_keep_alive(p) != 0;
@@ -359,6 +357,14 @@ static int cfd__on_message_complete(http_parser *p)
     in->req.coding = in->coding[0] ? in->coding : NULL;
     in->req.charset = in->charset[0] ? in->charset : NULL;
     in->req.media = in->media;
+    cfd__split_path(in);
+}
+
+static int cfd__on_message_complete(http_parser *p)
+{
+    cfd_http_in *in = p->data;
+    in->in_message = 0;
+    cfd__header_fields(in, p);
     if (cfd_buf_reserve(&in->body, 0) != 0) /* room for the NUL terminator */
         return cfd__fail(in, 503, "out_of_memory", "out of memory; retry later");
     /* complete only now: after a failed reserve the caller must see the
@@ -367,7 +373,6 @@ static int cfd__on_message_complete(http_parser *p)
     in->body.data[in->body.len] = '\0'; /* a fresh buffer (empty body) has none yet */
     in->req.body = in->body.data;
     in->req.body_len = in->body.len;
-    cfd__split_path(in);
     http_parser_pause(p, 1);
     return 0;
 }
