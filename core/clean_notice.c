@@ -25,6 +25,7 @@
 #define U_TRI_R "\xe2\x96\xb7"                                        /* ▷ */
 #define U_TRI_B "\xe2\x96\xb6"                                        /* ▶ */
 #define U_DA "\xeb\x8b\xa4"                                           /* 다 */
+#define U_PHONE "\xe2\x98\x8e"                                       /* ☎ */
 
 /* How far a tip line's parts may lie from 카카오톡. */
 #define CFD__TIP_BACK 24
@@ -41,6 +42,36 @@ static size_t cfd__skip_spaces(const unsigned char *s, size_t len, size_t k)
     while (k < len && cfd__is_space(s[k]))
         k++;
     return k;
+}
+
+/* Spaces and commas between the items of a tip block. */
+static size_t cfd__skip_seps(const unsigned char *s, size_t len, size_t k)
+{
+    while (k < len && (cfd__is_space(s[k]) || s[k] == ','))
+        k++;
+    return k;
+}
+
+/* A block's bullet at s[p]: ▷ or ▶ (3 bytes), and with phone also ☎; 0 if
+ * none. */
+static size_t cfd__bullet_at(const unsigned char *s, size_t len, size_t p, int phone)
+{
+    return cfd__has(s, len, p, U_TRI_R, 3) || cfd__has(s, len, p, U_TRI_B, 3) ||
+                   (phone && cfd__has(s, len, p, U_PHONE, 3))
+               ? 3
+               : 0;
+}
+
+/* The length of the first of the n literals that s[p] starts with, or 0. */
+static size_t cfd__lit_at(const unsigned char *s, size_t len, size_t p,
+                          const char *const *lits, size_t n)
+{
+    for (size_t l = 0; l < n; l++) {
+        size_t m = strlen(lits[l]);
+        if (cfd__has(s, len, p, lits[l], m))
+            return m;
+    }
+    return 0;
 }
 
 static int cfd__ascii_word(unsigned char c)
@@ -103,17 +134,11 @@ static size_t cfd__contact_item(const unsigned char *s, size_t len, size_t k)
         "\xed\x8c\xa9\xec\x8a\xa4",                         /* 팩스 */
         "\xed\x99\x88\xed\x8e\x98\xec\x9d\xb4\xec\xa7\x80", /* 홈페이지 */
     };
-    size_t p = k;
-    while (p < len && (cfd__is_space(s[p]) || s[p] == ','))
-        p++;
-    if (cfd__has(s, len, p, U_TRI_R, 3) || cfd__has(s, len, p, U_TRI_B, 3) ||
-        cfd__has(s, len, p, "\xe2\x98\x8e", 3)) /* ☎ */
-        p = cfd__skip_spaces(s, len, p + 3);
-    size_t l = 0, n = 0;
-    for (; l < sizeof labels / sizeof labels[0]; l++)
-        if (cfd__has(s, len, p, labels[l], n = strlen(labels[l])))
-            break;
-    if (l == sizeof labels / sizeof labels[0])
+    size_t p = cfd__skip_seps(s, len, k), b = cfd__bullet_at(s, len, p, 1);
+    if (b)
+        p = cfd__skip_spaces(s, len, p + b);
+    size_t n = cfd__lit_at(s, len, p, labels, sizeof labels / sizeof labels[0]);
+    if (n == 0)
         return k;
     p = cfd__skip_spaces(s, len, p + n);
     if (p < len && s[p] == ':')
@@ -148,10 +173,8 @@ static size_t cfd__promo_item(const unsigned char *s, size_t len, size_t k)
         "\xed\x95\x98\xec\x84\xb8\xec\x9a\x94",                 /* 하세요 */
         "\xed\x95\xb4\x20\xec\xa3\xbc\xec\x84\xb8\xec\x9a\x94", /* 해 주세요 */
     };
-    size_t p = k;
-    while (p < len && (cfd__is_space(s[p]) || s[p] == ','))
-        p++;
-    if (!cfd__has(s, len, p, U_TRI_R, 3) && !cfd__has(s, len, p, U_TRI_B, 3))
+    size_t p = cfd__skip_seps(s, len, k);
+    if (!cfd__bullet_at(s, len, p, 0))
         return k;
     size_t lim = len - p > CFD__PROMO_MAX ? p + CFD__PROMO_MAX : len;
     for (size_t q = p + 3; q + 6 <= lim; q++) {
@@ -159,14 +182,12 @@ static size_t cfd__promo_item(const unsigned char *s, size_t len, size_t k)
             return k;
         if (!cfd__has(s, len, q, "\xea\xb5\xac\xeb\x8f\x85", 6)) /* 구독 */
             continue;
-        for (size_t e = 0; e < sizeof ends / sizeof ends[0]; e++) {
-            size_t n = strlen(ends[e]);
-            if (cfd__has(s, len, q + 6, ends[e], n)) {
-                size_t end = q + 6 + n;
-                if (end < len && (s[end] == '!' || s[end] == '.'))
-                    end++;
-                return end;
-            }
+        size_t n = cfd__lit_at(s, len, q + 6, ends, sizeof ends / sizeof ends[0]);
+        if (n) {
+            size_t end = q + 6 + n;
+            if (end < len && (s[end] == '!' || s[end] == '.'))
+                end++;
+            return end;
         }
     }
     return k;
@@ -197,15 +218,13 @@ int cfd__clean_tipline(const unsigned char *s, size_t len, size_t i, size_t floo
     k = start;
     while (k > lim && cfd__is_space(s[k - 1]))
         k--;
-    if (k >= lim + 3 &&
-        (cfd__has(s, len, k - 3, U_TRI_R, 3) || cfd__has(s, len, k - 3, U_TRI_B, 3)))
+    if (k >= lim + 3 && cfd__bullet_at(s, len, k - 3, 0))
         start = k - 3;
     /* contact items just before it ("▷ 전화 02-784-4000 ▷ 이메일 ... ▷
      * 카카오톡 @mbc제보"): the earliest marker from which items run to start */
     const size_t back = start - floor > CFD__CONTACT_BACK ? start - CFD__CONTACT_BACK : floor;
     for (size_t p = back; p < start; p++) {
-        if (!cfd__has(s, len, p, U_TRI_R, 3) && !cfd__has(s, len, p, U_TRI_B, 3) &&
-            !cfd__has(s, len, p, "\xe2\x98\x8e", 3))
+        if (!cfd__bullet_at(s, len, p, 1))
             continue;
         size_t q = p, r;
         while ((r = cfd__contact_item(s, len, q)) != q && r <= start)
@@ -285,7 +304,7 @@ int cfd__clean_note(const unsigned char *s, size_t len, size_t i, size_t floor, 
             return 0;
         if (end < len && s[end] == '.')
             end++;
-        sp->start = k < i ? k : i;
+        sp->start = k; /* with the ※ or ▶ before it */
         sp->end = end;
         return 1;
     }
