@@ -1,7 +1,8 @@
 /*
  * Shared by the featurizer tests (test_featurize.c: counting,
- * test_feat_weight.c: weighting): a small raw config, a featurizer per test,
- * vector checks. Include after <cmocka.h>; everything is static inline.
+ * test_feat_weight.c: weighting) and the tests that need a word's bucket
+ * (test_ngrams.c, test_explain.c): a small raw config, a featurizer per
+ * test, vector checks. Include after <cmocka.h>; everything is static inline.
  */
 #ifndef CFD_TEST_FEATURIZE_FIXTURE_H
 #define CFD_TEST_FEATURIZE_FIXTURE_H
@@ -11,6 +12,21 @@
 
 #include "featurize.h"
 #include "hash.h"
+
+/* The single bucket cfd_featurize_counts gives `text` under cfg (a text
+ * that makes one feature: one word, and only the kinds that give one). */
+static inline uint32_t only_bucket(const cfd_feat_config *cfg, const char *text)
+{
+    cfd_featurizer *fz;
+    cfd_featvec v;
+    cfd_error err;
+    assert_int_equal(cfd_featurizer_new(&fz), 0);
+    assert_int_equal(cfd_featurize_counts(fz, cfg, NULL, 0, text, strlen(text), &v, &err), 0);
+    assert_int_equal(v.n, 1);
+    uint32_t b = v.items[0].index;
+    cfd_featurizer_free(fz);
+    return b;
+}
 
 static inline uint64_t seed_of(const cfd_feat_config *cfg, unsigned kind)
 {

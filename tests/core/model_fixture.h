@@ -241,6 +241,16 @@ static inline cfd_model *expect_ok(const void *buf, size_t len)
     return m;
 }
 
+/* m written as a q8 file and read back: a model with its packed table. */
+static inline cfd_model *load_q8(cfd_model *m)
+{
+    size_t len;
+    uint8_t *buf = serialize(m, CFD_WEIGHTS_Q8, &len);
+    cfd_model *l = expect_ok(buf, len);
+    free(buf);
+    return l;
+}
+
 static inline void assert_models_equal(const cfd_model *a, const cfd_model *b, int exact_weights)
 {
     assert_string_equal(a->name, b->name);

@@ -22,7 +22,7 @@
 #include <cmocka.h>
 
 #include "explain.h"
-#include "featurize.h"
+#include "featurize_fixture.h"
 #include "model_fixture.h"
 
 enum { NB = 1024, NL = 3 };
@@ -186,13 +186,11 @@ static void test_featurized_text(void **state)
     f.hash_bits = 12;
     f.word_bigrams = 0;
     f.char_min = f.char_max = 0;
+    const uint32_t rate = only_bucket(&f, "금리");
     cfd_featurizer *fz;
     cfd_featvec v;
     cfd_error err;
     assert_int_equal(cfd_featurizer_new(&fz), 0);
-    assert_int_equal(cfd_featurize(fz, &f, NULL, NULL, 0, "금리", strlen("금리"), &v, &err), 0);
-    assert_int_equal(v.n, 1);
-    const uint32_t rate = v.items[0].index;
     static float w[4096 * 2];
     memset(w, 0, sizeof(w));
     w[(size_t)rate * 2] = 2.0f;
@@ -262,15 +260,6 @@ static double rows_term(const cfd_model *m, const cfd_featvec *v, uint32_t f, ui
     return (double)value_of(v, f) * ((double)row[a] - (double)row[b]);
 }
 
-static cfd_model *reload_q8(cfd_model *m)
-{
-    size_t len;
-    uint8_t *buf = serialize(m, CFD_WEIGHTS_Q8, &len);
-    cfd_model *l = expect_ok(buf, len);
-    free(buf);
-    return l;
-}
-
 /* Distinct random buckets with raw counts, as the counting pass gives them. */
 static cfd_featvec random_counts(cfd_feature *items, uint32_t n, uint32_t n_buckets)
 {
@@ -294,7 +283,7 @@ static void test_packed_and_fused_layouts_match_the_scorer(void **state)
     for (int use_idf = 0; use_idf <= 2; use_idf++) { /* none, f32 IDF, table IDF */
         cfd_model *m = make_model(5, 60, use_idf);
         m->feat.l2_normalize = 1;
-        cfd_model *packed = reload_q8(m), *fused = reload_q8(m);
+        cfd_model *packed = load_q8(m), *fused = load_q8(m);
         assert_non_null(packed->packed);
         assert_int_equal(cfd_model_fuse_idf(fused), 0);
         assert_true((fused->packed_idf_off != 0) == (use_idf != 0));

@@ -32,15 +32,6 @@ static cfd_featvec random_vec(cfd_feature *items, uint32_t n, uint32_t n_buckets
     return v;
 }
 
-static cfd_model *load_q8(cfd_model *m)
-{
-    size_t len;
-    uint8_t *b = serialize(m, CFD_WEIGHTS_Q8, &len);
-    cfd_model *l = expect_ok(b, len);
-    free(b);
-    return l;
-}
-
 /* Scores through the sparse rows, by hiding the packed table. */
 static void rows_scores(cfd_model *m, const cfd_featvec *x, float *s)
 {

@@ -15,22 +15,8 @@
 
 #include <cmocka.h>
 
-#include "featurize.h"
+#include "featurize_fixture.h"
 #include "ngrams.h"
-
-/* The single bucket cfd_featurize_counts gives `text` under cfg. */
-static uint32_t only_bucket(const cfd_feat_config *cfg, const char *text)
-{
-    cfd_featurizer *fz;
-    cfd_featvec v;
-    cfd_error err;
-    assert_int_equal(cfd_featurizer_new(&fz), 0);
-    assert_int_equal(cfd_featurize_counts(fz, cfg, NULL, 0, text, strlen(text), &v, &err), 0);
-    assert_int_equal(v.n, 1);
-    uint32_t b = v.items[0].index;
-    cfd_featurizer_free(fz);
-    return b;
-}
 
 static void test_names_match_featurizer(void **state)
 {
